@@ -1,0 +1,49 @@
+/**
+ * Year-to-date accumulators during one settlement (§4). Steps read and add through this book;
+ * it keeps the value each field had before the visit and the value after, which is exactly
+ * what the settlement records and what a reversal takes back.
+ */
+import { ZERO, type Decimal } from '../money/money.js';
+import type { AccumulatorChanges, AccumulatorField, Accumulators } from './types.js';
+
+export class AccumulatorBook {
+  private readonly changes: AccumulatorChanges = {};
+
+  constructor(private readonly ytd: Accumulators) {}
+
+  /** The current value (year-to-date plus what earlier steps of this visit added). */
+  read(key: string, field: AccumulatorField): Decimal {
+    const changed = this.changes[key]?.[field];
+    if (changed) return changed.after;
+    return this.ytd[key]?.[field] ?? ZERO;
+  }
+
+  /** Add to a field (a zero delta still records that the step used it). */
+  add(key: string, field: AccumulatorField, delta: Decimal): void {
+    const entry = (this.changes[key] ??= {});
+    const current = entry[field];
+    if (current) current.after = current.after.plus(delta);
+    else {
+      const before = this.ytd[key]?.[field] ?? ZERO;
+      entry[field] = { before, after: before.plus(delta) };
+    }
+  }
+
+  result(): AccumulatorChanges {
+    return this.changes;
+  }
+}
+
+/** Apply recorded changes to a year-to-date snapshot: `after - before` added to each field. */
+export function applyChanges(ytd: Accumulators, changes: AccumulatorChanges, direction: 1 | -1 = 1): Accumulators {
+  const out: Record<string, Partial<Record<AccumulatorField, Decimal>>> = {};
+  for (const [k, v] of Object.entries(ytd)) out[k] = { ...v };
+  for (const [key, fields] of Object.entries(changes)) {
+    const entry = (out[key] ??= {});
+    for (const [field, change] of Object.entries(fields) as [AccumulatorField, { before: Decimal; after: Decimal }][]) {
+      const delta = change.after.minus(change.before);
+      entry[field] = (entry[field] ?? ZERO).plus(direction === 1 ? delta : delta.neg());
+    }
+  }
+  return out;
+}

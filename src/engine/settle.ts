@@ -1,0 +1,131 @@
+/**
+ * The pure engine: (bill, ruleset, year-to-date accumulators) -> settlement. No I/O, no clock.
+ * The HTTP service, the CLI, the audit and the fund modelling all call this one function,
+ * so a modelled figure and a counter figure can never disagree.
+ */
+import { Decimal, ZERO } from '../money/money.js';
+import { AccumulatorBook } from './accumulators.js';
+import { bucketsFromItems, totalOfBuckets } from './buckets.js';
+import { SettlementError } from './errors.js';
+import type { StepContext, StepKindModule, VisitState } from './step-context.js';
+import { coinsurance } from './steps/coinsurance.js';
+import { floor } from './steps/floor.js';
+import { outOfPocketCap } from './steps/out-of-pocket-cap.js';
+import { segmented } from './steps/segmented.js';
+import type { Accumulators, Bill, Ruleset, Settlement, Step, StepResult } from './types.js';
+
+const STEP_KINDS: { [K in Step['kind']]: StepKindModule<Extract<Step, { kind: K }>> } = {
+  coinsurance,
+  segmented,
+  floor,
+  outOfPocketCap,
+};
+
+function kindModule(step: Step): StepKindModule<Step> {
+  return STEP_KINDS[step.kind] as StepKindModule<Step>;
+}
+
+/** The population the ruleset settles the person as: the first of its precedence list the person is in. */
+export function choosePopulation(ruleset: Ruleset, populations: readonly string[]): string {
+  const chosen = ruleset.populations.find((p) => populations.includes(p));
+  if (!chosen) {
+    throw new SettlementError(
+      'POPULATION_NOT_COVERED',
+      `参保人群 [${populations.join(', ')}] 不在规则 ${ruleset.id} 的人群 [${ruleset.populations.join(', ')}] 之内`,
+      ['person', 'populations'],
+    );
+  }
+  return chosen;
+}
+
+/** The steps of the visit type that apply to the population, in order. */
+export function stepsFor(ruleset: Ruleset, visitType: string, population: string): readonly Step[] {
+  const pipeline = Object.prototype.hasOwnProperty.call(ruleset.visits, visitType) ? ruleset.visits[visitType] : undefined;
+  if (!pipeline) {
+    throw new SettlementError(
+      'VISIT_TYPE_NOT_COVERED',
+      `规则 ${ruleset.id} 没有就诊类型 "${visitType}" 的结算办法（可用：${Object.keys(ruleset.visits).join('、')}）`,
+      ['visit', 'type'],
+    );
+  }
+  return pipeline.filter((s) => !s.only || s.only.includes(population));
+}
+
+export function settle(bill: Bill, ruleset: Ruleset, ytd: Accumulators): Settlement {
+  const discharged = bill.visit.discharged;
+  if (discharged < ruleset.effective.from || discharged > ruleset.effective.to) {
+    throw new SettlementError(
+      'DATE_NOT_COVERED',
+      `出院日期 ${discharged} 不在规则 ${ruleset.id} 的有效期 ${ruleset.effective.from} 至 ${ruleset.effective.to} 之内`,
+      ['visit', 'discharged'],
+    );
+  }
+  if (!ruleset.tiers.includes(bill.hospital.tier)) {
+    throw new SettlementError(
+      'TIER_NOT_PRICED',
+      `规则 ${ruleset.id} 不适用于医院等级 "${bill.hospital.tier}"（适用：${ruleset.tiers.join('、')}）`,
+      ['hospital', 'tier'],
+    );
+  }
+  const population = choosePopulation(ruleset, bill.person.populations);
+  const steps = stepsFor(ruleset, bill.visit.type, population);
+
+  let total: Decimal;
+  let buckets;
+  if (bill.items) ({ total, buckets } = bucketsFromItems(bill.items));
+  else if (bill.buckets) {
+    buckets = bill.buckets;
+    total = totalOfBuckets(buckets);
+  } else throw new SettlementError('BILL_INVALID', '账单既没有明细（items）也没有分类金额（buckets）', ['items']);
+
+  const visit: VisitState = {
+    total,
+    inPolicy: buckets.inPolicy,
+    remainingInPolicy: buckets.inPolicy,
+    remainingOther: total.minus(buckets.inPolicy),
+    earlierPayouts: ZERO,
+  };
+  const acc = new AccumulatorBook(ytd);
+  const ctx: StepContext = { tier: bill.hospital.tier, population, visit, acc };
+  const funds: Record<string, Decimal> = {};
+  const results: StepResult[] = [];
+
+  for (const step of steps) {
+    const { result, draws } = kindModule(step).run(step, ctx);
+    const payout = result.payout;
+    if (draws === 'inPolicy' || payout.lte(visit.remainingInPolicy)) {
+      visit.remainingInPolicy = visit.remainingInPolicy.minus(payout);
+    } else {
+      visit.remainingOther = visit.remainingOther.minus(payout.minus(visit.remainingInPolicy));
+      visit.remainingInPolicy = ZERO;
+    }
+    visit.earlierPayouts = visit.earlierPayouts.plus(payout);
+    funds[step.fund] = (funds[step.fund] ?? ZERO).plus(payout);
+    results.push(result);
+  }
+
+  const fundPaysTotal = visit.earlierPayouts;
+  const patientPays = total.minus(fundPaysTotal);
+  const finished = new Set<string>();
+  for (const step of steps) {
+    const after = kindModule(step).afterVisit;
+    if (after && !finished.has(step.accumulator)) {
+      finished.add(step.accumulator);
+      after(step, ctx, patientPays);
+    }
+  }
+
+  return {
+    rulesetId: ruleset.id,
+    population,
+    year: Number(discharged.slice(0, 4)),
+    visitType: bill.visit.type,
+    total,
+    buckets,
+    steps: results,
+    funds,
+    fundPaysTotal,
+    patientPays,
+    accumulators: acc.result(),
+  };
+}

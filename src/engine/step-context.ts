@@ -1,0 +1,41 @@
+/**
+ * What a step sees when it runs, and what it hands back. The pipeline owns the state;
+ * a step only reads it and returns its payout and trace.
+ */
+import type { Decimal } from '../money/money.js';
+import type { AccumulatorBook } from './accumulators.js';
+import type { Step, StepResult } from './types.js';
+
+export interface VisitState {
+  readonly total: Decimal;
+  readonly inPolicy: Decimal;
+  /** In-policy amount not yet paid by an earlier step (starts at `inPolicy`). */
+  remainingInPolicy: Decimal;
+  /** Out-of-catalogue, over-limit and pre-self-pay amounts not yet paid (starts at `total - inPolicy`). */
+  remainingOther: Decimal;
+  /** Sum of the payouts of the steps that ran before. */
+  earlierPayouts: Decimal;
+}
+
+export interface StepContext {
+  readonly tier: string;
+  readonly population: string;
+  readonly visit: Readonly<VisitState>;
+  readonly acc: AccumulatorBook;
+}
+
+export interface StepOutcome {
+  result: StepResult;
+  /** Which remaining amount the payout comes off: in-policy only, or in-policy first then the rest. */
+  draws: 'inPolicy' | 'all';
+}
+
+export interface StepKindModule<S extends Step> {
+  run(step: S, ctx: StepContext): StepOutcome;
+  /** Called once the visit's last step has run (the out-of-pocket cap records the patient's payment). */
+  afterVisit?(step: S, ctx: StepContext, patientPays: Decimal): void;
+}
+
+export function remainingAll(v: Readonly<VisitState>): Decimal {
+  return v.remainingInPolicy.plus(v.remainingOther);
+}

@@ -1,0 +1,38 @@
+/**
+ * Floor (政府兜底 保底): the government backstop guarantees the actual reimbursement ratio (§3.3).
+ *
+ *   payout = max(0, floor x denominator - sum of all earlier payouts of this visit),
+ *            rounded UP to the fen, limited to what is left of its base.
+ *
+ * `denominator` is `total` (the Xing'an 90% "实际报销比例不低于90%", and how Zhuozi 2016 reached
+ * "over 90%": 7.27M basic + 3.79M county fund over 12.28M total) or `inPolicy`.
+ */
+import { Decimal, ZERO, roundFloorNeed } from '../../money/money.js';
+import { remainingAll, type StepKindModule } from '../step-context.js';
+import type { FloorStep } from '../types.js';
+
+export const floor: StepKindModule<FloorStep> = {
+  run(step, ctx) {
+    const denominatorAmount = step.denominator === 'total' ? ctx.visit.total : ctx.visit.inPolicy;
+    const base = step.denominator === 'total' ? remainingAll(ctx.visit) : ctx.visit.remainingInPolicy;
+    const need = roundFloorNeed(Decimal.max(ZERO, step.floor.mul(denominatorAmount).minus(ctx.visit.earlierPayouts)));
+    const payout = Decimal.min(need, base);
+    return {
+      draws: step.denominator === 'total' ? 'all' : 'inPolicy',
+      result: {
+        id: step.id,
+        name: step.name,
+        fund: step.fund,
+        kind: 'floor',
+        base,
+        deductible: null,
+        ratio: null,
+        capRoom: null,
+        limitedBy: payout.lt(need) ? 'remaining' : undefined,
+        floor: { ratio: step.floor, denominator: step.denominator, denominatorAmount, earlierPayouts: ctx.visit.earlierPayouts },
+        payout,
+        source: step.source,
+      },
+    };
+  },
+};

@@ -1,0 +1,294 @@
+/**
+ * The rules file (SETTLEMENT.md §6), validated with zod.
+ *
+ * Strict on purpose: an unknown key is an error, so a misspelt `annualCapp` cannot silently leave a
+ * cap out of a policy that pays real money. The contract lets a file "carry more (names, notes)";
+ * the extra keys accepted are the annotation keys listed in ANNOTATIONS below, nothing else.
+ *
+ * Amounts and ratios may be numbers or strings and are read exactly as decimals.
+ */
+import * as z from 'zod';
+import { Decimal, MoneyFormatError, parseAmount, parseDecimal } from '../money/money.js';
+import type { Adjustment, Deductible, PerTier, Ruleset, Step } from '../engine/types.js';
+import './zod-locale.js';
+
+function decimalField(read: (v: unknown) => Decimal) {
+  return z.union([z.string(), z.number()]).transform((v, ctx) => {
+    try {
+      return read(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: e instanceof MoneyFormatError ? e.message : String(e) });
+      return z.NEVER;
+    }
+  });
+}
+
+const amount = decimalField(parseAmount);
+const ratio = decimalField((v) => parseDecimal(v, { min: '0', max: '1' }));
+const factor = decimalField((v) => parseDecimal(v, { min: '0', max: '10' }));
+const bonus = decimalField((v) => parseDecimal(v, { min: '-1', max: '1' }));
+
+const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, '应为英文标识符（字母开头，可含字母、数字、- 和 _）');
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), '不是有效日期');
+/** YAML reads an unquoted 2018-01-01 as a date; accept that too and keep the text. */
+const dateField = z.union([z.date().transform((d) => d.toISOString().slice(0, 10)), isoDate]).pipe(isoDate);
+
+const perTierAmount = z.union([amount, z.record(identifier, amount)]);
+const perTierRatio = z.union([ratio, z.record(identifier, ratio)]);
+
+const deductible = z
+  .strictObject({ perVisit: perTierAmount.optional(), annual: perTierAmount.optional() })
+  .refine((d) => (d.perVisit === undefined) !== (d.annual === undefined), '起付线应写 perVisit（每次）或 annual（年度）之一');
+
+const adjust = z.record(
+  identifier,
+  z.strictObject({ deductibleFactor: factor.optional(), ratioBonus: bonus.optional(), source: identifier.optional(), note: z.string().optional() }),
+);
+
+const ceiling = z.strictObject({ ratio, denominator: z.enum(['total', 'inPolicy']) });
+
+/** Keys that describe a step for people and carry no money: accepted on every step. */
+const ANNOTATIONS = {
+  name: z.string().optional(),
+  note: z.string().optional(),
+  /** { field: sourceId } when one field comes from another source than the step's `source`. */
+  cite: z.record(z.string(), identifier).optional(),
+  /** { field: "why this value" } for every value that no source gives. */
+  estimates: z.record(z.string(), z.string()).optional(),
+};
+
+const common = {
+  id: identifier,
+  fund: identifier,
+  only: z.array(identifier).min(1).optional(),
+  accumulator: identifier.optional(),
+  source: identifier.optional(),
+  ...ANNOTATIONS,
+};
+
+const coinsuranceStep = z.strictObject({
+  ...common,
+  kind: z.literal('coinsurance'),
+  base: z.enum(['inPolicy', 'all']).optional(),
+  deductible: deductible.optional(),
+  ratio: perTierRatio,
+  visitCap: amount.optional(),
+  annualCap: amount.optional(),
+  ceiling: ceiling.optional(),
+  adjust: adjust.optional(),
+});
+
+const segmentedStep = z.strictObject({
+  ...common,
+  kind: z.literal('segmented'),
+  base: z.literal('inPolicy').optional(),
+  scope: z.enum(['year', 'visit']).optional(),
+  deductible: deductible.optional(),
+  segments: z.array(z.strictObject({ upTo: amount.optional(), ratio: perTierRatio })).min(1),
+  visitCap: amount.optional(),
+  annualCap: amount.optional(),
+  ceiling: ceiling.optional(),
+  adjust: adjust.optional(),
+});
+
+const floorStep = z.strictObject({
+  ...common,
+  kind: z.literal('floor'),
+  floor: ratio,
+  denominator: z.enum(['total', 'inPolicy']).optional(),
+});
+
+const outOfPocketCapStep = z.strictObject({
+  ...common,
+  kind: z.literal('outOfPocketCap'),
+  cap: amount,
+  base: z.enum(['all', 'inPolicy']).optional(),
+});
+
+const step = z.discriminatedUnion('kind', [coinsuranceStep, segmentedStep, floorStep, outOfPocketCapStep]);
+type RawStep = z.output<typeof step>;
+
+const source = z.strictObject({
+  id: identifier,
+  title: z.string().min(1),
+  file: z.string().optional(),
+  url: z.string().optional(),
+  publisher: z.string().optional(),
+  date: z.union([z.string(), z.date().transform((d) => d.toISOString().slice(0, 10))]).optional(),
+  note: z.string().optional(),
+});
+
+const rulesFileShape = z.strictObject({
+    id: identifier,
+    title: z.string().min(1),
+    region: z.strictObject({ code: z.string().regex(/^\d{6}$/, '行政区划代码应为 6 位数字'), name: z.string().min(1) }),
+    effective: z.strictObject({ from: dateField, to: dateField }),
+    sources: z.array(source).min(1),
+    tiers: z.array(identifier).min(1),
+    populations: z.array(identifier).min(1),
+    visits: z.record(identifier, z.array(step).min(1)),
+    notes: z.string().optional(),
+    name: z.string().optional(),
+  });
+
+export type RulesFile = z.output<typeof rulesFileShape>;
+export const rulesFileSchema = rulesFileShape.superRefine(checkReferences);
+
+/** Cross-field rules: every name a step uses must be declared in the file. */
+function checkReferences(f: RulesFile, ctx: z.RefinementCtx<RulesFile>): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (f.effective.from > f.effective.to) issue(['effective'], `生效日期 from（${f.effective.from}）晚于 to（${f.effective.to}）`);
+  const sourceIds = new Set(f.sources.map((s) => s.id));
+  const tiers = new Set(f.tiers);
+  const populations = new Set(f.populations);
+  dupes(f.sources.map((s) => s.id)).forEach((id) => issue(['sources'], `来源 id "${id}" 重复`));
+  dupes(f.tiers).forEach((t) => issue(['tiers'], `医院等级 "${t}" 重复`));
+  dupes(f.populations).forEach((p) => issue(['populations'], `人群 "${p}" 重复`));
+
+  const accumulatorKinds = new Map<string, { kind: string; path: (string | number)[] }>();
+  for (const [visitType, steps] of Object.entries(f.visits)) {
+    dupes(steps.map((s) => s.id)).forEach((id) => issue(['visits', visitType], `步骤 id "${id}" 在同一就诊类型中重复`));
+    steps.forEach((s, i) => {
+      const at = (...p: (string | number)[]) => ['visits', visitType, i, ...p];
+      if (s.source !== undefined && !sourceIds.has(s.source)) issue(at('source'), `来源 "${s.source}" 未在 sources 中声明`);
+      for (const [field, src] of Object.entries(s.cite ?? {})) {
+        if (!sourceIds.has(src)) issue(at('cite', field), `来源 "${src}" 未在 sources 中声明`);
+        if (!(field in s)) issue(at('cite', field), `步骤没有字段 "${field}"，无法为其注明来源`);
+      }
+      for (const field of Object.keys(s.estimates ?? {})) {
+        if (!(field in s)) issue(at('estimates', field), `步骤没有字段 "${field}"，无法标注为估算`);
+      }
+      for (const p of s.only ?? []) if (!populations.has(p)) issue(at('only'), `人群 "${p}" 未在 populations 中声明`);
+      if ('adjust' in s && s.adjust) {
+        for (const [p, a] of Object.entries(s.adjust)) {
+          if (!populations.has(p)) issue(at('adjust', p), `人群 "${p}" 未在 populations 中声明`);
+          if (a.source !== undefined && !sourceIds.has(a.source)) issue(at('adjust', p, 'source'), `来源 "${a.source}" 未在 sources 中声明`);
+        }
+      }
+      for (const [field, value] of tierMaps(s)) {
+        for (const t of Object.keys(value)) if (!tiers.has(t)) issue(at(...field, t), `医院等级 "${t}" 未在 tiers 中声明`);
+      }
+      if (s.kind === 'segmented') {
+        const scope = s.scope ?? 'year';
+        if (s.deductible?.annual !== undefined && scope === 'visit') issue(at('deductible'), 'scope: visit 的分段步骤应使用 perVisit 起付线');
+        if (s.deductible?.perVisit !== undefined && scope === 'year') issue(at('deductible'), 'scope: year 的分段步骤应使用 annual 起付线');
+        let last: Decimal | undefined;
+        s.segments.forEach((seg, j) => {
+          const isLast = j === s.segments.length - 1;
+          if (isLast && seg.upTo !== undefined) issue(at('segments', j, 'upTo'), '最后一段不应有 upTo（上不封顶）');
+          if (!isLast && seg.upTo === undefined) issue(at('segments', j, 'upTo'), '除最后一段外每段都需要 upTo');
+          if (seg.upTo !== undefined) {
+            if (last !== undefined && !seg.upTo.gt(last)) issue(at('segments', j, 'upTo'), '分段上限 upTo 应逐段递增');
+            last = seg.upTo;
+          }
+        });
+      }
+      const key = s.accumulator ?? s.id;
+      const family = s.kind === 'outOfPocketCap' ? 'outOfPocketCap' : s.kind === 'floor' ? 'floor' : 'payout';
+      const seen = accumulatorKinds.get(key);
+      if (seen && seen.kind !== family) {
+        issue(at('accumulator'), `累计项 "${key}" 同时被自付封顶步骤和报销步骤使用（${seen.path.join('.')}），二者含义不同，不能共用`);
+      } else if (!seen) accumulatorKinds.set(key, { kind: family, path: at() });
+    });
+  }
+}
+
+function dupes(xs: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out = new Set<string>();
+  for (const x of xs) (seen.has(x) ? out : seen).add(x);
+  return [...out];
+}
+
+/** The per-tier maps of a step, with their field paths. */
+function tierMaps(s: RawStep): [(string | number)[], Record<string, Decimal>][] {
+  const out: [(string | number)[], Record<string, Decimal>][] = [];
+  const add = (path: (string | number)[], v: unknown) => {
+    if (v !== undefined && !Decimal.isDecimal(v)) out.push([path, v as Record<string, Decimal>]);
+  };
+  if (s.kind === 'coinsurance' || s.kind === 'segmented') {
+    add(['deductible', 'perVisit'], s.deductible?.perVisit);
+    add(['deductible', 'annual'], s.deductible?.annual);
+  }
+  if (s.kind === 'coinsurance') add(['ratio'], s.ratio);
+  if (s.kind === 'segmented') s.segments.forEach((seg, j) => add(['segments', j, 'ratio'], seg.ratio));
+  return out;
+}
+
+/** The engine's ruleset from a validated file: defaults filled in, annotations dropped. */
+export function toRuleset(f: RulesFile): Ruleset {
+  const visits: Record<string, Step[]> = {};
+  for (const [visitType, steps] of Object.entries(f.visits)) {
+    visits[visitType] = steps.map((s, i) => toStep(s, ['visits', visitType, i]));
+  }
+  return {
+    id: f.id,
+    title: f.title,
+    region: f.region,
+    effective: f.effective,
+    sources: f.sources.map((src) => ({ ...src, date: src.date })),
+    tiers: f.tiers,
+    populations: f.populations,
+    visits,
+  };
+}
+
+function toStep(s: RawStep, path: (string | number)[]): Step {
+  const common = {
+    id: s.id,
+    fund: s.fund,
+    only: s.only,
+    accumulator: s.accumulator ?? s.id,
+    source: s.source,
+    name: s.name,
+    path,
+  };
+  switch (s.kind) {
+    case 'coinsurance':
+      return {
+        ...common,
+        kind: 'coinsurance',
+        base: s.base ?? 'inPolicy',
+        deductible: toDeductible(s.deductible),
+        ratio: s.ratio,
+        visitCap: s.visitCap,
+        annualCap: s.annualCap,
+        ceiling: s.ceiling,
+        adjust: toAdjust(s.adjust),
+      };
+    case 'segmented':
+      return {
+        ...common,
+        kind: 'segmented',
+        scope: s.scope ?? 'year',
+        deductible: toDeductible(s.deductible),
+        segments: s.segments,
+        visitCap: s.visitCap,
+        annualCap: s.annualCap,
+        ceiling: s.ceiling,
+        adjust: toAdjust(s.adjust),
+      };
+    case 'floor':
+      return { ...common, kind: 'floor', floor: s.floor, denominator: s.denominator ?? 'total' };
+    case 'outOfPocketCap':
+      return { ...common, kind: 'outOfPocketCap', cap: s.cap, base: s.base ?? 'all' };
+  }
+}
+
+function toDeductible(d: { perVisit?: PerTier; annual?: PerTier } | undefined): Deductible | undefined {
+  if (!d) return undefined;
+  if (d.perVisit !== undefined) return { per: 'visit', amount: d.perVisit };
+  return { per: 'year', amount: d.annual as PerTier };
+}
+
+function toAdjust(a: Record<string, { deductibleFactor?: Decimal; ratioBonus?: Decimal }> | undefined): Record<string, Adjustment> | undefined {
+  if (!a) return undefined;
+  const out: Record<string, Adjustment> = {};
+  for (const [p, v] of Object.entries(a)) {
+    out[p] = { deductibleFactor: v.deductibleFactor ?? new Decimal(1), ratioBonus: v.ratioBonus ?? new Decimal(0) };
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { billInputSchema, toEngineBill } from '../src/bill/schema.js';
+import type { Bill } from '../src/engine/types.js';
+
+export const FIXTURE_CASES = join(import.meta.dirname, 'fixtures', 'cases');
+export const SHARED_CASES = join(import.meta.dirname, '..', '..', 'shared', 'cases');
+
+export interface CaseFile {
+  name: string;
+  rules: unknown;
+  history: unknown[];
+  bill: unknown;
+  expect: {
+    total: string;
+    buckets: Record<string, string>;
+    steps: Record<string, string>;
+    funds: Record<string, string>;
+    fundPaysTotal: string;
+    patientPays: string;
+  };
+}
+
+export function loadCases(dir = FIXTURE_CASES): CaseFile[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CaseFile);
+}
+
+/** A bill as JSON → the engine's bill, using the tier and populations the bill carries. */
+export function engineBill(json: unknown): Bill {
+  const b = billInputSchema.parse(json);
+  return toEngineBill(b, b.hospital.tier!, b.person.populations!);
+}
