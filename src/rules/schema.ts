@@ -36,8 +36,23 @@ const isoDate = z
 /** YAML reads an unquoted 2018-01-01 as a date; accept that too and keep the text. */
 const dateField = z.union([z.date().transform((d) => d.toISOString().slice(0, 10)), isoDate]).pipe(isoDate);
 
-const perTierAmount = z.union([amount, z.record(identifier, amount)]);
-const perTierRatio = z.union([ratio, z.record(identifier, ratio)]);
+/**
+ * A value given once, or per hospital tier ({ county: "0.75", league: "0.65" }). Routed by shape rather
+ * than with z.union, so the message says what is wrong with the value instead of "invalid input".
+ */
+function perTier<T extends z.ZodType>(scalar: T) {
+  const byTier = z.record(identifier, scalar);
+  return z.unknown().transform((v, ctx): z.output<T> | Record<string, z.output<T>> => {
+    const schema = v !== null && typeof v === 'object' && !Array.isArray(v) ? byTier : scalar;
+    const r = schema.safeParse(v);
+    if (r.success) return r.data as z.output<T>;
+    for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path as PropertyKey[] });
+    return z.NEVER;
+  });
+}
+
+const perTierAmount = perTier(amount);
+const perTierRatio = perTier(ratio);
 
 const deductible = z
   .strictObject({ perVisit: perTierAmount.optional(), annual: perTierAmount.optional() })

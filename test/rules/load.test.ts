@@ -1,0 +1,120 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SettlementError } from '../../src/engine/errors.js';
+import { RulesLoadError, loadRulesDir, parseRulesText } from '../../src/rules/load.js';
+import { RuleBook, regionLineage } from '../../src/rules/select.js';
+
+const RULES_DIR = join(import.meta.dirname, '..', '..', 'rules');
+
+const minimal = (over: Record<string, string> = {}) => `
+id: ${over.id ?? 't-2018'}
+title: test
+region: { code: "${over.region ?? '152200'}", name: 兴安盟 }
+effective: { from: ${over.from ?? '2018-01-01'}, to: ${over.to ?? '2018-12-31'} }
+sources: [ { id: s1, title: test } ]
+tiers: [county]
+populations: [poverty, resident]
+visits:
+  inpatient:
+    - { id: basic, fund: basic, kind: coinsurance, ratio: "0.80", ${over.extra ?? ''} source: s1 }
+`;
+
+function loadError(text: string, file = 'rules/x.yaml'): RulesLoadError {
+  try {
+    parseRulesText(text, file);
+  } catch (e) {
+    if (e instanceof RulesLoadError) return e;
+    throw e;
+  }
+  throw new Error('expected the file to be refused');
+}
+
+describe('rules loader', () => {
+  it('loads every policy file shipped under rules/, with distinct ids and no overlaps', () => {
+    const loaded = loadRulesDir(RULES_DIR);
+    const ids = loaded.map((l) => l.ruleset.id).sort();
+    expect(ids).toEqual(['neimenggu-2016', 'wulanchabu-2019', 'xingan-2018', 'zhuozi-2016']);
+    for (const l of loaded) expect(l.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('the shipped policy files cite a declared source on every step', () => {
+    for (const l of loadRulesDir(RULES_DIR)) {
+      const ids = new Set(l.ruleset.sources.map((s) => s.id));
+      for (const steps of Object.values(l.ruleset.visits)) for (const s of steps) expect(ids.has(s.source ?? ''), `${l.file} ${s.id}`).toBe(true);
+    }
+  });
+
+  it('refuses a misspelt field, naming the file and the field path', () => {
+    const e = loadError(minimal({ extra: 'annualCapp: "100.00",' }), 'rules/152200-xingan/2018.yaml');
+    expect(e.issues).toHaveLength(1);
+    expect(e.issues[0]).toMatchObject({ file: 'rules/152200-xingan/2018.yaml', path: 'visits.inpatient[0]' });
+    expect(e.message).toContain('rules/152200-xingan/2018.yaml: visits.inpatient[0]');
+    expect(e.message).toContain('annualCapp');
+  });
+
+  it('refuses a bad value with its path', () => {
+    const e = loadError(minimal().replace('ratio: "0.80"', 'ratio: "1.5"'));
+    expect(e.issues[0]!.path).toBe('visits.inpatient[0].ratio');
+    expect(e.issues[0]!.message).toContain('不能大于 1');
+  });
+
+  it('refuses a source, population or tier that the file does not declare', () => {
+    expect(loadError(minimal().replace('source: s1 }', 'source: s9 }')).issues[0]!.path).toBe('visits.inpatient[0].source');
+    expect(loadError(minimal({ extra: 'only: [dibao],' })).issues[0]!.path).toBe('visits.inpatient[0].only');
+    expect(loadError(minimal().replace('ratio: "0.80"', 'ratio: { county: "0.8", countyy: "0.7" }')).issues[0]!.path).toBe(
+      'visits.inpatient[0].ratio.countyy',
+    );
+  });
+
+  it('reads amounts and ratios exactly, written as numbers or strings', () => {
+    const a = parseRulesText(minimal().replace('ratio: "0.80"', 'ratio: 0.8, annualCap: 150000.10'), 'a.yaml');
+    const step = a.ruleset.visits.inpatient![0]!;
+    expect(step.kind === 'coinsurance' && step.annualCap?.toFixed(2)).toBe('150000.10');
+  });
+
+  it('refuses overlapping effective dates for one region, and duplicate ids', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+    mkdirSync(join(dir, 'a'));
+    writeFileSync(join(dir, 'a', '2018.yaml'), minimal({ id: 'a-2018' }));
+    writeFileSync(join(dir, 'a', '2018b.yaml'), minimal({ id: 'b-2018', from: '2018-12-31', to: '2019-12-31' }));
+    writeFileSync(join(dir, 'other.yaml'), minimal({ id: 'a-2018', region: '150900' }));
+    let err: RulesLoadError | undefined;
+    try {
+      loadRulesDir(dir);
+    } catch (e) {
+      err = e as RulesLoadError;
+    }
+    expect(err).toBeInstanceOf(RulesLoadError);
+    const messages = err!.issues.map((i) => `${i.file} ${i.path} ${i.message}`);
+    expect(messages.some((m) => m.includes('有效期重叠') && m.includes('b-2018') && m.includes('a-2018'))).toBe(true);
+    expect(messages.some((m) => m.includes('id') && m.includes('重复'))).toBe(true);
+  });
+});
+
+describe('choosing a ruleset', () => {
+  const book = new RuleBook(loadRulesDir(RULES_DIR));
+
+  it('walks a county up to its league and region', () => {
+    expect(regionLineage('150921')).toEqual(['150921', '150900', '150000']);
+    expect(regionLineage('152200')).toEqual(['152200', '150000']);
+  });
+
+  it('chooses by region and discharge date, most specific first', () => {
+    expect(book.select('152200', '2018-06-30').ruleset.id).toBe('xingan-2018');
+    expect(book.select('152201', '2018-06-30').ruleset.id).toBe('xingan-2018');
+    expect(book.select('150921', '2016-03-01').ruleset.id).toBe('zhuozi-2016');
+    // Zhuozi has no 2017 file of its own: the autonomous region's 2016-2017 rule applies.
+    expect(book.select('150921', '2017-03-01').ruleset.id).toBe('neimenggu-2016');
+  });
+
+  it('is an error, never a zero payout, when no ruleset covers the date', () => {
+    expect(() => book.select('152200', '2030-01-01')).toThrow(SettlementError);
+    try {
+      book.select('152200', '2030-01-01');
+    } catch (e) {
+      expect((e as SettlementError).code).toBe('DATE_NOT_COVERED');
+    }
+  });
+});
