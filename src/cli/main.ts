@@ -5,6 +5,9 @@ import { Command, CommanderError } from 'commander';
 import { SettlementError } from '../engine/errors.js';
 import { RulesLoadError } from '../rules/load.js';
 import { resolveRuleset } from '../rules/resolve.js';
+import { ApiError } from '../service/errors.js';
+import { createKey, revokeKey, type Role } from '../service/keys.js';
+import { boot } from '../store/boot.js';
 import { BillLineError, openInput, readYearToDate, runSettle } from './settle.js';
 
 export function buildProgram(): Command {
@@ -24,6 +27,47 @@ export function buildProgram(): Command {
       await runSettle({ rules, input: openInput(bills), output: process.stdout, yearToDate });
     });
 
+  program
+    .command('serve')
+    .description('run the HTTP service (same as npm start): PORT, ONESTOP_DB, ONESTOP_RULES from the environment')
+    .action(async () => {
+      const { startServer } = await import('../http/server.js');
+      await startServer();
+      await new Promise(() => {});
+    });
+
+  const keys = program.command('keys').description('API keys: create or revoke (the secret is printed once; only its hash is stored)');
+  keys
+    .command('create')
+    .description('create a key and print it')
+    .requiredOption('--role <role>', 'window | auditor | finance | admin')
+    .option('--hospital <code>', 'the hospital a window key is bound to')
+    .option('--label <text>', 'who or what the key is for')
+    .option('--json', 'print {"id","secret","role"} as JSON')
+    .action(async (o: { role: Role; hospital?: string; label?: string; json?: boolean }) => {
+      const { store } = await boot();
+      try {
+        const k = await createKey(store, { role: o.role, hospitalCode: o.hospital ?? null, label: o.label ?? null });
+        process.stdout.write(o.json ? `${JSON.stringify({ id: k.id, secret: k.secret, role: o.role, hospital: o.hospital ?? null })}\n` : `${k.secret}\n`);
+        if (!o.json) process.stderr.write(`key ${k.id} (${o.role}${o.hospital ? ` @ ${o.hospital}` : ''}) created; the secret above is shown only once\n`);
+      } finally {
+        await store.close();
+      }
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key by its id (k_…)')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const { store } = await boot();
+      try {
+        if (!(await revokeKey(store, id))) throw new ApiError(404, 'NOT_FOUND', `密钥 ${id} 不存在或已停用`);
+        process.stderr.write(`key ${id} revoked\n`);
+      } finally {
+        await store.close();
+      }
+    });
+
   return program;
 }
 
@@ -34,6 +78,10 @@ export async function main(argv = process.argv): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     if (e instanceof BillLineError || e instanceof RulesLoadError) {
+      process.stderr.write(`onestop: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof ApiError) {
       process.stderr.write(`onestop: ${e.message}\n`);
       return 1;
     }

@@ -3,7 +3,7 @@
  * it keeps the value each field had before the visit and the value after, which is exactly
  * what the settlement records and what a reversal takes back.
  */
-import { ZERO, type Decimal } from '../money/money.js';
+import { Decimal, ZERO } from '../money/money.js';
 import type { AccumulatorChanges, AccumulatorField, Accumulators } from './types.js';
 
 export class AccumulatorBook {
@@ -44,6 +44,31 @@ export function applyChanges(ytd: Accumulators, changes: AccumulatorChanges, dir
       const delta = change.after.minus(change.before);
       entry[field] = (entry[field] ?? ZERO).plus(direction === 1 ? delta : delta.neg());
     }
+  }
+  return out;
+}
+
+/** Accumulators as stored and shown: { key: { field: "decimal text" } }. */
+export type AccumulatorsJson = Record<string, Partial<Record<AccumulatorField, string>>>;
+
+export function accumulatorsToJson(acc: Accumulators): AccumulatorsJson {
+  const out: AccumulatorsJson = {};
+  for (const [key, fields] of Object.entries(acc)) {
+    const entry: Partial<Record<AccumulatorField, string>> = {};
+    for (const [f, v] of Object.entries(fields) as [AccumulatorField, Decimal][]) {
+      entry[f] = v.decimalPlaces() <= 2 ? v.toFixed(2) : v.toString();
+    }
+    out[key] = entry;
+  }
+  return out;
+}
+
+export function accumulatorsFromJson(json: AccumulatorsJson): Accumulators {
+  const out: Record<string, Partial<Record<AccumulatorField, Decimal>>> = {};
+  for (const [key, fields] of Object.entries(json)) {
+    const entry: Partial<Record<AccumulatorField, Decimal>> = {};
+    for (const [f, v] of Object.entries(fields) as [AccumulatorField, string][]) entry[f] = new Decimal(v);
+    out[key] = entry;
   }
   return out;
 }

@@ -138,3 +138,14 @@ export function sum(xs: Iterable<Decimal>): Decimal {
   for (const x of xs) s = s.plus(x);
   return s;
 }
+
+/** An amount with at most two decimals as integer fen, for the store's exact money columns. */
+export function toFen(x: Decimal): number {
+  const fen = x.mul(100);
+  if (!fen.isInteger()) throw new Error(`amount ${x.toString()} has fractions of a fen`);
+  return fen.toNumber();
+}
+
+export function fromFen(fen: number | bigint | string): Decimal {
+  return new Decimal(fen.toString()).div(100);
+}

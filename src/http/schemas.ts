@@ -1,0 +1,125 @@
+/**
+ * The API's shapes in zod: requests are validated with them, responses are checked against them in the
+ * tests, and /openapi.json is generated from them, so the document cannot drift from the code.
+ */
+import * as z from 'zod';
+import { billInputSchema } from '../bill/schema.js';
+import '../rules/zod-locale.js';
+
+const money = z.string().regex(/^-?\d+\.\d{2}$/).describe('yuan with two decimals, e.g. "12000.00"');
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
+
+export const stepResultSchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  fund: z.string(),
+  kind: z.enum(['coinsurance', 'segmented', 'floor', 'outOfPocketCap']),
+  base: money,
+  deductible: decimal.nullable(),
+  ratio: decimal.nullable(),
+  segments: z.array(z.object({ from: decimal, to: decimal, ratio: decimal, payout: decimal })).optional(),
+  cumulativeBefore: money.optional(),
+  capRoom: money.nullable(),
+  limitedBy: z.enum(['visitCap', 'annualCap', 'ceiling', 'remaining']).optional(),
+  floor: z.object({ ratio: decimal, denominator: z.enum(['total', 'inPolicy']), denominatorAmount: money, earlierPayouts: money }).optional(),
+  outOfPocket: z.object({ cap: money, paidBefore: money, wouldPay: money }).optional(),
+  payout: money,
+  source: z.string().optional(),
+});
+
+const accumulatorFields = z.object({ paid: decimal.optional(), deductibleMet: decimal.optional(), cumulative: decimal.optional() });
+
+export const settlementResultSchema = z
+  .object({
+    rulesetId: z.string(),
+    population: z.string(),
+    year: z.number().int(),
+    visitType: z.string(),
+    total: money,
+    buckets: z.object({ outOfCatalog: money, overLimit: money, preSelfPay: money, inPolicy: money }),
+    steps: z.array(stepResultSchema),
+    funds: z.record(z.string(), money),
+    fundPaysTotal: money,
+    patientPays: money,
+    actualRatio: z.string().regex(/^\d\.\d{4}$/),
+    accumulators: z.record(z.string(), z.object({ paid: z.object({ before: decimal, after: decimal }).optional(), deductibleMet: z.object({ before: decimal, after: decimal }).optional(), cumulative: z.object({ before: decimal, after: decimal }).optional() })),
+  })
+  .meta({ id: 'SettlementResult', description: 'SETTLEMENT.md §8: what each fund pays and what the patient pays' });
+
+export const settlementViewSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['settled', 'reversed']),
+    replay: z.boolean().optional(),
+    billNo: z.string(),
+    hospital: z.object({ code: z.string(), name: z.string(), tier: z.string(), regionCode: z.string() }),
+    person: z.object({ id: z.string(), name: z.string(), idNumber: z.string().describe('masked: 152201********1234') }),
+    visit: z.object({ type: z.string(), admitted: isoDate, discharged: isoDate }),
+    rulesetId: z.string(),
+    rulesetHash: z.string().regex(/^[0-9a-f]{64}$/),
+    createdAt: z.string(),
+    reversedAt: z.string().nullable(),
+    reversalReason: z.string().nullable(),
+    result: settlementResultSchema,
+  })
+  .meta({ id: 'Settlement' });
+
+export const previewSchema = z.object({ preview: z.literal(true), rulesetId: z.string(), rulesetHash: z.string(), result: settlementResultSchema }).meta({ id: 'Preview' });
+
+export const settlementSummarySchema = z.object({
+  id: z.string(),
+  status: z.enum(['settled', 'reversed']),
+  billNo: z.string(),
+  hospitalCode: z.string(),
+  personId: z.string(),
+  personName: z.string(),
+  idNumber: z.string(),
+  visitType: z.string(),
+  discharged: isoDate,
+  total: money,
+  fundPaysTotal: money,
+  patientPays: money,
+  rulesetId: z.string(),
+  createdAt: z.string(),
+});
+
+export const settlementListSchema = z
+  .object({ items: z.array(settlementSummarySchema), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() })
+  .meta({ id: 'SettlementList' });
+
+export const listQuerySchema = z.strictObject({
+  hospital: z.string().max(64).optional(),
+  person: z.string().max(64).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  status: z.enum(['settled', 'reversed']).optional(),
+  page: z.coerce.number().int().min(1).max(100000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const reversalBodySchema = z.strictObject({ reason: z.string().trim().max(500).optional() }).meta({ id: 'ReversalRequest' });
+
+export const yearQuerySchema = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
+
+export const accumulatorsSchema = z
+  .object({ personId: z.string(), year: z.number().int(), accumulators: z.record(z.string(), accumulatorFields) })
+  .meta({ id: 'Accumulators' });
+
+export const rulesetSummarySchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  region: z.object({ code: z.string(), name: z.string() }),
+  effective: z.object({ from: isoDate, to: isoDate }),
+  hash: z.string(),
+  file: z.string(),
+  visitTypes: z.array(z.string()),
+});
+
+export const errorSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }),
+  })
+  .meta({ id: 'Error' });
+
+export const billSchemaForDocs = billInputSchema.meta({ id: 'Bill', description: 'SETTLEMENT.md §8: one visit with its line items' });

@@ -1,0 +1,67 @@
+/**
+ * API keys. The secret is shown once when created and only its sha256 is stored (the secret is 192
+ * random bits, so a fast hash is enough: there is nothing to brute-force).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Store } from '../store/db.js';
+import type { ApiKeyTable } from '../store/schema.js';
+import { appendAudit } from './audit-log.js';
+import { unprocessable } from './errors.js';
+
+export type Role = ApiKeyTable['role'];
+export const ROLES: readonly Role[] = ['window', 'auditor', 'finance', 'admin'];
+
+export interface Principal {
+  keyId: string;
+  role: Role;
+  /** The one hospital a window key may post and read for. */
+  hospitalCode: string | null;
+}
+
+export function hashKey(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export async function createKey(
+  store: Store,
+  opts: { role: Role; hospitalCode?: string | null; label?: string | null; actor?: string },
+  now: Date = new Date(),
+): Promise<{ id: string; secret: string }> {
+  if (!ROLES.includes(opts.role)) throw unprocessable('INVALID_ROLE', `角色应为 ${ROLES.join('、')} 之一`);
+  if (opts.role === 'window' && !opts.hospitalCode) throw unprocessable('HOSPITAL_REQUIRED', '窗口（window）密钥必须绑定一家医院：--hospital CODE');
+  if (opts.role !== 'window' && opts.hospitalCode) throw unprocessable('HOSPITAL_NOT_ALLOWED', '只有窗口（window）密钥绑定医院');
+  const id = `k_${randomBytes(6).toString('hex')}`;
+  const secret = `os_${opts.role}_${randomBytes(24).toString('base64url')}`;
+  await store.write(async (trx) => {
+    if (opts.hospitalCode) {
+      const h = await trx.selectFrom('hospitals').select('code').where('code', '=', opts.hospitalCode).executeTakeFirst();
+      if (!h) throw unprocessable('UNKNOWN_HOSPITAL', `医院编码 ${opts.hospitalCode} 未登记`);
+    }
+    const at = now.toISOString();
+    await trx
+      .insertInto('api_keys')
+      .values({ id, key_hash: hashKey(secret), role: opts.role, hospital_code: opts.hospitalCode ?? null, label: opts.label ?? null, created_at: at, revoked_at: null })
+      .execute();
+    await appendAudit(store, trx, { actor: opts.actor ?? 'cli', action: 'key.create', subject: id, payload: { role: opts.role, hospitalCode: opts.hospitalCode ?? null, label: opts.label ?? null } }, at);
+  });
+  return { id, secret };
+}
+
+export async function revokeKey(store: Store, id: string, actor = 'cli', now: Date = new Date()): Promise<boolean> {
+  return store.write(async (trx) => {
+    const r = await trx.updateTable('api_keys').set({ revoked_at: now.toISOString() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return false;
+    await appendAudit(store, trx, { actor, action: 'key.revoke', subject: id, payload: {} }, now.toISOString());
+    return true;
+  });
+}
+
+export async function authenticate(store: Store, secret: string): Promise<Principal | null> {
+  const row = await store.db
+    .selectFrom('api_keys')
+    .select(['id', 'role', 'hospital_code', 'revoked_at'])
+    .where('key_hash', '=', hashKey(secret))
+    .executeTakeFirst();
+  if (!row || row.revoked_at) return null;
+  return { keyId: row.id, role: row.role, hospitalCode: row.hospital_code };
+}

@@ -1,0 +1,397 @@
+/**
+ * Settling at the window: the service behind POST /v1/settlements and its siblings.
+ *
+ * One settlement is one write transaction: lock the person's ledger row for the year, read the
+ * year-to-date accumulators, run the engine, write the settlement, its per-fund payouts, the new
+ * accumulators and an audit-log entry, commit. Two settlements of one person are never computed from
+ * the same snapshot, and a refused request writes nothing.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import * as z from 'zod';
+import { billInputSchema, toEngineBill, type BillInput } from '../bill/schema.js';
+import { accumulatorsFromJson, accumulatorsToJson, applyChanges, type AccumulatorsJson } from '../engine/accumulators.js';
+import { SettlementError, formatPath } from '../engine/errors.js';
+import { settlementJson, type SettlementJson } from '../engine/result.js';
+import { settle } from '../engine/settle.js';
+import type { Accumulators, Bill } from '../engine/types.js';
+import { Decimal, fromFen, toFen } from '../money/money.js';
+import { canonicalJson, type LoadedRuleset } from '../rules/load.js';
+import type { RuleBook } from '../rules/select.js';
+import type { Store } from '../store/db.js';
+import type { Database, SettlementTable } from '../store/schema.js';
+import { appendAudit } from './audit-log.js';
+import { ApiError, conflict, forbidden, notFound, unprocessable } from './errors.js';
+import type { Principal } from './keys.js';
+import { maskIdNumber } from './mask.js';
+
+export interface ServiceDeps {
+  store: Store;
+  rules: RuleBook;
+  now?: () => Date;
+}
+
+export interface SettlementView {
+  id: string;
+  status: SettlementTable['status'];
+  billNo: string;
+  hospital: { code: string; name: string; tier: string; regionCode: string };
+  person: { id: string; name: string; idNumber: string };
+  visit: { type: string; admitted: string; discharged: string };
+  rulesetId: string;
+  rulesetHash: string;
+  createdAt: string;
+  reversedAt: string | null;
+  reversalReason: string | null;
+  result: SettlementJson;
+}
+
+export interface SettlementSummary {
+  id: string;
+  status: SettlementTable['status'];
+  billNo: string;
+  hospitalCode: string;
+  personId: string;
+  personName: string;
+  idNumber: string;
+  visitType: string;
+  discharged: string;
+  total: string;
+  fundPaysTotal: string;
+  patientPays: string;
+  rulesetId: string;
+  createdAt: string;
+}
+
+/** A bill checked against the store: who, where, which policy. */
+interface Resolved {
+  input: BillInput;
+  bill: Bill;
+  hospital: { code: string; name: string; tier: string; region_code: string };
+  person: { id: string; name: string; id_number: string };
+  ruleset: LoadedRuleset;
+  /** The bill as stored: as posted, with the tier and populations it was settled on filled in. */
+  storedBill: Record<string, unknown>;
+  billHash: string;
+}
+
+/** zod issues → a 422 a clerk can act on. */
+export function validationError(error: z.ZodError, prefix: (string | number)[] = []): ApiError {
+  const issues = error.issues.map((i) => ({ path: formatPath([...prefix, ...(i.path as (string | number)[])]), message: i.message }));
+  const first = issues[0];
+  return unprocessable('VALIDATION_FAILED', first ? `账单有误：${first.path ? `${first.path}：` : ''}${first.message}${issues.length > 1 ? `（另有 ${issues.length - 1} 处）` : ''}` : '账单有误', issues);
+}
+
+export function fromSettlementError(e: SettlementError): ApiError {
+  const status = e.code === 'RULESET_NOT_FOUND' ? 404 : 422;
+  return new ApiError(status, e.code, e.message, [{ path: formatPath(e.path), message: e.message }]);
+}
+
+function newSettlementId(now: Date): string {
+  const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+  return `JS${day}${randomBytes(5).toString('hex').toUpperCase()}`;
+}
+
+export class SettlementService {
+  private readonly store: Store;
+  private readonly rules: RuleBook;
+  private readonly now: () => Date;
+
+  constructor(deps: ServiceDeps) {
+    this.store = deps.store;
+    this.rules = deps.rules;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Record every loaded ruleset version, so a settlement's `ruleset_hash` can always be re-run. */
+  async registerRulesets(): Promise<void> {
+    const at = this.now().toISOString();
+    for (const l of this.rules.all) {
+      await this.store.db
+        .insertInto('ruleset_versions')
+        .values({ hash: l.hash, id: l.ruleset.id, file: l.file, document_json: canonicalJson(l.document), first_seen_at: at })
+        .onConflict((oc) => oc.column('hash').doNothing())
+        .execute();
+    }
+  }
+
+  private async resolve(raw: unknown, principal: Principal | null): Promise<Resolved> {
+    const parsed = billInputSchema.safeParse(raw);
+    if (!parsed.success) throw validationError(parsed.error);
+    const input = parsed.data;
+    if (principal?.role === 'window' && principal.hospitalCode !== input.hospital.code) {
+      throw forbidden(`此窗口密钥只能为医院 ${principal.hospitalCode} 结算，不能为 ${input.hospital.code} 结算`);
+    }
+    const db = this.store.db;
+    const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code']).where('code', '=', input.hospital.code).executeTakeFirst();
+    if (!hospital) throw unprocessable('UNKNOWN_HOSPITAL', `医院编码 ${input.hospital.code} 未登记`, [{ path: 'hospital.code', message: '医院未登记' }]);
+    if (input.hospital.tier !== undefined && input.hospital.tier !== hospital.tier) {
+      throw unprocessable('HOSPITAL_TIER_MISMATCH', `医院等级与登记不符：账单写 ${input.hospital.tier}，登记为 ${hospital.tier}`, [{ path: 'hospital.tier', message: `登记为 ${hospital.tier}` }]);
+    }
+    const person = await db.selectFrom('people').select(['id', 'name', 'id_number', 'populations']).where('id', '=', input.person.id).executeTakeFirst();
+    if (!person) throw unprocessable('UNKNOWN_PERSON', `参保人 ${input.person.id} 未登记`, [{ path: 'person.id', message: '参保人未登记' }]);
+    const populations = JSON.parse(person.populations) as string[];
+    if (input.person.populations !== undefined && [...input.person.populations].sort().join() !== [...populations].sort().join()) {
+      throw unprocessable('POPULATION_MISMATCH', `参保人群与登记不符：账单写 [${input.person.populations.join(', ')}]，登记为 [${populations.join(', ')}]`, [
+        { path: 'person.populations', message: `登记为 [${populations.join(', ')}]` },
+      ]);
+    }
+    let ruleset: LoadedRuleset;
+    try {
+      ruleset = this.rules.select(hospital.region_code, input.visit.discharged);
+    } catch (e) {
+      if (e instanceof SettlementError) throw fromSettlementError(e);
+      throw e;
+    }
+    const bill = toEngineBill(input, hospital.tier, populations);
+    const storedBill = { ...(raw as Record<string, unknown>), hospital: { ...(raw as { hospital: object }).hospital, tier: hospital.tier }, person: { id: person.id, populations } };
+    // The same bill is the same after normalisation: 306 and "306.00" are one amount.
+    const billHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
+    return { input, bill, hospital, person, ruleset, storedBill, billHash };
+  }
+
+  private compute(r: Resolved, ytd: Accumulators) {
+    try {
+      return settle(r.bill, r.ruleset.ruleset, ytd);
+    } catch (e) {
+      if (e instanceof SettlementError) throw fromSettlementError(e);
+      throw e;
+    }
+  }
+
+  /** 预结算: the same computation on the person's current year-to-date, nothing stored. */
+  async preview(raw: unknown, principal: Principal | null): Promise<{ preview: true; rulesetId: string; rulesetHash: string; result: SettlementJson }> {
+    const r = await this.resolve(raw, principal);
+    const year = Number(r.input.visit.discharged.slice(0, 4));
+    const ledger = await this.store.db.selectFrom('ledgers').select('accumulators_json').where('person_id', '=', r.person.id).where('year', '=', year).executeTakeFirst();
+    const ytd = accumulatorsFromJson(JSON.parse(ledger?.accumulators_json ?? '{}') as AccumulatorsJson);
+    return { preview: true, rulesetId: r.ruleset.ruleset.id, rulesetHash: r.ruleset.hash, result: settlementJson(this.compute(r, ytd)) };
+  }
+
+  /**
+   * 结算: settle and store. The same hospital + bill number posted again with the same content is a
+   * replay (the stored settlement, nothing moves); with different content it is a conflict.
+   */
+  async post(raw: unknown, principal: Principal | null, actor = principal?.keyId ?? 'system'): Promise<{ replay: boolean; view: SettlementView }> {
+    const r = await this.resolve(raw, principal);
+    const year = Number(r.input.visit.discharged.slice(0, 4));
+    const now = this.now();
+    try {
+      return await this.store.write(async (trx) => {
+        const existing = await trx.selectFrom('settlements').selectAll().where('hospital_code', '=', r.hospital.code).where('bill_no', '=', r.input.billNo).executeTakeFirst();
+        if (existing) return this.replayOrConflict(existing, r);
+
+        const ledger = await this.store.lockLedger(trx, r.person.id, year);
+        const ytdJson = JSON.parse(ledger.accumulators_json) as AccumulatorsJson;
+        const ytd = accumulatorsFromJson(ytdJson);
+        const s = this.compute(r, ytd);
+        const result = settlementJson(s);
+        const id = newSettlementId(now);
+        const row: SettlementTable = {
+          id,
+          hospital_code: r.hospital.code,
+          bill_no: r.input.billNo,
+          person_id: r.person.id,
+          year,
+          admitted: r.input.visit.admitted,
+          discharged: r.input.visit.discharged,
+          visit_type: r.input.visit.type,
+          population: s.population,
+          ruleset_id: r.ruleset.ruleset.id,
+          ruleset_hash: r.ruleset.hash,
+          bill_hash: r.billHash,
+          bill_json: JSON.stringify(r.storedBill),
+          ytd_before_json: JSON.stringify(ytdJson),
+          result_json: JSON.stringify(result),
+          total_fen: toFen(s.total),
+          fund_pays_fen: toFen(s.fundPaysTotal),
+          patient_pays_fen: toFen(s.patientPays),
+          status: 'settled',
+          created_at: now.toISOString(),
+          created_by: actor,
+          reversed_at: null,
+          reversed_by: null,
+          reversal_reason: null,
+        };
+        await trx.insertInto('settlements').values(row).execute();
+        const funds = Object.entries(s.funds).map(([fund, amount]) => ({ settlement_id: id, fund, amount_fen: toFen(amount) }));
+        if (funds.length) await trx.insertInto('settlement_funds').values(funds).execute();
+        await this.writeLedger(trx, r.person.id, year, ledger.version, accumulatorsToJson(applyChanges(ytd, s.accumulators)));
+        await appendAudit(
+          this.store,
+          trx,
+          {
+            actor,
+            action: 'settlement.create',
+            subject: id,
+            payload: { hospital: r.hospital.code, billNo: r.input.billNo, person: r.person.id, rulesetHash: r.ruleset.hash, funds: result.funds, patientPays: result.patientPays, resultHash: sha256(row.result_json) },
+          },
+          row.created_at,
+        );
+        return { replay: false, view: this.view(row, r.hospital, r.person) };
+      });
+    } catch (e) {
+      // Another process inserted the same bill between our check and our insert: answer as a replay.
+      if (isUniqueViolation(e)) {
+        const existing = await this.store.db.selectFrom('settlements').selectAll().where('hospital_code', '=', r.hospital.code).where('bill_no', '=', r.input.billNo).executeTakeFirst();
+        if (existing) return this.replayOrConflict(existing, r);
+      }
+      throw e;
+    }
+  }
+
+  private replayOrConflict(existing: SettlementTable, r: Resolved): { replay: true; view: SettlementView } {
+    if (existing.bill_hash !== r.billHash) {
+      throw conflict('BILL_NO_CONFLICT', `医院 ${r.hospital.code} 的账单号 ${r.input.billNo} 已于 ${existing.created_at} 结算（${existing.id}），本次提交内容不同；如需更正请先撤销原结算，再以新账单号结算`);
+    }
+    return { replay: true, view: this.view(existing, r.hospital, r.person) };
+  }
+
+  private async writeLedger(trx: Kysely<Database>, personId: string, year: number, version: number, acc: AccumulatorsJson): Promise<void> {
+    const res = await trx
+      .updateTable('ledgers')
+      .set({ accumulators_json: JSON.stringify(acc), version: version + 1 })
+      .where('person_id', '=', personId)
+      .where('year', '=', year)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    // The row is locked, so this cannot happen; if it ever does, refuse rather than double-count.
+    if (Number(res.numUpdatedRows) !== 1) throw new Error(`ledger ${personId}/${year} changed under a held lock`);
+  }
+
+  /** 撤销结算: mark reversed and take back exactly the accumulator changes the settlement recorded. */
+  async reverse(id: string, principal: Principal | null, reason: string | undefined, actor = principal?.keyId ?? 'system'): Promise<SettlementView> {
+    const now = this.now();
+    return this.store.write(async (trx) => {
+      const row = await trx.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row || (principal?.role === 'window' && principal.hospitalCode !== row.hospital_code)) throw notFound(`结算 ${id} `);
+      if (row.status === 'reversed') throw conflict('ALREADY_REVERSED', `结算 ${id} 已于 ${row.reversed_at} 撤销，不能重复撤销`);
+      const ledger = await this.store.lockLedger(trx, row.person_id, row.year);
+      const result = JSON.parse(row.result_json) as SettlementJson;
+      const changes = Object.fromEntries(
+        Object.entries(result.accumulators).map(([k, fields]) => [
+          k,
+          Object.fromEntries(Object.entries(fields).map(([f, c]) => [f, { before: new Decimal(c.before), after: new Decimal(c.after) }])),
+        ]),
+      );
+      const ytd = accumulatorsFromJson(JSON.parse(ledger.accumulators_json) as AccumulatorsJson);
+      await this.writeLedger(trx, row.person_id, row.year, ledger.version, accumulatorsToJson(applyChanges(ytd, changes, -1)));
+      const at = now.toISOString();
+      await trx.updateTable('settlements').set({ status: 'reversed', reversed_at: at, reversed_by: actor, reversal_reason: reason ?? null }).where('id', '=', id).execute();
+      await appendAudit(this.store, trx, { actor, action: 'settlement.reverse', subject: id, payload: { reason: reason ?? null, funds: result.funds, patientPays: result.patientPays } }, at);
+      const full = await this.loadView(trx, { ...row, status: 'reversed', reversed_at: at, reversed_by: actor, reversal_reason: reason ?? null });
+      return full;
+    });
+  }
+
+  async get(id: string, principal: Principal | null): Promise<SettlementView> {
+    const row = await this.store.db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirst();
+    // A window key gets 404 for another hospital's settlement: it does not learn that the id exists.
+    if (!row || (principal?.role === 'window' && principal.hospitalCode !== row.hospital_code)) throw notFound(`结算 ${id} `);
+    return this.loadView(this.store.db, row);
+  }
+
+  async getRow(id: string): Promise<SettlementTable | undefined> {
+    return this.store.db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  private async loadView(db: Kysely<Database>, row: SettlementTable): Promise<SettlementView> {
+    const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code']).where('code', '=', row.hospital_code).executeTakeFirstOrThrow();
+    const person = await db.selectFrom('people').select(['id', 'name', 'id_number']).where('id', '=', row.person_id).executeTakeFirstOrThrow();
+    return this.view(row, hospital, person);
+  }
+
+  private view(row: SettlementTable, hospital: Resolved['hospital'], person: Resolved['person']): SettlementView {
+    return {
+      id: row.id,
+      status: row.status,
+      billNo: row.bill_no,
+      hospital: { code: hospital.code, name: hospital.name, tier: hospital.tier, regionCode: hospital.region_code },
+      person: { id: person.id, name: person.name, idNumber: maskIdNumber(person.id_number) },
+      visit: { type: row.visit_type, admitted: row.admitted, discharged: row.discharged },
+      rulesetId: row.ruleset_id,
+      rulesetHash: row.ruleset_hash,
+      createdAt: row.created_at,
+      reversedAt: row.reversed_at,
+      reversalReason: row.reversal_reason,
+      result: JSON.parse(row.result_json) as SettlementJson,
+    };
+  }
+
+  async list(
+    q: { hospital?: string; person?: string; from?: string; to?: string; status?: 'settled' | 'reversed'; page: number; pageSize: number },
+    principal: Principal | null,
+  ): Promise<{ items: SettlementSummary[]; page: number; pageSize: number; total: number }> {
+    if (principal?.role === 'window') {
+      if (q.hospital && q.hospital !== principal.hospitalCode) throw forbidden(`此窗口密钥只能查询医院 ${principal.hospitalCode} 的结算`);
+      q = { ...q, hospital: principal.hospitalCode ?? undefined };
+    }
+    let base = this.store.db.selectFrom('settlements').innerJoin('people', 'people.id', 'settlements.person_id');
+    if (q.hospital) base = base.where('settlements.hospital_code', '=', q.hospital);
+    if (q.person) base = base.where('settlements.person_id', '=', q.person);
+    if (q.from) base = base.where('settlements.discharged', '>=', q.from);
+    if (q.to) base = base.where('settlements.discharged', '<=', q.to);
+    if (q.status) base = base.where('settlements.status', '=', q.status);
+    const { count } = await base.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    const rows = await base
+      .select([
+        'settlements.id',
+        'settlements.status',
+        'settlements.bill_no',
+        'settlements.hospital_code',
+        'settlements.person_id',
+        'people.name',
+        'people.id_number',
+        'settlements.visit_type',
+        'settlements.discharged',
+        'settlements.total_fen',
+        'settlements.fund_pays_fen',
+        'settlements.patient_pays_fen',
+        'settlements.ruleset_id',
+        'settlements.created_at',
+      ])
+      .orderBy('settlements.discharged', 'desc')
+      .orderBy('settlements.created_at', 'desc')
+      .orderBy('settlements.id')
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize)
+      .execute();
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        status: r.status,
+        billNo: r.bill_no,
+        hospitalCode: r.hospital_code,
+        personId: r.person_id,
+        personName: r.name,
+        idNumber: maskIdNumber(r.id_number),
+        visitType: r.visit_type,
+        discharged: r.discharged,
+        total: fromFen(r.total_fen).toFixed(2),
+        fundPaysTotal: fromFen(r.fund_pays_fen).toFixed(2),
+        patientPays: fromFen(r.patient_pays_fen).toFixed(2),
+        rulesetId: r.ruleset_id,
+        createdAt: r.created_at,
+      })),
+      page: q.page,
+      pageSize: q.pageSize,
+      total: Number(count),
+    };
+  }
+
+  async accumulators(personId: string, year: number): Promise<{ personId: string; year: number; accumulators: AccumulatorsJson }> {
+    const person = await this.store.db.selectFrom('people').select('id').where('id', '=', personId).executeTakeFirst();
+    if (!person) throw notFound(`参保人 ${personId} `);
+    const ledger = await this.store.db.selectFrom('ledgers').select('accumulators_json').where('person_id', '=', personId).where('year', '=', year).executeTakeFirst();
+    return { personId, year, accumulators: JSON.parse(ledger?.accumulators_json ?? '{}') as AccumulatorsJson };
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || err?.code === '23505';
+}

@@ -1,0 +1,82 @@
+/**
+ * Opening the store. SQLite (better-sqlite3) is the embedded default; the dialect-specific parts of
+ * writing (how a transaction takes its locks) live here and nowhere else.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Where the data lives, for logs (never a password). */
+  readonly location: string;
+  /**
+   * Run `fn` in a write transaction. On SQLite it begins IMMEDIATE, taking the database's write lock
+   * before anything is read, so two settlements (even from two processes) never read the same
+   * snapshot. On PostgreSQL, rows are locked by the caller through {@link Store.lockLedger}.
+   */
+  write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** Lock (creating if needed) a person's ledger row for a year, inside a write transaction. */
+  lockLedger(trx: Kysely<Database>, personId: string, year: number): Promise<{ accumulators_json: string; version: number }>;
+  close(): Promise<void>;
+}
+
+export function defaultDatabaseUrl(): string {
+  return process.env.ONESTOP_DB ?? resolve('data', 'onestop.db');
+}
+
+export async function openStore(url = defaultDatabaseUrl()): Promise<Store> {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const { openPostgresStore } = await import('./postgres.js');
+    return openPostgresStore(url);
+  }
+  return openSqliteStore(url);
+}
+
+export async function openSqliteStore(file: string): Promise<Store> {
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  const database = new SQLite(file);
+  database.pragma('journal_mode = WAL');
+  // FULL: the WAL is synced at every commit, so an acknowledged settlement survives a crash or power loss.
+  database.pragma('synchronous = FULL');
+  database.pragma('busy_timeout = 10000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  await migrateToLatest(db);
+
+  return {
+    db,
+    dialect: 'sqlite',
+    location: file,
+    async write(fn) {
+      return db.connection().execute(async (conn) => {
+        await sql`begin immediate`.execute(conn);
+        try {
+          const result = await fn(conn);
+          await sql`commit`.execute(conn);
+          return result;
+        } catch (e) {
+          await sql`rollback`.execute(conn);
+          throw e;
+        }
+      });
+    },
+    async lockLedger(trx, personId, year) {
+      const row = await trx.selectFrom('ledgers').select(['accumulators_json', 'version']).where('person_id', '=', personId).where('year', '=', year).executeTakeFirst();
+      if (row) return row;
+      await trx.insertInto('ledgers').values({ person_id: personId, year, accumulators_json: '{}', version: 0 }).execute();
+      return { accumulators_json: '{}', version: 0 };
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+export type { Transaction };

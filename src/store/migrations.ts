@@ -1,0 +1,135 @@
+/**
+ * Migrations, written with kysely's schema builder so the same steps run on SQLite and PostgreSQL.
+ * Append new migrations; never edit one that has shipped.
+ */
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+const migrations: Record<string, Migration> = {
+  '2026-11-22-001-initial': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('hospitals')
+        .addColumn('code', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('tier', 'varchar(32)', (c) => c.notNull())
+        .addColumn('region_code', 'varchar(6)', (c) => c.notNull())
+        .addColumn('region_name', 'text', (c) => c.notNull())
+        .addColumn('county', 'text')
+        .execute();
+
+      await db.schema
+        .createTable('people')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('id_number', 'varchar(32)', (c) => c.notNull())
+        .addColumn('populations', 'text', (c) => c.notNull())
+        .addColumn('county', 'text')
+        .execute();
+
+      await db.schema
+        .createTable('settlements')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('hospital_code', 'varchar(64)', (c) => c.notNull().references('hospitals.code'))
+        .addColumn('bill_no', 'varchar(64)', (c) => c.notNull())
+        .addColumn('person_id', 'varchar(64)', (c) => c.notNull().references('people.id'))
+        .addColumn('year', 'integer', (c) => c.notNull())
+        .addColumn('admitted', 'varchar(10)', (c) => c.notNull())
+        .addColumn('discharged', 'varchar(10)', (c) => c.notNull())
+        .addColumn('visit_type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('population', 'varchar(32)', (c) => c.notNull())
+        .addColumn('ruleset_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('ruleset_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('bill_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('bill_json', 'text', (c) => c.notNull())
+        .addColumn('ytd_before_json', 'text', (c) => c.notNull())
+        .addColumn('result_json', 'text', (c) => c.notNull())
+        .addColumn('total_fen', 'bigint', (c) => c.notNull())
+        .addColumn('fund_pays_fen', 'bigint', (c) => c.notNull())
+        .addColumn('patient_pays_fen', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('created_by', 'varchar(64)', (c) => c.notNull())
+        .addColumn('reversed_at', 'varchar(32)')
+        .addColumn('reversed_by', 'varchar(64)')
+        .addColumn('reversal_reason', 'text')
+        .addUniqueConstraint('settlements_hospital_bill', ['hospital_code', 'bill_no'])
+        .execute();
+      await db.schema.createIndex('settlements_person_year').on('settlements').columns(['person_id', 'year']).execute();
+      await db.schema.createIndex('settlements_discharged').on('settlements').columns(['discharged']).execute();
+
+      await db.schema
+        .createTable('settlement_funds')
+        .addColumn('settlement_id', 'varchar(64)', (c) => c.notNull().references('settlements.id'))
+        .addColumn('fund', 'varchar(64)', (c) => c.notNull())
+        .addColumn('amount_fen', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('settlement_funds_pk', ['settlement_id', 'fund'])
+        .execute();
+
+      await db.schema
+        .createTable('ledgers')
+        .addColumn('person_id', 'varchar(64)', (c) => c.notNull().references('people.id'))
+        .addColumn('year', 'integer', (c) => c.notNull())
+        .addColumn('accumulators_json', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('ledgers_pk', ['person_id', 'year'])
+        .execute();
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('key_hash', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('role', 'varchar(16)', (c) => c.notNull())
+        .addColumn('hospital_code', 'varchar(64)', (c) => c.references('hospitals.code'))
+        .addColumn('label', 'text')
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('revoked_at', 'varchar(32)')
+        .execute();
+
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('seq', 'bigint', (c) => c.primaryKey())
+        .addColumn('at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('actor', 'varchar(64)', (c) => c.notNull())
+        .addColumn('action', 'varchar(32)', (c) => c.notNull())
+        .addColumn('subject', 'varchar(128)', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('hash', 'varchar(64)', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('ruleset_versions')
+        .addColumn('hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('document_json', 'text', (c) => c.notNull())
+        .addColumn('first_seen_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('model_jobs')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('finished_at', 'varchar(32)')
+        .addColumn('request_json', 'text', (c) => c.notNull())
+        .addColumn('report_json', 'text')
+        .addColumn('error', 'text')
+        .addColumn('created_by', 'varchar(64)', (c) => c.notNull())
+        .execute();
+      void sql;
+    },
+  },
+};
+
+class InCodeProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations;
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider: new InCodeProvider() }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+}

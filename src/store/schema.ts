@@ -1,0 +1,121 @@
+/**
+ * The tables, as kysely sees them. Money columns are integer fen (exact, and summable in SQL);
+ * accumulator values are decimal text (an applied deductible may carry fractions of a fen, e.g.
+ * 0.5 x 155.55); documents (the bill as posted, the settlement result) are JSON text, never edited.
+ */
+export interface HospitalTable {
+  code: string;
+  name: string;
+  tier: string;
+  region_code: string;
+  region_name: string;
+  county: string | null;
+}
+
+export interface PersonTable {
+  id: string;
+  name: string;
+  id_number: string;
+  /** JSON array of population ids, e.g. ["poverty"]. */
+  populations: string;
+  county: string | null;
+}
+
+export interface SettlementTable {
+  id: string;
+  hospital_code: string;
+  bill_no: string;
+  person_id: string;
+  year: number;
+  admitted: string;
+  discharged: string;
+  visit_type: string;
+  population: string;
+  ruleset_id: string;
+  ruleset_hash: string;
+  /** sha256 of the normalised bill: the same bill posted again is a replay, a different one a conflict. */
+  bill_hash: string;
+  bill_json: string;
+  /** The person's year-to-date accumulators as read before this settlement (JSON). */
+  ytd_before_json: string;
+  result_json: string;
+  total_fen: number;
+  fund_pays_fen: number;
+  patient_pays_fen: number;
+  status: 'settled' | 'reversed';
+  created_at: string;
+  created_by: string;
+  reversed_at: string | null;
+  reversed_by: string | null;
+  reversal_reason: string | null;
+}
+
+export interface SettlementFundTable {
+  settlement_id: string;
+  fund: string;
+  amount_fen: number;
+}
+
+/** One row per person and year: the year-to-date accumulators, locked by every settlement of that person. */
+export interface LedgerTable {
+  person_id: string;
+  year: number;
+  /** { accumulatorKey: { paid?: "…", deductibleMet?: "…", cumulative?: "…" } } */
+  accumulators_json: string;
+  version: number;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  /** sha256 of the secret; the secret itself is shown once and never stored. */
+  key_hash: string;
+  role: 'window' | 'auditor' | 'finance' | 'admin';
+  hospital_code: string | null;
+  label: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** Append-only, hash-chained record of every write (settle, reverse, key creation). */
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  payload: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Every version of every ruleset a settlement may have used, by hash, so an audit can re-run it years later. */
+export interface RulesetVersionTable {
+  hash: string;
+  id: string;
+  file: string;
+  document_json: string;
+  first_seen_at: string;
+}
+
+export interface ModelJobTable {
+  id: string;
+  status: 'computing' | 'ok' | 'error';
+  created_at: string;
+  finished_at: string | null;
+  request_json: string;
+  report_json: string | null;
+  error: string | null;
+  created_by: string;
+}
+
+export interface Database {
+  hospitals: HospitalTable;
+  people: PersonTable;
+  settlements: SettlementTable;
+  settlement_funds: SettlementFundTable;
+  ledgers: LedgerTable;
+  api_keys: ApiKeyTable;
+  audit_log: AuditLogTable;
+  ruleset_versions: RulesetVersionTable;
+  model_jobs: ModelJobTable;
+}
