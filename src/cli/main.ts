@@ -8,6 +8,9 @@ import { resolveRuleset } from '../rules/resolve.js';
 import { ApiError } from '../service/errors.js';
 import { createKey, revokeKey, type Role } from '../service/keys.js';
 import { boot } from '../store/boot.js';
+import { registerAuditCommands } from './audit.js';
+import { registerDoctorCommand } from './doctor.js';
+import { registerModelCommands } from './model.js';
 import { BillLineError, openInput, readYearToDate, runSettle } from './settle.js';
 
 export function buildProgram(): Command {
@@ -67,6 +70,10 @@ export function buildProgram(): Command {
         await store.close();
       }
     });
+
+  registerAuditCommands(program);
+  registerModelCommands(program);
+  registerDoctorCommand(program);
 
   return program;
 }

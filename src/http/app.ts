@@ -13,6 +13,7 @@ import { allow, principalOf, requireKey } from './auth.js';
 import { errorBody, errorHandler } from './errors.js';
 import { requestLog } from './logger.js';
 import { openApiDocument } from './openapi.js';
+import { mountPages } from '../web/index.js';
 import { listQuerySchema, reversalBodySchema, yearQuerySchema } from './schemas.js';
 
 export interface AppDeps {
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps): Express {
     throw new ApiError(404, 'NOT_FOUND', '没有这个接口');
   });
   app.use('/v1', api);
+  mountPages(app, ctx);
   app.use((_req: Request, res: Response) => {
     res.status(404).json(errorBody('NOT_FOUND', '没有这个地址'));
   });

@@ -1,7 +1,14 @@
 /**
- * Routers beyond the settlement core (audit, reports, models, pages) plug in here, with the same deps.
+ * Routers beyond the settlement core plug in here with the same deps. One module per feature, each
+ * owning its own routes: audit and explanation (issue 4), fund modelling (issue 5), pages (issue 8).
  */
 import type { Express } from 'express';
 import type { AppContext } from './app.js';
+import { mountAuditRoutes } from './routes/audit.js';
+import { mountModelRoutes } from './routes/models.js';
 
-export function mountExtensions(_api: Express, _ctx: AppContext): void {}
+/** Routes under /v1, behind the API key. */
+export function mountExtensions(api: Express, ctx: AppContext): void {
+  mountAuditRoutes(api, ctx);
+  mountModelRoutes(api, ctx);
+}
