@@ -11,6 +11,7 @@ import type { RuleBook } from '../rules/select.js';
 import type { Store } from '../store/db.js';
 import { allow, principalOf, requireKey } from './auth.js';
 import { errorBody, errorHandler } from './errors.js';
+import { rateLimit } from './limits.js';
 import { requestLog } from './logger.js';
 import { openApiDocument } from './openapi.js';
 import { mountPages } from '../web/index.js';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
+  app.use(rateLimit());
 
   app.get('/healthz', async (_req, res) => {
     await deps.store.db.selectFrom('hospitals').select('code').limit(1).execute();
