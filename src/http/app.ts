@@ -65,6 +65,15 @@ export function createApp(deps: AppDeps): Express {
     }
   };
 
+  // Who the key belongs to: the pages show each role its own work.
+  api.get('/whoami', async (_req, res) => {
+    const p = principalOf(res);
+    const hospital = p.hospitalCode
+      ? await deps.store.db.selectFrom('hospitals').select(['code', 'name', 'tier']).where('code', '=', p.hospitalCode).executeTakeFirst()
+      : undefined;
+    res.json({ keyId: p.keyId, role: p.role, hospital: hospital ?? null });
+  });
+
   api.post('/settlements/preview', allow('window'), async (req, res) => {
     needsJson(req);
     res.json(await settlements.preview(req.body, principalOf(res)));

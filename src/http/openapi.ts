@@ -102,6 +102,7 @@ function buildDocument(): Record<string, unknown> {
       '/v1/people/{id}/accumulators': {
         get: { summary: 'a person’s year-to-date accumulators', parameters: [pathId, { ...q('year', 'year', { type: 'integer' }), required: true }], responses: { '200': ok('accumulators', accumulatorsSchema), ...errors(401, 404, 422) } },
       },
+      '/v1/whoami': { get: { summary: 'the calling key: id, role, bound hospital', responses: { '200': { description: 'the key' }, ...errors(401) } } },
       '/v1/rulesets': { get: { summary: 'loaded rulesets', responses: { '200': ok('rulesets', z.array(rulesetSummarySchema)), ...errors(401) } } },
       '/v1/rulesets/{id}': { get: { summary: 'one ruleset as written, with its version hash', parameters: [pathId], responses: { '200': { description: 'the rules document' }, ...errors(401, 404) } } },
     },

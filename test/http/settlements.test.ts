@@ -219,6 +219,13 @@ describe('reading', () => {
     expect((await request(svc.app).get('/v1/rulesets/nope').set('Authorization', `Bearer ${windowKey}`)).status).toBe(404);
   });
 
+  it('GET /v1/whoami names the key’s role and hospital', async () => {
+    const w = await request(svc.app).get('/v1/whoami').set('Authorization', `Bearer ${windowKey}`);
+    expect(w.body).toMatchObject({ role: 'window', hospital: { code: HOSPITAL, name: '兴安盟人民医院' } });
+    const a = await request(svc.app).get('/v1/whoami').set('Authorization', `Bearer ${auditorKey}`);
+    expect(a.body).toMatchObject({ role: 'auditor', hospital: null });
+  });
+
   it('GET /healthz needs no key; /openapi.json is OpenAPI 3.1 from the zod schemas', async () => {
     const h = await request(svc.app).get('/healthz');
     expect(h.status).toBe(200);
