@@ -389,6 +389,11 @@ function checkBill(sc: Settled, n: number, ytdPay: Map<string, Decimal>, ytdOop:
     expect(p.isNegative(), `${r.id} payout ${p}`).toBe(false);
     expect(p.decimalPlaces(), `${r.id} payout ${p}`).toBeLessThanOrEqual(2);
 
+    // Adjusted ratios are clamped to [0, 1] (§3, population adjustments), in every segment too.
+    for (const ratio of [r.ratio, ...(r.segments ?? []).map((g) => g.ratio)]) {
+      if (ratio) expect(ratio.gte(0) && ratio.lte(1), `${r.id} ratio ${ratio}`).toBe(true);
+    }
+
     const all = remIn.plus(remOther);
     const expectedBase =
       def.kind === 'segmented' ? remIn : def.kind === 'floor' ? (def.denominator === 'total' ? all : remIn) : def.base === 'all' ? all : remIn;
