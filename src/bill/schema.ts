@@ -6,11 +6,12 @@
  * do not add up is refused rather than settled on numbers nobody can explain.
  */
 import * as z from 'zod';
-import { Decimal, MoneyFormatError, parseAmount, parseDecimal, roundPayout } from '../money/money.js';
+import { QTY_ONE, RATIO_ONE, formatScaled, formatUnits, parseQuantity, parseRatio, parseUnits, unitsHalfUp } from '../money/fixed.js';
+import { MoneyFormatError, amountText, plainDecimalText } from '../money/money.js';
 import type { Bill, BillItem, Buckets } from '../engine/types.js';
 import '../rules/zod-locale.js';
 
-function decimalField(read: (v: unknown) => Decimal) {
+function decimalField<T>(read: (v: unknown) => T) {
   return z.union([z.string(), z.number()]).transform((v, ctx) => {
     try {
       return read(v);
@@ -21,14 +22,21 @@ function decimalField(read: (v: unknown) => Decimal) {
   });
 }
 
-export const amountField = decimalField(parseAmount);
+// Parsed straight from the text into fixed-point integers (src/money/fixed.ts): this is the hot path.
+export const amountField = decimalField((v) => parseUnits(amountText(v)));
 const quantityField = decimalField((v) => {
-  const q = parseDecimal(v, { min: '0' });
-  if (q.decimalPlaces() > 4) throw new MoneyFormatError('数量最多四位小数');
-  if (q.isZero()) throw new MoneyFormatError('数量应大于 0');
+  const text = plainDecimalText(v);
+  if (/\.\d{5,}$/.test(text)) throw new MoneyFormatError('数量最多四位小数');
+  const q = parseQuantity(text);
+  if (q <= 0n) throw new MoneyFormatError(`数量应大于 0（收到 "${text}"）`);
   return q;
 });
-const selfPayRatioField = decimalField((v) => parseDecimal(v, { min: '0', max: '1' }));
+const selfPayRatioField = decimalField((v) => {
+  const text = plainDecimalText(v);
+  const r = parseRatio(text);
+  if (r < 0n || r > RATIO_ONE) throw new MoneyFormatError(`先行自付比例应在 0 至 1 之间（收到 "${text}"）`);
+  return r;
+});
 
 const code = z.string().trim().min(1, '不能为空').max(64, '最长 64 个字符');
 const isoDate = z
@@ -51,18 +59,18 @@ export const itemSchema = z
     priceCap: amountField.optional(),
   })
   .superRefine((item, ctx) => {
-    const expected = roundPayout(item.unitPrice.mul(item.quantity));
-    if (!expected.eq(item.amount)) {
+    const expected = unitsHalfUp((item.unitPrice * item.quantity) / QTY_ONE);
+    if (expected !== item.amount) {
       ctx.addIssue({
         code: 'custom',
         path: ['amount'],
-        message: `金额 ${item.amount.toFixed(2)} 与单价 × 数量（${item.unitPrice.toFixed(2)} × ${item.quantity.toString()} = ${expected.toFixed(2)}）不符`,
+        message: `金额 ${formatUnits(item.amount)} 与单价 × 数量（${formatUnits(item.unitPrice)} × ${formatScaled(item.quantity, 4, 0)} = ${formatUnits(expected)}）不符`,
       });
     }
     if (item.class === 'B' && item.selfPayRatio === undefined) {
       ctx.addIssue({ code: 'custom', path: ['selfPayRatio'], message: '乙类项目须填写先行自付比例 selfPayRatio（0 至 1）' });
     }
-    if (item.class !== 'B' && item.selfPayRatio !== undefined && !item.selfPayRatio.isZero()) {
+    if (item.class !== 'B' && item.selfPayRatio !== undefined && item.selfPayRatio !== 0n) {
       ctx.addIssue({ code: 'custom', path: ['selfPayRatio'], message: '只有乙类（B）项目有先行自付比例' });
     }
   });

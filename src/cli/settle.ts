@@ -16,7 +16,8 @@ import { SettlementError, formatPath } from '../engine/errors.js';
 import { YearToDateLedger } from '../engine/ledger.js';
 import { settlementJson } from '../engine/result.js';
 import type { AccumulatorField, Accumulators } from '../engine/types.js';
-import { parseAmount } from '../money/money.js';
+import { parseUnits, type Units } from '../money/fixed.js';
+import { plainDecimalText } from '../money/money.js';
 import type { LoadedRuleset } from '../rules/load.js';
 import { jsonValues } from './json-values.js';
 
@@ -38,9 +39,9 @@ export function readYearToDate(path: string): [string, number, Accumulators][] {
   const out: [string, number, Accumulators][] = [];
   for (const [person, years] of Object.entries(doc)) {
     for (const [year, accs] of Object.entries(years)) {
-      const acc: Record<string, Partial<Record<AccumulatorField, ReturnType<typeof parseAmount>>>> = {};
+      const acc: Record<string, Partial<Record<AccumulatorField, Units>>> = {};
       for (const [key, fields] of Object.entries(accs)) {
-        acc[key] = Object.fromEntries(Object.entries(fields).map(([f, v]) => [f, parseAmount(v)]));
+        acc[key] = Object.fromEntries(Object.entries(fields).map(([f, v]) => [f, parseUnits(plainDecimalText(v))]));
       }
       out.push([person, Number(year), acc]);
     }

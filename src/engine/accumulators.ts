@@ -3,7 +3,7 @@
  * it keeps the value each field had before the visit and the value after, which is exactly
  * what the settlement records and what a reversal takes back.
  */
-import { Decimal, ZERO } from '../money/money.js';
+import { formatUnits, parseUnits, type Units } from '../money/fixed.js';
 import type { AccumulatorChanges, AccumulatorField, Accumulators } from './types.js';
 
 export class AccumulatorBook {
@@ -12,20 +12,20 @@ export class AccumulatorBook {
   constructor(private readonly ytd: Accumulators) {}
 
   /** The current value (year-to-date plus what earlier steps of this visit added). */
-  read(key: string, field: AccumulatorField): Decimal {
+  read(key: string, field: AccumulatorField): Units {
     const changed = this.changes[key]?.[field];
     if (changed) return changed.after;
-    return this.ytd[key]?.[field] ?? ZERO;
+    return this.ytd[key]?.[field] ?? 0n;
   }
 
   /** Add to a field (a zero delta still records that the step used it). */
-  add(key: string, field: AccumulatorField, delta: Decimal): void {
+  add(key: string, field: AccumulatorField, delta: Units): void {
     const entry = (this.changes[key] ??= {});
     const current = entry[field];
-    if (current) current.after = current.after.plus(delta);
+    if (current) current.after += delta;
     else {
-      const before = this.ytd[key]?.[field] ?? ZERO;
-      entry[field] = { before, after: before.plus(delta) };
+      const before = this.ytd[key]?.[field] ?? 0n;
+      entry[field] = { before, after: before + delta };
     }
   }
 
@@ -36,13 +36,13 @@ export class AccumulatorBook {
 
 /** Apply recorded changes to a year-to-date snapshot: `after - before` added to each field. */
 export function applyChanges(ytd: Accumulators, changes: AccumulatorChanges, direction: 1 | -1 = 1): Accumulators {
-  const out: Record<string, Partial<Record<AccumulatorField, Decimal>>> = {};
+  const out: Record<string, Partial<Record<AccumulatorField, Units>>> = {};
   for (const [k, v] of Object.entries(ytd)) out[k] = { ...v };
   for (const [key, fields] of Object.entries(changes)) {
     const entry = (out[key] ??= {});
-    for (const [field, change] of Object.entries(fields) as [AccumulatorField, { before: Decimal; after: Decimal }][]) {
-      const delta = change.after.minus(change.before);
-      entry[field] = (entry[field] ?? ZERO).plus(direction === 1 ? delta : delta.neg());
+    for (const [field, change] of Object.entries(fields) as [AccumulatorField, { before: Units; after: Units }][]) {
+      const delta = change.after - change.before;
+      entry[field] = (entry[field] ?? 0n) + (direction === 1 ? delta : -delta);
     }
   }
   return out;
@@ -55,19 +55,17 @@ export function accumulatorsToJson(acc: Accumulators): AccumulatorsJson {
   const out: AccumulatorsJson = {};
   for (const [key, fields] of Object.entries(acc)) {
     const entry: Partial<Record<AccumulatorField, string>> = {};
-    for (const [f, v] of Object.entries(fields) as [AccumulatorField, Decimal][]) {
-      entry[f] = v.decimalPlaces() <= 2 ? v.toFixed(2) : v.toString();
-    }
+    for (const [f, v] of Object.entries(fields) as [AccumulatorField, Units][]) entry[f] = formatUnits(v);
     out[key] = entry;
   }
   return out;
 }
 
 export function accumulatorsFromJson(json: AccumulatorsJson): Accumulators {
-  const out: Record<string, Partial<Record<AccumulatorField, Decimal>>> = {};
+  const out: Record<string, Partial<Record<AccumulatorField, Units>>> = {};
   for (const [key, fields] of Object.entries(json)) {
-    const entry: Partial<Record<AccumulatorField, Decimal>> = {};
-    for (const [f, v] of Object.entries(fields) as [AccumulatorField, string][]) entry[f] = new Decimal(v);
+    const entry: Partial<Record<AccumulatorField, Units>> = {};
+    for (const [f, v] of Object.entries(fields) as [AccumulatorField, string][]) entry[f] = parseUnits(v);
     out[key] = entry;
   }
   return out;

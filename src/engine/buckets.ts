@@ -5,35 +5,36 @@
  * Each item's share is rounded half-up to the fen on its own, then the shares are summed.
  * The price cap comes off first; class B's self-pay ratio applies to what is left.
  */
-import { ZERO, roundPayout, type Decimal } from '../money/money.js';
+import { QTY_ONE, fenHalfUp, unitsHalfUp, type Units } from '../money/fixed.js';
 import type { BillItem, Buckets } from './types.js';
 
-export function bucketsFromItems(items: readonly BillItem[]): { total: Decimal; buckets: Buckets } {
-  let total = ZERO;
-  let outOfCatalog = ZERO;
-  let overLimit = ZERO;
-  let preSelfPay = ZERO;
+export function bucketsFromItems(items: readonly BillItem[]): { total: Units; buckets: Buckets } {
+  let total = 0n;
+  let outOfCatalog = 0n;
+  let overLimit = 0n;
+  let preSelfPay = 0n;
   for (const item of items) {
-    total = total.plus(item.amount);
+    total += item.amount;
     if (item.class === 'C') {
-      outOfCatalog = outOfCatalog.plus(item.amount);
+      outOfCatalog += item.amount;
       continue;
     }
-    const over = item.priceCap ? roundPayout(nonNegative(item.amount.minus(item.priceCap.mul(item.quantity)))) : ZERO;
-    overLimit = overLimit.plus(over);
-    if (item.class === 'B' && item.selfPayRatio) {
-      preSelfPay = preSelfPay.plus(roundPayout(item.amount.minus(over).mul(item.selfPayRatio)));
+    let over = 0n;
+    if (item.priceCap !== undefined) {
+      // amount - priceCap x quantity, with quantity at 4 decimals: exact in Units (≤ 6 decimals).
+      const excess = item.amount - (item.priceCap * item.quantity) / QTY_ONE;
+      if (excess > 0n) over = unitsHalfUp(excess);
+    }
+    overLimit += over;
+    if (item.class === 'B' && item.selfPayRatio !== undefined) {
+      preSelfPay += fenHalfUp((item.amount - over) * item.selfPayRatio);
     }
   }
-  const inPolicy = total.minus(outOfCatalog).minus(overLimit).minus(preSelfPay);
+  const inPolicy = total - outOfCatalog - overLimit - preSelfPay;
   return { total, buckets: { outOfCatalog, overLimit, preSelfPay, inPolicy } };
 }
 
 /** Total of a bucket-level bill (modelling input). */
-export function totalOfBuckets(b: Buckets): Decimal {
-  return b.outOfCatalog.plus(b.overLimit).plus(b.preSelfPay).plus(b.inPolicy);
-}
-
-function nonNegative(x: Decimal): Decimal {
-  return x.isNegative() ? ZERO : x;
+export function totalOfBuckets(b: Buckets): Units {
+  return b.outOfCatalog + b.overLimit + b.preSelfPay + b.inPolicy;
 }

@@ -2,7 +2,7 @@
  * The settlement as JSON (§8): every amount a string with two decimals, ratios as exact strings.
  * The API, the CLI and the store all write this one shape.
  */
-import { formatActualRatio, formatAmount, formatRatio, type Decimal } from '../money/money.js';
+import { formatProduct, formatRatioFixed, formatScaled, formatUnits, type Units } from '../money/fixed.js';
 import type { AccumulatorField, Settlement, StepResult } from './types.js';
 
 export interface StepResultJson {
@@ -38,9 +38,18 @@ export interface SettlementJson {
   accumulators: Record<string, Partial<Record<AccumulatorField, { before: string; after: string }>>>;
 }
 
-/** Amounts inside a segment trace keep full precision (they are sums before the step's one rounding). */
-function exact(x: Decimal): string {
-  return x.decimalPlaces() <= 2 ? x.toFixed(2) : x.toString();
+/** Amounts that are whole fen print with two decimals; fractions of a fen (an adjusted deductible) print exactly. */
+const exact = formatUnits;
+const formatAmount = formatUnits;
+const formatRatio = formatRatioFixed;
+
+/**
+ * The actual reimbursement ratio to four decimals, truncated: it never shows 90% for a settlement that
+ * reimbursed 89.996%.
+ */
+export function actualRatio(fundPays: Units, total: Units): string {
+  if (total === 0n) return '0.0000';
+  return formatScaled((fundPays * 10_000n) / total, 4, 4);
 }
 
 function stepJson(s: StepResult): StepResultJson {
@@ -50,15 +59,15 @@ function stepJson(s: StepResult): StepResultJson {
     fund: s.fund,
     kind: s.kind,
     base: formatAmount(s.base),
-    deductible: s.deductible ? exact(s.deductible) : null,
-    ratio: s.ratio ? formatRatio(s.ratio) : null,
-    capRoom: s.capRoom ? formatAmount(s.capRoom) : null,
+    deductible: s.deductible !== null ? exact(s.deductible) : null,
+    ratio: s.ratio !== null ? formatRatio(s.ratio) : null,
+    capRoom: s.capRoom !== null ? formatAmount(s.capRoom) : null,
     payout: formatAmount(s.payout),
   };
   if (s.segments) {
-    out.segments = s.segments.map((g) => ({ from: exact(g.from), to: exact(g.to), ratio: formatRatio(g.ratio), payout: exact(g.payout) }));
+    out.segments = s.segments.map((g) => ({ from: exact(g.from), to: exact(g.to), ratio: formatRatio(g.ratio), payout: formatProduct(g.payout) }));
   }
-  if (s.cumulativeBefore) out.cumulativeBefore = formatAmount(s.cumulativeBefore);
+  if (s.cumulativeBefore !== undefined) out.cumulativeBefore = formatAmount(s.cumulativeBefore);
   if (s.limitedBy) out.limitedBy = s.limitedBy;
   if (s.floor) {
     out.floor = {
@@ -81,7 +90,7 @@ export function settlementJson(s: Settlement): SettlementJson {
   const accumulators: SettlementJson['accumulators'] = {};
   for (const [key, fields] of Object.entries(s.accumulators)) {
     const entry: Partial<Record<AccumulatorField, { before: string; after: string }>> = {};
-    for (const [field, c] of Object.entries(fields) as [AccumulatorField, { before: Decimal; after: Decimal }][]) {
+    for (const [field, c] of Object.entries(fields) as [AccumulatorField, { before: Units; after: Units }][]) {
       entry[field] = { before: exact(c.before), after: exact(c.after) };
     }
     accumulators[key] = entry;
@@ -102,7 +111,7 @@ export function settlementJson(s: Settlement): SettlementJson {
     funds,
     fundPaysTotal: formatAmount(s.fundPaysTotal),
     patientPays: formatAmount(s.patientPays),
-    actualRatio: formatActualRatio(s.fundPaysTotal, s.total),
+    actualRatio: actualRatio(s.fundPaysTotal, s.total),
     accumulators,
   };
 }

@@ -3,7 +3,7 @@
  * The HTTP service, the CLI, the audit and the fund modelling all call this one function,
  * so a modelled figure and a counter figure can never disagree.
  */
-import { Decimal, ZERO } from '../money/money.js';
+import type { Units } from '../money/fixed.js';
 import { AccumulatorBook } from './accumulators.js';
 import { bucketsFromItems, totalOfBuckets } from './buckets.js';
 import { SettlementError } from './errors.js';
@@ -38,8 +38,21 @@ export function choosePopulation(ruleset: Ruleset, populations: readonly string[
   return chosen;
 }
 
-/** The steps of the visit type that apply to the population, in order. */
+const pipelineCache = new WeakMap<Ruleset, Map<string, readonly Step[]>>();
+
+/** The steps of the visit type that apply to the population, in order (worked out once per ruleset). */
 export function stepsFor(ruleset: Ruleset, visitType: string, population: string): readonly Step[] {
+  let byKey = pipelineCache.get(ruleset);
+  if (!byKey) pipelineCache.set(ruleset, (byKey = new Map()));
+  const key = `${visitType}\u0000${population}`;
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const steps = pipelineFor(ruleset, visitType, population);
+  byKey.set(key, steps);
+  return steps;
+}
+
+function pipelineFor(ruleset: Ruleset, visitType: string, population: string): readonly Step[] {
   const pipeline = Object.prototype.hasOwnProperty.call(ruleset.visits, visitType) ? ruleset.visits[visitType] : undefined;
   if (!pipeline) {
     throw new SettlementError(
@@ -70,7 +83,7 @@ export function settle(bill: Bill, ruleset: Ruleset, ytd: Accumulators): Settlem
   const population = choosePopulation(ruleset, bill.person.populations);
   const steps = stepsFor(ruleset, bill.visit.type, population);
 
-  let total: Decimal;
+  let total: Units;
   let buckets;
   if (bill.items) ({ total, buckets } = bucketsFromItems(bill.items));
   else if (bill.buckets) {
@@ -82,30 +95,30 @@ export function settle(bill: Bill, ruleset: Ruleset, ytd: Accumulators): Settlem
     total,
     inPolicy: buckets.inPolicy,
     remainingInPolicy: buckets.inPolicy,
-    remainingOther: total.minus(buckets.inPolicy),
-    earlierPayouts: ZERO,
+    remainingOther: total - buckets.inPolicy,
+    earlierPayouts: 0n,
   };
   const acc = new AccumulatorBook(ytd);
   const ctx: StepContext = { tier: bill.hospital.tier, population, visit, acc };
-  const funds: Record<string, Decimal> = {};
+  const funds: Record<string, Units> = {};
   const results: StepResult[] = [];
 
   for (const step of steps) {
     const { result, draws } = kindModule(step).run(step, ctx);
     const payout = result.payout;
-    if (draws === 'inPolicy' || payout.lte(visit.remainingInPolicy)) {
-      visit.remainingInPolicy = visit.remainingInPolicy.minus(payout);
+    if (draws === 'inPolicy' || payout <= visit.remainingInPolicy) {
+      visit.remainingInPolicy -= payout;
     } else {
-      visit.remainingOther = visit.remainingOther.minus(payout.minus(visit.remainingInPolicy));
-      visit.remainingInPolicy = ZERO;
+      visit.remainingOther -= payout - visit.remainingInPolicy;
+      visit.remainingInPolicy = 0n;
     }
-    visit.earlierPayouts = visit.earlierPayouts.plus(payout);
-    funds[step.fund] = (funds[step.fund] ?? ZERO).plus(payout);
+    visit.earlierPayouts += payout;
+    funds[step.fund] = (funds[step.fund] ?? 0n) + payout;
     results.push(result);
   }
 
   const fundPaysTotal = visit.earlierPayouts;
-  const patientPays = total.minus(fundPaysTotal);
+  const patientPays = total - fundPaysTotal;
   const finished = new Set<string>();
   for (const step of steps) {
     const after = kindModule(step).afterVisit;

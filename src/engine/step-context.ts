@@ -2,19 +2,19 @@
  * What a step sees when it runs, and what it hands back. The pipeline owns the state;
  * a step only reads it and returns its payout and trace.
  */
-import type { Decimal } from '../money/money.js';
+import type { Units } from '../money/fixed.js';
 import type { AccumulatorBook } from './accumulators.js';
 import type { Step, StepResult } from './types.js';
 
 export interface VisitState {
-  readonly total: Decimal;
-  readonly inPolicy: Decimal;
+  readonly total: Units;
+  readonly inPolicy: Units;
   /** In-policy amount not yet paid by an earlier step (starts at `inPolicy`). */
-  remainingInPolicy: Decimal;
+  remainingInPolicy: Units;
   /** Out-of-catalogue, over-limit and pre-self-pay amounts not yet paid (starts at `total - inPolicy`). */
-  remainingOther: Decimal;
+  remainingOther: Units;
   /** Sum of the payouts of the steps that ran before. */
-  earlierPayouts: Decimal;
+  earlierPayouts: Units;
 }
 
 export interface StepContext {
@@ -33,9 +33,9 @@ export interface StepOutcome {
 export interface StepKindModule<S extends Step> {
   run(step: S, ctx: StepContext): StepOutcome;
   /** Called once the visit's last step has run (the out-of-pocket cap records the patient's payment). */
-  afterVisit?(step: S, ctx: StepContext, patientPays: Decimal): void;
+  afterVisit?(step: S, ctx: StepContext, patientPays: Units): void;
 }
 
-export function remainingAll(v: Readonly<VisitState>): Decimal {
-  return v.remainingInPolicy.plus(v.remainingOther);
+export function remainingAll(v: Readonly<VisitState>): Units {
+  return v.remainingInPolicy + v.remainingOther;
 }

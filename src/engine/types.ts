@@ -1,21 +1,22 @@
 /**
  * The engine's vocabulary: a validated ruleset, a bill, year-to-date accumulators and the
- * settlement that comes out. All money is `Decimal`; the JSON forms (strings) live in
- * `result.ts` (out) and `rules/schema.ts`, `bill/schema.ts` (in).
+ * settlement that comes out. Amounts are exact fixed-point integers (`Units`, yuan x 10^10) and
+ * ratios `Ratio` (x 10^8), see src/money/fixed.ts; the JSON forms (strings) live in `result.ts`
+ * (out) and `rules/schema.ts`, `bill/schema.ts` (in).
  */
-import type { Decimal } from '../money/money.js';
+import type { Product, Ratio, Units } from '../money/fixed.js';
 
 /** The funds a step can belong to; a ruleset may name others (a county's own fund, say). */
 export type Fund = 'basic' | 'seriousIllness' | 'commercial' | 'assistance' | 'backstop' | (string & {});
 
 /** A value priced either once for every hospital tier, or per tier. */
-export type PerTier = Decimal | Readonly<Record<string, Decimal>>;
+export type PerTier<T extends bigint = Units> = T | Readonly<Record<string, T>>;
 
 export interface Adjustment {
   /** Scales the deductible, e.g. 0.5 for 起付线降低50%. Not rounded. */
-  deductibleFactor: Decimal;
+  deductibleFactor: Ratio;
   /** Added to the ratio (and to every segment), e.g. 0.10 for 报销比例提高10%; clamped to [0, 1]. */
-  ratioBonus: Decimal;
+  ratioBonus: Ratio;
 }
 
 export interface Deductible {
@@ -25,7 +26,7 @@ export interface Deductible {
 }
 
 export interface Ceiling {
-  ratio: Decimal;
+  ratio: Ratio;
   denominator: 'total' | 'inPolicy';
 }
 
@@ -49,16 +50,16 @@ export interface CoinsuranceStep extends StepCommon {
   kind: 'coinsurance';
   base: 'inPolicy' | 'all';
   deductible?: Deductible;
-  ratio: PerTier;
-  visitCap?: Decimal;
-  annualCap?: Decimal;
+  ratio: PerTier<Ratio>;
+  visitCap?: Units;
+  annualCap?: Units;
   ceiling?: Ceiling;
 }
 
 export interface Segment {
   /** Cumulative qualifying amount where the segment ends; undefined for the last. */
-  upTo?: Decimal;
-  ratio: PerTier;
+  upTo?: Units;
+  ratio: PerTier<Ratio>;
 }
 
 export interface SegmentedStep extends StepCommon {
@@ -66,20 +67,20 @@ export interface SegmentedStep extends StepCommon {
   scope: 'year' | 'visit';
   deductible?: Deductible;
   segments: readonly Segment[];
-  visitCap?: Decimal;
-  annualCap?: Decimal;
+  visitCap?: Units;
+  annualCap?: Units;
   ceiling?: Ceiling;
 }
 
 export interface FloorStep extends StepCommon {
   kind: 'floor';
-  floor: Decimal;
+  floor: Ratio;
   denominator: 'total' | 'inPolicy';
 }
 
 export interface OutOfPocketCapStep extends StepCommon {
   kind: 'outOfPocketCap';
-  cap: Decimal;
+  cap: Units;
   base: 'all' | 'inPolicy';
 }
 
@@ -116,18 +117,19 @@ export interface BillItem {
   code: string;
   name?: string;
   class: ItemClass;
-  selfPayRatio?: Decimal;
-  unitPrice: Decimal;
-  quantity: Decimal;
-  amount: Decimal;
-  priceCap?: Decimal;
+  selfPayRatio?: Ratio;
+  unitPrice: Units;
+  /** x 10^4 (at most four decimals). */
+  quantity: bigint;
+  amount: Units;
+  priceCap?: Units;
 }
 
 export interface Buckets {
-  outOfCatalog: Decimal;
-  overLimit: Decimal;
-  preSelfPay: Decimal;
-  inPolicy: Decimal;
+  outOfCatalog: Units;
+  overLimit: Units;
+  preSelfPay: Units;
+  inPolicy: Units;
 }
 
 /** A bill as the engine needs it: tier and populations already known. */
@@ -144,21 +146,22 @@ export interface Bill {
 export type AccumulatorField = 'paid' | 'deductibleMet' | 'cumulative';
 
 /** Year-to-date values of one person for one year, by accumulator key. Absent = 0. */
-export type Accumulators = Readonly<Record<string, Partial<Record<AccumulatorField, Decimal>>>>;
+export type Accumulators = Readonly<Record<string, Partial<Record<AccumulatorField, Units>>>>;
 
 export interface AccumulatorChange {
-  before: Decimal;
-  after: Decimal;
+  before: Units;
+  after: Units;
 }
 
 /** What a settlement read and wrote, by accumulator key and field. */
 export type AccumulatorChanges = Record<string, Partial<Record<AccumulatorField, AccumulatorChange>>>;
 
 export interface SegmentApplied {
-  from: Decimal;
-  to: Decimal;
-  ratio: Decimal;
-  payout: Decimal;
+  from: Units;
+  to: Units;
+  ratio: Ratio;
+  /** Unrounded (the step rounds the sum of its segments once). */
+  payout: Product;
 }
 
 /** One step's trace: everything needed to explain and re-check its payout. */
@@ -168,24 +171,24 @@ export interface StepResult {
   fund: Fund;
   kind: StepKind;
   /** The amount the step worked on: remaining in-policy or remaining total when it ran. */
-  base: Decimal;
+  base: Units;
   /** Deductible applied this visit (coinsurance, segmented). */
-  deductible: Decimal | null;
+  deductible: Units | null;
   /** The ratio applied, after population adjustment (coinsurance). */
-  ratio: Decimal | null;
+  ratio: Ratio | null;
   /** The bands of a segmented step that this visit's amount fell in. */
   segments?: SegmentApplied[];
   /** Year-to-date qualifying amount before this visit (segmented, scope year). */
-  cumulativeBefore?: Decimal;
+  cumulativeBefore?: Units;
   /** What was left under the annual cap (or the visit cap, or the ceiling) before the step. */
-  capRoom: Decimal | null;
+  capRoom: Units | null;
   /** What limited the payout, if anything did. */
   limitedBy?: 'visitCap' | 'annualCap' | 'ceiling' | 'remaining';
   /** Floor step: the guaranteed ratio, its denominator amount, and the amount it had to reach. */
-  floor?: { ratio: Decimal; denominator: 'total' | 'inPolicy'; denominatorAmount: Decimal; earlierPayouts: Decimal };
+  floor?: { ratio: Ratio; denominator: 'total' | 'inPolicy'; denominatorAmount: Units; earlierPayouts: Units };
   /** Out-of-pocket cap step: the cap and the patient's payments so far this year. */
-  outOfPocket?: { cap: Decimal; paidBefore: Decimal; wouldPay: Decimal };
-  payout: Decimal;
+  outOfPocket?: { cap: Units; paidBefore: Units; wouldPay: Units };
+  payout: Units;
   source?: string;
 }
 
@@ -194,11 +197,11 @@ export interface Settlement {
   population: string;
   year: number;
   visitType: string;
-  total: Decimal;
+  total: Units;
   buckets: Buckets;
   steps: StepResult[];
-  funds: Record<string, Decimal>;
-  fundPaysTotal: Decimal;
-  patientPays: Decimal;
+  funds: Record<string, Units>;
+  fundPaysTotal: Units;
+  patientPays: Units;
   accumulators: AccumulatorChanges;
 }

@@ -66,13 +66,25 @@ function decimalText(input: unknown): string {
  * @example parseAmount("1.005") // throws: at most two decimals
  */
 export function parseAmount(input: unknown): Decimal {
+  return new Decimal(amountText(input));
+}
+
+/** The validated text of an amount (what {@link parseAmount} reads), for parsers that build their own numbers. */
+export function amountText(input: unknown): string {
   const text = decimalText(input);
   if (!AMOUNT_TEXT.test(text)) {
     if (/^-/.test(text)) throw new MoneyFormatError(`金额不能为负数（收到 "${text}"）`);
     if (/\.\d{3,}$/.test(text)) throw new MoneyFormatError(`金额最多两位小数（收到 "${text}"）`);
     throw new MoneyFormatError(`不是有效金额（收到 "${truncate(text)}"），应为如 "25.50" 的元金额`);
   }
-  return new Decimal(text);
+  return text;
+}
+
+/** The validated text of a plain decimal (no exponent, at most 8 decimals). */
+export function plainDecimalText(input: unknown): string {
+  const text = decimalText(input);
+  if (!DECIMAL_TEXT.test(text)) throw new MoneyFormatError(`不是有效数值（收到 "${truncate(text)}"）`);
+  return text;
 }
 
 /**
@@ -80,8 +92,7 @@ export function parseAmount(input: unknown): Decimal {
  * `min`/`max` bound it inclusively.
  */
 export function parseDecimal(input: unknown, opts: { min?: string; max?: string } = {}): Decimal {
-  const text = decimalText(input);
-  if (!DECIMAL_TEXT.test(text)) throw new MoneyFormatError(`不是有效数值（收到 "${truncate(text)}"）`);
+  const text = plainDecimalText(input);
   const d = new Decimal(text);
   if (opts.min !== undefined && d.lt(opts.min)) throw new MoneyFormatError(`不能小于 ${opts.min}（收到 "${text}"）`);
   if (opts.max !== undefined && d.gt(opts.max)) throw new MoneyFormatError(`不能大于 ${opts.max}（收到 "${text}"）`);

@@ -35,9 +35,13 @@ export class RulesLoadError extends Error {
   }
 }
 
-/** JSON with object keys sorted at every level: the same policy always hashes the same. */
+/**
+ * JSON with object keys sorted at every level: the same policy (or bill) always hashes the same.
+ * Fixed-point amounts (bigint) are written as their integer text.
+ */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => {
+    if (typeof v === 'bigint') return v.toString();
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
     }

@@ -8,11 +8,12 @@
  * Amounts and ratios may be numbers or strings and are read exactly as decimals.
  */
 import * as z from 'zod';
-import { Decimal, MoneyFormatError, parseAmount, parseDecimal } from '../money/money.js';
+import { RATIO_ONE, parseRatio, parseUnits, type Ratio, type Units } from '../money/fixed.js';
+import { MoneyFormatError, parseAmount, parseDecimal } from '../money/money.js';
 import type { Adjustment, Deductible, PerTier, Ruleset, Step } from '../engine/types.js';
 import './zod-locale.js';
 
-function decimalField(read: (v: unknown) => Decimal) {
+function decimalField<T>(read: (v: unknown) => T) {
   return z.union([z.string(), z.number()]).transform((v, ctx) => {
     try {
       return read(v);
@@ -23,10 +24,11 @@ function decimalField(read: (v: unknown) => Decimal) {
   });
 }
 
-const amount = decimalField(parseAmount);
-const ratio = decimalField((v) => parseDecimal(v, { min: '0', max: '1' }));
-const factor = decimalField((v) => parseDecimal(v, { min: '0', max: '10' }));
-const bonus = decimalField((v) => parseDecimal(v, { min: '-1', max: '1' }));
+// Validated with decimal.js (for its exact bounds and messages), then held as fixed-point integers.
+const amount = decimalField((v): Units => parseUnits(parseAmount(v).toFixed()));
+const ratio = decimalField((v): Ratio => parseRatio(parseDecimal(v, { min: '0', max: '1' }).toFixed()));
+const factor = decimalField((v): Ratio => parseRatio(parseDecimal(v, { min: '0', max: '10' }).toFixed()));
+const bonus = decimalField((v): Ratio => parseRatio(parseDecimal(v, { min: '-1', max: '1' }).toFixed()));
 
 const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, '应为英文标识符（字母开头，可含字母、数字、- 和 _）');
 const isoDate = z
@@ -190,15 +192,25 @@ function checkReferences(f: RulesFile, ctx: z.RefinementCtx<RulesFile>): void {
         const scope = s.scope ?? 'year';
         if (s.deductible?.annual !== undefined && scope === 'visit') issue(at('deductible'), 'scope: visit 的分段步骤应使用 perVisit 起付线');
         if (s.deductible?.perVisit !== undefined && scope === 'year') issue(at('deductible'), 'scope: year 的分段步骤应使用 annual 起付线');
-        let last: Decimal | undefined;
+        let last: Units | undefined;
         s.segments.forEach((seg, j) => {
           const isLast = j === s.segments.length - 1;
           if (isLast && seg.upTo !== undefined) issue(at('segments', j, 'upTo'), '最后一段不应有 upTo（上不封顶）');
           if (!isLast && seg.upTo === undefined) issue(at('segments', j, 'upTo'), '除最后一段外每段都需要 upTo');
           if (seg.upTo !== undefined) {
-            if (last !== undefined && !seg.upTo.gt(last)) issue(at('segments', j, 'upTo'), '分段上限 upTo 应逐段递增');
+            if (last !== undefined && !(seg.upTo > last)) issue(at('segments', j, 'upTo'), '分段上限 upTo 应逐段递增');
             last = seg.upTo;
           }
+        });
+      }
+      // Two segmented steps (or two out-of-pocket caps) of one visit type that share an accumulator and can
+      // both run for one person would count the same visit twice in it: refused.
+      if (s.kind === 'segmented' || s.kind === 'outOfPocketCap') {
+        const key = s.accumulator ?? s.id;
+        steps.slice(0, i).forEach((t, j) => {
+          if (t.kind !== s.kind || (t.accumulator ?? t.id) !== key) return;
+          const overlap = !s.only || !t.only || s.only.some((p) => t.only!.includes(p));
+          if (overlap) issue(at('accumulator'), `步骤 ${s.id} 与 ${t.id}（visits.${visitType}[${j}]）共用累计项 "${key}" 且可能对同一人群同时适用，同一次就诊会被重复累计；请用 only 区分人群，或使用不同的累计项`);
         });
       }
       const key = s.accumulator ?? s.id;
@@ -219,10 +231,10 @@ function dupes(xs: readonly string[]): string[] {
 }
 
 /** The per-tier maps of a step, with their field paths. */
-function tierMaps(s: RawStep): [(string | number)[], Record<string, Decimal>][] {
-  const out: [(string | number)[], Record<string, Decimal>][] = [];
+function tierMaps(s: RawStep): [(string | number)[], Record<string, bigint>][] {
+  const out: [(string | number)[], Record<string, bigint>][] = [];
   const add = (path: (string | number)[], v: unknown) => {
-    if (v !== undefined && !Decimal.isDecimal(v)) out.push([path, v as Record<string, Decimal>]);
+    if (v !== undefined && typeof v !== 'bigint') out.push([path, v as Record<string, bigint>]);
   };
   if (s.kind === 'coinsurance' || s.kind === 'segmented') {
     add(['deductible', 'perVisit'], s.deductible?.perVisit);
@@ -299,11 +311,11 @@ function toDeductible(d: { perVisit?: PerTier; annual?: PerTier } | undefined): 
   return { per: 'year', amount: d.annual as PerTier };
 }
 
-function toAdjust(a: Record<string, { deductibleFactor?: Decimal; ratioBonus?: Decimal }> | undefined): Record<string, Adjustment> | undefined {
+function toAdjust(a: Record<string, { deductibleFactor?: Ratio; ratioBonus?: Ratio }> | undefined): Record<string, Adjustment> | undefined {
   if (!a) return undefined;
   const out: Record<string, Adjustment> = {};
   for (const [p, v] of Object.entries(a)) {
-    out[p] = { deductibleFactor: v.deductibleFactor ?? new Decimal(1), ratioBonus: v.ratioBonus ?? new Decimal(0) };
+    out[p] = { deductibleFactor: v.deductibleFactor ?? RATIO_ONE, ratioBonus: v.ratioBonus ?? 0n };
   }
   return out;
 }

@@ -15,7 +15,8 @@ import { SettlementError, formatPath } from '../engine/errors.js';
 import { settlementJson, type SettlementJson } from '../engine/result.js';
 import { settle } from '../engine/settle.js';
 import type { Accumulators, Bill } from '../engine/types.js';
-import { Decimal, fromFen, toFen } from '../money/money.js';
+import { parseUnits, toFenNumber as toFen } from '../money/fixed.js';
+import { fromFen } from '../money/money.js';
 import { canonicalJson, type LoadedRuleset } from '../rules/load.js';
 import type { RuleBook } from '../rules/select.js';
 import type { Store } from '../store/db.js';
@@ -271,7 +272,7 @@ export class SettlementService {
       const changes = Object.fromEntries(
         Object.entries(result.accumulators).map(([k, fields]) => [
           k,
-          Object.fromEntries(Object.entries(fields).map(([f, c]) => [f, { before: new Decimal(c.before), after: new Decimal(c.after) }])),
+          Object.fromEntries(Object.entries(fields).map(([f, c]) => [f, { before: parseUnits(c.before), after: parseUnits(c.after) }])),
         ]),
       );
       const ytd = accumulatorsFromJson(JSON.parse(ledger.accumulators_json) as AccumulatorsJson);

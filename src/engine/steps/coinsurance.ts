@@ -8,27 +8,25 @@
  * The deductible (起付线) is per visit, or annual: then only the part not yet met this year applies,
  * and what this visit applied is added to the step's `deductibleMet`.
  */
-import { Decimal, ZERO } from '../../money/money.js';
-import { adjustedDeductible, adjustedRatio, adjustmentFor, forTier } from '../pricing.js';
+import { max, min } from '../../money/fixed.js';
+import { priced } from '../pricing.js';
 import { remainingAll, type StepKindModule } from '../step-context.js';
 import type { CoinsuranceStep } from '../types.js';
 import { limitPayout } from './limits.js';
 
 export const coinsurance: StepKindModule<CoinsuranceStep> = {
   run(step, ctx) {
-    const adj = adjustmentFor(step, ctx.population);
+    const { ratio, deductible: deductibleAmount } = priced(step, ctx.tier, ctx.population) as { ratio: bigint; deductible: bigint };
     const base = step.base === 'all' ? remainingAll(ctx.visit) : ctx.visit.remainingInPolicy;
-    const ratio = adjustedRatio(forTier(step.ratio, ctx.tier, step, ['ratio']), adj);
 
-    const deductibleAmount = adjustedDeductible(step.deductible, ctx.tier, step, adj);
     let unmet = deductibleAmount;
     if (step.deductible?.per === 'year') {
-      unmet = Decimal.max(ZERO, deductibleAmount.minus(ctx.acc.read(step.accumulator, 'deductibleMet')));
+      unmet = max(0n, deductibleAmount - ctx.acc.read(step.accumulator, 'deductibleMet'));
     }
-    const applied = Decimal.min(unmet, base);
+    const applied = min(unmet, base);
     if (step.deductible?.per === 'year') ctx.acc.add(step.accumulator, 'deductibleMet', applied);
 
-    const raw = ratio.mul(base.minus(applied));
+    const raw = ratio * (base - applied);
     const { payout, capRoom, limitedBy } = limitPayout(step, ctx, raw, base);
     ctx.acc.add(step.accumulator, 'paid', payout);
 

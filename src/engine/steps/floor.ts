@@ -7,7 +7,7 @@
  * `denominator` is `total` (the Xing'an 90% "实际报销比例不低于90%", and how Zhuozi 2016 reached
  * "over 90%": 7.27M basic + 3.79M county fund over 12.28M total) or `inPolicy`.
  */
-import { Decimal, ZERO, roundFloorNeed } from '../../money/money.js';
+import { asProduct, fenUp, max, min } from '../../money/fixed.js';
 import { remainingAll, type StepKindModule } from '../step-context.js';
 import type { FloorStep } from '../types.js';
 
@@ -15,8 +15,8 @@ export const floor: StepKindModule<FloorStep> = {
   run(step, ctx) {
     const denominatorAmount = step.denominator === 'total' ? ctx.visit.total : ctx.visit.inPolicy;
     const base = step.denominator === 'total' ? remainingAll(ctx.visit) : ctx.visit.remainingInPolicy;
-    const need = roundFloorNeed(Decimal.max(ZERO, step.floor.mul(denominatorAmount).minus(ctx.visit.earlierPayouts)));
-    const payout = Decimal.min(need, base);
+    const need = fenUp(max(0n, step.floor * denominatorAmount - asProduct(ctx.visit.earlierPayouts)));
+    const payout = min(need, base);
     return {
       draws: step.denominator === 'total' ? 'all' : 'inPolicy',
       result: {
@@ -28,7 +28,7 @@ export const floor: StepKindModule<FloorStep> = {
         deductible: null,
         ratio: null,
         capRoom: null,
-        limitedBy: payout.lt(need) ? 'remaining' : undefined,
+        limitedBy: payout < need ? 'remaining' : undefined,
         floor: { ratio: step.floor, denominator: step.denominator, denominatorAmount, earlierPayouts: ctx.visit.earlierPayouts },
         payout,
         source: step.source,

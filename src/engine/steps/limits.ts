@@ -3,48 +3,49 @@
  * visit cap and annual cap room on the unrounded amount, one half-up rounding, never more than the
  * remaining base, then a ratio ceiling (rounded down) if the step carries one.
  */
-import { Decimal, ZERO, roundCeilingRoom, roundPayout } from '../../money/money.js';
+import { asProduct, fenDown, fenHalfUp, max, type Product, type Units } from '../../money/fixed.js';
 import type { StepContext } from '../step-context.js';
 import type { CoinsuranceStep, SegmentedStep, StepResult } from '../types.js';
 
 export interface Limited {
-  payout: Decimal;
-  capRoom: Decimal | null;
+  payout: Units;
+  capRoom: Units | null;
   limitedBy?: StepResult['limitedBy'];
 }
 
-export function limitPayout(step: CoinsuranceStep | SegmentedStep, ctx: StepContext, raw: Decimal, base: Decimal): Limited {
+/** `raw` is the unrounded payout (a Product: ratio x amount). */
+export function limitPayout(step: CoinsuranceStep | SegmentedStep, ctx: StepContext, raw: Product, base: Units): Limited {
   let payout = raw;
   let limitedBy: StepResult['limitedBy'];
-  let capRoom: Decimal | null = null;
+  let capRoom: Units | null = null;
 
-  if (step.visitCap && step.visitCap.lt(payout)) {
-    payout = step.visitCap;
+  if (step.visitCap !== undefined && asProduct(step.visitCap) < payout) {
+    payout = asProduct(step.visitCap);
     limitedBy = 'visitCap';
   }
-  if (step.annualCap) {
-    capRoom = Decimal.max(ZERO, step.annualCap.minus(ctx.acc.read(step.accumulator, 'paid')));
-    if (capRoom.lt(payout)) {
-      payout = capRoom;
+  if (step.annualCap !== undefined) {
+    capRoom = max(0n, step.annualCap - ctx.acc.read(step.accumulator, 'paid'));
+    if (asProduct(capRoom) < payout) {
+      payout = asProduct(capRoom);
       limitedBy = 'annualCap';
     }
-  } else if (step.visitCap) {
+  } else if (step.visitCap !== undefined) {
     capRoom = step.visitCap;
   }
 
-  payout = roundPayout(payout);
-  if (payout.gt(base)) {
-    payout = base;
+  let rounded = fenHalfUp(payout);
+  if (rounded > base) {
+    rounded = base;
     limitedBy = 'remaining';
   }
 
   if (step.ceiling) {
     const denominator = step.ceiling.denominator === 'total' ? ctx.visit.total : ctx.visit.inPolicy;
-    const room = roundCeilingRoom(Decimal.max(ZERO, step.ceiling.ratio.mul(denominator).minus(ctx.visit.earlierPayouts)));
-    if (room.lt(payout)) {
-      payout = room;
+    const room = fenDown(max(0n, step.ceiling.ratio * denominator - asProduct(ctx.visit.earlierPayouts)));
+    if (room < rounded) {
+      rounded = room;
       limitedBy = 'ceiling';
     }
   }
-  return { payout, capRoom, limitedBy };
+  return { payout: rounded, capRoom, limitedBy };
 }

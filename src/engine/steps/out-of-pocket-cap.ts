@@ -6,7 +6,7 @@
  * The step's accumulator `paid` holds the patient's own payments on its base (`all`: the visit's final
  * patientPays; `inPolicy`: the in-policy part of it), added once the visit's last step has run.
  */
-import { Decimal, ZERO } from '../../money/money.js';
+import { max } from '../../money/fixed.js';
 import { remainingAll, type StepKindModule } from '../step-context.js';
 import type { OutOfPocketCapStep } from '../types.js';
 
@@ -14,8 +14,8 @@ export const outOfPocketCap: StepKindModule<OutOfPocketCapStep> = {
   run(step, ctx) {
     const wouldPay = step.base === 'all' ? remainingAll(ctx.visit) : ctx.visit.remainingInPolicy;
     const paidBefore = ctx.acc.read(step.accumulator, 'paid');
-    const room = Decimal.max(ZERO, step.cap.minus(paidBefore));
-    const payout = Decimal.max(ZERO, wouldPay.minus(room));
+    const room = max(0n, step.cap - paidBefore);
+    const payout = max(0n, wouldPay - room);
     return {
       draws: step.base,
       result: {

@@ -13,36 +13,35 @@
  * Worked example (Shandong 2014): 170,000 after basic insurance, deductible 10,000, 50% to 100,000,
  * 60% above: 0.5 x 90,000 + 0.6 x 70,000 = 87,000.
  */
-import { Decimal, ZERO } from '../../money/money.js';
-import { adjustedDeductible, adjustedRatio, adjustmentFor, forTier } from '../pricing.js';
+import { max, min } from '../../money/fixed.js';
+import { priced } from '../pricing.js';
 import type { StepKindModule } from '../step-context.js';
 import type { SegmentApplied, SegmentedStep } from '../types.js';
 import { limitPayout } from './limits.js';
 
 export const segmented: StepKindModule<SegmentedStep> = {
   run(step, ctx) {
-    const adj = adjustmentFor(step, ctx.population);
+    const { segmentRatios, deductible } = priced(step, ctx.tier, ctx.population);
     const base = ctx.visit.remainingInPolicy;
-    const deductible = adjustedDeductible(step.deductible, ctx.tier, step, adj);
-    const from = step.scope === 'year' ? ctx.acc.read(step.accumulator, 'cumulative') : ZERO;
-    const to = from.plus(base);
+    const from = step.scope === 'year' ? ctx.acc.read(step.accumulator, 'cumulative') : 0n;
+    const to = from + base;
 
     // Part of this visit's amount that fell below the deductible.
-    const deductibleApplied = Decimal.max(ZERO, Decimal.min(to, deductible).minus(from));
+    const deductibleApplied = max(0n, min(to, deductible) - from);
 
     const applied: SegmentApplied[] = [];
-    let raw = ZERO;
-    let lower = ZERO;
+    let raw = 0n;
+    let lower = 0n;
     step.segments.forEach((segment, i) => {
-      const ratio = adjustedRatio(forTier(segment.ratio, ctx.tier, step, ['segments', i, 'ratio']), adj);
-      const bandLow = Decimal.max(lower, deductible, from);
-      const bandHigh = segment.upTo ? Decimal.min(segment.upTo, to) : to;
-      if (bandHigh.gt(bandLow)) {
-        const payout = ratio.mul(bandHigh.minus(bandLow));
-        raw = raw.plus(payout);
+      const ratio = segmentRatios![i]!;
+      const bandLow = max(max(lower, deductible), from);
+      const bandHigh = segment.upTo !== undefined ? min(segment.upTo, to) : to;
+      if (bandHigh > bandLow) {
+        const payout = ratio * (bandHigh - bandLow);
+        raw += payout;
         applied.push({ from: bandLow, to: bandHigh, ratio, payout });
       }
-      if (segment.upTo) lower = segment.upTo;
+      if (segment.upTo !== undefined) lower = segment.upTo;
     });
 
     const { payout, capRoom, limitedBy } = limitPayout(step, ctx, raw, base);
