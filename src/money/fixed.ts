@@ -96,6 +96,7 @@ export function fromFenNumber(fen: number | bigint): Units {
 // ── text ⇄ fixed ────────────────────────────────────────────────────────────────────────────────────
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+const POW10: bigint[] = Array.from({ length: 19 }, (_, i) => 10n ** BigInt(i));
 
 /** Exact decimal text → an integer at `scaleDigits` decimals; throws if the text has more decimals. */
 export function parseScaled(text: string, scaleDigits: number): bigint {
@@ -103,7 +104,9 @@ export function parseScaled(text: string, scaleDigits: number): bigint {
   if (!m) throw new RangeError(`not a decimal: "${text}"`);
   const frac = m[3] ?? '';
   if (frac.length > scaleDigits) throw new RangeError(`more than ${scaleDigits} decimals: "${text}"`);
-  const v = BigInt(m[2]! + frac.padEnd(scaleDigits, '0'));
+  const digits = m[2]! + frac;
+  // Up to 15 digits a double holds the integer exactly, and BigInt(number) is much cheaper than parsing text.
+  const v = (digits.length <= 15 ? BigInt(Number(digits)) : BigInt(digits)) * POW10[scaleDigits - frac.length]!;
   return m[1] ? -v : v;
 }
 
