@@ -5,13 +5,16 @@
  */
 import { applyChanges } from './accumulators.js';
 import { settle } from './settle.js';
-import type { Accumulators, Bill, Ruleset, Settlement } from './types.js';
+import type { AccumulatorField, Accumulators, Bill, Ruleset, Settlement } from './types.js';
+
+type Mutable = Record<string, Partial<Record<AccumulatorField, bigint>>>;
 
 export class YearToDateLedger {
-  private readonly values = new Map<string, Accumulators>();
+  /** Owned snapshots, updated in place (the engine only reads a snapshot during one settle call). */
+  private readonly values = new Map<string, Mutable>();
 
   constructor(initial?: Iterable<[personId: string, year: number, accumulators: Accumulators]>) {
-    for (const [person, year, acc] of initial ?? []) this.values.set(key(person, year), acc);
+    for (const [person, year, acc] of initial ?? []) this.values.set(key(person, year), applyChanges(acc, {}) as Mutable);
   }
 
   get(personId: string, year: number): Accumulators {
@@ -20,7 +23,16 @@ export class YearToDateLedger {
 
   record(personId: string, settlement: Settlement): void {
     const k = key(personId, settlement.year);
-    this.values.set(k, applyChanges(this.values.get(k) ?? {}, settlement.accumulators));
+    let snapshot = this.values.get(k);
+    if (!snapshot) this.values.set(k, (snapshot = {}));
+    for (const acc in settlement.accumulators) {
+      const fields = settlement.accumulators[acc]!;
+      const entry = (snapshot[acc] ??= {});
+      for (const f in fields) {
+        const c = fields[f as AccumulatorField]!;
+        entry[f as AccumulatorField] = (entry[f as AccumulatorField] ?? 0n) + (c.after - c.before);
+      }
+    }
   }
 
   /** Settle a bill against this ledger and record its changes. */
