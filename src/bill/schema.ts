@@ -8,19 +8,10 @@
 import * as z from 'zod';
 import { QTY_ONE, RATIO_ONE, formatScaled, formatUnits, parseQuantity, parseRatio, parseUnits, unitsHalfUp } from '../money/fixed.js';
 import { MoneyFormatError, amountText, plainDecimalText } from '../money/money.js';
+import { decimalField } from '../money/zod-decimal.js';
 import type { Bill, BillItem, Buckets } from '../engine/types.js';
 import '../rules/zod-locale.js';
 
-function decimalField<T>(read: (v: unknown) => T) {
-  return z.union([z.string(), z.number()]).transform((v, ctx) => {
-    try {
-      return read(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: e instanceof MoneyFormatError ? e.message : String(e) });
-      return z.NEVER;
-    }
-  });
-}
 
 // Parsed straight from the text into fixed-point integers (src/money/fixed.ts): this is the hot path.
 export const amountField = decimalField((v) => parseUnits(amountText(v)));

@@ -32,12 +32,15 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
 }
 
-/** Half-up to the fen (ties away from zero, as decimal.js ROUND_HALF_UP), as Units. */
+/** v / per, rounded half-up (ties away from zero, as decimal.js ROUND_HALF_UP). */
+function halfUpDiv(v: bigint, per: bigint): bigint {
+  const q = ((v < 0n ? -v : v) + per / 2n) / per;
+  return v < 0n ? -q : q;
+}
+
+/** Half-up to the fen, as Units. */
 export function fenHalfUp(p: Product): Units {
-  const neg = p < 0n;
-  const a = neg ? -p : p;
-  const fen = (a + PRODUCT_PER_FEN / 2n) / PRODUCT_PER_FEN;
-  return (neg ? -fen : fen) * FEN;
+  return halfUpDiv(p, PRODUCT_PER_FEN) * FEN;
 }
 
 /** Up to the fen (toward +∞), as Units. */
@@ -52,10 +55,7 @@ export function fenDown(p: Product): Units {
 
 /** An amount in Units, half-up to the fen. */
 export function unitsHalfUp(u: Units): Units {
-  const neg = u < 0n;
-  const a = neg ? -u : u;
-  const fen = (a + FEN / 2n) / FEN;
-  return (neg ? -fen : fen) * FEN;
+  return halfUpDiv(u, FEN) * FEN;
 }
 
 /** Units as a Product (x 10^8), to add or compare with products. */

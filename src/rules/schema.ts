@@ -9,20 +9,11 @@
  */
 import * as z from 'zod';
 import { RATIO_ONE, parseRatio, parseUnits, type Ratio, type Units } from '../money/fixed.js';
-import { MoneyFormatError, parseAmount, parseDecimal } from '../money/money.js';
+import { parseAmount, parseDecimal } from '../money/money.js';
+import { decimalField } from '../money/zod-decimal.js';
 import type { Adjustment, Deductible, PerTier, Ruleset, Step } from '../engine/types.js';
 import './zod-locale.js';
 
-function decimalField<T>(read: (v: unknown) => T) {
-  return z.union([z.string(), z.number()]).transform((v, ctx) => {
-    try {
-      return read(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: e instanceof MoneyFormatError ? e.message : String(e) });
-      return z.NEVER;
-    }
-  });
-}
 
 // Validated with decimal.js (for its exact bounds and messages), then held as fixed-point integers.
 const amount = decimalField((v): Units => parseUnits(parseAmount(v).toFixed()));
