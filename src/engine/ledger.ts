@@ -17,6 +17,7 @@ export class YearToDateLedger {
     for (const [person, year, acc] of initial ?? []) this.values.set(key(person, year), applyChanges(acc, {}) as Mutable);
   }
 
+  /** A live view: later `record` calls change it. Copy it (applyChanges(view, {})) to keep a snapshot. */
   get(personId: string, year: number): Accumulators {
     return this.values.get(key(personId, year)) ?? {};
   }

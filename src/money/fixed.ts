@@ -106,7 +106,8 @@ export function parseScaled(text: string, scaleDigits: number): bigint {
   if (frac.length > scaleDigits) throw new RangeError(`more than ${scaleDigits} decimals: "${text}"`);
   const digits = m[2]! + frac;
   // Up to 15 digits a double holds the integer exactly, and BigInt(number) is much cheaper than parsing text.
-  const v = (digits.length <= 15 ? BigInt(Number(digits)) : BigInt(digits)) * POW10[scaleDigits - frac.length]!;
+  const pad = scaleDigits - frac.length;
+  const v = (digits.length <= 15 ? BigInt(Number(digits)) : BigInt(digits)) * (POW10[pad] ?? 10n ** BigInt(pad));
   return m[1] ? -v : v;
 }
 

@@ -5,6 +5,11 @@
  * own bookkeeping (the total from the item amounts, the buckets from §2, the remaining amounts from
  * the step order, the year-to-date sums from the payouts).
  *
+ * The engine computes in exact fixed-point integers (src/money/fixed.ts); every expectation here is
+ * computed with decimal.js, so the file is also a differential test of that arithmetic. Engine values
+ * are turned into Decimals where they are read, each through its exact text at its own scale
+ * (`fromUnits`, `fromRatio`, `fromProduct`).
+ *
  * Volume: the final test checks that at least 10,000 generated bills were settled in one run.
  */
 import fc from 'fast-check';
@@ -13,7 +18,8 @@ import { applyChanges } from '../../src/engine/accumulators.js';
 import { YearToDateLedger } from '../../src/engine/ledger.js';
 import { settlementJson } from '../../src/engine/result.js';
 import { settle } from '../../src/engine/settle.js';
-import type { AccumulatorField, Accumulators, Bill, Ruleset, Settlement, Step } from '../../src/engine/types.js';
+import type { AccumulatorField, Accumulators, Bill, PerTier, Ruleset, Settlement, Step } from '../../src/engine/types.js';
+import { formatProduct, formatRatioFixed, formatUnits, type Product, type Ratio, type Units } from '../../src/money/fixed.js';
 import { Decimal } from '../../src/money/money.js';
 import { rulesetFromDocument } from '../../src/rules/load.js';
 import { engineBill } from '../helpers.js';
@@ -31,6 +37,17 @@ const sumOf = (xs: Iterable<Decimal>) => {
   return s;
 };
 const maxD = (a: Decimal, b: Decimal) => (a.gt(b) ? a : b);
+const minD = (a: Decimal, b: Decimal) => (a.lt(b) ? a : b);
+
+// Engine values → Decimal, each at its own scale (src/money/fixed.ts), through its exact text.
+/** An amount: yuan x 10^10. */
+const fromUnits = (u: Units) => D(formatUnits(u));
+/** A ratio, factor or bonus: x 10^8. */
+const fromRatio = (r: Ratio) => D(formatRatioFixed(r));
+/** A ratio x an amount, unrounded (a segment's payout): x 10^18. */
+const fromProduct = (p: Product) => D(formatProduct(p));
+/** An optional engine amount as Decimal text, undefined when absent (so a missing value cannot pass). */
+const unitsText = (u: Units | undefined) => (u === undefined ? undefined : fromUnits(u).toString());
 
 // ---------------------------------------------------------------------------------------------
 // Generators: rulesets
@@ -168,6 +185,23 @@ function stepDoc(spec: StepSpec, id: string): Record<string, unknown> {
   }
 }
 
+/**
+ * Two out-of-pocket caps of one visit type that share an accumulator must not both run for one person:
+ * the visit would be counted twice in it, and the rules schema refuses such a file (test/rules). A shared
+ * cap that would overlap an earlier one is narrowed to the populations no earlier shared cap covers, or
+ * keeps its own accumulator when none are left. (Sharing across visit types is unaffected.)
+ */
+function separateSharedOop(specs: readonly StepSpec[]): StepSpec[] {
+  const claimed = new Set<string>();
+  return specs.map((spec) => {
+    if (spec.kind !== 'outOfPocketCap' || !spec.shared) return spec;
+    const free = (spec.only ?? [...POPULATIONS]).filter((p) => !claimed.has(p));
+    if (free.length === 0) return { ...spec, shared: false };
+    for (const p of free) claimed.add(p);
+    return spec.only === undefined && free.length === POPULATIONS.length ? spec : { ...spec, only: free };
+  });
+}
+
 function rulesDoc(visits: Record<string, StepSpec[]>) {
   return {
     id: 'prop',
@@ -177,7 +211,9 @@ function rulesDoc(visits: Record<string, StepSpec[]>) {
     sources: [{ id: 's1', title: 'test' }],
     tiers: [...TIERS],
     populations: [...POPULATIONS],
-    visits: Object.fromEntries(Object.entries(visits).map(([type, specs]) => [type, specs.map((s, i) => stepDoc(s, `${type.slice(0, 3)}${i}`))])),
+    visits: Object.fromEntries(
+      Object.entries(visits).map(([type, specs]) => [type, separateSharedOop(specs).map((s, i) => stepDoc(s, `${type.slice(0, 3)}${i}`))]),
+    ),
   };
 }
 
@@ -281,6 +317,11 @@ interface Settled {
   before: Accumulators[];
 }
 
+/** A snapshot's own copy, to hold on to while the ledger goes on to later bills. */
+function copySnapshot(a: Accumulators): Accumulators {
+  return Object.fromEntries(Object.entries(a).map(([k, fields]) => [k, { ...fields }]));
+}
+
 function settleScenario(sc: Scenario): Settled {
   const { ruleset } = rulesetFromDocument(sc.rules, 'prop.rules');
   const ledger = new YearToDateLedger();
@@ -288,7 +329,8 @@ function settleScenario(sc: Scenario): Settled {
   sc.bills.forEach((spec, n) => {
     const json = billJson(spec, sc.populations, n);
     const bill = engineBill(json);
-    out.before.push(ledger.get('P-1', 2018));
+    // a copy: the ledger updates its snapshot in place as it records each bill
+    out.before.push(copySnapshot(ledger.get('P-1', 2018)));
     out.bills.push(bill);
     out.items.push(json.items);
     out.settlements.push(ledger.settle(bill, ruleset));
@@ -338,7 +380,9 @@ function snapshotText(a: Accumulators): string[] {
   for (const [k, fields] of Object.entries(a)) {
     for (const f of AMOUNT_FIELDS) {
       const v = fields[f];
-      if (v && !v.isZero()) out.push(`${k}.${f}=${v.toString()}`);
+      if (v === undefined) continue;
+      const d = fromUnits(v);
+      if (!d.isZero()) out.push(`${k}.${f}=${d.toString()}`);
     }
   }
   return out.sort();
@@ -347,15 +391,39 @@ function snapshotText(a: Accumulators): string[] {
 // ---------------------------------------------------------------------------------------------
 // The per-bill invariants, checked on every bill of every scenario
 
-function checkBill(sc: Settled, n: number, ytdPay: Map<string, Decimal>, ytdOop: Map<string, Decimal>): void {
+/** The year-to-date sums the checks keep themselves across the bills of a scenario, by accumulator key. */
+interface YearToDate {
+  /** What coinsurance and segmented steps paid. */
+  pay: Map<string, Decimal>;
+  /** The patient's payments recorded by out-of-pocket caps. */
+  oop: Map<string, Decimal>;
+  /** Annual deductibles met (coinsurance). */
+  met: Map<string, Decimal>;
+  /** Qualifying amounts of segmented steps with scope year. */
+  cum: Map<string, Decimal>;
+}
+const newYearToDate = (): YearToDate => ({ pay: new Map(), oop: new Map(), met: new Map(), cum: new Map() });
+
+/** A per-tier value of the ruleset for the bill's tier (the generated rulesets price every tier). */
+function tierValue<T extends bigint>(v: PerTier<T>, tier: string): T {
+  if (typeof v === 'bigint') return v;
+  const x = v[tier];
+  if (x === undefined) throw new Error(`tier ${tier} not priced`);
+  return x;
+}
+const clamp01 = (x: Decimal) => minD(D(1), maxD(ZERO, x));
+
+function checkBill(sc: Settled, n: number, ytd: YearToDate): void {
   const s = sc.settlements[n]!;
   const bill = sc.bills[n]!;
   const type = bill.visit.type;
+  const tier = bill.hospital.tier;
   const model = modelBuckets(sc.items[n]!);
   const json = settlementJson(s);
+  const patientPays = fromUnits(s.patientPays);
 
   // The total is the sum of the items; the buckets are §2's.
-  expect(s.total.eq(model.total)).toBe(true);
+  expect(fromUnits(s.total).eq(model.total)).toBe(true);
   expect(json.buckets).toEqual({
     outOfCatalog: model.outOfCatalog.toFixed(2),
     overLimit: model.overLimit.toFixed(2),
@@ -377,63 +445,167 @@ function checkBill(sc: Settled, n: number, ytdPay: Map<string, Decimal>, ytdOop:
   let remOther = model.total.minus(model.inPolicy);
   let earlier = ZERO;
   const perFund = new Map<string, Decimal>();
-  const oopBefore = new Map(ytdOop);
+  const oopBefore = new Map(ytd.oop);
   for (const r of s.steps) {
     const def = stepById(sc.ruleset, type, r.id);
-    const p = r.payout;
+    const p = fromUnits(r.payout);
+    const ratio = r.ratio === null ? null : fromRatio(r.ratio);
     saw(`${def.kind} pays`, p.gt(0));
     saw(`${def.kind} limited by ${r.limitedBy}`, r.limitedBy !== undefined);
-    saw(`${def.kind} ratio 0`, r.ratio?.isZero() === true);
-    saw(`${def.kind} ratio 1`, r.ratio?.eq(1) === true);
-    // Not negative, at most two decimals (on the Decimal itself: the JSON would hide a third decimal).
+    saw(`${def.kind} ratio 0`, ratio?.isZero() === true);
+    saw(`${def.kind} ratio 1`, ratio?.eq(1) === true);
+    // Not negative, at most two decimals (on the exact value: the JSON would hide a third decimal).
     expect(p.isNegative(), `${r.id} payout ${p}`).toBe(false);
     expect(p.decimalPlaces(), `${r.id} payout ${p}`).toBeLessThanOrEqual(2);
 
     // Adjusted ratios are clamped to [0, 1] (§3, population adjustments), in every segment too.
-    for (const ratio of [r.ratio, ...(r.segments ?? []).map((g) => g.ratio)]) {
-      if (ratio) expect(ratio.gte(0) && ratio.lte(1), `${r.id} ratio ${ratio}`).toBe(true);
+    for (const x of [ratio, ...(r.segments ?? []).map((g) => fromRatio(g.ratio))]) {
+      if (x) expect(x.gte(0) && x.lte(1), `${r.id} ratio ${x}`).toBe(true);
     }
+    // Only coinsurance reports one ratio.
+    if (def.kind !== 'coinsurance') expect(r.ratio, `${r.id} ratio`).toBeNull();
 
     const all = remIn.plus(remOther);
     const expectedBase =
       def.kind === 'segmented' ? remIn : def.kind === 'floor' ? (def.denominator === 'total' ? all : remIn) : def.base === 'all' ? all : remIn;
-    expect(r.base.toString(), `${r.id} base`).toBe(expectedBase.toString());
+    const base = fromUnits(r.base);
+    expect(base.toString(), `${r.id} base`).toBe(expectedBase.toString());
     // No step pays more than what remains when it runs.
-    expect(p.lte(r.base), `${r.id} pays ${p} of ${r.base}`).toBe(true);
+    expect(p.lte(base), `${r.id} pays ${p} of ${base}`).toBe(true);
 
     if (def.kind === 'coinsurance' || def.kind === 'segmented') {
-      if (def.visitCap) expect(p.lte(def.visitCap), `${r.id} visitCap`).toBe(true);
+      if (def.visitCap !== undefined) expect(p.lte(fromUnits(def.visitCap)), `${r.id} visitCap`).toBe(true);
       if (def.ceiling) {
         const denominator = def.ceiling.denominator === 'total' ? model.total : model.inPolicy;
         // never past the ceiling, unless it pays nothing (earlier steps may already be past it)
-        expect(p.isZero() || earlier.plus(p).lte(def.ceiling.ratio.mul(denominator)), `${r.id} ceiling`).toBe(true);
+        expect(p.isZero() || earlier.plus(p).lte(fromRatio(def.ceiling.ratio).mul(denominator)), `${r.id} ceiling`).toBe(true);
       }
-      const paidBefore = ytdPay.get(def.accumulator) ?? ZERO;
-      if (def.annualCap) {
+      const paidBefore = ytd.pay.get(def.accumulator) ?? ZERO;
+      if (def.annualCap !== undefined) {
         // annual cap room: never more than cap - what the accumulator paid so far this year (all bills, all steps sharing it)
-        expect(p.lte(maxD(ZERO, def.annualCap.minus(paidBefore))), `${r.id} annualCap ${def.annualCap} paid ${paidBefore} + ${p}`).toBe(true);
+        const cap = fromUnits(def.annualCap);
+        expect(p.lte(maxD(ZERO, cap.minus(paidBefore))), `${r.id} annualCap ${cap} paid ${paidBefore} + ${p}`).toBe(true);
       }
-      ytdPay.set(def.accumulator, paidBefore.plus(p));
+
+      // The payout to the fen, worked here from the rules (§3): the population's adjustment, the deductible
+      // (annual: its unmet part), the ratio or the segments F(to) - F(from), then the limits in the contract's
+      // order: visit cap and annual cap room unrounded, one half-up rounding, the remaining base, the ceiling
+      // rounded down.
+      const adj = def.adjust?.[s.population];
+      const factor = adj ? fromRatio(adj.deductibleFactor) : D(1);
+      const bonus = adj ? fromRatio(adj.ratioBonus) : ZERO;
+      const deductible = def.deductible ? fromUnits(tierValue(def.deductible.amount, tier)).mul(factor) : ZERO;
+      let raw: Decimal;
+      if (def.kind === 'coinsurance') {
+        const expectedRatio = clamp01(fromRatio(tierValue(def.ratio, tier)).plus(bonus));
+        expect(ratio?.toString(), `${r.id} adjusted ratio`).toBe(expectedRatio.toString());
+        const met = ytd.met.get(def.accumulator) ?? ZERO;
+        const unmet = def.deductible?.per === 'year' ? maxD(ZERO, deductible.minus(met)) : deductible;
+        const applied = minD(unmet, expectedBase);
+        if (def.deductible?.per === 'year') ytd.met.set(def.accumulator, met.plus(applied));
+        expect(r.deductible === null ? null : fromUnits(r.deductible).toString(), `${r.id} deductible`).toBe(applied.toString());
+        raw = expectedRatio.mul(expectedBase.minus(applied));
+      } else {
+        const from = def.scope === 'year' ? (ytd.cum.get(def.accumulator) ?? ZERO) : ZERO;
+        const to = from.plus(expectedBase);
+        if (def.scope === 'year') ytd.cum.set(def.accumulator, to);
+        expect(unitsText(r.cumulativeBefore), `${r.id} cumulativeBefore`).toBe(def.scope === 'year' ? from.toString() : undefined);
+        expect(r.deductible === null ? null : fromUnits(r.deductible).toString(), `${r.id} deductible`).toBe(
+          maxD(ZERO, minD(to, deductible).minus(from)).toString(),
+        );
+        const ratios = def.segments.map((g) => clamp01(fromRatio(tierValue(g.ratio, tier)).plus(bonus)));
+        const uppers = def.segments.map((g) => (g.upTo === undefined ? undefined : fromUnits(g.upTo)));
+        // F(x): what a cumulative qualifying amount x pays, each segment its ratio on its part above the deductible.
+        const F = (x: Decimal) => {
+          let sum = ZERO;
+          let lower = ZERO;
+          uppers.forEach((upTo, i) => {
+            const lo = maxD(lower, deductible);
+            const hi = upTo === undefined ? x : minD(upTo, x);
+            if (hi.gt(lo)) sum = sum.plus(ratios[i]!.mul(hi.minus(lo)));
+            if (upTo !== undefined) lower = upTo;
+          });
+          return sum;
+        };
+        raw = F(to).minus(F(from));
+        // The trace: the bands of [from, to] above the deductible, each with its ratio and unrounded payout.
+        const bands: string[] = [];
+        let lower = ZERO;
+        uppers.forEach((upTo, i) => {
+          const lo = maxD(maxD(lower, deductible), from);
+          const hi = upTo === undefined ? to : minD(upTo, to);
+          if (hi.gt(lo)) bands.push(`${lo} ${hi} ${ratios[i]} ${ratios[i]!.mul(hi.minus(lo))}`);
+          if (upTo !== undefined) lower = upTo;
+        });
+        const traced = r.segments ?? [];
+        expect(traced.map((g) => `${fromUnits(g.from)} ${fromUnits(g.to)} ${fromRatio(g.ratio)} ${fromProduct(g.payout)}`), `${r.id} segments`).toEqual(bands);
+        expect(sumOf(traced.map((g) => fromProduct(g.payout))).eq(raw), `${r.id} segments sum to F(to) - F(from) = ${raw}`).toBe(true);
+      }
+      let limited = raw;
+      let limitedBy: string | undefined;
+      const visitCap = def.visitCap === undefined ? undefined : fromUnits(def.visitCap);
+      if (visitCap !== undefined && visitCap.lt(limited)) {
+        limited = visitCap;
+        limitedBy = 'visitCap';
+      }
+      let capRoom = visitCap ?? null;
+      if (def.annualCap !== undefined) {
+        capRoom = maxD(ZERO, fromUnits(def.annualCap).minus(paidBefore));
+        if (capRoom.lt(limited)) {
+          limited = capRoom;
+          limitedBy = 'annualCap';
+        }
+      }
+      let expectedPayout = halfUp(limited);
+      if (expectedPayout.gt(expectedBase)) {
+        expectedPayout = expectedBase;
+        limitedBy = 'remaining';
+      }
+      if (def.ceiling) {
+        const denominator = def.ceiling.denominator === 'total' ? model.total : model.inPolicy;
+        const room = maxD(ZERO, fromRatio(def.ceiling.ratio).mul(denominator).minus(earlier)).toDecimalPlaces(2, Decimal.ROUND_FLOOR);
+        if (room.lt(expectedPayout)) {
+          expectedPayout = room;
+          limitedBy = 'ceiling';
+        }
+      }
+      expect(p.toString(), `${r.id} payout (unrounded ${limited})`).toBe(expectedPayout.toString());
+      expect(r.limitedBy, `${r.id} limitedBy`).toBe(limitedBy);
+      expect(r.capRoom === null ? null : fromUnits(r.capRoom).toString(), `${r.id} capRoom`).toBe(capRoom === null ? null : capRoom.toString());
+
+      ytd.pay.set(def.accumulator, paidBefore.plus(p));
       saw('annual cap binds on the first bill', def.annualCap !== undefined && n === 0 && r.limitedBy === 'annualCap');
       saw('shared accumulator read after another step paid', def.accumulator === 'sharedPay' && paidBefore.gt(0));
-      saw(`${def.kind} deductible partly applied`, r.deductible !== null && r.deductible.gt(0) && p.gt(0));
+      saw(`${def.kind} deductible partly applied`, r.deductible !== null && fromUnits(r.deductible).gt(0) && p.gt(0));
+      saw(`${def.kind} deductible with a fraction of a fen`, r.deductible !== null && fromUnits(r.deductible).decimalPlaces() > 2);
       const met = s.accumulators[def.accumulator]?.deductibleMet;
-      saw('annual deductible: later bill applies the unmet part', def.kind === 'coinsurance' && met !== undefined && met.before.gt(0) && r.deductible?.gt(0) === true);
+      saw(
+        'annual deductible: later bill applies the unmet part',
+        def.kind === 'coinsurance' && met !== undefined && fromUnits(met.before).gt(0) && r.deductible !== null && fromUnits(r.deductible).gt(0),
+      );
       saw('segmented crosses a boundary', (r.segments?.length ?? 0) >= 2);
-      saw('segmented crosses the deductible', def.kind === 'segmented' && r.deductible?.gt(0) === true && (r.segments?.length ?? 0) >= 1);
-      saw('segmented adds to an earlier cumulative', r.cumulativeBefore?.gt(0) === true && p.gt(0));
+      saw('segmented crosses the deductible', def.kind === 'segmented' && r.deductible !== null && fromUnits(r.deductible).gt(0) && (r.segments?.length ?? 0) >= 1);
+      saw('segmented adds to an earlier cumulative', r.cumulativeBefore !== undefined && fromUnits(r.cumulativeBefore).gt(0) && p.gt(0));
     }
 
     if (def.kind === 'floor') {
-      expect(r.floor?.denominatorAmount.eq(def.denominator === 'total' ? model.total : model.inPolicy)).toBe(true);
-      expect(r.floor?.earlierPayouts.eq(earlier)).toBe(true);
+      const denominator = def.denominator === 'total' ? model.total : model.inPolicy;
+      expect(r.floor !== undefined && fromUnits(r.floor.denominatorAmount).eq(denominator)).toBe(true);
+      expect(r.floor !== undefined && fromUnits(r.floor.earlierPayouts).eq(earlier)).toBe(true);
+      // need = floor x denominator - earlier payouts, rounded UP to the fen; limited to what is left.
+      const need = maxD(ZERO, fromRatio(def.floor).mul(denominator).minus(earlier)).toDecimalPlaces(2, Decimal.ROUND_CEIL);
+      expect(p.toString(), `${r.id} floor need ${need}`).toBe(minD(need, expectedBase).toString());
       // With a floor ratio ≤ 1 the need never exceeds what is left (f x D - E ≤ D - E ≤ remaining), so it is never limited.
       expect(r.limitedBy).toBeUndefined();
     }
 
     if (def.kind === 'outOfPocketCap') {
-      expect(r.outOfPocket?.paidBefore.toString()).toBe((oopBefore.get(def.accumulator) ?? ZERO).toString());
-      saw('out-of-pocket cap crossed in a later bill', p.gt(0) && r.outOfPocket!.paidBefore.gt(0));
+      const paidBefore = oopBefore.get(def.accumulator) ?? ZERO;
+      expect(r.outOfPocket && fromUnits(r.outOfPocket.paidBefore).toString()).toBe(paidBefore.toString());
+      // payout = max(0, what the visit would leave the patient - max(0, cap - paid so far this year))
+      const room = maxD(ZERO, fromUnits(def.cap).minus(paidBefore));
+      expect(p.toString(), `${r.id} out-of-pocket payout`).toBe(maxD(ZERO, expectedBase.minus(room)).toString());
+      saw('out-of-pocket cap crossed in a later bill', p.gt(0) && r.outOfPocket !== undefined && fromUnits(r.outOfPocket.paidBefore).gt(0));
     }
 
     // Take the payout off: in-policy first, then (base all only) the other buckets.
@@ -447,22 +619,22 @@ function checkBill(sc: Settled, n: number, ytdPay: Map<string, Decimal>, ytdOop:
     perFund.set(def.fund, (perFund.get(def.fund) ?? ZERO).plus(p));
   }
 
-  saw('patient pays nothing', s.patientPays.isZero());
+  saw('patient pays nothing', patientPays.isZero());
   saw('price cap bites', model.overLimit.gt(0));
   saw('class B pre-self-pay', model.preSelfPay.gt(0));
   saw('out-of-catalogue items', model.outOfCatalog.gt(0));
 
   // Totals agree with the steps.
-  expect(s.fundPaysTotal.eq(earlier)).toBe(true);
-  expect(s.patientPays.eq(remIn.plus(remOther))).toBe(true);
-  expect(s.patientPays.decimalPlaces()).toBeLessThanOrEqual(2);
+  expect(fromUnits(s.fundPaysTotal).eq(earlier)).toBe(true);
+  expect(patientPays.eq(remIn.plus(remOther))).toBe(true);
+  expect(patientPays.decimalPlaces()).toBeLessThanOrEqual(2);
   expect(Object.keys(json.funds).sort()).toEqual([...perFund.keys()].sort());
   for (const [fund, v] of perFund) expect(json.funds[fund], fund).toBe(v.toFixed(2));
 
   // A floor that ran unlimited guarantees its ratio for the whole visit (later steps only add).
   for (const r of s.steps) {
     if (r.kind === 'floor' && r.floor && r.limitedBy === undefined) {
-      expect(s.fundPaysTotal.gte(r.floor.ratio.mul(r.floor.denominatorAmount)), `${r.id} floor`).toBe(true);
+      expect(fromUnits(s.fundPaysTotal).gte(fromRatio(r.floor.ratio).mul(fromUnits(r.floor.denominatorAmount))), `${r.id} floor`).toBe(true);
     }
   }
 
@@ -471,20 +643,26 @@ function checkBill(sc: Settled, n: number, ytdPay: Map<string, Decimal>, ytdOop:
   for (const def of pipeline) {
     if (def.kind !== 'outOfPocketCap' || done.has(def.accumulator)) continue;
     done.add(def.accumulator);
-    const before = ytdOop.get(def.accumulator) ?? ZERO;
-    const after = before.plus(def.base === 'all' ? s.patientPays : remIn);
-    ytdOop.set(def.accumulator, after);
-    expect(s.accumulators[def.accumulator]?.paid?.after.toString(), `${def.id} oop paid`).toBe(after.toString());
+    const before = ytd.oop.get(def.accumulator) ?? ZERO;
+    const after = before.plus(def.base === 'all' ? patientPays : remIn);
+    ytd.oop.set(def.accumulator, after);
+    expect(unitsText(s.accumulators[def.accumulator]?.paid?.after), `${def.id} oop paid`).toBe(after.toString());
     // the cap binds: an out-of-pocket cap on base `all` that runs last leaves the patient at most the room under the cap
     if (def.base === 'all' && pipeline[pipeline.length - 1] === def) {
-      expect(s.patientPays.lte(maxD(ZERO, def.cap.minus(before))), `${def.id} cap`).toBe(true);
+      expect(patientPays.lte(maxD(ZERO, fromUnits(def.cap).minus(before))), `${def.id} cap`).toBe(true);
     }
   }
 
   // The payout accumulators the settlement recorded are the sums we kept.
   for (const def of pipeline) {
     if (def.kind === 'coinsurance' || def.kind === 'segmented') {
-      expect(s.accumulators[def.accumulator]?.paid?.after.toString(), `${def.id} paid`).toBe((ytdPay.get(def.accumulator) ?? ZERO).toString());
+      expect(unitsText(s.accumulators[def.accumulator]?.paid?.after), `${def.id} paid`).toBe((ytd.pay.get(def.accumulator) ?? ZERO).toString());
+    }
+    if (def.kind === 'coinsurance' && def.deductible?.per === 'year') {
+      expect(unitsText(s.accumulators[def.accumulator]?.deductibleMet?.after), `${def.id} deductibleMet`).toBe((ytd.met.get(def.accumulator) ?? ZERO).toString());
+    }
+    if (def.kind === 'segmented' && def.scope === 'year') {
+      expect(unitsText(s.accumulators[def.accumulator]?.cumulative?.after), `${def.id} cumulative`).toBe((ytd.cum.get(def.accumulator) ?? ZERO).toString());
     }
   }
 }
@@ -496,9 +674,8 @@ describe('settlement properties', () => {
     fc.assert(
       fc.property(scenarioArb, (sc) => {
         const settled = settleScenario(sc);
-        const ytdPay = new Map<string, Decimal>();
-        const ytdOop = new Map<string, Decimal>();
-        settled.settlements.forEach((_s, n) => checkBill(settled, n, ytdPay, ytdOop));
+        const ytd = newYearToDate();
+        settled.settlements.forEach((_s, n) => checkBill(settled, n, ytd));
 
         // Annual caps over the year: an accumulator whose every step is capped never paid more than the largest cap.
         const byAccumulator = new Map<string, Step[]>();
@@ -507,9 +684,9 @@ describe('settlement properties', () => {
         }
         for (const [key, steps] of byAccumulator) {
           const caps = steps.map((st) => (st.kind === 'coinsurance' || st.kind === 'segmented' ? st.annualCap : undefined));
-          if (caps.every((c): c is Decimal => c !== undefined)) {
-            const largest = caps.reduce((a, b) => maxD(a, b));
-            expect((ytdPay.get(key) ?? ZERO).lte(largest), `${key} year ${ytdPay.get(key)} > ${largest}`).toBe(true);
+          if (caps.every((c): c is Units => c !== undefined)) {
+            const largest = caps.map(fromUnits).reduce((a, b) => maxD(a, b));
+            expect((ytd.pay.get(key) ?? ZERO).lte(largest), `${key} year ${ytd.pay.get(key)} > ${largest}`).toBe(true);
           }
         }
       }),
@@ -538,10 +715,10 @@ describe('settlement properties', () => {
 
         const seg = (s: Settlement) => s.steps[0]!;
         // first in the pipeline: its base is the bill's whole in-policy amount
-        for (const s of [s1, s2, one]) expect(seg(s).base.eq(s.buckets.inPolicy)).toBe(true);
-        expect(seg(s2).cumulativeBefore?.eq(s1.buckets.inPolicy)).toBe(true);
-        const split = seg(s1).payout.plus(seg(s2).payout);
-        expect(split.minus(seg(one).payout).abs().lte('0.01'), `${seg(s1).payout} + ${seg(s2).payout} vs ${seg(one).payout}`).toBe(true);
+        for (const s of [s1, s2, one]) expect(fromUnits(seg(s).base).eq(fromUnits(s.buckets.inPolicy))).toBe(true);
+        expect(unitsText(seg(s2).cumulativeBefore)).toBe(fromUnits(s1.buckets.inPolicy).toString());
+        const [p1, p2, pOne] = [s1, s2, one].map((s) => fromUnits(seg(s).payout)) as [Decimal, Decimal, Decimal];
+        expect(p1.plus(p2).minus(pOne).abs().lte('0.01'), `${p1} + ${p2} vs ${pOne}`).toBe(true);
       }),
       { numRuns: 1_000 },
     );
@@ -575,7 +752,7 @@ describe('settlement properties', () => {
           for (const [key, fields] of Object.entries(s.accumulators)) {
             for (const f of AMOUNT_FIELDS) {
               const c = fields[f];
-              if (c) expect(c.before.toString(), `${key}.${f}`).toBe((ytd[key]?.[f] ?? ZERO).toString());
+              if (c) expect(fromUnits(c.before).toString(), `${key}.${f}`).toBe(fromUnits(ytd[key]?.[f] ?? 0n).toString());
             }
           }
           const forward = applyChanges(ytd, s.accumulators);

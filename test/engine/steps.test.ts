@@ -11,6 +11,7 @@ import { SettlementError } from '../../src/engine/errors.js';
 import { YearToDateLedger } from '../../src/engine/ledger.js';
 import { settlementJson, type SettlementJson, type StepResultJson } from '../../src/engine/result.js';
 import type { Bill, Ruleset } from '../../src/engine/types.js';
+import { formatUnits } from '../../src/money/fixed.js';
 import { rulesetFromDocument } from '../../src/rules/load.js';
 import { engineBill } from '../helpers.js';
 
@@ -723,13 +724,14 @@ describe('buckets', () => {
   it('rounds each item half-up on its own, then sums', () => {
     // two class-B items of 0.05 at 10%: each 0.005 → 0.01, pre-self-pay 0.02 (the sum first would give 0.01)
     const b = bucketsFromItems(bill({ items: [item('B', '0.05', '1', '0.05', { selfPayRatio: '0.1' }), item('B', '0.05', '1', '0.05', { selfPayRatio: '0.1' })] }).items!);
-    expect(b.total.toFixed(2)).toBe('0.10');
-    expect(b.buckets.preSelfPay.toFixed(2)).toBe('0.02');
-    expect(b.buckets.inPolicy.toFixed(2)).toBe('0.08');
+    // (formatUnits writes the exact value: a sub-fen remainder would show, not round away)
+    expect(formatUnits(b.total)).toBe('0.10');
+    expect(formatUnits(b.buckets.preSelfPay)).toBe('0.02');
+    expect(formatUnits(b.buckets.inPolicy)).toBe('0.08');
     // two class-A items 1.00 x 0.5 = 0.50 at cap 0.99/unit: each over 0.50 - 0.495 = 0.005 → 0.01, total 0.02
     const o = bucketsFromItems(bill({ items: [item('A', '1.00', '0.5', '0.50', { priceCap: '0.99' }), item('A', '1.00', '0.5', '0.50', { priceCap: '0.99' })] }).items!);
-    expect(o.buckets.overLimit.toFixed(2)).toBe('0.02');
-    expect(o.buckets.inPolicy.toFixed(2)).toBe('0.98');
+    expect(formatUnits(o.buckets.overLimit)).toBe('0.02');
+    expect(formatUnits(o.buckets.inPolicy)).toBe('0.98');
   });
 
   it('sorts a mixed bill into the four buckets', () => {

@@ -71,7 +71,7 @@ describe('rules loader', () => {
   it('reads amounts and ratios exactly, written as numbers or strings', () => {
     const a = parseRulesText(minimal().replace('ratio: "0.80"', 'ratio: 0.8, annualCap: 150000.10'), 'a.yaml');
     const step = a.ruleset.visits.inpatient![0]!;
-    expect(step.kind === 'coinsurance' && step.annualCap?.toFixed(2)).toBe('150000.10');
+    expect(step.kind === 'coinsurance' && step.annualCap).toBe(1_500_001_000_000_000n); // 150,000.10 yuan in 10^-10 units
   });
 
   it('refuses overlapping effective dates for one region, and duplicate ids', () => {
