@@ -3,6 +3,7 @@
  * JSON Schema output is draft 2020-12, which is what OpenAPI 3.1 speaks).
  */
 import * as z from 'zod';
+import { auditOpenApiPaths } from '../audit/openapi.js';
 import {
   accumulatorsSchema,
   billSchemaForDocs,
@@ -105,6 +106,7 @@ function buildDocument(): Record<string, unknown> {
       '/v1/whoami': { get: { summary: 'the calling key: id, role, bound hospital', responses: { '200': { description: 'the key' }, ...errors(401) } } },
       '/v1/rulesets': { get: { summary: 'loaded rulesets', responses: { '200': ok('rulesets', z.array(rulesetSummarySchema)), ...errors(401) } } },
       '/v1/rulesets/{id}': { get: { summary: 'one ruleset as written, with its version hash', parameters: [pathId], responses: { '200': { description: 'the rules document' }, ...errors(401, 404) } } },
+      ...auditOpenApiPaths({ json, errors }),
     },
   };
 }

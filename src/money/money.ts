@@ -13,6 +13,7 @@
  *  - {@link roundCeilingRoom}: down to the fen, for a ratio ceiling, so it is never passed.
  */
 import { Decimal as DecimalJs } from 'decimal.js';
+import { formatRatioFixed, formatUnits } from './fixed.js';
 
 /** A decimal.js constructor of our own, so no global configuration leaks in or out. */
 export const Decimal = DecimalJs.clone({ precision: 50, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -30, toExpPos: 40 });
@@ -159,4 +160,14 @@ export function toFen(x: Decimal): number {
 
 export function fromFen(fen: number | bigint | string): Decimal {
   return new Decimal(fen.toString()).div(100);
+}
+
+/** A fixed-point amount (src/money/fixed.ts Units) as a Decimal, for code that works in decimal.js (audit, display). */
+export function decimalFromUnits(u: bigint): Decimal {
+  return new Decimal(formatUnits(u));
+}
+
+/** A fixed-point ratio (Ratio, x 10^8) as a Decimal. */
+export function decimalFromRatio(r: bigint): Decimal {
+  return new Decimal(formatRatioFixed(r));
 }

@@ -88,6 +88,20 @@ export function fromSettlementError(e: SettlementError): ApiError {
   return new ApiError(status, e.code, e.message, [{ path: formatPath(e.path), message: e.message }]);
 }
 
+/**
+ * The keys a settlement is found by must be what they look like. An invisible or control character, a
+ * lone surrogate or a decoding replacement character would let one bill be settled twice under two
+ * numbers that print the same (money paid twice), and PostgreSQL cannot store NUL at all (a 500 there).
+ */
+const UNSAFE_IN_IDENTIFIER = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}\uFFFD]/u;
+
+function unsafeIdentifier(input: BillInput): string | null {
+  if (UNSAFE_IN_IDENTIFIER.test(input.billNo)) return 'billNo';
+  if (UNSAFE_IN_IDENTIFIER.test(input.hospital.code)) return 'hospital.code';
+  if (UNSAFE_IN_IDENTIFIER.test(input.person.id)) return 'person.id';
+  return null;
+}
+
 function newSettlementId(now: Date): string {
   const day = now.toISOString().slice(0, 10).replace(/-/g, '');
   return `JS${day}${randomBytes(5).toString('hex').toUpperCase()}`;
@@ -120,6 +134,8 @@ export class SettlementService {
     const parsed = billInputSchema.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
     const input = parsed.data;
+    const unsafe = unsafeIdentifier(input);
+    if (unsafe) throw unprocessable('VALIDATION_FAILED', `账单有误：${unsafe}：含有不可见字符、控制字符或无效字符`, [{ path: unsafe, message: '含有不可见字符、控制字符或无效字符' }]);
     if (principal?.role === 'window' && principal.hospitalCode !== input.hospital.code) {
       throw forbidden(`此窗口密钥只能为医院 ${principal.hospitalCode} 结算，不能为 ${input.hospital.code} 结算`);
     }

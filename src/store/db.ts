@@ -48,7 +48,19 @@ export async function openSqliteStore(file: string): Promise<Store> {
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  await migrateToLatest(db);
+  // Under the write lock, and atomic: two processes opening a new file at once (several API processes
+  // started together) would otherwise both see no migrations and both create the tables. kysely takes no
+  // lock of its own on SQLite.
+  await db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      await migrateToLatest(conn);
+      await sql`commit`.execute(conn);
+    } catch (e) {
+      await sql`rollback`.execute(conn);
+      throw e;
+    }
+  });
 
   return {
     db,

@@ -2,11 +2,72 @@
  * PostgreSQL, for a region that outgrows one SQLite file: the same kysely code, with per-person
  * serialisation through a row lock (SELECT … FOR UPDATE on the person's ledger row), so several API
  * processes on several machines stay correct.
+ *
+ * How a settlement stays serial per person: the write transaction runs at READ COMMITTED and locks the
+ * person's ledger row before it reads it. A second transaction for the same person blocks on that lock,
+ * and when the first commits, PostgreSQL re-reads the row for it (a locking read always sees the latest
+ * committed version), so the two never compute from the same snapshot. Transactions of different people
+ * do not wait for each other, except for the short audit-log append at the end (audit-log.ts).
  */
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, OperationNodeTransformer, PostgresDialect, sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow, type ValueNode, type PrimitiveValueListNode } from 'kysely';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 import type { Store } from './db.js';
+
+/** Advisory-lock key that serialises migrations across processes (any constant; 0x71A2D9 = "onestop"). */
+const MIGRATION_LOCK = 7447001;
+
+/** SQLSTATEs after which a whole transaction may be run again: serialization failure, deadlock. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/**
+ * A string PostgreSQL cannot store: `text` refuses the NUL character (SQLSTATE 22021). SQLite stores it,
+ * so without this check a bill number or a query parameter carrying "\u0000" would be a 500 on
+ * PostgreSQL only. It is refused before the query is sent, as bad input (400), on both reads and writes.
+ */
+export class UnstorableTextError extends Error {
+  readonly status = 400;
+  readonly code = 'UNSTORABLE_TEXT';
+  constructor() {
+    super('text contains a NUL character (U+0000), which PostgreSQL cannot store');
+    this.name = 'UnstorableTextError';
+  }
+}
+
+function checkValue(v: unknown): void {
+  if (typeof v === 'string' && v.includes('\u0000')) throw new UnstorableTextError();
+}
+
+class RejectNulTransformer extends OperationNodeTransformer {
+  protected override transformValue(node: ValueNode): ValueNode {
+    checkValue(node.value);
+    return super.transformValue(node);
+  }
+  protected override transformPrimitiveValueList(node: PrimitiveValueListNode): PrimitiveValueListNode {
+    for (const v of node.values) checkValue(v);
+    return super.transformPrimitiveValueList(node);
+  }
+}
+
+class RejectNulPlugin implements KyselyPlugin {
+  private readonly transformer = new RejectNulTransformer();
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return this.transformer.transformNode(args.node);
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+function envInt(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v >= 0 ? v : fallback;
+}
 
 export async function openPostgresStore(url: string): Promise<Store> {
   let pg: typeof import('pg');
@@ -15,37 +76,87 @@ export async function openPostgresStore(url: string): Promise<Store> {
   } catch {
     throw new Error('ONESTOP_DB is a PostgreSQL URL but the "pg" package is not installed (npm install pg)');
   }
-  // bigint (int8) columns hold integer fen; they fit a JS number exactly below 2^53 fen.
-  pg.types.setTypeParser(20, (v: string) => Number(v));
-  const pool = new pg.Pool({ connectionString: url, max: Number(process.env.ONESTOP_PG_POOL ?? 10) });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await sql`select pg_advisory_lock(7447001)`.execute(db);
+  // bigint (int8) columns hold integer fen, and count(*) is int8 too: read them as numbers. Fen amounts fit
+  // a JS number exactly below 2^53 (90 trillion yuan); past that, refuse rather than round silently.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${v} does not fit a JS number exactly`);
+    return n;
+  });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: envInt('ONESTOP_PG_POOL', 10),
+    application_name: 'onestop',
+    // A request waits at most this long for a free connection, instead of queueing forever.
+    connectionTimeoutMillis: envInt('ONESTOP_PG_CONNECT_TIMEOUT_MS', 15_000),
+    // No statement, and no wait for a person's ledger lock, may hang a request without end.
+    statement_timeout: envInt('ONESTOP_PG_STATEMENT_TIMEOUT_MS', 30_000),
+    lock_timeout: envInt('ONESTOP_PG_LOCK_TIMEOUT_MS', 20_000),
+    // A process that stalls inside a transaction (frozen, swapped out) must not hold a person's lock for
+    // ever: the server ends such a session, rolling its transaction back.
+    idle_in_transaction_session_timeout: envInt('ONESTOP_PG_IDLE_TX_TIMEOUT_MS', 60_000),
+  });
+  // An idle pooled connection that the server closes (restart, failover, timeout) is reported here; without
+  // a listener Node would treat it as an uncaught error and stop the process. The pool drops that client
+  // and opens a new one on the next query.
+  pool.on('error', (err) => {
+    process.stderr.write(`onestop: PostgreSQL connection lost (${err.message}); it will be reopened\n`);
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new RejectNulPlugin()] });
+
   try {
-    await migrateToLatest(db);
-  } finally {
-    await sql`select pg_advisory_unlock(7447001)`.execute(db);
+    // One connection holds the session-level advisory lock for the whole migration, so processes started
+    // together (several API servers, a CLI) migrate one after the other; kysely's own lock covers the
+    // migrations themselves, this one also covers creating its bookkeeping tables.
+    await db.connection().execute(async (conn) => {
+      await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+      try {
+        await migrateToLatest(conn);
+      } finally {
+        await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+      }
+    });
+  } catch (e) {
+    await db.destroy();
+    throw e;
   }
-  const location = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+
   return {
     db,
     dialect: 'postgres',
-    location,
+    location: redactUrl(url),
     async write(fn) {
-      return db.transaction().execute(fn);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction().execute(fn);
+        } catch (e) {
+          // The transaction was rolled back whole, so running it again cannot apply anything twice.
+          if (attempt < 3 && RETRYABLE.has((e as { code?: string })?.code ?? '')) continue;
+          throw e;
+        }
+      }
     },
     async lockLedger(trx, personId, year) {
+      const lock = () =>
+        trx
+          .selectFrom('ledgers')
+          .select(['accumulators_json', 'version'])
+          .where('person_id', '=', personId)
+          .where('year', '=', year)
+          .forUpdate()
+          .executeTakeFirst();
+      const row = await lock();
+      if (row) return row;
+      // First settlement of this person this year: create the row (two processes may race here; the loser's
+      // insert waits for the winner's commit and then does nothing), then lock it like any other.
       await trx
         .insertInto('ledgers')
         .values({ person_id: personId, year, accumulators_json: '{}', version: 0 })
         .onConflict((oc) => oc.columns(['person_id', 'year']).doNothing())
         .execute();
-      return trx
-        .selectFrom('ledgers')
-        .select(['accumulators_json', 'version'])
-        .where('person_id', '=', personId)
-        .where('year', '=', year)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
+      const created = await lock();
+      if (!created) throw new Error(`ledger ${personId}/${year} could not be created`);
+      return created;
     },
     async close() {
       await db.destroy();

@@ -1,0 +1,454 @@
+/**
+ * The recompute audit (POST /v1/audits, `onestop audit`): re-run every settlement in scope from what was
+ * stored with it (the bill as settled, the ruleset version by hash, the accumulators read before it) and
+ * check the store against the recomputation and against itself.
+ *
+ * Scope: settlements discharged in [from, to] (inclusive; either may be open), optionally one hospital.
+ * Reversed settlements are recomputed and checked like any other, listed under `reversed`, and left out of
+ * the money totals and of the floor and cap checks (a reversed settlement pays nothing).
+ *
+ * What is reported:
+ *  - mismatches: the stored result (result_json) or the stored money (the *_fen columns and
+ *    settlement_funds) differs from the recomputation; each with both results and every differing path;
+ *  - floorBreaches: a settled settlement whose pipeline (in its ruleset version, for its population) has a
+ *    floor step, yet the funds paid less than floor × denominator (total or in-policy);
+ *  - capBreaches: walking each person's settled settlements of a year in order, the payouts of a capped
+ *    step's accumulator passed its annualCap, or a poor person's own payments counted by an
+ *    outOfPocketCap step passed its cap;
+ *  - sumBreaches: the stored record disagrees with itself (funds + patient ≠ total, step payouts ≠ fund,
+ *    columns or settlement_funds ≠ result_json);
+ *  - anchorBreaches: the hash-chained audit log does not vouch for the stored record: no settlement.create
+ *    entry, its resultHash is not the sha256 of result_json (result_json edited), its funds differ, or the
+ *    status disagrees with the settlement.reverse entries;
+ *  - totals: unreversed settlements only, from the stored money columns (what the funds are claimed for).
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { SettlementJson } from '../engine/result.js';
+import type { Step } from '../engine/types.js';
+import { Decimal, ZERO, decimalFromRatio, decimalFromUnits, formatAmount, fromFen } from '../money/money.js';
+import { RulesetVersions, recompute } from '../service/recompute.js';
+import { unprocessable } from '../service/errors.js';
+import type { Store } from '../store/db.js';
+import type { Database, SettlementTable } from '../store/schema.js';
+import { diffJson, type Difference } from './diff.js';
+import { FUND_ORDER } from './labels.js';
+
+const fundRank = (f: string) => (FUND_ORDER.includes(f) ? FUND_ORDER.indexOf(f) : FUND_ORDER.length);
+
+export interface AuditScope {
+  from?: string;
+  to?: string;
+  hospital?: string;
+}
+
+export interface Mismatch {
+  id: string;
+  billNo: string;
+  hospitalCode: string;
+  personId: string;
+  status: 'settled' | 'reversed';
+  stored: unknown;
+  recomputed: SettlementJson | null;
+  differences: Difference[];
+  /** Why the settlement could not be recomputed at all (then `recomputed` is null). */
+  error?: string;
+}
+
+export interface FloorBreach {
+  id: string;
+  billNo: string;
+  personId: string;
+  stepId: string;
+  floor: string;
+  denominator: 'total' | 'inPolicy';
+  denominatorAmount: string;
+  required: string;
+  fundPaysTotal: string;
+  shortfall: string;
+  actualRatio: string;
+}
+
+export interface CapBreach {
+  type: 'annualCap' | 'outOfPocketCap';
+  personId: string;
+  year: number;
+  stepId: string;
+  accumulator: string;
+  cap: string;
+  /** Cumulative (payouts, or the patient's own payments) over the person's settled settlements of the year. */
+  cumulative: string;
+  excess: string;
+  /** The first settlement in scope after which the cumulative was above the cap. */
+  settlementId: string;
+  billNo: string;
+}
+
+export interface SumBreach {
+  id: string;
+  billNo: string;
+  problems: { path: string; stored: string | null; expected: string | null; message: string }[];
+}
+
+export interface AnchorBreach {
+  id: string;
+  billNo: string;
+  problem: 'no-create-entry' | 'result-edited' | 'funds-differ' | 'status-without-entry' | 'entry-without-status';
+  message: string;
+}
+
+export interface AuditReport {
+  period: { from: string | null; to: string | null };
+  hospital: { code: string; name: string } | null;
+  count: number;
+  reversed: { count: number; ids: string[] };
+  mismatches: Mismatch[];
+  floorBreaches: FloorBreach[];
+  capBreaches: CapBreach[];
+  sumBreaches: SumBreach[];
+  anchorBreaches: AnchorBreach[];
+  totalsByFund: Record<string, string>;
+  totals: { total: string; fundPaysTotal: string; patientPays: string };
+  /** True when every list above is empty. */
+  clean: boolean;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const fen = (v: number | bigint | string) => BigInt(String(v));
+const yuanOfFen = (v: bigint) => formatAmount(fromFen(v));
+const d = (v: unknown) => new Decimal(typeof v === 'string' || typeof v === 'number' ? v : '0');
+
+function pipelineFor(ruleset: { visits: Readonly<Record<string, readonly Step[]>> }, visitType: string, population: string): readonly Step[] {
+  const p = Object.prototype.hasOwnProperty.call(ruleset.visits, visitType) ? ruleset.visits[visitType]! : [];
+  return p.filter((s) => !s.only || s.only.includes(population));
+}
+
+/** Compare the stored money columns and settlement_funds with a result (recomputed or stored). */
+function columnDifferences(row: SettlementTable, funds: Map<string, bigint>, r: SettlementJson): Difference[] {
+  const out: Difference[] = [];
+  const col = (path: string, stored: bigint, expected: string) => {
+    const s = yuanOfFen(stored);
+    if (s !== d(expected).toFixed(2)) out.push({ path, stored: s, recomputed: d(expected).toFixed(2) });
+  };
+  col('settlements.total_fen', fen(row.total_fen), r.total);
+  col('settlements.fund_pays_fen', fen(row.fund_pays_fen), r.fundPaysTotal);
+  col('settlements.patient_pays_fen', fen(row.patient_pays_fen), r.patientPays);
+  for (const f of [...new Set([...funds.keys(), ...Object.keys(r.funds ?? {})])].sort()) {
+    const stored = funds.get(f);
+    const expected = r.funds?.[f];
+    const s = stored === undefined ? null : yuanOfFen(stored);
+    const e = expected === undefined ? null : d(expected).toFixed(2);
+    if (s !== e) out.push({ path: `settlement_funds.${f}`, stored: s, recomputed: e });
+  }
+  return out;
+}
+
+/** The stored record checked against itself. */
+function sumProblems(row: SettlementTable, funds: Map<string, bigint>, r: SettlementJson): SumBreach['problems'] {
+  const problems: SumBreach['problems'] = [];
+  const add = (path: string, stored: Decimal | null, expected: Decimal | null, message: string) =>
+    problems.push({ path, stored: stored ? stored.toFixed(2) : null, expected: expected ? expected.toFixed(2) : null, message });
+  const fundSum = Object.values(r.funds ?? {}).reduce((s, v) => s.plus(d(v)), ZERO);
+  if (!fundSum.eq(d(r.fundPaysTotal))) add('result_json.fundPaysTotal', d(r.fundPaysTotal), fundSum, '各基金支付之和与基金支付总额不符');
+  if (!fundSum.plus(d(r.patientPays)).eq(d(r.total))) add('result_json.patientPays', d(r.patientPays), d(r.total).minus(fundSum), '基金支付 + 个人支付 ≠ 医疗费总额');
+  const byFund = new Map<string, Decimal>();
+  for (const s of r.steps ?? []) byFund.set(s.fund, (byFund.get(s.fund) ?? ZERO).plus(d(s.payout)));
+  for (const [f, v] of byFund) {
+    if (!v.eq(d(r.funds?.[f]))) add(`result_json.funds.${f}`, d(r.funds?.[f]), v, `基金 ${f} 的金额与其各步骤支付之和不符`);
+  }
+  for (const c of columnDifferences(row, funds, r)) {
+    add(c.path, c.stored === null ? null : d(c.stored), c.recomputed === null ? null : d(c.recomputed), c.path.startsWith('settlement_funds') ? '基金明细表金额与结算结果不符' : '金额列与结算结果不符');
+  }
+  const colFunds = [...funds.values()].reduce((s, v) => s + v, 0n);
+  if (colFunds !== fen(row.fund_pays_fen)) add('settlement_funds (sum)', fromFen(colFunds), fromFen(fen(row.fund_pays_fen)), '基金明细表之和与基金支付总额列不符');
+  if (fen(row.fund_pays_fen) + fen(row.patient_pays_fen) !== fen(row.total_fen)) {
+    add('settlements.patient_pays_fen', fromFen(fen(row.patient_pays_fen)), fromFen(fen(row.total_fen) - fen(row.fund_pays_fen)), '基金支付列 + 个人支付列 ≠ 医疗费总额列');
+  }
+  return problems;
+}
+
+export async function runAudit(store: Store, scope: AuditScope): Promise<AuditReport> {
+  const db: Kysely<Database> = store.db;
+  let hospital: AuditReport['hospital'] = null;
+  if (scope.hospital) {
+    const h = await db.selectFrom('hospitals').select(['code', 'name']).where('code', '=', scope.hospital).executeTakeFirst();
+    if (!h) throw unprocessable('UNKNOWN_HOSPITAL', `医院编码 ${scope.hospital} 未登记`, [{ path: 'hospital', message: '医院未登记' }]);
+    hospital = { code: h.code, name: h.name };
+  }
+
+  const rows = await db
+    .selectFrom('settlements')
+    .selectAll('settlements')
+    .$if(!!scope.from, (q) => q.where('settlements.discharged', '>=', scope.from!))
+    .$if(!!scope.to, (q) => q.where('settlements.discharged', '<=', scope.to!))
+    .$if(!!scope.hospital, (q) => q.where('settlements.hospital_code', '=', scope.hospital!))
+    .orderBy('settlements.discharged')
+    .orderBy('settlements.created_at')
+    .orderBy('settlements.id')
+    .execute();
+  const fundRows = await db
+    .selectFrom('settlement_funds')
+    .innerJoin('settlements', 'settlements.id', 'settlement_funds.settlement_id')
+    .select(['settlement_funds.settlement_id', 'settlement_funds.fund', 'settlement_funds.amount_fen'])
+    .$if(!!scope.from, (q) => q.where('settlements.discharged', '>=', scope.from!))
+    .$if(!!scope.to, (q) => q.where('settlements.discharged', '<=', scope.to!))
+    .$if(!!scope.hospital, (q) => q.where('settlements.hospital_code', '=', scope.hospital!))
+    .execute();
+  const fundsOf = new Map<string, Map<string, bigint>>();
+  for (const f of fundRows) {
+    const m = fundsOf.get(f.settlement_id) ?? new Map<string, bigint>();
+    m.set(f.fund, (m.get(f.fund) ?? 0n) + fen(f.amount_fen));
+    fundsOf.set(f.settlement_id, m);
+  }
+  const entries = await db
+    .selectFrom('audit_log')
+    .innerJoin('settlements', 'settlements.id', 'audit_log.subject')
+    .select(['audit_log.seq', 'audit_log.action', 'audit_log.subject', 'audit_log.payload'])
+    .where('audit_log.action', 'in', ['settlement.create', 'settlement.reverse'])
+    .$if(!!scope.from, (q) => q.where('settlements.discharged', '>=', scope.from!))
+    .$if(!!scope.to, (q) => q.where('settlements.discharged', '<=', scope.to!))
+    .$if(!!scope.hospital, (q) => q.where('settlements.hospital_code', '=', scope.hospital!))
+    .orderBy('audit_log.seq')
+    .execute();
+  const creates = new Map<string, string>();
+  const reverses = new Set<string>();
+  for (const e of entries) {
+    if (e.action === 'settlement.create' && !creates.has(e.subject)) creates.set(e.subject, e.payload);
+    if (e.action === 'settlement.reverse') reverses.add(e.subject);
+  }
+
+  const versions = new RulesetVersions(db);
+  const stored = new Map<string, SettlementJson>();
+  const report: AuditReport = {
+    period: { from: scope.from ?? null, to: scope.to ?? null },
+    hospital,
+    count: rows.length,
+    reversed: { count: 0, ids: [] },
+    mismatches: [],
+    floorBreaches: [],
+    capBreaches: [],
+    sumBreaches: [],
+    anchorBreaches: [],
+    totalsByFund: {},
+    totals: { total: '0.00', fundPaysTotal: '0.00', patientPays: '0.00' },
+    clean: true,
+  };
+  const totals = { total: 0n, fund: 0n, patient: 0n };
+  const byFund = new Map<string, bigint>();
+
+  for (const row of rows) {
+    const funds = fundsOf.get(row.id) ?? new Map<string, bigint>();
+    if (row.status === 'reversed') {
+      report.reversed.count++;
+      report.reversed.ids.push(row.id);
+    } else {
+      totals.total += fen(row.total_fen);
+      totals.fund += fen(row.fund_pays_fen);
+      totals.patient += fen(row.patient_pays_fen);
+      for (const [f, v] of funds) byFund.set(f, (byFund.get(f) ?? 0n) + v);
+    }
+
+    let storedResult: SettlementJson | null = null;
+    try {
+      storedResult = JSON.parse(row.result_json) as SettlementJson;
+      stored.set(row.id, storedResult);
+    } catch {
+      // reported as a mismatch below
+    }
+
+    // 1. Recompute and compare.
+    let recomputed: SettlementJson | null = null;
+    let error: string | undefined;
+    try {
+      recomputed = await recompute(row, versions);
+    } catch (e) {
+      error = `无法重新计算：${(e as Error).message}`;
+    }
+    const differences: Difference[] = [];
+    if (recomputed) {
+      if (storedResult) differences.push(...diffJson(storedResult, recomputed));
+      else differences.push({ path: 'result_json', stored: row.result_json.slice(0, 200), recomputed: '(valid JSON)' });
+      differences.push(...columnDifferences(row, funds, recomputed));
+    }
+    if (error || differences.length) {
+      report.mismatches.push({
+        id: row.id,
+        billNo: row.bill_no,
+        hospitalCode: row.hospital_code,
+        personId: row.person_id,
+        status: row.status,
+        stored: storedResult ?? row.result_json,
+        recomputed,
+        differences,
+        ...(error ? { error } : {}),
+      });
+    }
+
+    // 2. The stored record against itself.
+    if (storedResult) {
+      let problems: SumBreach['problems'];
+      try {
+        problems = sumProblems(row, funds, storedResult);
+      } catch (e) {
+        problems = [{ path: 'result_json', stored: null, expected: null, message: `结算结果格式错误：${(e as Error).message}` }];
+      }
+      if (problems.length) report.sumBreaches.push({ id: row.id, billNo: row.bill_no, problems });
+    }
+
+    // 3. The audit log's anchor.
+    const create = creates.get(row.id);
+    if (!create) {
+      report.anchorBreaches.push({ id: row.id, billNo: row.bill_no, problem: 'no-create-entry', message: `结算 ${row.id} 在审计日志中没有结算记录：可能被直接写入数据库，或日志记录被删除` });
+    } else {
+      let payload: { resultHash?: string; funds?: Record<string, string>; patientPays?: string } = {};
+      try {
+        payload = JSON.parse(create) as typeof payload;
+      } catch {
+        // an unparseable payload is an edited log row: verify-log names it
+      }
+      if (payload.resultHash !== undefined && payload.resultHash !== sha256(row.result_json)) {
+        report.anchorBreaches.push({ id: row.id, billNo: row.bill_no, problem: 'result-edited', message: `结算 ${row.id} 的结果（result_json）与审计日志记录的哈希不符：结算后被修改` });
+      }
+      const loggedFunds = JSON.stringify(payload.funds ?? null);
+      const rowFunds = JSON.stringify(Object.fromEntries([...funds.entries()].sort().map(([f, v]) => [f, yuanOfFen(v)])));
+      const logSorted = payload.funds ? JSON.stringify(Object.fromEntries(Object.entries(payload.funds).sort())) : loggedFunds;
+      if (payload.funds && (logSorted !== rowFunds || payload.patientPays !== yuanOfFen(fen(row.patient_pays_fen)))) {
+        report.anchorBreaches.push({ id: row.id, billNo: row.bill_no, problem: 'funds-differ', message: `结算 ${row.id} 的基金支付或个人支付与审计日志记录不符` });
+      }
+    }
+    if (row.status === 'reversed' && !reverses.has(row.id)) {
+      report.anchorBreaches.push({ id: row.id, billNo: row.bill_no, problem: 'status-without-entry', message: `结算 ${row.id} 标记为已撤销，但审计日志中没有撤销记录` });
+    }
+    if (row.status !== 'reversed' && reverses.has(row.id)) {
+      report.anchorBreaches.push({ id: row.id, billNo: row.bill_no, problem: 'entry-without-status', message: `审计日志记录结算 ${row.id} 已撤销，但其状态为已结算` });
+    }
+
+    // 4. Floor guarantee (settled only).
+    if (row.status === 'settled' && storedResult) {
+      try {
+        const ruleset = (await versions.get(row.ruleset_hash)).ruleset;
+        for (const step of pipelineFor(ruleset, row.visit_type, row.population)) {
+          if (step.kind !== 'floor') continue;
+          const denom = step.denominator === 'total' ? d(storedResult.total) : d(storedResult.buckets?.inPolicy);
+          const required = decimalFromRatio(step.floor).mul(denom);
+          const paid = d(storedResult.fundPaysTotal);
+          if (paid.lt(required)) {
+            report.floorBreaches.push({
+              id: row.id,
+              billNo: row.bill_no,
+              personId: row.person_id,
+              stepId: step.id,
+              floor: step.floor.toString(),
+              denominator: step.denominator,
+              denominatorAmount: denom.toFixed(2),
+              required: required.toDecimalPlaces(2, Decimal.ROUND_CEIL).toFixed(2),
+              fundPaysTotal: paid.toFixed(2),
+              shortfall: required.minus(paid).toDecimalPlaces(2, Decimal.ROUND_CEIL).toFixed(2),
+              actualRatio: denom.isZero() ? '0.0000' : paid.div(denom).toFixed(4, Decimal.ROUND_DOWN),
+            });
+          }
+        }
+      } catch {
+        // the ruleset version is missing or edited: already a mismatch with its error
+      }
+    }
+  }
+
+  report.capBreaches = await capBreaches(db, rows, versions);
+
+  report.totals = { total: yuanOfFen(totals.total), fundPaysTotal: yuanOfFen(totals.fund), patientPays: yuanOfFen(totals.patient) };
+  report.totalsByFund = Object.fromEntries([...byFund.entries()].sort(([a], [b]) => fundRank(a) - fundRank(b) || a.localeCompare(b)).map(([f, v]) => [f, yuanOfFen(v)]));
+  report.clean = !report.mismatches.length && !report.floorBreaches.length && !report.capBreaches.length && !report.sumBreaches.length && !report.anchorBreaches.length;
+  return report;
+}
+
+/**
+ * Walk each person's settled settlements of each year touched by the scope (all hospitals, the whole
+ * year: a cap is per person and year), in the order they were settled, adding up what each capped step
+ * paid and what the patient paid under each out-of-pocket cap.
+ */
+async function capBreaches(db: Kysely<Database>, inScope: SettlementTable[], versions: RulesetVersions): Promise<CapBreach[]> {
+  const scopeIds = new Set(inScope.map((r) => r.id));
+  const personYears = new Set(inScope.map((r) => `${r.person_id}\u0000${r.year}`));
+  const people = [...new Set(inScope.map((r) => r.person_id))];
+  const years = [...new Set(inScope.map((r) => r.year))];
+  const all: SettlementTable[] = [];
+  for (let i = 0; i < people.length; i += 500) {
+    const chunk = people.slice(i, i + 500);
+    all.push(
+      ...(await db
+        .selectFrom('settlements')
+        .selectAll()
+        .where('status', '=', 'settled')
+        .where('person_id', 'in', chunk)
+        .where('year', 'in', years)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute()),
+    );
+  }
+  const groups = new Map<string, SettlementTable[]>();
+  for (const r of all) {
+    const k = `${r.person_id}\u0000${r.year}`;
+    if (!personYears.has(k)) continue;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const out: CapBreach[] = [];
+  for (const list of groups.values()) {
+    // accumulator key → running total, its cap and the breach found so far
+    const running = new Map<string, { type: CapBreach['type']; stepId: string; cap: Decimal; sum: Decimal; breach?: { id: string; billNo: string } }>();
+    for (const row of list) {
+      let result: SettlementJson;
+      let steps: readonly Step[];
+      try {
+        result = JSON.parse(row.result_json) as SettlementJson;
+        steps = (await versions.get(row.ruleset_hash)).ruleset.visits[row.visit_type] ?? [];
+      } catch {
+        continue; // reported as a mismatch
+      }
+      for (const s of result.steps ?? []) {
+        const def = steps.find((x) => x.id === s.id);
+        if (!def) continue;
+        let type: CapBreach['type'];
+        let cap: Decimal;
+        let add: Decimal;
+        if ((def.kind === 'coinsurance' || def.kind === 'segmented') && def.annualCap !== undefined) {
+          type = 'annualCap';
+          cap = decimalFromUnits(def.annualCap);
+          add = d(s.payout);
+        } else if (def.kind === 'outOfPocketCap') {
+          type = 'outOfPocketCap';
+          cap = decimalFromUnits(def.cap);
+          if (def.base === 'all') add = d(result.patientPays);
+          else {
+            const c = result.accumulators?.[def.accumulator]?.paid;
+            add = c ? d(c.after).minus(d(c.before)) : ZERO;
+          }
+        } else continue;
+        const key = `${type}:${def.accumulator}`;
+        const entry = running.get(key) ?? { type, stepId: def.id, cap, sum: ZERO };
+        entry.sum = entry.sum.plus(add);
+        entry.cap = cap;
+        if (entry.sum.gt(entry.cap) && !entry.breach && scopeIds.has(row.id)) entry.breach = { id: row.id, billNo: row.bill_no };
+        running.set(key, entry);
+      }
+    }
+    const first = list[0]!;
+    for (const [key, e] of running) {
+      if (!e.breach || !e.sum.gt(e.cap)) continue;
+      out.push({
+        type: e.type,
+        personId: first.person_id,
+        year: first.year,
+        stepId: e.stepId,
+        accumulator: key.slice(key.indexOf(':') + 1),
+        cap: e.cap.toFixed(2),
+        cumulative: e.sum.toFixed(2),
+        excess: e.sum.minus(e.cap).toFixed(2),
+        settlementId: e.breach.id,
+        billNo: e.breach.billNo,
+      });
+    }
+  }
+  return out.sort((a, b) => a.personId.localeCompare(b.personId) || a.year - b.year || a.accumulator.localeCompare(b.accumulator));
+}

@@ -1,0 +1,114 @@
+/**
+ * The trace of a settlement (GET /v1/settlements/{id}/trace): every step as stored, with a plain
+ * Chinese sentence, the source it cites and the values that are estimates, taken from the exact
+ * ruleset version the settlement was computed with (by hash), not from today's rules file.
+ */
+import type { SettlementJson, StepResultJson } from '../engine/result.js';
+import type { Step } from '../engine/types.js';
+import type { LoadedRuleset } from '../rules/load.js';
+import { stepSentence, summarySentence } from './sentences.js';
+
+export interface Citation {
+  sourceId: string;
+  title: string;
+  file?: string;
+  url?: string;
+}
+
+export interface TraceStep extends StepResultJson {
+  sentence: string;
+  /** The source the step cites (its `source`), or null when the step names none. */
+  citation: Citation | null;
+  /** { field: why this value is an estimate } from the rules file, or null when every value is sourced. */
+  estimates: Record<string, string> | null;
+  /** { field: source } for fields that cite another source than the step's (`cite` in the rules file). */
+  fieldCitations: Record<string, Citation> | null;
+}
+
+export interface Trace {
+  settlementId: string;
+  status: 'settled' | 'reversed';
+  rulesetId: string;
+  rulesetTitle: string;
+  rulesetHash: string;
+  rulesetFile: string;
+  visitType: string;
+  population: string;
+  total: string;
+  buckets: SettlementJson['buckets'];
+  funds: Record<string, string>;
+  fundPaysTotal: string;
+  patientPays: string;
+  actualRatio: string;
+  summary: string;
+  steps: TraceStep[];
+}
+
+export function citationFor(ruleset: LoadedRuleset, sourceId: string | undefined): Citation | null {
+  if (!sourceId) return null;
+  const s = ruleset.ruleset.sources.find((x) => x.id === sourceId);
+  if (!s) return null;
+  return { sourceId: s.id, title: s.title, ...(s.file ? { file: s.file } : {}), ...(s.url ? { url: s.url } : {}) };
+}
+
+/** The step's definition (engine form) in the ruleset version. */
+export function stepDefinition(ruleset: LoadedRuleset, visitType: string, stepId: string): Step | undefined {
+  const pipeline = Object.prototype.hasOwnProperty.call(ruleset.ruleset.visits, visitType) ? ruleset.ruleset.visits[visitType] : undefined;
+  return pipeline?.find((s) => s.id === stepId);
+}
+
+/** The step as written in the rules document (for `cite` and `estimates`, which the engine does not keep). */
+function documentStep(ruleset: LoadedRuleset, visitType: string, stepId: string): Record<string, unknown> | undefined {
+  const visits = (ruleset.document as { visits?: Record<string, unknown> } | null)?.visits;
+  const pipeline = visits && Object.prototype.hasOwnProperty.call(visits, visitType) ? visits[visitType] : undefined;
+  if (!Array.isArray(pipeline)) return undefined;
+  return pipeline.find((s): s is Record<string, unknown> => !!s && typeof s === 'object' && (s as { id?: unknown }).id === stepId);
+}
+
+/** Sentences for every step, in order (also used by the slip and the NHSA detail). */
+export function sentencesFor(result: SettlementJson, ruleset: LoadedRuleset, tier: string): string[] {
+  return result.steps.map((s) => stepSentence(s, { result, def: stepDefinition(ruleset, result.visitType, s.id), tier }));
+}
+
+export function buildTrace(input: { id: string; status: 'settled' | 'reversed'; result: SettlementJson; ruleset: LoadedRuleset; tier: string }): Trace {
+  const { result: r, ruleset } = input;
+  const sentences = sentencesFor(r, ruleset, input.tier);
+  const steps: TraceStep[] = r.steps.map((s, i) => {
+    const doc = documentStep(ruleset, r.visitType, s.id);
+    const estimates = doc?.estimates && typeof doc.estimates === 'object' ? (doc.estimates as Record<string, string>) : null;
+    const cite = doc?.cite && typeof doc.cite === 'object' ? (doc.cite as Record<string, string>) : null;
+    let fieldCitations: Record<string, Citation> | null = null;
+    if (cite) {
+      fieldCitations = {};
+      for (const [field, src] of Object.entries(cite)) {
+        const c = citationFor(ruleset, src);
+        if (c) fieldCitations[field] = c;
+      }
+    }
+    return {
+      ...s,
+      sentence: sentences[i]!,
+      citation: citationFor(ruleset, s.source),
+      estimates: estimates && Object.keys(estimates).length ? { ...estimates } : null,
+      fieldCitations: fieldCitations && Object.keys(fieldCitations).length ? fieldCitations : null,
+    };
+  });
+  return {
+    settlementId: input.id,
+    status: input.status,
+    rulesetId: r.rulesetId,
+    rulesetTitle: ruleset.ruleset.title,
+    rulesetHash: ruleset.hash,
+    rulesetFile: ruleset.file,
+    visitType: r.visitType,
+    population: r.population,
+    total: r.total,
+    buckets: r.buckets,
+    funds: r.funds,
+    fundPaysTotal: r.fundPaysTotal,
+    patientPays: r.patientPays,
+    actualRatio: r.actualRatio,
+    summary: summarySentence(r, input.status),
+    steps,
+  };
+}

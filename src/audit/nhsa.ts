@@ -1,0 +1,97 @@
+/**
+ * A settlement in the shape of the NHSA medical-insurance information platform's settlement answer
+ * (医疗保障信息平台 结算信息 setlinfo + 结算基金分项 setldetail), so a hospital's HIS or a provincial
+ * platform can take our numbers without a mapping of its own. Amounts are strings with two decimals.
+ *
+ *   medfee_sumamt      医疗费总额            = total
+ *   fulamt_ownpay_amt  全自费金额            = buckets.outOfCatalog
+ *   overlmt_selfpay    超限价自费费用        = buckets.overLimit
+ *   preselfpay_amt     先行自付金额          = buckets.preSelfPay
+ *   inscp_scp_amt      符合政策范围金额      = buckets.inPolicy
+ *   act_pay_dedc       实际支付起付线        = deductible applied by the basic-insurance step(s)
+ *   hifp_pay           基本医疗保险统筹基金支出 = funds.basic
+ *   hifmi_pay          居民大病保险资金支出  = funds.seriousIllness
+ *   maf_pay            医疗救助基金支出      = funds.assistance
+ *   oth_pay            其他支出              = every other fund (commercial, backstop, any local fund)
+ *   fund_pay_sumamt    基金支付总额          = fundPaysTotal
+ *   psn_part_amt       个人负担总金额        = patientPays
+ *   psn_cash_pay       个人现金支出          = patientPays (城乡居民 have no personal account: acct_pay 0)
+ *
+ * setldetail has one entry per fund of the settlement (also a fund that ran and paid 0.00), with the
+ * region's fund code (fund-codes.ts) and, in setl_proc_info, the plain sentences of that fund's steps.
+ */
+import type { SettlementJson } from '../engine/result.js';
+import { Decimal, ZERO, sum } from '../money/money.js';
+import { fundCode, fundCodesFor } from './fund-codes.js';
+import { beijingTime } from './labels.js';
+
+const SEPARATE = new Set(['basic', 'seriousIllness', 'assistance']);
+
+export interface NhsaSettlement {
+  setlinfo: Record<string, string>;
+  setldetail: { fund_pay_type: string; fund_pay_type_name: string; fund_payamt: string; setl_proc_info: string; fund: string }[];
+}
+
+const amt = (x: Decimal | string) => new Decimal(x).toFixed(2);
+
+export function toNhsa(input: {
+  id: string;
+  status: 'settled' | 'reversed';
+  billNo: string;
+  person: { id: string; name: string; idNumber: string };
+  hospital: { code: string; name: string; regionCode: string };
+  visit: { type: string; admitted: string; discharged: string };
+  createdAt: string;
+  result: SettlementJson;
+  /** The plain sentence of each step, in the order of result.steps. */
+  sentences: string[];
+}): NhsaSettlement {
+  const r = input.result;
+  const codes = fundCodesFor(input.hospital.regionCode);
+  const fund = (f: string) => new Decimal(r.funds[f] ?? '0');
+  const other = sum(Object.entries(r.funds).filter(([f]) => !SEPARATE.has(f)).map(([, v]) => new Decimal(v)));
+  const basicDeductible = sum(r.steps.filter((s) => s.fund === 'basic' && s.deductible !== null).map((s) => new Decimal(s.deductible!)));
+  const medType = codes.medTypes[input.visit.type];
+
+  const setlinfo: Record<string, string> = {
+    setl_id: input.id,
+    mdtrt_id: input.billNo,
+    psn_no: input.person.id,
+    psn_name: input.person.name,
+    certno: input.person.idNumber,
+    insutype: '390',
+    ...(medType ? { med_type: medType } : {}),
+    begndate: input.visit.admitted,
+    enddate: input.visit.discharged,
+    setl_time: beijingTime(input.createdAt),
+    fixmedins_code: input.hospital.code,
+    fixmedins_name: input.hospital.name,
+    medfee_sumamt: amt(r.total),
+    fulamt_ownpay_amt: amt(r.buckets.outOfCatalog),
+    overlmt_selfpay: amt(r.buckets.overLimit),
+    preselfpay_amt: amt(r.buckets.preSelfPay),
+    inscp_scp_amt: amt(r.buckets.inPolicy),
+    act_pay_dedc: amt(basicDeductible),
+    hifp_pay: amt(fund('basic')),
+    hifmi_pay: amt(fund('seriousIllness')),
+    maf_pay: amt(fund('assistance')),
+    oth_pay: amt(other),
+    fund_pay_sumamt: amt(r.fundPaysTotal),
+    psn_part_amt: amt(r.patientPays),
+    acct_pay: amt(ZERO),
+    psn_cash_pay: amt(r.patientPays),
+    hosp_part_amt: amt(ZERO),
+    // 有效标志: 0 once the settlement is reversed (撤销).
+    vali_flag: input.status === 'reversed' ? '0' : '1',
+  };
+
+  const setldetail = Object.entries(r.funds).map(([f, v]) => {
+    const c = fundCode(codes, f);
+    const info = r.steps
+      .map((s, i) => (s.fund === f ? input.sentences[i] : undefined))
+      .filter((x): x is string => !!x)
+      .join('；');
+    return { fund_pay_type: c.code, fund_pay_type_name: c.name, fund_payamt: amt(v), setl_proc_info: info, fund: f };
+  });
+  return { setlinfo, setldetail };
+}

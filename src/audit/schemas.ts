@@ -1,0 +1,172 @@
+/**
+ * Shapes of the audit, explanation and reconciliation API, in zod: requests are validated with them
+ * (Chinese messages through the shared zod locale), tests check responses against them, and
+ * /openapi.json documents them.
+ */
+import * as z from 'zod';
+import '../rules/zod-locale.js';
+import { stepResultSchema } from '../http/schemas.js';
+import { ApiError } from '../service/errors.js';
+import { formatPath } from '../engine/errors.js';
+
+const money = z.string().regex(/^-?\d+\.\d{2}$/);
+
+export const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
+  .refine((s) => {
+    const t = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(t.getTime()) && t.toISOString().startsWith(s);
+  }, '不是有效日期');
+
+const hospitalCode = z.string().trim().min(1, '不能为空').max(64, '最长 64 个字符');
+
+const period = <T extends { from?: string; to?: string }>(v: T, ctx: z.RefinementCtx) => {
+  if (v.from && v.to && v.from > v.to) ctx.addIssue({ code: 'custom', path: ['to'], message: `结束日期 ${v.to} 早于开始日期 ${v.from}` });
+};
+
+export const auditRequestSchema = z
+  .strictObject({ from: isoDay.optional(), to: isoDay.optional(), hospital: hospitalCode.optional() })
+  .superRefine(period)
+  .meta({ id: 'AuditRequest' });
+
+/** Query strings: an empty value (`?from=`) means "not given". */
+const blank = (v: unknown) => (v === '' ? undefined : v);
+
+export const receivablesQuerySchema = z
+  .strictObject({
+    from: z.preprocess(blank, isoDay.optional()),
+    to: z.preprocess(blank, isoDay.optional()),
+    hospital: z.preprocess(blank, hospitalCode.optional()),
+    format: z.preprocess(blank, z.enum(['json', 'csv'], { error: '格式应为 json 或 csv' }).optional()),
+  })
+  .superRefine(period);
+
+export const settlementFormatQuerySchema = z.strictObject({ format: z.enum(['nhsa'], { error: '格式应为 nhsa（国家医保信息平台结算信息格式）' }) });
+
+/** zod issues → 422 with every field path and a Chinese message. */
+export function requestError(error: z.ZodError, prefix: (string | number)[] = []): ApiError {
+  const issues = error.issues.flatMap((i) =>
+    // An unknown field is reported at its own path, so the caller sees which one.
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ path: formatPath([...prefix, ...(i.path as (string | number)[]), k]), message: '不支持此字段' }))
+      : [{ path: formatPath([...prefix, ...(i.path as (string | number)[])]), message: i.message }],
+  );
+  const first = issues[0];
+  const text = first ? `${first.path ? `${first.path}：` : ''}${first.message}${issues.length > 1 ? `（另有 ${issues.length - 1} 处）` : ''}` : '';
+  return new ApiError(422, 'VALIDATION_FAILED', `请求有误：${text}`, issues);
+}
+
+export function parseOr422<T extends z.ZodType>(schema: T, value: unknown, prefix: (string | number)[] = []): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw requestError(r.error, prefix);
+  return r.data;
+}
+
+const citation = z.object({ sourceId: z.string(), title: z.string(), file: z.string().optional(), url: z.string().optional() });
+
+export const traceSchema = z
+  .object({
+    settlementId: z.string(),
+    status: z.enum(['settled', 'reversed']),
+    rulesetId: z.string(),
+    rulesetTitle: z.string(),
+    rulesetHash: z.string().regex(/^[0-9a-f]{64}$/),
+    rulesetFile: z.string(),
+    visitType: z.string(),
+    population: z.string(),
+    total: money,
+    buckets: z.object({ outOfCatalog: money, overLimit: money, preSelfPay: money, inPolicy: money }),
+    funds: z.record(z.string(), money),
+    fundPaysTotal: money,
+    patientPays: money,
+    actualRatio: z.string(),
+    summary: z.string().describe('one Chinese sentence for the whole settlement'),
+    steps: z.array(
+      stepResultSchema.extend({
+        sentence: z.string().describe('one plain Chinese sentence a patient understands'),
+        citation: citation.nullable(),
+        estimates: z.record(z.string(), z.string()).nullable(),
+        fieldCitations: z.record(z.string(), citation).nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'SettlementTrace' });
+
+export const nhsaSchema = z
+  .object({
+    setlinfo: z.record(z.string(), z.string()),
+    setldetail: z.array(z.object({ fund_pay_type: z.string(), fund_pay_type_name: z.string(), fund_payamt: money, setl_proc_info: z.string(), fund: z.string() })),
+  })
+  .meta({ id: 'NhsaSettlement' });
+
+const difference = z.object({ path: z.string(), stored: z.unknown(), recomputed: z.unknown() });
+
+export const auditReportSchema = z
+  .object({
+    period: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
+    hospital: z.object({ code: z.string(), name: z.string() }).nullable(),
+    count: z.number().int(),
+    reversed: z.object({ count: z.number().int(), ids: z.array(z.string()) }),
+    mismatches: z.array(
+      z.object({
+        id: z.string(),
+        billNo: z.string(),
+        hospitalCode: z.string(),
+        personId: z.string(),
+        status: z.enum(['settled', 'reversed']),
+        stored: z.unknown(),
+        recomputed: z.unknown(),
+        differences: z.array(difference),
+        error: z.string().optional(),
+      }),
+    ),
+    floorBreaches: z.array(
+      z.object({
+        id: z.string(),
+        billNo: z.string(),
+        personId: z.string(),
+        stepId: z.string(),
+        floor: z.string(),
+        denominator: z.enum(['total', 'inPolicy']),
+        denominatorAmount: money,
+        required: money,
+        fundPaysTotal: money,
+        shortfall: money,
+        actualRatio: z.string(),
+      }),
+    ),
+    capBreaches: z.array(
+      z.object({
+        type: z.enum(['annualCap', 'outOfPocketCap']),
+        personId: z.string(),
+        year: z.number().int(),
+        stepId: z.string(),
+        accumulator: z.string(),
+        cap: money,
+        cumulative: money,
+        excess: money,
+        settlementId: z.string(),
+        billNo: z.string(),
+      }),
+    ),
+    sumBreaches: z.array(
+      z.object({ id: z.string(), billNo: z.string(), problems: z.array(z.object({ path: z.string(), stored: z.string().nullable(), expected: z.string().nullable(), message: z.string() })) }),
+    ),
+    anchorBreaches: z.array(z.object({ id: z.string(), billNo: z.string(), problem: z.string(), message: z.string() })),
+    totalsByFund: z.record(z.string(), money),
+    totals: z.object({ total: money, fundPaysTotal: money, patientPays: money }),
+    clean: z.boolean(),
+  })
+  .meta({ id: 'AuditReport' });
+
+export const receivablesSchema = z
+  .object({
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    hospital: z.string().nullable(),
+    rows: z.array(z.object({ hospitalCode: z.string(), hospitalName: z.string(), fund: z.string(), month: z.string().regex(/^\d{4}-\d{2}$/), amount: money, settlements: z.number().int() })),
+    totalsByFund: z.record(z.string(), money),
+    total: money,
+  })
+  .meta({ id: 'Receivables' });

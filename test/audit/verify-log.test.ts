@@ -1,0 +1,194 @@
+/**
+ * Tamper evidence: `verifyAuditLog` and `onestop audit verify-log` on a store with a few real writes
+ * (keys created, bills settled, one reversal). Each test tampers with the audit_log table the way someone
+ * with database access could, and checks that the row is named, and nothing else is.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { GENESIS_HASH, entryHash, verifyAuditLog } from '../../src/service/audit-log.js';
+import { canonicalJson } from '../../src/rules/load.js';
+import type { AuditLogTable } from '../../src/store/schema.js';
+import { inpatientBill, startTestService, type TestService } from '../http/fixture.js';
+
+let svc: TestService | undefined;
+afterEach(async () => {
+  await svc?.close();
+  svc = undefined;
+});
+
+/** A fresh store: 1 key, 6 settlements, 1 reversal = 8 log rows. */
+async function fresh(): Promise<TestService> {
+  svc = await startTestService({ seed: false });
+  await svc.key('auditor');
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const { view } = await svc.settlements.post(inpatientBill({ billNo: `VL-${i}`, hospital: 'H152200-L01', person: `P-00000${i + 1}` }), null, 'test');
+    ids.push(view.id);
+  }
+  await svc.settlements.reverse(ids[2]!, null, '测试', 'test');
+  return svc;
+}
+
+async function log(s: TestService): Promise<AuditLogTable[]> {
+  return (await s.store.db.selectFrom('audit_log').selectAll().orderBy('seq').execute()).map((r) => ({ ...r, seq: Number(r.seq) }));
+}
+
+/** Move rows with seq >= from by `by` (two steps, so the primary key never collides). */
+async function shift(s: TestService, from: number, by: number) {
+  const rows = (await log(s)).filter((r) => r.seq >= from);
+  for (const r of rows) await s.store.db.updateTable('audit_log').set({ seq: -(r.seq + by) }).where('seq', '=', r.seq).execute();
+  for (const r of rows) await s.store.db.updateTable('audit_log').set({ seq: r.seq + by }).where('seq', '=', -(r.seq + by)).execute();
+}
+
+const summary = (problems: { seq: number; problem: string }[]) => problems.map((p) => [p.seq, p.problem]);
+
+describe('verifyAuditLog', () => {
+  it('an untouched log has no problems and reports its head', async () => {
+    const s = await fresh();
+    const rows = await log(s);
+    expect(rows).toHaveLength(8);
+    const v = await verifyAuditLog(s.store.db);
+    expect(v.problems).toEqual([]);
+    expect(v.entries).toBe(8);
+    expect(v.head).toEqual({ seq: 8, hash: rows[7]!.hash });
+    expect(rows[0]!.prev_hash).toBe(GENESIS_HASH);
+  });
+
+  it('an edited row is named', async () => {
+    const s = await fresh();
+    const row = (await log(s))[3]!;
+    const payload = JSON.parse(row.payload) as { patientPays: string };
+    payload.patientPays = '0.01';
+    await s.store.db.updateTable('audit_log').set({ payload: canonicalJson(payload) }).where('seq', '=', 4).execute();
+    const v = await verifyAuditLog(s.store.db);
+    expect(summary(v.problems)).toEqual([[4, 'edited']]);
+    expect(v.problems[0]!.message).toContain(row.subject);
+  });
+
+  it('an edited row whose hash was recomputed is named (the next row still links to the old hash)', async () => {
+    const s = await fresh();
+    const row = (await log(s))[3]!;
+    const edited = { ...row, actor: 'someone-else' };
+    await s.store.db.updateTable('audit_log').set({ actor: edited.actor, hash: entryHash(row.prev_hash, edited) }).where('seq', '=', 4).execute();
+    const v = await verifyAuditLog(s.store.db);
+    expect(summary(v.problems)).toEqual([[4, 'edited']]);
+    expect(v.problems[0]!.message).toContain('重算了哈希');
+  });
+
+  it('a removed row is named, with the write it recorded', async () => {
+    const s = await fresh();
+    const row = (await log(s))[3]!;
+    await s.store.db.deleteFrom('audit_log').where('seq', '=', 4).execute();
+    const v = await verifyAuditLog(s.store.db);
+    expect(summary(v.problems)).toEqual([
+      [4, 'removed'],
+      [4, 'missing-entry'],
+    ]);
+    expect(v.problems[0]!.message).toContain('第 4 条记录被删除');
+    expect(v.problems[1]!.message).toContain(row.subject);
+  });
+
+  it('a removed last row, which the chain alone cannot show, is found against the store', async () => {
+    const s = await fresh();
+    const last = (await log(s))[7]!;
+    expect(last.action).toBe('settlement.reverse');
+    await s.store.db.deleteFrom('audit_log').where('seq', '=', 8).execute();
+    const v = await verifyAuditLog(s.store.db);
+    expect(summary(v.problems)).toEqual([[8, 'missing-entry']]);
+    expect(v.problems[0]!.message).toContain(`结算 ${last.subject} 的撤销`);
+  });
+
+  it('a removed row hidden by renumbering the rows after it is named', async () => {
+    const s = await fresh();
+    await s.store.db.deleteFrom('audit_log').where('seq', '=', 4).execute();
+    await shift(s, 5, -1);
+    const v = await verifyAuditLog(s.store.db);
+    expect(summary(v.problems)).toEqual([
+      [4, 'removed'],
+      [4, 'renumbered'],
+      [4, 'missing-entry'],
+    ]);
+    expect(v.problems.find((p) => p.problem === 'renumbered')!.message).toContain('第 4～7 条记录的序号被前移 1 位');
+  });
+
+  it('an inserted row is named, even with a correct hash, when the rows after it were renumbered', async () => {
+    const s = await fresh();
+    const rows = await log(s);
+    await shift(s, 3, 1);
+    // A forged reversal of settlement #1, chained properly onto row 2.
+    const forged = { seq: 3, at: rows[1]!.at, actor: 'test', action: 'settlement.reverse', subject: rows[1]!.subject, payload: canonicalJson({ reason: null }) };
+    await s.store.db.insertInto('audit_log').values({ ...forged, prev_hash: rows[1]!.hash, hash: entryHash(rows[1]!.hash, forged) }).execute();
+    const v = await verifyAuditLog(s.store.db);
+    expect(summary(v.problems)).toEqual([
+      [3, 'inserted'],
+      [4, 'renumbered'],
+    ]);
+    expect(v.problems[0]!.message).toContain(`settlement.reverse ${rows[1]!.subject}`);
+  });
+
+  it('a row appended by hand (its hash does not fit) is named', async () => {
+    const s = await fresh();
+    const last = (await log(s))[7]!;
+    await s.store.db
+      .insertInto('audit_log')
+      .values({ seq: 9, at: new Date().toISOString(), actor: 'x', action: 'key.create', subject: 'k_forged', payload: '{}', prev_hash: last.hash, hash: 'f'.repeat(64) })
+      .execute();
+    const v = await verifyAuditLog(s.store.db);
+    expect(summary(v.problems)).toEqual([
+      [9, 'edited'],
+      [9, 'orphan-entry'],
+    ]);
+  });
+
+  it('a row appended with a correct hash for a write that never happened is named', async () => {
+    const s = await fresh();
+    const last = (await log(s))[7]!;
+    const forged = { seq: 9, at: new Date().toISOString(), actor: 'x', action: 'settlement.create', subject: 'JS-NEVER', payload: '{}' };
+    await s.store.db.insertInto('audit_log').values({ ...forged, prev_hash: last.hash, hash: entryHash(last.hash, forged) }).execute();
+    const v = await verifyAuditLog(s.store.db);
+    expect(summary(v.problems)).toEqual([[9, 'orphan-entry']]);
+    expect(v.problems[0]!.message).toContain('JS-NEVER');
+  });
+});
+
+describe('onestop audit verify-log', () => {
+  async function cli(s: TestService, args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
+    const saved = process.env.ONESTOP_DB;
+    process.env.ONESTOP_DB = s.dbFile;
+    try {
+      return { code: await main(['node', 'onestop', ...args]), out: out.join(''), err: err.join('') };
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+      if (saved === undefined) delete process.env.ONESTOP_DB;
+      else process.env.ONESTOP_DB = saved;
+    }
+  }
+
+  it('exits 0 on an intact log and prints the head to write down', async () => {
+    const s = await fresh();
+    const r = await cli(s, ['audit', 'verify-log']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('审计日志共 8 条');
+    expect(r.out).toContain((await log(s))[7]!.hash);
+    expect(r.out).toContain('未发现改动');
+  });
+
+  it('names each problem row and exits 1', async () => {
+    const s = await fresh();
+    await s.store.db.updateTable('audit_log').set({ actor: 'x' }).where('seq', '=', 2).execute();
+    await s.store.db.deleteFrom('audit_log').where('seq', '=', 5).execute();
+    const r = await cli(s, ['audit', 'verify-log']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('第 2 条［被修改］');
+    expect(r.out).toContain('第 5 条［被删除］');
+    expect(r.err).toContain('审计日志校验未通过');
+    const json = await cli(s, ['audit', 'verify-log', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out).problems.map((p: { seq: number }) => p.seq)).toEqual([2, 5, 5]);
+  });
+});

@@ -1,0 +1,408 @@
+// 稽核 (bureau): search settlements by period, hospital and person; open one with its full trace and
+// citations; run an audit and read its findings; the receivables report, with its CSV download.
+import { get, isMissingEndpoint, post, qs } from './api.js';
+import { STATUS, fundName, visitTypeName } from './labels.js';
+import { fundOrder } from './chart.js';
+import { fenToString, formatAmount, formatRatio, sumFen } from './money.js';
+import { printSlip } from './slip.js';
+import { loadTrace, renderTrace } from './trace.js';
+import { $, $$, banner, busy, clearErrors, download, h, pageReady, showApiError, startPage } from './ui.js';
+
+// ───────────── tabs (arrow keys move between them; the hash remembers the one open) ─────────────
+
+const TABS = ['search', 'audit', 'receivables'];
+function selectTab(name, { focus = false } = {}) {
+  for (const t of TABS) {
+    const tab = $(`#tab-${t}`);
+    const on = t === name;
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(`#panel-${t}`).hidden = !on;
+    if (on && focus) tab.focus();
+  }
+  history.replaceState(null, '', name === 'search' ? location.pathname + location.search : `#${name}`);
+}
+
+// ───────────── search ─────────────
+
+const PAGE_SIZE = 20;
+let page = 1;
+let current = null;
+
+const fieldFor = (prefix) => (path) => {
+  const name = String(path ?? '').replace(/^query\./, '');
+  return $(`#${prefix}-${name}`);
+};
+
+async function search(toPage = 1) {
+  const formEl = $('#search-form');
+  clearErrors(formEl);
+  $('#search-summary').hidden = true;
+  const params = {
+    from: $('#s-from').value,
+    to: $('#s-to').value,
+    hospital: $('#s-hospital').value.trim(),
+    person: $('#s-person').value.trim(),
+    status: $('#s-status').value,
+    page: toPage,
+    pageSize: PAGE_SIZE,
+  };
+  await busy($('#search-btn'), '查询中…', async () => {
+    const r = await get(`/v1/settlements${qs(params)}`);
+    if (!r.ok) {
+      showApiError($('#search-summary'), r.error, fieldFor('s'));
+      return;
+    }
+    page = r.data.page;
+    const body = $('#results-table tbody');
+    body.replaceChildren(
+      ...r.data.items.map((s) =>
+        h(
+          'tr',
+          {
+            class: `clickable${current === s.id ? ' selected' : ''}`,
+            tabindex: '0',
+            dataset: { id: s.id },
+            title: '查看追溯',
+            onclick: () => openDetail(s.id),
+            onkeydown: (e) => e.key === 'Enter' && openDetail(s.id),
+          },
+          h('td', { class: 'mono', text: s.id }),
+          h('td', { text: s.billNo }),
+          h('td', { text: s.hospitalCode }),
+          h('td', { text: `${s.personName} ${s.personId}` }),
+          h('td', { text: visitTypeName(s.visitType) }),
+          h('td', { text: s.discharged }),
+          h('td', { class: 'num', text: formatAmount(s.total) }),
+          h('td', { class: 'num', text: formatAmount(s.fundPaysTotal) }),
+          h('td', { class: 'num', text: formatAmount(s.patientPays) }),
+          h('td', {}, h('span', { class: `pill ${s.status === 'reversed' ? 'reversed' : 'ok'}`, text: STATUS[s.status] ?? s.status })),
+        ),
+      ),
+    );
+    const pages = Math.max(1, Math.ceil(r.data.total / r.data.pageSize));
+    $('#results').hidden = false;
+    $('#results-state').textContent = r.data.total ? `共 ${r.data.total} 笔；点一行查看计算过程与依据` : '没有符合条件的结算';
+    $('#page-state').textContent = `第 ${page} / ${pages} 页`;
+    $('#prev').disabled = page <= 1;
+    $('#next').disabled = page >= pages;
+    sessionStorage.setItem('onestop.audit.search', JSON.stringify(params));
+  });
+}
+
+async function openDetail(id) {
+  current = id;
+  for (const tr of $$('#results-table tbody tr')) tr.classList.toggle('selected', tr.dataset.id === id);
+  const detail = $('#detail');
+  const body = $('#detail-body');
+  detail.hidden = false;
+  body.replaceChildren(h('p', { class: 'muted', text: `正在载入 ${id} 的追溯…` }));
+  const t = await loadTrace(id);
+  if (t.error) {
+    body.replaceChildren(h('p', { class: 'banner banner-error', text: t.error.message }));
+    return;
+  }
+  $('#detail-title').textContent = `结算追溯 ${id}`;
+  body.replaceChildren(renderTrace(t));
+  $('#detail-print').onclick = () => printSlip(t.view);
+  $('#detail-json').onclick = () => download(new Blob([JSON.stringify({ settlement: t.view, trace: t.trace }, null, 2)], { type: 'application/json' }), `${id}-trace.json`);
+  const url = new URL(location.href);
+  url.searchParams.set('id', id);
+  history.replaceState(null, '', url);
+  detail.scrollIntoView({ block: 'start', behavior: 'smooth' });
+}
+
+// ───────────── audit ─────────────
+
+function stat(label, value, tone) {
+  return h('div', { class: `stat ${tone ?? ''}` }, h('span', { class: 'label muted', text: label }), h('span', { class: 'value', text: String(value) }));
+}
+
+function table(headers, rows, numeric = []) {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h('table', { class: 'compact' }, h('thead', {}, h('tr', {}, headers.map((t, i) => h('th', { class: numeric.includes(i) ? 'num' : '', text: t })))), h('tbody', {}, rows)),
+  );
+}
+
+const idLink = (id) =>
+  h('button', {
+    type: 'button',
+    class: 'link mono',
+    text: id,
+    onclick: () => {
+      selectTab('search');
+      openDetail(id);
+    },
+  });
+
+function fundTotals(totals) {
+  return h(
+    'div',
+    { class: 'narrow-table' },
+    table(
+    ['基金', '金额（元）'],
+      fundOrder(totals).map((f) => h('tr', {}, h('td', { text: fundName(f) }), h('td', { class: 'num', text: formatAmount(totals[f]) }))),
+      [1],
+    ),
+  );
+}
+
+function renderAudit(a) {
+  const box = $('#audit-result');
+  const count = (x) => (Array.isArray(x) ? x.length : 0);
+  const problems = count(a.mismatches) + count(a.floorBreaches) + count(a.capBreaches) + count(a.sumBreaches) + count(a.anchorBreaches);
+  const clean = a.clean ?? problems === 0;
+  const parts = [
+    h('div', { class: 'card-head' }, h('h2', { text: '稽核结果' }), h('span', { class: `pill ${clean ? 'ok' : 'danger'}`, 'data-testid': 'audit-verdict', text: clean ? '未发现问题' : `发现 ${problems} 项问题` })),
+    h(
+      'div',
+      { class: 'stat-row' },
+      stat('稽核结算笔数', a.count),
+      stat('其中已撤销', a.reversed?.count ?? 0),
+      stat('重算不符', count(a.mismatches), count(a.mismatches) ? 'bad' : 'good'),
+      stat('保底未达', count(a.floorBreaches), count(a.floorBreaches) ? 'bad' : 'good'),
+      stat('封顶突破', count(a.capBreaches), count(a.capBreaches) ? 'bad' : 'good'),
+      a.sumBreaches ? stat('合计不符', count(a.sumBreaches), count(a.sumBreaches) ? 'bad' : 'good') : null,
+      a.anchorBreaches ? stat('记录完整性', count(a.anchorBreaches), count(a.anchorBreaches) ? 'bad' : 'good') : null,
+    ),
+  ];
+  if (a.totals) {
+    parts.push(
+      h(
+        'p',
+        { class: 'kpis' },
+        h('span', {}, '医疗费用 ', h('b', { text: formatAmount(a.totals.total) }), ' 元'),
+        h('span', {}, '基金支付 ', h('b', { text: formatAmount(a.totals.fundPaysTotal) }), ' 元'),
+        h('span', {}, '个人支付 ', h('b', { text: formatAmount(a.totals.patientPays) }), ' 元'),
+      ),
+    );
+  }
+  parts.push(h('h3', { text: '各基金支付合计' }), fundTotals(a.totalsByFund));
+  if (count(a.mismatches)) {
+    parts.push(
+      h('h3', { text: '重算与存储结果不符' }),
+      table(
+        ['结算号', '账单号', '参保人', '差异'],
+        a.mismatches.map((m) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, idLink(m.id)),
+            h('td', { text: m.billNo }),
+            h('td', { text: m.personId }),
+            h('td', { text: m.error ?? (m.differences ?? []).map((d) => `${d.path}：存 ${d.stored ?? '—'}，重算 ${d.recomputed ?? '—'}`).join('；') }),
+          ),
+        ),
+      ),
+    );
+  }
+  if (count(a.floorBreaches)) {
+    parts.push(
+      h('h3', { text: '未达保底比例' }),
+      table(
+        ['结算号', '账单号', '参保人', '保底', '应达', '基金支付', '差额', '实际比例'],
+        a.floorBreaches.map((f) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, idLink(f.id)),
+            h('td', { text: f.billNo }),
+            h('td', { text: f.personId }),
+            h('td', { text: formatRatio(f.floor) }),
+            h('td', { class: 'num', text: formatAmount(f.required) }),
+            h('td', { class: 'num', text: formatAmount(f.fundPaysTotal) }),
+            h('td', { class: 'num', text: formatAmount(f.shortfall) }),
+            h('td', { class: 'num', text: formatRatio(f.actualRatio, 2) }),
+          ),
+        ),
+        [4, 5, 6, 7],
+      ),
+    );
+  }
+  if (count(a.capBreaches)) {
+    parts.push(
+      h('h3', { text: '突破年度封顶' }),
+      table(
+        ['结算号', '参保人', '年度', '步骤', '封顶', '累计', '超出'],
+        a.capBreaches.map((c) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, idLink(c.settlementId)),
+            h('td', { text: c.personId }),
+            h('td', { text: String(c.year) }),
+            h('td', { text: c.stepId }),
+            h('td', { class: 'num', text: formatAmount(c.cap) }),
+            h('td', { class: 'num', text: formatAmount(c.cumulative) }),
+            h('td', { class: 'num', text: formatAmount(c.excess) }),
+          ),
+        ),
+        [4, 5, 6],
+      ),
+    );
+  }
+  if (count(a.sumBreaches)) {
+    parts.push(
+      h('h3', { text: '合计不符' }),
+      table(['结算号', '账单号', '问题'], a.sumBreaches.map((s) => h('tr', {}, h('td', {}, idLink(s.id)), h('td', { text: s.billNo }), h('td', { text: s.problems.map((p) => p.message).join('；') })))),
+    );
+  }
+  if (count(a.anchorBreaches)) {
+    parts.push(h('h3', { text: '记录完整性' }), table(['结算号', '账单号', '问题'], a.anchorBreaches.map((s) => h('tr', {}, h('td', {}, idLink(s.id)), h('td', { text: s.billNo }), h('td', { text: s.message })))));
+  }
+  if (a.reversed?.ids?.length) {
+    parts.push(h('details', {}, h('summary', { text: `已撤销的 ${a.reversed.count} 笔` }), h('p', { class: 'mono small' }, a.reversed.ids.flatMap((id) => [idLink(id), ' ']))));
+  }
+  parts.push(
+    h('div', { class: 'actions' }, h('button', { type: 'button', text: '下载稽核结果 JSON', onclick: () => download(new Blob([JSON.stringify(a, null, 2)], { type: 'application/json' }), 'audit.json') })),
+  );
+  box.replaceChildren(...parts);
+  box.hidden = false;
+}
+
+async function runAudit() {
+  const formEl = $('#audit-form');
+  clearErrors(formEl);
+  $('#audit-summary').hidden = true;
+  const body = {};
+  for (const [k, id] of [['from', 'a-from'], ['to', 'a-to'], ['hospital', 'a-hospital']]) {
+    const v = $(`#${id}`).value.trim();
+    if (v) body[k] = v;
+  }
+  await busy($('#audit-btn'), '稽核中…', async () => {
+    const r = await post('/v1/audits', body);
+    if (!r.ok) {
+      const error = isMissingEndpoint(r) ? { message: '服务器暂未提供稽核接口（POST /v1/audits）：请升级服务后再试。其余功能不受影响。' } : r.error;
+      showApiError($('#audit-summary'), error, fieldFor('a'));
+      return;
+    }
+    renderAudit(r.data);
+  });
+}
+
+// ───────────── receivables ─────────────
+
+function recParams() {
+  return { from: $('#r-from').value, to: $('#r-to').value, hospital: $('#r-hospital').value.trim() };
+}
+
+async function receivables() {
+  const formEl = $('#rec-form');
+  clearErrors(formEl);
+  $('#rec-summary').hidden = true;
+  await busy($('#rec-btn'), '查询中…', async () => {
+    const r = await get(`/v1/reports/receivables${qs(recParams())}`);
+    if (!r.ok) {
+      const error = isMissingEndpoint(r) ? { message: '服务器暂未提供应收款报表接口（GET /v1/reports/receivables）。' } : r.error;
+      showApiError($('#rec-summary'), error, fieldFor('r'));
+      return;
+    }
+    const d = r.data;
+    const box = $('#rec-result');
+    box.replaceChildren(
+      h('div', { class: 'card-head' }, h('h2', { text: '应收款（医院垫付，应向各基金申领）' }), d.total ? h('span', {}, `合计 `, h('b', { class: 'num', text: formatAmount(d.total) }), ` 元`) : null),
+      h('h3', { text: '按基金' }),
+      fundTotals(d.totalsByFund),
+      h('h3', { text: '按医院和月份' }),
+      pivot(d.rows),
+      h('p', { class: 'hint', text: '下载的 CSV 每行是一家医院一个基金一个月，含结算笔数。' }),
+    );
+    box.hidden = false;
+  });
+}
+
+/** Rows of (hospital, fund, month, amount) as one row per hospital and month, one column per fund. */
+function pivot(rows) {
+  const funds = fundOrder(Object.fromEntries(rows.map((r) => [r.fund, '0'])));
+  const groups = new Map();
+  for (const r of rows) {
+    const key = `${r.hospitalCode}\u0000${r.month}`;
+    if (!groups.has(key)) groups.set(key, { hospital: `${r.hospitalName}（${r.hospitalCode}）`, month: r.month, funds: {} });
+    groups.get(key).funds[r.fund] = r.amount;
+  }
+  return h(
+    'div',
+    { class: 'table-wrap scroll-y' },
+    h(
+      'table',
+      { class: 'compact', 'data-testid': 'receivables' },
+      h('thead', {}, h('tr', {}, h('th', { text: '医院' }), h('th', { text: '月份' }), funds.map((f) => h('th', { class: 'num', text: fundName(f) })), h('th', { class: 'num', text: '合计' }))),
+      h(
+        'tbody',
+        {},
+        [...groups.values()].map((g) =>
+          h(
+            'tr',
+            {},
+            h('td', { text: g.hospital }),
+            h('td', { text: g.month }),
+            funds.map((f) => h('td', { class: 'num', text: g.funds[f] === undefined ? '—' : formatAmount(g.funds[f]) })),
+            h('td', { class: 'num' }, h('b', { text: formatAmount(fenToString(sumFen(Object.values(g.funds)))) })),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function receivablesCsv() {
+  clearErrors($('#rec-form'));
+  $('#rec-summary').hidden = true;
+  const p = recParams();
+  await busy($('#rec-csv'), '下载中…', async () => {
+    const r = await get(`/v1/reports/receivables${qs({ ...p, format: 'csv' })}`, { as: 'blob', accept: 'text/csv' });
+    if (!r.ok) {
+      const error = isMissingEndpoint(r) ? { message: '服务器暂未提供应收款报表接口（GET /v1/reports/receivables）。' } : r.error;
+      showApiError($('#rec-summary'), error, fieldFor('r'));
+      return;
+    }
+    const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(r.headers.get('content-disposition') ?? '')?.[1];
+    download(r.data, name ? decodeURIComponent(name) : `receivables${p.from ? `-${p.from}` : ''}${p.to ? `-${p.to}` : ''}.csv`);
+    banner('ok', '应收款 CSV 已下载。', { id: 'csv' });
+  });
+}
+
+// ───────────── start ─────────────
+
+function wire() {
+  for (const t of TABS) $(`#tab-${t}`).addEventListener('click', () => selectTab(t));
+  $('.tabs').addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+    const i = TABS.findIndex((t) => $(`#tab-${t}`).getAttribute('aria-selected') === 'true');
+    selectTab(TABS[(i + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length], { focus: true });
+  });
+  $('#search-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    search(1);
+  });
+  $('#prev').addEventListener('click', () => search(page - 1));
+  $('#next').addEventListener('click', () => search(page + 1));
+  $('#audit-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    runAudit();
+  });
+  $('#rec-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    receivables();
+  });
+  $('#rec-csv').addEventListener('click', receivablesCsv);
+}
+
+const started = await startPage('audit');
+if (started) {
+  wire();
+  // The last search of this tab comes back after a reload.
+  try {
+    const last = JSON.parse(sessionStorage.getItem('onestop.audit.search') ?? 'null');
+    if (last) for (const k of ['from', 'to', 'hospital', 'person', 'status']) if (last[k]) $(`#s-${k}`).value = last[k];
+  } catch {
+    /* a broken saved search is just not restored */
+  }
+  const tab = location.hash.slice(1);
+  selectTab(TABS.includes(tab) ? tab : 'search');
+  pageReady();
+  const id = new URLSearchParams(location.search).get('id');
+  if (id) openDetail(id);
+}

@@ -1,0 +1,73 @@
+// The Chinese names the pages use for the API's English identifiers.
+
+/** The five layers (五道保障), in the order they pay. */
+export const FUNDS = [
+  { id: 'basic', name: '基本医保', short: '医保', color: '#2f6f9f' },
+  { id: 'seriousIllness', name: '大病保险', short: '大病', color: '#4f8f6f' },
+  { id: 'commercial', name: '商业补充保险', short: '商保', color: '#b07a2a' },
+  { id: 'assistance', name: '医疗救助', short: '救助', color: '#7a5aa6' },
+  { id: 'backstop', name: '政府兜底', short: '兜底', color: '#b0474c' },
+];
+export const PATIENT_COLOR = '#5b6470';
+
+export function fundName(id) {
+  return FUNDS.find((f) => f.id === id)?.name ?? id;
+}
+export function fundColor(id, i = 0) {
+  return FUNDS.find((f) => f.id === id)?.color ?? ['#3d7ea6', '#8a6d3b', '#5f8f4f', '#9b5094'][i % 4];
+}
+
+/** The four buckets of a bill (SETTLEMENT.md §2). */
+export const BUCKETS = [
+  { id: 'inPolicy', name: '政策范围内', hint: '甲类及乙类扣除先行自付后的部分，各道保障按此报销' },
+  { id: 'preSelfPay', name: '乙类先行自付', hint: '乙类项目按先行自付比例由个人先付的部分' },
+  { id: 'overLimit', name: '超限价自费', hint: '单价超过限价的部分' },
+  { id: 'outOfCatalog', name: '目录外全自费', hint: '丙类（目录外）项目' },
+];
+
+export const VISIT_TYPES = {
+  inpatient: '住院',
+  chronicOutpatient: '门诊慢性病',
+  outpatientPooling: '门诊统筹',
+  homeSickbed: '家庭病床',
+  familyDoctorPackage: '家庭医生签约服务包',
+};
+export function visitTypeName(id) {
+  return VISIT_TYPES[id] ?? id;
+}
+
+export const KINDS = {
+  coinsurance: '按比例报销',
+  segmented: '分段累进报销',
+  floor: '保底补足',
+  outOfPocketCap: '自付封顶',
+};
+
+export const POPULATIONS = { poverty: '建档立卡贫困人口', resident: '城乡居民' };
+
+export const TIERS = { township: '苏木乡镇卫生院', county: '旗县级医院', league: '盟市级医院', province: '自治区级医院', outOfProvince: '区外医院' };
+
+export const STATUS = { settled: '已结算', reversed: '已撤销' };
+
+export const ROLES = {
+  window: { name: '结算窗口', home: '/window' },
+  auditor: { name: '医保局稽核', home: '/audit' },
+  finance: { name: '财政测算', home: '/model' },
+  admin: { name: '管理员', home: '/window' },
+};
+
+/** The pages and which roles see them. */
+export const PAGES = [
+  { id: 'window', path: '/window', name: '结算窗口', roles: ['window', 'admin'] },
+  { id: 'audit', path: '/audit', name: '稽核', roles: ['auditor', 'admin'] },
+  { id: 'model', path: '/model', name: '测算', roles: ['finance', 'admin'] },
+];
+
+export const CLASSES = { A: '甲类', B: '乙类', C: '丙类' };
+
+export const LIMITED_BY = {
+  visitCap: '已达单次支付上限',
+  annualCap: '已达年度封顶线',
+  ceiling: '已达实际报销比例上限',
+  remaining: '已付至剩余费用为止',
+};

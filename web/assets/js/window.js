@@ -1,0 +1,667 @@
+// 结算窗口: find the patient, enter or import the bill, 预结算, 结算, print the slip, reverse.
+//
+// Nothing typed is ever lost: a failed request leaves the form as it was and shows each error next to
+// its field; the form is also kept in this tab's sessionStorage, so a reload or a new login restores it.
+// A retry of 结算 sends the same bill number, which the API answers with the stored settlement.
+import { get, post, qs } from './api.js';
+import { apiItem, checkItem, itemsToCsv, newBillNo, normaliseClass, normaliseRatio, parseImport, rawItem } from './bill.js';
+import { CLASSES, STATUS, visitTypeName } from './labels.js';
+import { formatAmount, fenToString, parseFen } from './money.js';
+import { SAMPLES } from './samples.js';
+import { printSlip } from './slip.js';
+import { $, $$, banner, busy, clearErrors, clearFieldError, download, fieldError, formatTime, h, openDialog, pageReady, showApiError, startPage } from './ui.js';
+import { renderWaterfall } from './waterfall.js';
+
+const DRAFT = 'onestop.window.draft';
+const form = $('#bill-form');
+const summary = $('#form-summary');
+const tbody = $('#items tbody');
+const resultBox = $('#result');
+
+/** The settlement on screen: { kind: 'preview' | 'settlement', data, trace? }. */
+let shown = null;
+/** A bill number that has been settled: editing the bill after that needs a new number. */
+let settledBillNo = null;
+
+function init({ who, rulesets }) {
+  // Visit types from the loaded rulesets, inpatient first.
+  const types = [...new Set(rulesets.flatMap((r) => r.visitTypes ?? []))];
+  if (!types.includes('inpatient')) types.unshift('inpatient');
+  types.sort((a, b) => (a === 'inpatient' ? -1 : b === 'inpatient' ? 1 : 0));
+  $('#visitType').replaceChildren(...types.map((t) => h('option', { value: t, text: `${visitTypeName(t)}（${t}）` })));
+  $('#sample').replaceChildren(...SAMPLES.map((s, i) => h('option', { value: String(i), text: s.label })));
+
+  if (who?.role === 'window' && who.hospitalCode) {
+    $('#hospitalCode').value = who.hospitalCode;
+    $('#hospitalCode').readOnly = true;
+    $('#hospital-name').textContent = who.hospitalName ?? '';
+    $('#hospitalCode').title = '本窗口密钥绑定的医院';
+  }
+  const lastHospital = localStorage.getItem('onestop.lastHospital');
+  if (!$('#hospitalCode').value && lastHospital) $('#hospitalCode').value = lastHospital;
+
+  if (!restoreDraft()) {
+    $('#billNo').value = newBillNo();
+    addRow();
+  }
+  wire();
+  pageReady();
+  loadRecent();
+}
+
+// ───────────── the items table ─────────────
+
+/** The item rows (not the error lines under them). */
+const itemRows = () => [...tbody.rows].filter((r) => !r.classList.contains('row-errors'));
+
+const ITEM_FIELDS = ['code', 'name', 'class', 'selfPayRatio', 'unitPrice', 'quantity', 'priceCap'];
+
+function cellInput(field, value, label) {
+  if (field === 'class') {
+    return h(
+      'select',
+      { dataset: { field }, 'aria-label': label },
+      Object.entries(CLASSES).map(([v, name]) => h('option', { value: v, text: `${v} ${name}`, selected: v === value })),
+      !CLASSES[value] && value ? h('option', { value, text: value, selected: true }) : null,
+    );
+  }
+  const numeric = ['selfPayRatio', 'unitPrice', 'quantity', 'priceCap'].includes(field);
+  return h('input', { dataset: { field }, value: value ?? '', 'aria-label': label, class: numeric ? 'num' : '', inputmode: numeric ? 'decimal' : undefined, spellcheck: 'false' });
+}
+
+function addRow(raw = rawItem({ class: 'A' }), { focus = false, note = '' } = {}) {
+  const tr = h('tr');
+  const n = () => itemRows().length + 1;
+  const label = (what) => `第 ${n()} 行${what}`;
+  tr.append(
+    h('td', { class: 'rowno' }),
+    h('td', { class: 'c-code' }, cellInput('code', raw.code, label('编码'))),
+    h('td', { class: 'c-name' }, cellInput('name', raw.name, label('名称'))),
+    h('td', { class: 'c-class' }, cellInput('class', raw.class || 'A', label('类别'))),
+    h('td', { class: 'c-ratio' }, cellInput('selfPayRatio', raw.selfPayRatio, label('先行自付比例'))),
+    h('td', { class: 'c-price' }, cellInput('unitPrice', raw.unitPrice, label('单价'))),
+    h('td', { class: 'c-qty' }, cellInput('quantity', raw.quantity, label('数量'))),
+    h('td', { class: 'amount num', dataset: { field: 'amount', imported: raw.amount ?? '' } }),
+    h('td', { class: 'c-cap' }, cellInput('priceCap', raw.priceCap, label('限价'))),
+    h('td', { class: 'c-del' }, h('button', { type: 'button', class: 'link del', title: '删除此行', 'aria-label': '删除此行', text: '×' })),
+  );
+  tbody.append(tr);
+  refreshRow(tr, note);
+  renumber();
+  if (focus) $('[data-field=code]', tr).focus();
+  return tr;
+}
+
+function rowRaw(tr) {
+  const o = {};
+  for (const f of ITEM_FIELDS) o[f] = $(`[data-field=${f}]`, tr).value.trim();
+  o.amount = $('[data-field=amount]', tr).dataset.imported ?? '';
+  return o;
+}
+
+/** Recompute a row's amount (exact, on fen) and show any number that cannot be read. */
+function refreshRow(tr, note) {
+  const raw = rowRaw(tr);
+  const ratio = $('[data-field=selfPayRatio]', tr);
+  ratio.disabled = raw.class !== 'B' && raw.selfPayRatio === '';
+  ratio.placeholder = raw.class === 'B' ? '如 0.10' : '';
+  const { amount, note: n } = checkItem(raw);
+  const cell = $('[data-field=amount]', tr);
+  cell.textContent = amount === null ? '' : formatAmount(amount);
+  const text = note || n;
+  $('.note', tr)?.remove();
+  if (text) $('.c-name', tr).append(h('div', { class: 'note', text }));
+  updateTotal();
+}
+
+function renumber() {
+  itemRows().forEach((tr, i) => {
+    tr.cells[0].textContent = String(i + 1);
+  });
+}
+
+function updateTotal() {
+  let sum = 0n;
+  let count = 0;
+  for (const tr of itemRows()) {
+    const { amount } = checkItem(rowRaw(tr));
+    if (amount !== null) sum += parseFen(amount);
+    count++;
+  }
+  $('#items-total').textContent = `共 ${count} 项`;
+  $('#items-sum').textContent = formatAmount(fenToString(sum));
+}
+
+function setItems(raws, notes = []) {
+  tbody.replaceChildren();
+  raws.forEach((r, i) => addRow(r, { note: notes[i] ?? '' }));
+  if (!raws.length) addRow();
+}
+
+// ───────────── the bill ─────────────
+
+function buildBill() {
+  const bill = {
+    billNo: $('#billNo').value.trim(),
+    hospital: { code: $('#hospitalCode').value.trim() },
+    person: { id: $('#personId').value.trim() },
+    visit: { type: $('#visitType').value, admitted: $('#admitted').value, discharged: $('#discharged').value },
+    items: itemRows().map((tr) => apiItem({ ...rowRaw(tr), amount: '' })),
+  };
+  const diagnosis = $('#diagnosis').value.trim();
+  if (diagnosis) bill.diagnosis = diagnosis;
+  return bill;
+}
+
+/** Client-side checks of what the API cannot read at all (numbers); everything else is the API's to say. */
+function checkNumbers() {
+  let bad = 0;
+  itemRows().forEach((tr) => {
+    const { errors } = checkItem(rowRaw(tr));
+    for (const [field, message] of Object.entries(errors)) {
+      fieldError($(`[data-field=${field}]`, tr).closest('td'), message);
+      bad++;
+    }
+  });
+  for (const id of ['admitted', 'discharged']) {
+    if (!$(`#${id}`).value) {
+      fieldError($(`#${id}`), '请选择日期');
+      bad++;
+    }
+  }
+  return bad;
+}
+
+const FIELD_IDS = {
+  billNo: 'billNo',
+  'hospital.code': 'hospitalCode',
+  'hospital.tier': 'hospitalCode',
+  hospital: 'hospitalCode',
+  'person.id': 'personId',
+  'person.populations': 'personId',
+  person: 'personId',
+  'visit.type': 'visitType',
+  'visit.admitted': 'admitted',
+  'visit.discharged': 'discharged',
+  visit: 'visitType',
+  diagnosis: 'diagnosis',
+};
+const FIELD_NAMES = { code: '编码', name: '名称', class: '类别', selfPayRatio: '先行自付比例', unitPrice: '单价', quantity: '数量', amount: '金额', priceCap: '限价' };
+
+/** The field on the page for an API issue path such as `items[2].amount`. */
+function locate(path) {
+  if (FIELD_IDS[path]) return $(`#${FIELD_IDS[path]}`);
+  const m = /^items\[(\d+)\](?:\.(\w+))?/.exec(path ?? '');
+  if (m) {
+    const tr = itemRows()[Number(m[1])];
+    if (!tr) return null;
+    const cell = m[2] ? $(`[data-field=${m[2]}]`, tr) : null;
+    return cell ? (cell.matches('td') ? cell : cell.closest('td')) : tr.cells[1];
+  }
+  if (path === 'items') return $('#items-total');
+  return null;
+}
+function describe(path) {
+  const m = /^items\[(\d+)\](?:\.(\w+))?/.exec(path ?? '');
+  if (m) return `明细第 ${Number(m[1]) + 1} 行${m[2] ? ` ${FIELD_NAMES[m[2]] ?? m[2]}` : ''}`;
+  const label = FIELD_IDS[path] ? $(`label[for=${FIELD_IDS[path]}]`)?.textContent : '';
+  return label || path;
+}
+
+/** API errors that carry no field path but belong to one field. */
+function attachCodeless(error) {
+  if (error.issues?.length) return error;
+  const byCode = { BILL_NO_CONFLICT: 'billNo', FORBIDDEN: 'hospital.code', UNKNOWN_HOSPITAL: 'hospital.code', UNKNOWN_PERSON: 'person.id' };
+  const path = byCode[error.code];
+  return path ? { ...error, issues: [{ path, message: error.message }] } : error;
+}
+
+function showError(error) {
+  const e = attachCodeless(error);
+  showApiError(summary, e, locate, describe);
+  if (e.code === 'BILL_NO_CONFLICT') {
+    summary.append(
+      h('p', { class: 'small' }, '如需更正原结算：先在「最近结算」中撤销它，再点这里换一个账单号后结算。 ', h('button', { type: 'button', class: 'link', text: '换新账单号', onclick: () => setBillNo(newBillNo()) })),
+    );
+  }
+  if (e.code === 'NETWORK' || (e.code === 'INTERNAL' && shownKind() !== 'preview')) {
+    summary.append(h('p', { class: 'small', text: '账单内容已保留。再次点「结算」会使用同一账单号：如果上次其实已经记账，系统会直接返回那次的结果，不会重复结算。' }));
+  }
+  summary.focus();
+  summary.scrollIntoView({ block: 'nearest' });
+}
+
+const shownKind = () => shown?.kind;
+
+function setBillNo(no) {
+  $('#billNo').value = no;
+  $('#billNo').readOnly = false;
+  settledBillNo = null;
+  saveDraft();
+}
+
+// ───────────── draft: the form survives reloads and re-logins in this tab ─────────────
+
+let draftTimer = 0;
+function saveDraft() {
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(writeDraft, 250);
+}
+/** Write now (also when the page goes away, so the last keystrokes before a reload are kept). */
+function writeDraft() {
+  clearTimeout(draftTimer);
+  draftTimer = 0;
+  const draft = {
+    billNo: $('#billNo').value,
+    hospital: $('#hospitalCode').value,
+    person: $('#personId').value,
+    visitType: $('#visitType').value,
+    admitted: $('#admitted').value,
+    discharged: $('#discharged').value,
+    diagnosis: $('#diagnosis').value,
+    items: itemRows().map(rowRaw),
+    settledBillNo,
+    savedAt: new Date().toISOString(),
+  };
+  sessionStorage.setItem(DRAFT, JSON.stringify(draft));
+  $('#draft-state').textContent = `已自动保存 ${formatTime(draft.savedAt).slice(11)}`;
+}
+
+function restoreDraft() {
+  let d;
+  try {
+    d = JSON.parse(sessionStorage.getItem(DRAFT) ?? 'null');
+  } catch {
+    d = null;
+  }
+  if (!d) return false;
+  $('#billNo').value = d.billNo ?? newBillNo();
+  if (!$('#hospitalCode').readOnly) $('#hospitalCode').value = d.hospital ?? '';
+  $('#personId').value = d.person ?? '';
+  if (d.visitType) $('#visitType').value = d.visitType;
+  $('#admitted').value = d.admitted ?? '';
+  $('#discharged').value = d.discharged ?? '';
+  $('#diagnosis').value = d.diagnosis ?? '';
+  setItems(d.items ?? []);
+  settledBillNo = d.settledBillNo ?? null;
+  $('#billNo').readOnly = settledBillNo !== null && settledBillNo === $('#billNo').value;
+  $('#draft-state').textContent = '已恢复本标签页中未完成的账单';
+  return true;
+}
+
+function newBill() {
+  sessionStorage.removeItem(DRAFT);
+  clearErrors(form);
+  summary.hidden = true;
+  for (const id of ['personId', 'admitted', 'discharged', 'diagnosis']) $(`#${id}`).value = '';
+  $('#person-info').replaceChildren();
+  setItems([]);
+  setBillNo(newBillNo());
+  showEmptyResult();
+  $('#personId').focus();
+}
+
+// ───────────── import ─────────────
+
+function importText(text, source) {
+  const state = $('#import-state');
+  const parsed = parseImport(text);
+  if (parsed.errors?.length) {
+    state.textContent = '';
+    fieldError($('#import-text'), parsed.errors.join('；'));
+    return false;
+  }
+  clearErrors($('#import'));
+  if (parsed.bill) fillBill(parsed.bill, { keepBillNo: true });
+  const notes = parsed.items.map((raw) => checkItem(raw).note);
+  setItems(parsed.items, notes);
+  const warned = notes.filter(Boolean).length;
+  state.textContent = `已从${source}导入 ${parsed.items.length} 项明细${parsed.bill ? '和账单信息' : ''}${warned ? `，其中 ${warned} 项金额已按单价 × 数量重算，请核对` : ''}。`;
+  saveDraft();
+  return true;
+}
+
+function fillBill(bill, { keepBillNo }) {
+  if (keepBillNo && bill.billNo) setBillNo(String(bill.billNo));
+  if (bill.hospital?.code && !$('#hospitalCode').readOnly) $('#hospitalCode').value = bill.hospital.code;
+  if (bill.person?.id) $('#personId').value = bill.person.id;
+  if (bill.visit?.type) {
+    if (![...$('#visitType').options].some((o) => o.value === bill.visit.type)) $('#visitType').append(h('option', { value: bill.visit.type, text: bill.visit.type }));
+    $('#visitType').value = bill.visit.type;
+  }
+  $('#admitted').value = bill.visit?.admitted ?? '';
+  $('#discharged').value = bill.visit?.discharged ?? '';
+  $('#diagnosis').value = bill.diagnosis ?? '';
+}
+
+// ───────────── person lookup ─────────────
+
+const ACC_NAMES = { basic: '基本医保', serious: '大病保险', commercial: '商业补充保险', assistance: '医疗救助', oop: '个人自付（兜底封顶用）' };
+const ACC_FIELDS = { paid: '已支付', cumulative: '累计合规费用', deductibleMet: '已达起付线' };
+
+async function findPerson() {
+  const input = $('#personId');
+  const id = input.value.trim();
+  const info = $('#person-info');
+  clearErrors(input.closest('.field'));
+  if (!id) {
+    fieldError(input, '请输入参保人编号');
+    input.focus();
+    return;
+  }
+  const year = ($('#discharged').value || $('#admitted').value || String(new Date().getFullYear())).slice(0, 4);
+  await busy($('#find-person'), '查找中…', async () => {
+    const acc = await get(`/v1/people/${encodeURIComponent(id)}/accumulators${qs({ year })}`);
+    if (!acc.ok) {
+      if (acc.status === 404) fieldError(input, `参保人 ${id} 未登记：请核对编号`);
+      else fieldError(input, acc.error.message);
+      info.replaceChildren();
+      return;
+    }
+    const recent = await get(`/v1/settlements${qs({ person: id, pageSize: 5 })}`);
+    const items = recent.ok ? recent.data.items : [];
+    const first = items[0];
+    const rows = Object.entries(acc.data.accumulators).flatMap(([k, fields]) =>
+      Object.entries(fields)
+        .filter(([f]) => ACC_FIELDS[f])
+        .map(([f, v]) => [`${ACC_NAMES[k] ?? k} ${ACC_FIELDS[f]}`, `${formatAmount(v)} 元`]),
+    );
+    info.replaceChildren(
+      h('span', { class: 'pill ok', text: '已登记' }),
+      ' ',
+      first ? h('b', { text: `${first.personName}（${first.idNumber}）` }) : h('span', { class: 'muted', text: '本院尚无此人的结算记录' }),
+      h('dl', {}, h('dt', { text: `${year} 年度累计` }), h('dd', { text: rows.length ? '' : '本年尚无结算' }), rows.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { class: 'num', text: v })])),
+    );
+  });
+}
+
+// ───────────── preview, settle, reverse ─────────────
+
+async function submit(kind, button) {
+  clearErrors(form);
+  summary.hidden = true;
+  if (checkNumbers()) {
+    showApiError(summary, { message: '有几处数字无法识别，请按提示修改后再提交。' });
+    summary.focus();
+    return;
+  }
+  const bill = buildBill();
+  localStorage.setItem('onestop.lastHospital', bill.hospital.code);
+  await busy(button, kind === 'preview' ? '预结算中…' : '结算中…', async () => {
+    const r = await post(kind === 'preview' ? '/v1/settlements/preview' : '/v1/settlements', bill);
+    if (!r.ok) {
+      showError(r.error);
+      return;
+    }
+    if (kind === 'preview') {
+      showResult({ kind: 'preview', data: r.data });
+      return;
+    }
+    settledBillNo = bill.billNo;
+    $('#billNo').readOnly = true;
+    saveDraft();
+    if (r.data.replay) banner('info', `账单号 ${bill.billNo} 已于 ${formatTime(r.data.createdAt)} 结算过：显示的是原结算结果，没有重复记账。`, { id: 'settle' });
+    else banner('ok', `结算成功：结算号 ${r.data.id}。请打印结算单交患者签字。`, { id: 'settle' });
+    await showSettlement(r.data);
+    loadRecent();
+  });
+}
+
+async function showSettlement(view) {
+  showResult({ kind: 'settlement', data: view });
+  const trace = await get(`/v1/settlements/${encodeURIComponent(view.id)}/trace`);
+  if (trace.ok && shown?.data?.id === view.id) showResult({ kind: 'settlement', data: view, trace: trace.data });
+}
+
+function showEmptyResult() {
+  shown = null;
+  resultBox.replaceChildren(
+    h('div', { class: 'result-head' }, h('h2', { id: 'h-result', text: '结算结果' })),
+    h('p', { class: 'result-empty', text: '填好左侧账单后点「预结算」，这里会显示总费用、四类费用、五道保障各付多少，以及患者本次需付的金额。' }),
+  );
+}
+
+function showResult(s) {
+  shown = s;
+  const result = s.data.result;
+  const head = h('div', { class: 'result-head' });
+  const parts = [];
+  if (s.kind === 'preview') {
+    head.append(h('h2', { id: 'h-result', text: '预结算结果' }), h('span', { class: 'pill warn', text: '仅计算，未记账' }));
+    parts.push(h('p', { class: 'status-line muted', text: `规则 ${s.data.rulesetId} · 以参保人当前本年累计计算；确认无误后点「结算」。` }));
+  } else {
+    const v = s.data;
+    head.append(h('h2', { id: 'h-result', text: '结算单' }), h('span', { class: `pill ${v.status === 'reversed' ? 'reversed' : 'ok'}`, 'data-testid': 'status', text: STATUS[v.status] ?? v.status }));
+    parts.push(
+      h(
+        'p',
+        { class: 'status-line' },
+        h('span', { class: 'muted', text: '结算号 ' }),
+        h('b', { 'data-testid': 'settlement-id', text: v.id }),
+        h('span', { class: 'muted', text: ` · 账单号 ${v.billNo} · ${v.person.name}（${v.person.id}）· ${visitTypeName(v.visit.type)} ${v.visit.admitted} 至 ${v.visit.discharged}` }),
+      ),
+    );
+    if (v.status === 'reversed') {
+      parts.push(h('div', { class: 'reversed-stamp', 'data-testid': 'reversed', text: `已于 ${formatTime(v.reversedAt)} 撤销${v.reversalReason ? `：${v.reversalReason}` : ''}。各基金支付与本年累计已全部冲回。` }));
+    }
+  }
+  const actions = h('div', { class: 'actions result-actions no-print' });
+  if (s.kind === 'settlement') {
+    actions.append(h('button', { type: 'button', id: 'print-btn', text: '打印结算单', onclick: () => printSlip(s.data) }));
+    if (s.data.status === 'settled') actions.append(h('button', { type: 'button', class: 'danger', id: 'reverse-btn', text: '撤销结算…', onclick: () => reverse(s.data) }));
+  } else {
+    actions.append(h('span', { class: 'muted small', text: '预结算不能打印结算单；结算后可打印。' }));
+  }
+  resultBox.replaceChildren(head, ...parts, renderWaterfall(result, { trace: s.trace }), actions);
+}
+
+async function reverse(view) {
+  const reason = h('textarea', { id: 'reverse-reason', rows: 3, style: 'font-family: inherit', placeholder: '如：录入错误，需更正后重新结算' });
+  const errBox = h('div');
+  const confirmBtn = h('button', { type: 'submit', value: 'confirm', class: 'danger solid', id: 'reverse-confirm', text: '确认撤销' });
+  const choice = await openDialog({
+    title: '撤销结算',
+    body: [
+      h('p', {}, '将撤销结算 ', h('b', { text: view.id }), `（${view.person.name}，账单号 ${view.billNo}，个人支付 ${formatAmount(view.result.patientPays)} 元）。`),
+      h('p', { class: 'muted small', text: '撤销后五道保障的支付和参保人本年累计全部冲回；撤销不能取消。更正账单请撤销后用新账单号重新结算。' }),
+      h('div', { class: 'field' }, h('label', { for: 'reverse-reason', class: 'req', text: '撤销原因' }), reason),
+      errBox,
+    ],
+    actions: [h('button', { type: 'submit', value: 'cancel', text: '不撤销' }), confirmBtn],
+    onOpen: (dialog) => {
+      reason.focus();
+      reason.addEventListener('input', () => clearErrors(dialog));
+      $('form', dialog).addEventListener('submit', (e) => {
+        if (e.submitter?.value !== 'confirm') return;
+        clearErrors(dialog);
+        if (!reason.value.trim()) {
+          e.preventDefault();
+          fieldError(reason, '请填写撤销原因');
+          reason.focus();
+        }
+      });
+    },
+  });
+  if (choice !== 'confirm') return;
+  const button = $('#reverse-btn') ?? h('button');
+  await busy(button, '撤销中…', async () => {
+    const r = await post(`/v1/settlements/${encodeURIComponent(view.id)}/reversal`, { reason: reason.value.trim() });
+    if (!r.ok) {
+      banner('error', `撤销失败：${r.error.message}`, { id: 'settle' });
+      return;
+    }
+    banner('ok', `结算 ${view.id} 已撤销。`, { id: 'settle' });
+    if (settledBillNo === view.billNo) {
+      // The bill is free to be corrected and settled again under a new number.
+      $('#billNo').readOnly = false;
+      settledBillNo = null;
+      saveDraft();
+    }
+    showResult({ kind: 'settlement', data: r.data, trace: shown?.trace });
+    loadRecent();
+  });
+}
+
+// ───────────── recent settlements ─────────────
+
+async function loadRecent() {
+  const person = $('#recent-person').value.trim();
+  const r = await get(`/v1/settlements${qs({ person, pageSize: 10 })}`);
+  const body = $('#recent-table tbody');
+  if (!r.ok) {
+    $('#recent-state').textContent = r.error.message;
+    return;
+  }
+  body.replaceChildren(
+    ...r.data.items.map((s) =>
+      h(
+        'tr',
+        { class: 'clickable', tabindex: '0', title: '打开此结算', dataset: { id: s.id }, onclick: () => openSettlement(s.id), onkeydown: (e) => e.key === 'Enter' && openSettlement(s.id) },
+        h('td', { class: 'mono', text: s.id }),
+        h('td', { text: s.billNo }),
+        h('td', { text: `${s.personName} ${s.personId}` }),
+        h('td', { text: s.discharged }),
+        h('td', { class: 'num', text: formatAmount(s.total) }),
+        h('td', { class: 'num', text: formatAmount(s.patientPays) }),
+        h('td', {}, h('span', { class: `pill ${s.status === 'reversed' ? 'reversed' : 'ok'}`, text: STATUS[s.status] ?? s.status })),
+      ),
+    ),
+  );
+  $('#recent-state').textContent = r.data.total ? `共 ${r.data.total} 笔，显示最近 ${r.data.items.length} 笔；点一行可查看、打印或撤销。` : '暂无结算。';
+}
+
+async function openSettlement(id) {
+  const r = await get(`/v1/settlements/${encodeURIComponent(id)}`);
+  if (!r.ok) {
+    banner('error', r.error.message);
+    return;
+  }
+  await showSettlement(r.data);
+  resultBox.scrollIntoView({ block: 'start', behavior: 'smooth' });
+}
+
+// ───────────── events ─────────────
+
+function wire() {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const button = e.submitter ?? $('#preview-btn');
+    submit(button.value === 'settle' ? 'settle' : 'preview', button);
+  });
+  form.addEventListener('input', (e) => {
+    const tr = e.target.closest('#items tr');
+    if (tr) {
+      if (e.target.dataset.field === 'unitPrice' || e.target.dataset.field === 'quantity') $('[data-field=amount]', tr).dataset.imported = '';
+      refreshRow(tr);
+    }
+    if (e.target.id === 'billNo') settledBillNo = null;
+    // An edited field loses its old error.
+    if (e.target.getAttribute('aria-invalid') === 'true') clearFieldError(e.target);
+    saveDraft();
+  });
+  form.addEventListener('change', (e) => {
+    const f = e.target.dataset?.field;
+    if (f === 'selfPayRatio') e.target.value = normaliseRatio(e.target.value);
+    if (f === 'class') {
+      e.target.value = normaliseClass(e.target.value);
+      refreshRow(e.target.closest('tr'));
+    }
+    saveDraft();
+  });
+  tbody.addEventListener('click', (e) => {
+    if (!e.target.matches('.del')) return;
+    const tr = e.target.closest('tr');
+    const rows = itemRows();
+    const i = rows.indexOf(tr);
+    const next = rows[i + 1] ?? rows[i - 1];
+    if (tr.nextElementSibling?.classList.contains('row-errors')) tr.nextElementSibling.remove();
+    tr.remove();
+    if (!itemRows().length) addRow();
+    renumber();
+    updateTotal();
+    saveDraft();
+    $('[data-field=code]', next ?? itemRows()[0])?.focus();
+  });
+  // Enter in the last cell of the last row adds a row; Enter elsewhere in the table moves on.
+  tbody.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || e.isComposing) return;
+    e.preventDefault();
+    const tr = e.target.closest('tr');
+    const inputs = $$('input:not(:disabled),select', tr);
+    const i = inputs.indexOf(e.target);
+    if (i < inputs.length - 1) inputs[i + 1].focus();
+    else {
+      const rows = itemRows();
+      const after = rows[rows.indexOf(tr) + 1];
+      if (after) $('[data-field=code]', after).focus();
+      else addRow(undefined, { focus: true });
+    }
+  });
+  $('#add-row').addEventListener('click', () => addRow(undefined, { focus: true }));
+  $('#clear-items').addEventListener('click', () => {
+    if (!confirm('清空全部明细？')) return;
+    setItems([]);
+    saveDraft();
+  });
+  $('#load-sample').addEventListener('click', () => {
+    const s = SAMPLES[Number($('#sample').value)] ?? SAMPLES[0];
+    clearErrors(form);
+    summary.hidden = true;
+    fillBill(s.bill, { keepBillNo: false });
+    setBillNo(newBillNo());
+    setItems(s.bill.items.map(rawItem));
+    $('#import-state').textContent = '';
+    banner('info', `已载入示例账单（${s.label}，取自演示数据 ${s.seed}，账单号已换新）。`, { id: 'sample' });
+    saveDraft();
+  });
+  $('#save-csv').addEventListener('click', () => {
+    const items = itemRows().map((tr) => {
+      const raw = rowRaw(tr);
+      return { ...raw, amount: checkItem(raw).amount ?? raw.amount };
+    });
+    download(new Blob(['\uFEFF', itemsToCsv(items)], { type: 'text/csv;charset=utf-8' }), `${$('#billNo').value || '账单'}-明细.csv`);
+  });
+  $('#new-bill').addEventListener('click', newBill);
+  $('#find-person').addEventListener('click', findPerson);
+  $('#personId').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.isComposing) {
+      e.preventDefault();
+      findPerson();
+    }
+  });
+  $('#import-paste').addEventListener('click', () => importText($('#import-text').value, '粘贴内容'));
+  $('#import-file').addEventListener('change', async (e) => {
+    const file = e.target.files?.[0];
+    if (!file) return;
+    importText(await file.text(), `文件 ${file.name} `);
+    e.target.value = '';
+  });
+  const zone = $('#items-card');
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', async (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    const file = e.dataTransfer?.files?.[0];
+    if (file) {
+      $('#import').open = true;
+      importText(await file.text(), `文件 ${file.name} `);
+    }
+  });
+  addEventListener('pagehide', () => draftTimer && writeDraft());
+  $('#recent-refresh').addEventListener('click', loadRecent);
+  $('#recent-person').addEventListener('keydown', (e) => e.key === 'Enter' && loadRecent());
+  // Alt+P / Alt+S work through accesskey; Ctrl+Enter previews from anywhere in the form.
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      submit('preview', $('#preview-btn'));
+    }
+  });
+}
+
+const started = await startPage('window');
+if (started) init(started);
