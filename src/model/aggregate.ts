@@ -1,0 +1,429 @@
+/**
+ * What the fund model adds up, kept exact and mergeable across worker threads.
+ *
+ * Per scenario (baseline, variant) and per group (all admissions; each population, hospital tier and
+ * discharge month), a vector of sums, one slot per quantity: admissions, the floor and cap counts,
+ * total, fund payouts, patient payments, each fund, each step. Every quantity of one admission is a
+ * whole number (fen, or a count), so unweighted sums are exact integers in a Float64 (to 2^53 fen, about
+ * 90 trillion yuan). A weight multiplies the admission's whole vector; to stay exact, sums are kept per
+ * distinct weight (Σ_w w·S_w is formed once, in Decimal, when the report is built). Past
+ * MAX_DISTINCT_WEIGHTS distinct weights in one group, that group switches to BigInt sums of
+ * weight-millionths x fen: slower, still exact.
+ *
+ * For the mean and 95th percentile of patient payments, each admission's payment (fen) and its group
+ * codes are kept in typed arrays: ~30 bytes an admission, no object per admission. They are merged by
+ * concatenation; the percentile is then an exact selection, never an approximation.
+ */
+import type { Ruleset, Settlement } from '../engine/types.js';
+import { wholeFen } from './fen.js';
+import { UNIT_WEIGHT } from './rows.js';
+
+export const MAX_DISTINCT_WEIGHTS = 256;
+
+/** Fixed slots, then one per fund, then paid amount and admission count per step, then admissions per fund. */
+export const SLOT = { admissions: 0, floorAdmissions: 1, capAdmissions: 2, total: 3, fundPays: 4, patientPays: 5, floorPaid: 6, capPaid: 7 } as const;
+const FIXED = 8;
+
+export interface SlotLayout {
+  funds: string[];
+  /** "<visitType>.<stepId>" */
+  steps: string[];
+  width: number;
+}
+
+export function fundSlot(layout: SlotLayout, i: number): number {
+  return FIXED + i;
+}
+export function stepPaidSlot(layout: SlotLayout, j: number): number {
+  return FIXED + layout.funds.length + j;
+}
+export function stepCountSlot(layout: SlotLayout, j: number): number {
+  return FIXED + layout.funds.length + layout.steps.length + j;
+}
+/** Admissions for which the fund paid something. */
+export function fundCountSlot(layout: SlotLayout, i: number): number {
+  return FIXED + layout.funds.length + 2 * layout.steps.length + i;
+}
+
+/** Funds and steps of the rulesets, in the order they first appear (baseline first). */
+export function slotLayout(rulesets: readonly Ruleset[]): SlotLayout {
+  const funds: string[] = [];
+  const steps: string[] = [];
+  for (const r of rulesets) {
+    for (const [visitType, pipeline] of Object.entries(r.visits)) {
+      for (const s of pipeline) {
+        if (!funds.includes(s.fund)) funds.push(s.fund);
+        const key = `${visitType}.${s.id}`;
+        if (!steps.includes(key)) steps.push(key);
+      }
+    }
+  }
+  return { funds, steps, width: FIXED + 2 * funds.length + 2 * steps.length };
+}
+
+/** Σ weight x vector, exact. */
+export class WeightedSums {
+  byWeight: Map<number, Float64Array> | null = new Map();
+  /** Fallback: Σ weight-millionths x value, per slot. */
+  big: bigint[] | null = null;
+
+  constructor(readonly width: number) {}
+
+  add(weight: number, vector: Float64Array): void {
+    if (this.byWeight) {
+      let sums = this.byWeight.get(weight);
+      if (!sums) {
+        if (this.byWeight.size >= MAX_DISTINCT_WEIGHTS) {
+          this.toBig();
+          this.add(weight, vector);
+          return;
+        }
+        sums = new Float64Array(this.width);
+        this.byWeight.set(weight, sums);
+      }
+      for (let i = 0; i < this.width; i++) sums[i]! += vector[i]!;
+      return;
+    }
+    const w = BigInt(weight);
+    const big = this.big!;
+    for (let i = 0; i < this.width; i++) if (vector[i] !== 0) big[i]! += w * BigInt(vector[i]!);
+  }
+
+  private toBig(): void {
+    const big = new Array<bigint>(this.width).fill(0n);
+    for (const [w, sums] of this.byWeight!) {
+      checkSafe(sums);
+      for (let i = 0; i < this.width; i++) big[i]! += BigInt(w) * BigInt(sums[i]!);
+    }
+    this.big = big;
+    this.byWeight = null;
+  }
+
+  merge(other: WeightedSumsData): void {
+    if (other.big) {
+      if (this.byWeight) this.toBig();
+      other.big.forEach((v, i) => (this.big![i]! += BigInt(v)));
+      return;
+    }
+    other.weights!.forEach((w, k) => {
+      const src = other.sums![k]!;
+      if (this.byWeight) {
+        let sums = this.byWeight.get(w);
+        if (!sums && this.byWeight.size >= MAX_DISTINCT_WEIGHTS) this.toBig();
+        else {
+          if (!sums) this.byWeight.set(w, (sums = new Float64Array(this.width)));
+          for (let i = 0; i < this.width; i++) sums[i]! += src[i]!;
+          return;
+        }
+      }
+      checkSafe(src);
+      const big = this.big!;
+      for (let i = 0; i < this.width; i++) if (src[i] !== 0) big[i]! += BigInt(w) * BigInt(src[i]!);
+    });
+  }
+
+  /** Σ w·S for one slot as (numerator, denominator): the value is numerator / 1e6 (weights are millionths). */
+  slotMillionths(slot: number): bigint {
+    if (this.big) return this.big[slot]!;
+    let s = 0n;
+    for (const [w, sums] of this.byWeight!) {
+      const v = sums[slot]!;
+      if (v !== 0) s += BigInt(w) * BigInt(v);
+    }
+    return s;
+  }
+
+  data(): WeightedSumsData {
+    if (this.big) return { big: this.big.map(String) };
+    const weights = [...this.byWeight!.keys()];
+    const sums = weights.map((w) => this.byWeight!.get(w)!);
+    sums.forEach(checkSafe);
+    return { weights, sums };
+  }
+
+  static from(width: number, d: WeightedSumsData): WeightedSums {
+    const s = new WeightedSums(width);
+    s.merge(d);
+    return s;
+  }
+}
+
+export interface WeightedSumsData {
+  weights?: number[];
+  sums?: Float64Array[];
+  big?: string[];
+}
+
+function checkSafe(sums: Float64Array): void {
+  for (const v of sums) {
+    if (!Number.isSafeInteger(v)) throw new Error(`model sum ${v} left the exact integer range; the input is too large for one run`);
+  }
+}
+
+/** A growable typed-array column. */
+class Column<T extends Float64Array | Uint8Array | Uint16Array> {
+  constructor(
+    public array: T,
+    private readonly make: (n: number) => T,
+  ) {}
+  set(i: number, v: number): void {
+    if (i >= this.array.length) {
+      const next = this.make(this.array.length * 2);
+      next.set(this.array);
+      this.array = next;
+    }
+    this.array[i] = v;
+  }
+  trimmed(n: number): T {
+    return this.array.slice(0, n) as T;
+  }
+}
+
+const f64 = (n: number) => new Float64Array(n);
+const u8 = (n: number) => new Uint8Array(n);
+const u16 = (n: number) => new Uint16Array(n);
+
+/** Names → small integer codes (populations, tiers, months), in order of first appearance. */
+class Registry {
+  readonly names: string[] = [];
+  private readonly codes = new Map<string, number>();
+  constructor(private readonly max: number) {}
+  code(name: string): number {
+    let c = this.codes.get(name);
+    if (c === undefined) {
+      c = this.names.length;
+      if (c >= this.max) throw new Error(`more than ${this.max} distinct values of one dimension`);
+      this.names.push(name);
+      this.codes.set(name, c);
+    }
+    return c;
+  }
+}
+
+export interface Dimensions {
+  populations: string[];
+  tiers: string[];
+  months: string[];
+}
+
+/** One scenario's group sums. */
+export interface ScenarioData {
+  all: WeightedSumsData;
+  population: WeightedSumsData[];
+  tier: WeightedSumsData[];
+  month: WeightedSumsData[];
+}
+
+/** What a shard hands back: plain data and typed arrays (transferable between threads). */
+export interface PartialData {
+  rows: number;
+  width: number;
+  dims: Dimensions;
+  scenarios: ScenarioData[];
+  /** Per scenario: patient payment (fen) and population code of each admission. */
+  patient: Float64Array[];
+  population: Uint8Array[];
+  tier: Uint8Array;
+  month: Uint16Array;
+  /** Weight (millionths) of each admission, or null when every weight is 1. */
+  weight: Float64Array | null;
+}
+
+export function transferList(p: PartialData): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  const add = (a: ArrayBufferView) => out.push(a.buffer as ArrayBuffer);
+  p.patient.forEach(add);
+  p.population.forEach(add);
+  add(p.tier);
+  add(p.month);
+  if (p.weight) add(p.weight);
+  for (const s of p.scenarios) for (const d of [s.all, ...s.population, ...s.tier, ...s.month]) d.sums?.forEach(add);
+  return out;
+}
+
+class ScenarioSums {
+  readonly all: WeightedSums;
+  readonly population: WeightedSums[] = [];
+  readonly tier: WeightedSums[] = [];
+  readonly month: WeightedSums[] = [];
+  constructor(private readonly width: number) {
+    this.all = new WeightedSums(width);
+  }
+  at(list: WeightedSums[], code: number): WeightedSums {
+    while (list.length <= code) list.push(new WeightedSums(this.width));
+    return list[code]!;
+  }
+  data(): ScenarioData {
+    return { all: this.all.data(), population: this.population.map((s) => s.data()), tier: this.tier.map((s) => s.data()), month: this.month.map((s) => s.data()) };
+  }
+}
+
+/** The aggregate of one shard (one worker thread, or the whole run in-thread). */
+export class ShardAggregate {
+  private rows = 0;
+  private readonly populations = new Registry(255);
+  private readonly tiers = new Registry(255);
+  private readonly months = new Registry(65535);
+  private readonly sums: ScenarioSums[];
+  private readonly patient: Column<Float64Array>[];
+  private readonly population: Column<Uint8Array>[];
+  private readonly tier = new Column(u8(4096), u8);
+  private readonly month = new Column(u16(4096), u16);
+  private readonly weight: Column<Float64Array> | null;
+  private readonly vector: Float64Array;
+  private readonly stepIndex: Map<string, number>;
+  private readonly fundIndex: Map<string, number>;
+
+  constructor(
+    private readonly layout: SlotLayout,
+    scenarios: number,
+    weighted: boolean,
+  ) {
+    this.sums = Array.from({ length: scenarios }, () => new ScenarioSums(layout.width));
+    this.patient = Array.from({ length: scenarios }, () => new Column(f64(4096), f64));
+    this.population = Array.from({ length: scenarios }, () => new Column(u8(4096), u8));
+    this.weight = weighted ? new Column(f64(4096), f64) : null;
+    this.vector = new Float64Array(layout.width);
+    this.stepIndex = new Map(layout.steps.map((s, j) => [s, j]));
+    this.fundIndex = new Map(layout.funds.map((f, i) => [f, i]));
+  }
+
+  /** Start an admission: its tier, month and weight are the same in every scenario. */
+  begin(tier: string, discharged: string, weight: number): void {
+    const i = this.rows++;
+    this.tier.set(i, this.tiers.code(tier));
+    this.month.set(i, this.months.code(discharged.slice(0, 7)));
+    this.weight?.set(i, weight);
+  }
+
+  /** Add one scenario's settlement of the admission begun last. */
+  add(scenario: number, s: Settlement, weight: number): void {
+    const i = this.rows - 1;
+    const v = this.vector;
+    v.fill(0);
+    v[SLOT.admissions] = 1;
+    v[SLOT.total] = wholeFen(s.total);
+    v[SLOT.fundPays] = wholeFen(s.fundPaysTotal);
+    const patient = wholeFen(s.patientPays);
+    v[SLOT.patientPays] = patient;
+    const visitType = s.visitType;
+    for (const r of s.steps) {
+      if (r.payout.isZero()) continue;
+      const fen = wholeFen(r.payout);
+      v[FIXED + this.fundIndex.get(r.fund)!]! += fen;
+      const j = this.stepIndex.get(`${visitType}.${r.id}`)!;
+      v[stepPaidSlot(this.layout, j)]! += fen;
+      v[stepCountSlot(this.layout, j)] = 1;
+      if (r.kind === 'floor') {
+        v[SLOT.floorAdmissions] = 1;
+        v[SLOT.floorPaid]! += fen;
+      } else if (r.kind === 'outOfPocketCap') {
+        v[SLOT.capAdmissions] = 1;
+        v[SLOT.capPaid]! += fen;
+      }
+    }
+    const funds = this.layout.funds.length;
+    for (let f = 0; f < funds; f++) if (v[FIXED + f]! > 0) v[fundCountSlot(this.layout, f)] = 1;
+    const pop = this.populations.code(s.population);
+    const sums = this.sums[scenario]!;
+    sums.all.add(weight, v);
+    sums.at(sums.population, pop).add(weight, v);
+    sums.at(sums.tier, this.tier.array[i]!).add(weight, v);
+    sums.at(sums.month, this.month.array[i]!).add(weight, v);
+    this.patient[scenario]!.set(i, patient);
+    this.population[scenario]!.set(i, pop);
+  }
+
+  data(): PartialData {
+    const n = this.rows;
+    return {
+      rows: n,
+      width: this.layout.width,
+      dims: { populations: this.populations.names, tiers: this.tiers.names, months: this.months.names },
+      scenarios: this.sums.map((s) => s.data()),
+      patient: this.patient.map((c) => c.trimmed(n)),
+      population: this.population.map((c) => c.trimmed(n)),
+      tier: this.tier.trimmed(n),
+      month: this.month.trimmed(n),
+      weight: this.weight ? this.weight.trimmed(n) : null,
+    };
+  }
+}
+
+/** The merged aggregate of every shard, with one set of dimension names. */
+export interface Merged {
+  rows: number;
+  width: number;
+  dims: Dimensions;
+  scenarios: { all: WeightedSums; population: WeightedSums[]; tier: WeightedSums[]; month: WeightedSums[] }[];
+  patient: Float64Array[];
+  population: Uint8Array[];
+  tier: Uint8Array;
+  month: Uint16Array;
+  weight: Float64Array | null;
+}
+
+/** Merge shards: sums add exactly, columns concatenate with their codes mapped to shared names. */
+export function mergePartials(parts: readonly PartialData[], scenarios: number, width: number): Merged {
+  const dims: Dimensions = { populations: [], tiers: [], months: [] };
+  const codeOf = (names: string[], name: string) => {
+    let c = names.indexOf(name);
+    if (c === -1) c = names.push(name) - 1;
+    return c;
+  };
+  const remaps = parts.map((p) => ({
+    population: p.dims.populations.map((n) => codeOf(dims.populations, n)),
+    tier: p.dims.tiers.map((n) => codeOf(dims.tiers, n)),
+    month: p.dims.months.map((n) => codeOf(dims.months, n)),
+  }));
+  // Months in calendar order, populations and tiers in order of first appearance.
+  const monthOrder = [...dims.months].sort();
+  const monthRank = dims.months.map((m) => monthOrder.indexOf(m));
+  dims.months = monthOrder;
+  for (const r of remaps) r.month = r.month.map((c) => monthRank[c]!);
+
+  const rows = parts.reduce((n, p) => n + p.rows, 0);
+  const weighted = parts.some((p) => p.weight);
+  const out: Merged = {
+    rows,
+    width,
+    dims,
+    scenarios: Array.from({ length: scenarios }, () => ({
+      all: new WeightedSums(width),
+      population: dims.populations.map(() => new WeightedSums(width)),
+      tier: dims.tiers.map(() => new WeightedSums(width)),
+      month: dims.months.map(() => new WeightedSums(width)),
+    })),
+    patient: Array.from({ length: scenarios }, () => new Float64Array(rows)),
+    population: Array.from({ length: scenarios }, () => new Uint8Array(rows)),
+    tier: new Uint8Array(rows),
+    month: new Uint16Array(rows),
+    weight: weighted ? new Float64Array(rows) : null,
+  };
+  let offset = 0;
+  parts.forEach((p, k) => {
+    const m = remaps[k]!;
+    for (let s = 0; s < scenarios; s++) {
+      const src = p.scenarios[s]!;
+      const dst = out.scenarios[s]!;
+      dst.all.merge(src.all);
+      src.population.forEach((d, c) => dst.population[m.population[c]!]!.merge(d));
+      src.tier.forEach((d, c) => dst.tier[m.tier[c]!]!.merge(d));
+      src.month.forEach((d, c) => dst.month[m.month[c]!]!.merge(d));
+      out.patient[s]!.set(p.patient[s]!, offset);
+      const pop = p.population[s]!;
+      const dstPop = out.population[s]!;
+      for (let i = 0; i < p.rows; i++) dstPop[offset + i] = m.population[pop[i]!]!;
+    }
+    for (let i = 0; i < p.rows; i++) {
+      out.tier[offset + i] = m.tier[p.tier[i]!]!;
+      out.month[offset + i] = m.month[p.month[i]!]!;
+    }
+    if (out.weight) {
+      if (p.weight) out.weight.set(p.weight, offset);
+      else out.weight.fill(UNIT_WEIGHT, offset, offset + p.rows);
+    }
+    offset += p.rows;
+  });
+  return out;
+}
