@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
+import { GroupCommit } from './group-commit.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -47,6 +48,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
+  cachePreparedStatements(database);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   // Under the write lock, and atomic: two processes opening a new file at once (several API processes
   // started together) would otherwise both see no migrations and both create the tables. kysely takes no
@@ -62,22 +64,13 @@ export async function openSqliteStore(file: string): Promise<Store> {
     }
   });
 
+  const groupCommit = new GroupCommit(db);
   return {
     db,
     dialect: 'sqlite',
     location: file,
-    async write(fn) {
-      return db.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn);
-        try {
-          const result = await fn(conn);
-          await sql`commit`.execute(conn);
-          return result;
-        } catch (e) {
-          await sql`rollback`.execute(conn);
-          throw e;
-        }
-      });
+    write(fn) {
+      return groupCommit.write(fn);
     },
     async lockLedger(trx, personId, year) {
       const row = await trx.selectFrom('ledgers').select(['accumulators_json', 'version']).where('person_id', '=', personId).where('year', '=', year).executeTakeFirst();
@@ -88,6 +81,24 @@ export async function openSqliteStore(file: string): Promise<Store> {
     async close() {
       await db.destroy();
     },
+  };
+}
+
+/**
+ * kysely's SQLite driver prepares every query afresh; better-sqlite3 statements are reusable, so keep
+ * the ones we have seen (the application issues a small, fixed set of SQL texts). Bounded, oldest out.
+ */
+function cachePreparedStatements(database: SQLite.Database, max = 500): void {
+  const prepare = database.prepare.bind(database);
+  const cache = new Map<string, SQLite.Statement>();
+  (database as { prepare: (source: string) => SQLite.Statement }).prepare = (source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = prepare(source);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(source, stmt);
+    }
+    return stmt;
   };
 }
 
