@@ -37,16 +37,36 @@ export class RulesLoadError extends Error {
 
 /**
  * JSON with object keys sorted at every level: the same policy (or bill) always hashes the same.
- * Fixed-point amounts (bigint) are written as their integer text.
+ * Fixed-point amounts (bigint) are written as their integer text; `undefined` members are left out,
+ * as JSON.stringify does.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => {
-    if (typeof v === 'bigint') return v.toString();
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
-    }
-    return v;
-  });
+  return writeCanonical(value) ?? 'null';
+}
+
+function writeCanonical(v: unknown): string | undefined {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(v);
+    case 'bigint':
+      return JSON.stringify(v.toString());
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+  if (Array.isArray(v)) return `[${v.map((x) => writeCanonical(x) ?? 'null').join(',')}]`;
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return writeCanonical((v as { toJSON: () => unknown }).toJSON());
+  const o = v as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of Object.keys(o).sort()) {
+    const s = writeCanonical(o[k]);
+    if (s !== undefined) parts.push(`${JSON.stringify(k)}:${s}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 export function hashDocument(document: unknown): string {

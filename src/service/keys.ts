@@ -52,15 +52,45 @@ export async function revokeKey(store: Store, id: string, actor = 'cli', now: Da
     const r = await trx.updateTable('api_keys').set({ revoked_at: now.toISOString() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) return false;
     await appendAudit(store, trx, { actor, action: 'key.revoke', subject: id, payload: {} }, now.toISOString());
+    cacheFor(store).clear();
     return true;
   });
 }
 
+/**
+ * Keys just checked, for one second: every request carries a key, and looking it up was one query per
+ * request. A revocation in this process takes effect at once (the cache is cleared); one made by another
+ * process (the CLI, another API process) within a second.
+ */
+const KEY_CACHE_MS = 1000;
+const keyCache = new WeakMap<Store, Map<string, { principal: Principal | null; until: number }>>();
+
+function cacheFor(store: Store) {
+  let c = keyCache.get(store);
+  if (!c) keyCache.set(store, (c = new Map()));
+  return c;
+}
+
 export async function authenticate(store: Store, secret: string): Promise<Principal | null> {
+  const hash = hashKey(secret);
+  const cache = cacheFor(store);
+  const now = Date.now();
+  const hit = cache.get(hash);
+  if (hit && hit.until > now) return hit.principal;
+  const principal = await lookupKey(store, hash);
+  // Only known keys are kept: unknown secrets must not grow the map.
+  if (principal) {
+    if (cache.size > 10_000) cache.clear();
+    cache.set(hash, { principal, until: now + KEY_CACHE_MS });
+  } else cache.delete(hash);
+  return principal;
+}
+
+async function lookupKey(store: Store, hash: string): Promise<Principal | null> {
   const row = await store.db
     .selectFrom('api_keys')
     .select(['id', 'role', 'hospital_code', 'revoked_at'])
-    .where('key_hash', '=', hashKey(secret))
+    .where('key_hash', '=', hash)
     .executeTakeFirst();
   if (!row || row.revoked_at) return null;
   return { keyId: row.id, role: row.role, hospitalCode: row.hospital_code };

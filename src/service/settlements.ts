@@ -73,7 +73,11 @@ interface Resolved {
   ruleset: LoadedRuleset;
   /** The bill as stored: as posted, with the tier and populations it was settled on filled in. */
   storedBill: Record<string, unknown>;
-  billHash: string;
+}
+
+/** The same bill is the same after normalisation: 306 and "306.00" are one amount. */
+function billHashOf(input: BillInput): string {
+  return createHash('sha256').update(canonicalJson(input)).digest('hex');
 }
 
 /** zod issues → a 422 a clerk can act on. */
@@ -162,9 +166,7 @@ export class SettlementService {
     }
     const bill = toEngineBill(input, hospital.tier, populations);
     const storedBill = { ...(raw as Record<string, unknown>), hospital: { ...(raw as { hospital: object }).hospital, tier: hospital.tier }, person: { id: person.id, populations } };
-    // The same bill is the same after normalisation: 306 and "306.00" are one amount.
-    const billHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
-    return { input, bill, hospital, person, ruleset, storedBill, billHash };
+    return { input, bill, hospital, person, ruleset, storedBill };
   }
 
   private compute(r: Resolved, ytd: Accumulators) {
@@ -191,12 +193,13 @@ export class SettlementService {
    */
   async post(raw: unknown, principal: Principal | null, actor = principal?.keyId ?? 'system'): Promise<{ replay: boolean; view: SettlementView }> {
     const r = await this.resolve(raw, principal);
+    const billHash = billHashOf(r.input);
     const year = Number(r.input.visit.discharged.slice(0, 4));
     const now = this.now();
     try {
       return await this.store.write(async (trx) => {
         const existing = await trx.selectFrom('settlements').selectAll().where('hospital_code', '=', r.hospital.code).where('bill_no', '=', r.input.billNo).executeTakeFirst();
-        if (existing) return this.replayOrConflict(existing, r);
+        if (existing) return this.replayOrConflict(existing, r, billHash);
 
         const ledger = await this.store.lockLedger(trx, r.person.id, year);
         const ytdJson = JSON.parse(ledger.accumulators_json) as AccumulatorsJson;
@@ -216,7 +219,7 @@ export class SettlementService {
           population: s.population,
           ruleset_id: r.ruleset.ruleset.id,
           ruleset_hash: r.ruleset.hash,
-          bill_hash: r.billHash,
+          bill_hash: billHash,
           bill_json: JSON.stringify(r.storedBill),
           ytd_before_json: JSON.stringify(ytdJson),
           result_json: JSON.stringify(result),
@@ -245,20 +248,20 @@ export class SettlementService {
           },
           row.created_at,
         );
-        return { replay: false, view: this.view(row, r.hospital, r.person) };
+        return { replay: false, view: this.view(row, r.hospital, r.person, result) };
       });
     } catch (e) {
       // Another process inserted the same bill between our check and our insert: answer as a replay.
       if (isUniqueViolation(e)) {
         const existing = await this.store.db.selectFrom('settlements').selectAll().where('hospital_code', '=', r.hospital.code).where('bill_no', '=', r.input.billNo).executeTakeFirst();
-        if (existing) return this.replayOrConflict(existing, r);
+        if (existing) return this.replayOrConflict(existing, r, billHash);
       }
       throw e;
     }
   }
 
-  private replayOrConflict(existing: SettlementTable, r: Resolved): { replay: true; view: SettlementView } {
-    if (existing.bill_hash !== r.billHash) {
+  private replayOrConflict(existing: SettlementTable, r: Resolved, billHash: string): { replay: true; view: SettlementView } {
+    if (existing.bill_hash !== billHash) {
       throw conflict('BILL_NO_CONFLICT', `医院 ${r.hospital.code} 的账单号 ${r.input.billNo} 已于 ${existing.created_at} 结算（${existing.id}），本次提交内容不同；如需更正请先撤销原结算，再以新账单号结算`);
     }
     return { replay: true, view: this.view(existing, r.hospital, r.person) };
@@ -318,7 +321,7 @@ export class SettlementService {
     return this.view(row, hospital, person);
   }
 
-  private view(row: SettlementTable, hospital: Resolved['hospital'], person: Resolved['person']): SettlementView {
+  private view(row: SettlementTable, hospital: Resolved['hospital'], person: Resolved['person'], result?: SettlementJson): SettlementView {
     return {
       id: row.id,
       status: row.status,
@@ -331,7 +334,7 @@ export class SettlementService {
       createdAt: row.created_at,
       reversedAt: row.reversed_at,
       reversalReason: row.reversal_reason,
-      result: JSON.parse(row.result_json) as SettlementJson,
+      result: result ?? (JSON.parse(row.result_json) as SettlementJson),
     };
   }
 
