@@ -19,7 +19,7 @@ export function summarizeProfile(dir, top = 10) {
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   return [
-    `Profile of the service during the whole run (top ${top} self-time entries, ${(total / 1e6).toFixed(1)} s sampled):`,
+    `Profile of the service process that served the settle runs (top ${top} self-time entries, ${(total / 1e6).toFixed(1)} s sampled; "executeQuery" is better-sqlite3's synchronous work, SQL and commit, under kysely's driver):`,
     '',
     '| self % | function — where |',
     '| ---: | --- |',

@@ -113,17 +113,23 @@ const echoPort = await freePort();
 const echo = fork(join(import.meta.dirname, 'echo-server.mjs'), { env: { ...process.env, PORT: String(echoPort) }, stdio: 'ignore' });
 await waitHealthy(echoPort, '/echo');
 
+const all = [];
+all.push(...(await scenario('(a) express echo (ceiling)', { ports: [echoPort], path: '/echo' })));
+await stop(echo);
+
+// The settle run in a service process of its own, profiled, so the profile is the settle endpoint's alone.
 const port = await freePort();
 const profileDir = join(tmp, 'profile');
 const service = startService(port, db, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
 await waitHealthy(port);
-
-const all = [];
-all.push(...(await scenario('(a) express echo (ceiling)', { ports: [echoPort], path: '/echo' })));
 all.push(...(await scenario('(b) POST /v1/settlements, 1 process', { ports: [port], path: '/v1/settlements', keys })));
-all.push(...(await scenario('POST /v1/settlements/preview', { ports: [port], path: '/v1/settlements/preview', keys })));
 await stop(service);
-await stop(echo);
+
+const previewPort = await freePort();
+const previewService = startService(previewPort, db);
+await waitHealthy(previewPort);
+all.push(...(await scenario('POST /v1/settlements/preview', { ports: [previewPort], path: '/v1/settlements/preview', keys })));
+await stop(previewService);
 
 const port2a = await freePort();
 const port2b = await freePort();
@@ -132,7 +138,7 @@ await Promise.all([waitHealthy(port2a), waitHealthy(port2b)]);
 all.push(...(await scenario('POST /v1/settlements, 2 processes', { ports: [port2a, port2b], path: '/v1/settlements', keys })));
 await Promise.all(two.map(stop));
 
-// Where the time goes: top self-time entries of the settle run's CPU profile.
+// Where the time goes: top self-time entries of the settle run's CPU profile (that process served nothing else).
 let profileSummary = '';
 if (PROFILE) {
   const { summarizeProfile } = await import('./profile-summary.mjs');
