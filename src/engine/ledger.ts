@@ -26,26 +26,32 @@ export class YearToDateLedger {
     const k = key(personId, settlement.year);
     let snapshot = this.values.get(k);
     if (!snapshot) this.values.set(k, (snapshot = {}));
-    for (const acc in settlement.accumulators) {
-      const fields = settlement.accumulators[acc]!;
-      const entry = (snapshot[acc] ??= {});
-      for (const f in fields) {
-        const c = fields[f as AccumulatorField]!;
-        entry[f as AccumulatorField] = (entry[f as AccumulatorField] ?? 0n) + (c.after - c.before);
-      }
-    }
+    applyInPlace(snapshot, settlement);
   }
 
   /** Settle a bill against this ledger and record its changes. */
   settle(bill: Bill, ruleset: Ruleset): Settlement {
-    const year = Number(bill.visit.discharged.slice(0, 4));
-    const s = settle(bill, ruleset, this.get(bill.person.id, year));
-    this.record(bill.person.id, s);
+    const k = key(bill.person.id, Number(bill.visit.discharged.slice(0, 4)));
+    let snapshot = this.values.get(k);
+    if (!snapshot) this.values.set(k, (snapshot = {}));
+    const s = settle(bill, ruleset, snapshot);
+    applyInPlace(snapshot, s);
     return s;
   }
 
   entries(): IterableIterator<[string, Accumulators]> {
     return this.values.entries();
+  }
+}
+
+function applyInPlace(snapshot: Mutable, settlement: Settlement): void {
+  for (const acc in settlement.accumulators) {
+    const fields = settlement.accumulators[acc]!;
+    const entry = (snapshot[acc] ??= {});
+    for (const f in fields) {
+      const c = fields[f as AccumulatorField]!;
+      entry[f as AccumulatorField] = (entry[f as AccumulatorField] ?? 0n) + (c.after - c.before);
+    }
   }
 }
 
