@@ -28,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { YearToDateLedger } from '../../src/engine/ledger.js';
-import { Decimal, ZERO, formatYuan } from '../../src/money/money.js';
+import { Decimal, decimalFromUnits, formatYuan } from '../../src/money/money.js';
 import { runModel } from '../../src/model/runner.js';
 import { DEFAULT_SYNTH, synthBill, synthesize, writeSynth, type SynthParams } from '../../src/model/synth.js';
 import { rulesetFromDocument, loadRulesFile, type LoadedRuleset } from '../../src/rules/load.js';
@@ -101,13 +101,13 @@ function totalFen(p: SynthParams): number {
 /** Basic insurance under the rules for a population: the engine, bill by bill (search only). */
 function basicPaid(p: SynthParams, rules: LoadedRuleset): Decimal {
   const ledger = new YearToDateLedger();
-  let basic = ZERO;
+  let basic = 0n;
   for (const a of synthesize(p)) {
     const input = billInputSchema.parse(synthBill(a));
     const s = ledger.settle(toEngineBill(input, input.hospital.tier!, input.person.populations!), rules.ruleset);
-    basic = basic.plus(s.funds.basic ?? ZERO);
+    basic += s.funds.basic ?? 0n;
   }
-  return basic;
+  return decimalFromUnits(basic);
 }
 
 function bisect(lo: number, hi: number, f: (x: number) => number, target: number, increasing: boolean, steps = 40): number {

@@ -148,10 +148,13 @@ function count(x: Decimal): number {
  * Weights are whole numbers (millionths) or, when null, 1 each. Exact; expected linear time.
  */
 export function weightedQuantile(values: Float64Array, weights: Float64Array | null, num = 95, den = 100): number | null {
-  const n = values.length;
+  return quantileInPlace(values.slice(), weights ? weights.slice() : null, num, den);
+}
+
+/** weightedQuantile on arrays it may reorder (copies made for it). */
+function quantileInPlace(v: Float64Array, w: Float64Array | null, num = 95, den = 100): number | null {
+  const n = v.length;
   if (n === 0) return null;
-  const v = values.slice();
-  const w = weights ? weights.slice() : null;
   let total = n;
   if (w) {
     total = 0;
@@ -160,6 +163,7 @@ export function weightedQuantile(values: Float64Array, weights: Float64Array | n
   }
   if (total === 0) return null;
   let target = Number((BigInt(num) * BigInt(total) + BigInt(den - 1)) / BigInt(den));
+  if (!w) return kthSmallest(v, target - 1);
   let lo = 0;
   let hi = n;
   const swap = (a: number, b: number) => {
@@ -203,28 +207,70 @@ export function weightedQuantile(values: Float64Array, weights: Float64Array | n
   }
 }
 
+/**
+ * The k-th smallest value (0-based) of `a`, which it reorders: Hoare's selection with a median-of-three
+ * pivot, expected linear time, exact (it only compares and moves values).
+ */
+function kthSmallest(a: Float64Array, k: number): number {
+  let l = 0;
+  let r = a.length - 1;
+  while (l < r) {
+    const p = a[l]!;
+    const q = a[(l + r) >>> 1]!;
+    const t = a[r]!;
+    const x = p < q ? (q < t ? q : p < t ? t : p) : p < t ? p : q < t ? t : q;
+    let i = l;
+    let j = r;
+    do {
+      while (a[i]! < x) i++;
+      while (x < a[j]!) j--;
+      if (i <= j) {
+        const y = a[i]!;
+        a[i] = a[j]!;
+        a[j] = y;
+        i++;
+        j--;
+      }
+    } while (i <= j);
+    if (j < k) l = i;
+    if (k < i) r = j;
+  }
+  return a[k]!;
+}
+
 /** Split one scenario's payments (and weights) by a dimension's codes: a counting sort, O(n). */
 function byCode(codes: ArrayLike<number>, k: number, values: Float64Array, weights: Float64Array | null) {
-  const sizes = new Array<number>(k).fill(0);
-  for (let i = 0; i < codes.length; i++) sizes[codes[i]!]!++;
-  const parts = sizes.map((s) => ({ values: new Float64Array(s), weights: weights ? new Float64Array(s) : null, n: 0 }));
+  const starts = new Int32Array(k + 1);
+  for (let i = 0; i < codes.length; i++) starts[codes[i]! + 1]!++;
+  for (let c = 0; c < k; c++) starts[c + 1]! += starts[c]!;
+  const at = starts.slice(0, k);
+  const sortedValues = new Float64Array(values.length);
+  const sortedWeights = weights ? new Float64Array(values.length) : null;
   for (let i = 0; i < codes.length; i++) {
-    const p = parts[codes[i]!]!;
-    p.values[p.n] = values[i]!;
-    if (p.weights) p.weights[p.n] = weights![i]!;
-    p.n++;
+    const j = at[codes[i]!]!++;
+    sortedValues[j] = values[i]!;
+    if (sortedWeights) sortedWeights[j] = weights![i]!;
   }
-  return parts;
+  return Array.from({ length: k }, (_, c) => ({
+    values: sortedValues.subarray(starts[c]!, starts[c + 1]!),
+    weights: sortedWeights ? sortedWeights.subarray(starts[c]!, starts[c + 1]!) : null,
+    n: starts[c + 1]! - starts[c]!,
+  }));
 }
 
 function histogram(values: Float64Array, weights: Float64Array | null, factor: Decimal): HistogramBin[] {
-  const sums = new Array<number>(HISTOGRAM_FEN.length).fill(0);
+  const bins = HISTOGRAM_FEN.length;
+  const bounds = Float64Array.from(HISTOGRAM_FEN);
+  const sums = new Float64Array(bins);
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
-    let b = HISTOGRAM_FEN.length - 1;
-    while (b > 0 && x < HISTOGRAM_FEN[b]!) b--;
-    sums[b]! += weights ? weights[i]! : WEIGHT_UNIT;
+    // The last bound not above x (the first bin also takes anything below 0).
+    let b = 0;
+    while (b + 1 < bins && x >= bounds[b + 1]!) b++;
+    sums[b]! += weights ? weights[i]! : 1;
   }
+  // Unweighted, a bin holds a count of admissions, each of weight WEIGHT_UNIT (exact: counts are small).
+  if (!weights) for (let b = 0; b < bins; b++) sums[b]! *= WEIGHT_UNIT;
   return HISTOGRAM_FEN.map((from, b) => ({
     from: (from / 100).toFixed(2),
     to: b + 1 < HISTOGRAM_FEN.length ? (HISTOGRAM_FEN[b + 1]! / 100).toFixed(2) : null,
@@ -246,7 +292,8 @@ export function buildReport(m: Merged, ctx: BuildContext): ModelReport {
   const { layout } = ctx;
   const value = (s: WeightedSums, slot: number) => new Decimal(s.slotMillionths(slot).toString()).div(MILLION).mul(factor);
 
-  const group = (s: WeightedSums, values: Float64Array, weights: Float64Array | null): GroupSummary => {
+  /** `own`: the arrays are this group's own copies, which the percentile may reorder. */
+  const group = (s: WeightedSums, values: Float64Array, weights: Float64Array | null, own = false): GroupSummary => {
     const admissions = value(s, SLOT.admissions);
     const total = value(s, SLOT.total);
     const fundPays = value(s, SLOT.fundPays);
@@ -257,7 +304,7 @@ export function buildReport(m: Merged, ctx: BuildContext): ModelReport {
       funds[f] = yuan(value(s, fundSlot(layout, i)));
       fundAdmissions[f] = count(value(s, fundCountSlot(layout, i)));
     });
-    const p95 = weightedQuantile(values, weights);
+    const p95 = own ? quantileInPlace(values, weights) : weightedQuantile(values, weights);
     return {
       admissions: count(admissions),
       funds,
@@ -306,7 +353,7 @@ export function buildReport(m: Merged, ctx: BuildContext): ModelReport {
       const out: Record<string, GroupSummary> = {};
       for (const name of order) {
         const c = names.indexOf(name);
-        if (list[c] && parts[c]!.n > 0) out[name] = group(list[c]!, parts[c]!.values, parts[c]!.weights);
+        if (list[c] && parts[c]!.n > 0) out[name] = group(list[c]!, parts[c]!.values, parts[c]!.weights, true);
       }
       return out;
     };

@@ -20,12 +20,14 @@
  * | outOfCatalog, overLimit, preSelfPay, inPolicy | one of the two | the four buckets (yuan) |
  * | total, outOfCatalogShare, overLimitShare, preSelfPayShare | | total (yuan) and the class mix (0..1; a missing share is 0) |
  *
- * Amounts are read exactly (decimal.js), never through a float.
+ * Amounts are read exactly, straight into the engine's fixed-point Units (bigint), never through a float.
  */
 import { BillLineError, parseCliBill } from '../cli/settle.js';
 import type { Bill, BillItem, Buckets } from '../engine/types.js';
-import { Decimal, MoneyFormatError, ZERO, parseAmount, parseDecimal, roundPayout } from '../money/money.js';
+import { RATIO_ONE, fenHalfUp, min, parseRatio, parseScaled, type Ratio, type Units } from '../money/fixed.js';
+import { MoneyFormatError, plainDecimalText } from '../money/money.js';
 import { parseCsvRecord } from './csv.js';
+import { fastAmountFenAt, parseAmountUnits, unitsOfFen } from './fen.js';
 
 export const BUCKET_COLUMNS = ['outOfCatalog', 'overLimit', 'preSelfPay', 'inPolicy'] as const;
 export const SHARE_COLUMNS = ['outOfCatalogShare', 'overLimitShare', 'preSelfPayShare'] as const;
@@ -95,6 +97,181 @@ function isIsoDate(s: string): boolean {
   return ok;
 }
 
+/**
+ * The ISO date text.slice(from, to) as the number YYYYMMDD when it is a valid "YYYY-MM-DD" (exactly
+ * what isIsoDate accepts), else -1. Read in place; valid dates are remembered (with their text, one
+ * string per day shared by every bill of that day) in a small direct-mapped table.
+ */
+const DATE_SLOTS = 1024;
+const dateKeys = new Int32Array(DATE_SLOTS).fill(-1);
+const dateStrings: string[] = new Array<string>(DATE_SLOTS).fill('');
+function isoDateNumberAt(text: string, from: number, to: number): number {
+  if (to - from !== 10 || text.charCodeAt(from + 4) !== 45 || text.charCodeAt(from + 7) !== 45) return -1;
+  let v = 0;
+  for (let i = 0; i < 10; i++) {
+    if (i === 4 || i === 7) continue;
+    const c = text.charCodeAt(from + i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  const slot = v % DATE_SLOTS;
+  if (dateKeys[slot] === v) return v;
+  const s = text.slice(from, to);
+  if (!isIsoDate(s)) return -1;
+  dateKeys[slot] = v;
+  dateStrings[slot] = s;
+  return v;
+}
+
+/** The text of a date isoDateNumberAt has just accepted. */
+const dateText = (date: number): string => dateStrings[date % DATE_SLOTS]!;
+
+/**
+ * Values read from a column with few distinct texts (tier, population, visit type, hospital): the
+ * value of each raw text seen, found by comparing characters in place, so no string is cut for them.
+ */
+class FewValues<T> {
+  private readonly raws: string[] = [];
+  private readonly values: T[] = [];
+  constructor(private readonly read: (raw: string) => T) {}
+  at(text: string, from: number, to: number): T {
+    const raws = this.raws;
+    const n = to - from;
+    for (let k = 0; k < raws.length; k++) {
+      const r = raws[k]!;
+      if (r.length === n && text.startsWith(r, from)) return this.values[k]!;
+    }
+    const raw = text.slice(from, to);
+    const value = this.read(raw);
+    if (raws.length < 16) {
+      raws.push(raw);
+      this.values.push(value);
+    }
+    return value;
+  }
+}
+
+const VISIT_TYPE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const validVisitTypes = new Set<string>();
+function isVisitType(s: string): boolean {
+  if (validVisitTypes.has(s)) return true;
+  const ok = VISIT_TYPE.test(s);
+  if (ok && validVisitTypes.size < 1000) validVisitTypes.add(s);
+  return ok;
+}
+
+/** The population column's list ("poverty|resident"): a few distinct texts, each split once. Never mutated. */
+const populationLists = new Map<string, readonly string[]>();
+function populationsOf(text: string): readonly string[] {
+  let list = populationLists.get(text);
+  if (!list) {
+    list = text.split(/[|;]/).map((p) => p.trim()).filter(Boolean);
+    if (populationLists.size < 1000) populationLists.set(text, list);
+  }
+  return list;
+}
+
+/** Where each field of a quote-free CSV record starts and ends (what split(',') would cut), reused. */
+let starts = new Int32Array(64);
+let ends = new Int32Array(64);
+function cutFields(text: string): number {
+  let n = 0;
+  let start = 0;
+  for (;;) {
+    if (n === starts.length) {
+      const s2 = new Int32Array(n * 2);
+      s2.set(starts);
+      starts = s2;
+      const e2 = new Int32Array(n * 2);
+      e2.set(ends);
+      ends = e2;
+    }
+    const comma = text.indexOf(',', start);
+    starts[n] = start;
+    ends[n] = comma === -1 ? text.length : comma;
+    n++;
+    if (comma === -1) return n;
+    start = comma + 1;
+  }
+}
+
+/**
+ * The common case of a quote-free CSV row with the four bucket columns, every value present and
+ * well-formed: the bill, read in place (amounts and dates from the characters, no field array), or
+ * null when anything is missing or unusual (the general `billFromRow` then reads the row again and
+ * names what is wrong). For every row it accepts, it gives exactly the bill `billFromRow` gives:
+ * each field as split(',') and trim() would give it. `date` is the discharge date as YYYYMMDD.
+ */
+function fastBucketBill(text: string, line: number, ix: CsvLayout['index'], few: RowCaches): { bill: Bill; date: number } | null {
+  const n = cutFields(text);
+  const str = (i: number | undefined): string => (i === undefined || i >= n ? '' : text.slice(starts[i]!, ends[i]!).trim());
+  const amount = (i: number | undefined): number => (i === undefined || i >= n ? -1 : fastAmountFenAt(text, starts[i]!, ends[i]!));
+  const di = ix.discharged;
+  if (di === undefined || di >= n) return null;
+  const date = isoDateNumberAt(text, starts[di]!, ends[di]!);
+  if (date === -1) return null;
+  const discharged = dateText(date);
+  const oc = amount(ix.outOfCatalog);
+  const ol = amount(ix.overLimit);
+  const ps = amount(ix.preSelfPay);
+  const ip = amount(ix.inPolicy);
+  if (oc === -1 || ol === -1 || ps === -1 || ip === -1) return null;
+  let admitted = discharged;
+  const ai = ix.admitted;
+  if (ai !== undefined && ai < n && ends[ai]! > starts[ai]!) {
+    const a = isoDateNumberAt(text, starts[ai]!, ends[ai]!);
+    if (a === -1 || a > date) return null;
+    admitted = dateText(a);
+  }
+  const person = str(ix.person);
+  const populations = ix.population !== undefined && ix.population < n ? few.population.at(text, starts[ix.population]!, ends[ix.population]!) : null;
+  const tier = ix.tier !== undefined && ix.tier < n ? few.tier.at(text, starts[ix.tier]!, ends[ix.tier]!) : '';
+  if (!person || !populations || !tier) return null;
+  const visitType = ix.visitType !== undefined && ix.visitType < n ? few.visitType.at(text, starts[ix.visitType]!, ends[ix.visitType]!) : 'inpatient';
+  if (visitType === null) return null;
+  return {
+    bill: {
+      billNo: str(ix.billNo) || `L${line}`,
+      hospital: { code: (ix.hospital !== undefined && ix.hospital < n ? few.hospital.at(text, starts[ix.hospital]!, ends[ix.hospital]!) : '') || '-', tier },
+      person: { id: person, populations },
+      visit: { type: visitType, admitted, discharged },
+      buckets: { outOfCatalog: unitsOfFen(oc), overLimit: unitsOfFen(ol), preSelfPay: unitsOfFen(ps), inPolicy: unitsOfFen(ip) },
+    },
+    date,
+  };
+}
+
+/** Per CSV layout: the columns with few distinct values, read once per distinct text. */
+interface RowCaches {
+  /** The population list, or null when the text is empty. */
+  population: FewValues<readonly string[] | null>;
+  tier: FewValues<string>;
+  /** The visit type (inpatient when empty), or null when it is not a valid one. */
+  visitType: FewValues<string | null>;
+  hospital: FewValues<string>;
+}
+
+const rowCaches = new WeakMap<CsvLayout, RowCaches>();
+function cachesFor(layout: CsvLayout): RowCaches {
+  let c = rowCaches.get(layout);
+  if (!c) {
+    c = {
+      population: new FewValues((raw) => {
+        const t = raw.trim();
+        return t ? populationsOf(t) : null;
+      }),
+      tier: new FewValues((raw) => raw.trim()),
+      visitType: new FewValues((raw) => {
+        const t = raw.trim() || 'inpatient';
+        return isVisitType(t) ? t : null;
+      }),
+      hospital: new FewValues((raw) => raw.trim()),
+    };
+    rowCaches.set(layout, c);
+  }
+  return c;
+}
+
 /** A flat admission row → the engine's bill. Problems are collected, so one error names every bad column. */
 function billFromRow(get: Get, line: number, amounts: 'buckets' | 'total'): Bill {
   const problems: { path: string; message: string }[] = [];
@@ -106,27 +283,27 @@ function billFromRow(get: Get, line: number, amounts: 'buckets' | 'total'): Bill
     }
     return v;
   };
-  const money = (name: string): Decimal => {
+  const money = (name: string): Units => {
     const v = get(name)?.trim();
     if (!v) {
       problems.push({ path: name, message: '不能为空' });
-      return ZERO;
+      return 0n;
     }
     try {
-      return parseAmount(v);
+      return parseAmountUnits(v);
     } catch (e) {
       problems.push({ path: name, message: e instanceof MoneyFormatError ? e.message : String(e) });
-      return ZERO;
+      return 0n;
     }
   };
-  const share = (name: string): Decimal => {
+  const share = (name: string): Ratio => {
     const v = get(name)?.trim();
-    if (!v) return ZERO;
+    if (!v) return 0n;
     try {
-      return parseDecimal(v, { min: '0', max: '1' });
+      return parseShare(v);
     } catch (e) {
       problems.push({ path: name, message: e instanceof MoneyFormatError ? e.message : String(e) });
-      return ZERO;
+      return 0n;
     }
   };
 
@@ -141,21 +318,21 @@ function billFromRow(get: Get, line: number, amounts: 'buckets' | 'total'): Bill
   if (discharged && !isIsoDate(discharged)) problems.push({ path: 'discharged', message: `不是有效日期（应为 YYYY-MM-DD，收到 “${discharged}”）` });
   if (admittedGiven && !isIsoDate(admittedGiven)) problems.push({ path: 'admitted', message: `不是有效日期（应为 YYYY-MM-DD，收到 “${admittedGiven}”）` });
   if (admitted && discharged && admitted > discharged) problems.push({ path: 'admitted', message: '入院日期不能晚于出院日期' });
-  if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(visitType)) problems.push({ path: 'visitType', message: '就诊类型应为英文标识，如 inpatient、chronicOutpatient' });
+  if (!isVisitType(visitType)) problems.push({ path: 'visitType', message: '就诊类型应为英文标识，如 inpatient、chronicOutpatient' });
 
   let buckets: Buckets;
   if (amounts === 'buckets') {
     buckets = { outOfCatalog: money('outOfCatalog'), overLimit: money('overLimit'), preSelfPay: money('preSelfPay'), inPolicy: money('inPolicy') };
   } else {
     const total = money('total');
-    const [oc, ol, ps] = SHARE_COLUMNS.map(share) as [Decimal, Decimal, Decimal];
-    if (oc.plus(ol).plus(ps).gt(1)) problems.push({ path: 'outOfCatalogShare', message: '三类自费构成比例之和超过 1' });
+    const [oc, ol, ps] = SHARE_COLUMNS.map(share) as [Ratio, Ratio, Ratio];
+    if (oc + ol + ps > RATIO_ONE) problems.push({ path: 'outOfCatalogShare', message: '三类自费构成比例之和超过 1' });
     // Each share is rounded half-up to the fen, as an item's bucket share is (§2), and never more than
     // what is left of the total; in-policy is the rest, so the four buckets always add up to the total.
     let left = total;
-    const take = (s: Decimal) => {
-      const part = Decimal.min(roundPayout(total.mul(s)), left);
-      left = left.minus(part);
+    const take = (s: Ratio) => {
+      const part = min(fenHalfUp(total * s), left);
+      left -= part;
       return part;
     };
     const outOfCatalog = take(oc);
@@ -167,19 +344,35 @@ function billFromRow(get: Get, line: number, amounts: 'buckets' | 'total'): Bill
   return {
     billNo,
     hospital: { code: text('hospital', false) ?? '-', tier: tier! },
-    person: { id: person!, populations: populationText!.split(/[|;]/).map((p) => p.trim()).filter(Boolean) },
+    person: { id: person!, populations: populationsOf(populationText!) },
     visit: { type: visitType, admitted: admitted!, discharged: discharged! },
     buckets,
   };
 }
 
+/** A class-mix share: a plain decimal from 0 to 1 (at most 8 places), as a Ratio. Messages as money.ts's parseDecimal. */
+function parseShare(v: string): Ratio {
+  const text = plainDecimalText(v);
+  const r = parseRatio(text);
+  if (r < 0n) throw new MoneyFormatError(`不能小于 0（收到 "${text}"）`);
+  if (r > RATIO_ONE) throw new MoneyFormatError(`不能大于 1（收到 "${text}"）`);
+  return r;
+}
+
+/** Weights at 8 decimals (what a plain decimal may have), and their upper bound there. */
+const WEIGHT_MAX_E8 = 1_000_000n * 10n ** 8n;
+
 /** A weight as integer millionths: an exact decimal from 0 to 1,000,000 with at most six places. */
 export function parseWeight(value: unknown, line: number, column: string, billNo?: string): number {
   try {
     if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) throw new MoneyFormatError('权重不能为空');
-    const d = parseDecimal(typeof value === 'string' ? value.trim() : value, { min: '0', max: '1000000' });
-    if (d.decimalPlaces() > 6) throw new MoneyFormatError('权重最多六位小数');
-    return d.mul(WEIGHT_UNIT).toNumber();
+    const text = plainDecimalText(typeof value === 'string' ? value.trim() : value);
+    const e8 = parseScaled(text, 8);
+    if (e8 < 0n) throw new MoneyFormatError(`不能小于 0（收到 "${text}"）`);
+    if (e8 > WEIGHT_MAX_E8) throw new MoneyFormatError(`不能大于 1000000（收到 "${text}"）`);
+    // Trailing zeros do not count as places ("1.50000000" has one).
+    if (e8 % 100n !== 0n) throw new MoneyFormatError('权重最多六位小数');
+    return Number(e8 / 100n);
   } catch (e) {
     throw new BillLineError(line, billNo, [{ path: column, message: e instanceof MoneyFormatError ? e.message : String(e) }]);
   }
@@ -190,9 +383,19 @@ export interface ModelRow {
   bill: Bill;
   /** Integer millionths; UNIT_WEIGHT when no weight column is used. */
   weight: number;
+  /** The discharge date as the number YYYYMMDD, when the reader already has it. */
+  date?: number;
 }
 
 export function rowFromCsv(text: string, line: number, layout: CsvLayout): ModelRow {
+  if (layout.amounts === 'buckets' && !text.includes('"')) {
+    const fast = fastBucketBill(text, line, layout.index, cachesFor(layout));
+    if (fast) {
+      const w = layout.weight;
+      const weight = w === undefined ? UNIT_WEIGHT : parseWeight(w < cutFields(text) ? text.slice(starts[w]!, ends[w]!) : undefined, line, layout.header[w]!, fast.bill.billNo);
+      return { line, bill: fast.bill, weight, date: fast.date };
+    }
+  }
   const fields = parseCsvRecord(text);
   const get: Get = (name) => {
     const i = layout.index[name as keyof CsvLayout['index']];
@@ -253,12 +456,13 @@ export function personOfJson(obj: unknown): string | undefined {
  * price and price cap scaled (quantities and self-pay ratios unchanged), and the engine re-derives the
  * buckets from them.
  */
-export function growCost(bill: Bill, factor: Decimal): Bill {
-  const g = (x: Decimal) => roundPayout(x.mul(factor));
+export function growCost(bill: Bill, factor: Ratio): Bill {
+  // Units x Ratio is an exact Product; fenHalfUp is the contract's half-up rounding to the fen.
+  const g = (x: Units) => fenHalfUp(x * factor);
   if (bill.buckets) {
     const b = bill.buckets;
     return { ...bill, buckets: { outOfCatalog: g(b.outOfCatalog), overLimit: g(b.overLimit), preSelfPay: g(b.preSelfPay), inPolicy: g(b.inPolicy) } };
   }
-  const items: BillItem[] = (bill.items ?? []).map((i) => ({ ...i, amount: g(i.amount), unitPrice: g(i.unitPrice), ...(i.priceCap ? { priceCap: g(i.priceCap) } : {}) }));
+  const items: BillItem[] = (bill.items ?? []).map((i) => ({ ...i, amount: g(i.amount), unitPrice: g(i.unitPrice), ...(i.priceCap !== undefined ? { priceCap: g(i.priceCap) } : {}) }));
   return { ...bill, items };
 }

@@ -156,11 +156,13 @@ async function runInline(init: ShardInit, src: OpenedSource, progress: (n: numbe
     await yieldToEventLoop();
     aborted(signal);
   };
-  for await (const r of src.records) {
-    read.rows++;
-    texts.push(r.text);
-    lines.push(r.line);
-    if (texts.length >= BATCH) await flush();
+  for await (const records of src.records) {
+    for (const r of records) {
+      read.rows++;
+      texts.push(r.text);
+      lines.push(r.line);
+      if (texts.length >= BATCH) await flush();
+    }
   }
   if (texts.length) await flush();
   return [shard.finish()];
@@ -243,14 +245,16 @@ async function runThreads(
     batches[k] = { texts: [], lines: [] };
   };
   try {
-    for await (const r of src.records) {
-      if (failure) throw failure;
-      read.rows++;
-      const k = shardOf(r.person, n);
-      const b = batches[k]!;
-      b.texts.push(r.text);
-      b.lines.push(r.line);
-      if (b.texts.length >= BATCH) await send(k);
+    for await (const records of src.records) {
+      for (const r of records) {
+        if (failure) throw failure;
+        read.rows++;
+        const k = shardOf(r.person, n);
+        const b = batches[k]!;
+        b.texts.push(r.text);
+        b.lines.push(r.line);
+        if (b.texts.length >= BATCH) await send(k);
+      }
     }
     for (let k = 0; k < n; k++) if (batches[k]!.texts.length) await send(k);
     for (const w of workers) w.postMessage({ type: 'end' } satisfies ToWorker);

@@ -9,7 +9,7 @@
 import { BillLineError } from '../cli/settle.js';
 import { SettlementError, formatPath } from '../engine/errors.js';
 import type { AccumulatorField, Ruleset } from '../engine/types.js';
-import { Decimal } from '../money/money.js';
+import { parseRatio, type Ratio } from '../money/fixed.js';
 import { rulesetFromDocument } from '../rules/load.js';
 import { ShardAggregate, slotLayout, type PartialData } from './aggregate.js';
 import { settleAdmission } from './engine.js';
@@ -49,13 +49,39 @@ export class ModelShard {
   private readonly rulesets: Ruleset[];
   private readonly ledger: CompactLedger;
   private readonly aggregate: ShardAggregate;
-  private readonly growth: Decimal | null;
+  private readonly growth: Ratio | null;
+  /** Per scenario: visit type → accumulator keys, and the last visit type asked for. */
+  private readonly accumulatorKeys: Map<string, readonly string[] | null>[];
+  private readonly lastVisitType: (string | null)[];
+  private readonly lastKeys: (readonly string[] | null)[];
 
   constructor(private readonly init: ShardInit) {
     this.rulesets = init.rulesets.map((r) => rulesetFromDocument(r.document, r.file).ruleset);
     this.ledger = new CompactLedger(this.rulesets.length, this.rulesets.flatMap(accumulatorFields));
-    this.aggregate = new ShardAggregate(slotLayout(this.rulesets), this.rulesets.length, init.weights !== null);
-    this.growth = init.growthCost === null ? null : new Decimal(init.growthCost);
+    this.aggregate = new ShardAggregate(slotLayout(this.rulesets), this.rulesets.length, init.weights !== null, this.rulesets);
+    this.growth = init.growthCost === null ? null : parseRatio(init.growthCost);
+    this.accumulatorKeys = this.rulesets.map(() => new Map());
+    this.lastVisitType = this.rulesets.map(() => null);
+    this.lastKeys = this.rulesets.map(() => null);
+  }
+
+  /**
+   * The accumulator keys a settlement of this visit type can read (those of its steps), which are all
+   * the ledger needs to hand the engine; null for a visit type the rules lack (the engine refuses it).
+   */
+  private keysOf(scenario: number, visitType: string): readonly string[] | null {
+    if (visitType === this.lastVisitType[scenario]) return this.lastKeys[scenario]!;
+    const byType = this.accumulatorKeys[scenario]!;
+    let keys = byType.get(visitType);
+    if (keys === undefined) {
+      const ruleset = this.rulesets[scenario]!;
+      const steps = Object.prototype.hasOwnProperty.call(ruleset.visits, visitType) ? ruleset.visits[visitType] : undefined;
+      keys = steps ? [...new Set(steps.map((st) => st.accumulator))] : null;
+      byType.set(visitType, keys);
+    }
+    this.lastVisitType[scenario] = visitType;
+    this.lastKeys[scenario] = keys;
+    return keys;
   }
 
   private parse(text: string, line: number): ModelRow {
@@ -68,12 +94,12 @@ export class ModelShard {
       const line = lines[k]!;
       const row = this.parse(texts[k]!, line);
       const bill = this.growth ? growCost(row.bill, this.growth) : row.bill;
-      const person = this.ledger.enter(bill.person.id, bill.visit.discharged, line, bill.billNo);
-      this.aggregate.begin(bill.hospital.tier, bill.visit.discharged, row.weight);
+      const person = this.ledger.enter(bill.person.id, bill.visit.discharged, line, bill.billNo, row.date);
+      this.aggregate.begin(bill.hospital.tier, bill.visit.discharged, row.weight, row.date);
       for (let s = 0; s < this.rulesets.length; s++) {
         let settlement;
         try {
-          settlement = settleAdmission(bill, this.rulesets[s]!, this.ledger.read(person, s));
+          settlement = settleAdmission(bill, this.rulesets[s]!, this.ledger.read(person, s, this.keysOf(s, bill.visit.type)));
         } catch (e) {
           if (e instanceof SettlementError) throw new BillLineError(line, bill.billNo, [{ path: formatPath(e.path), message: `${e.message}${SCENARIO_LABEL[s]}` }]);
           throw e;

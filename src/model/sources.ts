@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { BillLineError } from '../cli/settle.js';
 import { jsonValues } from '../cli/json-values.js';
 import type { Store } from '../store/db.js';
-import { csvRecords, parseCsvRecord, type CsvRecord } from './csv.js';
+import { csvRecordChunks, parseCsvRecord, type CsvRecord } from './csv.js';
 import { csvLayout, personOfJson, type CsvLayout } from './rows.js';
 
 export type InputFormat = 'csv' | 'jsonl';
@@ -36,7 +36,8 @@ export interface InputInfo {
 export interface OpenedSource {
   format: InputFormat;
   csv: CsvLayout | null;
-  records: AsyncGenerator<SourceRecord>;
+  /** The records, in input order, in arrays (as the input delivers them; never empty). */
+  records: AsyncGenerator<SourceRecord[]>;
   info: InputInfo;
   /** Rows, when known before reading (the store). */
   totalRows?: number;
@@ -55,7 +56,7 @@ export function formatOfFile(path: string): InputFormat {
 
 const STORE_PAGE = 1000;
 
-async function* storeRecords(store: Store, year: number): AsyncGenerator<SourceRecord> {
+async function* storeRecords(store: Store, year: number): AsyncGenerator<SourceRecord[]> {
   let cursor: { discharged: string; created_at: string; id: string } | null = null;
   let line = 0;
   for (;;) {
@@ -76,23 +77,46 @@ async function* storeRecords(store: Store, year: number): AsyncGenerator<SourceR
     }
     // Discharge date, then the order the counter settled them in: how the counter carried the year.
     const rows = await q.orderBy('discharged').orderBy('created_at').orderBy('id').limit(STORE_PAGE).execute();
-    for (const r of rows) yield { line: ++line, text: r.bill_json, person: r.person_id };
+    if (rows.length) yield rows.map((r) => ({ line: ++line, text: r.bill_json, person: r.person_id }));
     if (rows.length < STORE_PAGE) return;
     const last = rows[rows.length - 1]!;
     cursor = { discharged: last.discharged, created_at: last.created_at, id: last.id };
   }
 }
 
-async function* csvData(records: AsyncGenerator<CsvRecord>, layout: CsvLayout): AsyncGenerator<SourceRecord> {
-  const at = layout.index.person!;
-  for await (const r of records) {
-    const person = parseCsvRecord(r.text)[at]?.trim();
-    if (!person) throw new BillLineError(r.line, undefined, [{ path: 'person', message: '不能为空' }]);
-    yield { line: r.line, text: r.text, person };
+/** Field `at` of a CSV record: what parseCsvRecord(text)[at] gives, without splitting the whole record. */
+export function csvFieldAt(text: string, at: number): string | undefined {
+  if (text.includes('"')) return parseCsvRecord(text)[at];
+  let start = 0;
+  for (let k = 0; k < at; k++) {
+    const comma = text.indexOf(',', start);
+    if (comma === -1) return undefined;
+    start = comma + 1;
   }
+  const end = text.indexOf(',', start);
+  return text.slice(start, end === -1 ? text.length : end);
 }
 
-async function* jsonData(input: Readable): AsyncGenerator<SourceRecord> {
+async function* csvData(first: CsvRecord[], rest: AsyncGenerator<CsvRecord[]>, layout: CsvLayout): AsyncGenerator<SourceRecord[]> {
+  const at = layout.index.person!;
+  const withPerson = function* (records: CsvRecord[]): Generator<SourceRecord[]> {
+    const out: SourceRecord[] = [];
+    for (const r of records) {
+      const person = csvFieldAt(r.text, at)?.trim();
+      if (!person) {
+        // The records before it still go out first, as they would one by one.
+        if (out.length) yield out;
+        throw new BillLineError(r.line, undefined, [{ path: 'person', message: '不能为空' }]);
+      }
+      out.push({ line: r.line, text: r.text, person });
+    }
+    if (out.length) yield out;
+  };
+  yield* withPerson(first);
+  for await (const records of rest) yield* withPerson(records);
+}
+
+async function* jsonData(input: Readable): AsyncGenerator<SourceRecord[]> {
   for await (const v of jsonValues(input)) {
     let obj: unknown;
     try {
@@ -105,7 +129,7 @@ async function* jsonData(input: Readable): AsyncGenerator<SourceRecord> {
       const billNo = typeof (obj as { billNo?: unknown })?.billNo === 'string' ? (obj as { billNo: string }).billNo : undefined;
       throw new BillLineError(v.line, billNo, [{ path: 'person.id', message: '缺少参保人编号：测算按人累计年度数' }]);
     }
-    yield { line: v.line, text: v.text, person };
+    yield [{ line: v.line, text: v.text, person }];
   }
 }
 
@@ -153,18 +177,19 @@ export async function openSource(source: ModelSource, weights: string | null): P
   const close = () => stream.destroy();
   if (format === 'jsonl') return { format, csv: null, records: jsonData(stream), info, totalBytes, bytesRead, close };
 
-  const records = csvRecords(stream);
-  const first = await records.next();
+  const chunks = csvRecordChunks(stream);
+  const first = await chunks.next();
   if (first.done) {
     close();
     throw new BillLineError(1, undefined, [{ path: '', message: 'CSV 文件是空的：第一行应为表头' }]);
   }
+  const [header, ...rest] = first.value;
   let layout: CsvLayout;
   try {
-    layout = csvLayout(parseCsvRecord(first.value.text), weights);
+    layout = csvLayout(parseCsvRecord(header!.text), weights);
   } catch (e) {
     close();
     throw e;
   }
-  return { format, csv: layout, records: csvData(records, layout), info, totalBytes, bytesRead, close };
+  return { format, csv: layout, records: csvData(rest, chunks, layout), info, totalBytes, bytesRead, close };
 }

@@ -6,10 +6,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { YearToDateLedger } from '../../src/engine/ledger.js';
-import { Decimal } from '../../src/money/money.js';
+import { Decimal, MoneyFormatError, amountText, decimalFromUnits } from '../../src/money/money.js';
+import { FEN, parseUnits, toFenNumber } from '../../src/money/fixed.js';
 import { MAX_DISTINCT_WEIGHTS } from '../../src/model/aggregate.js';
-import { decimalOfFen, fenOf } from '../../src/model/fen.js';
-import { fromFen, toFen } from '../../src/money/money.js';
+import { fenOfUnits, parseAmountUnits } from '../../src/model/fen.js';
 import { weightedQuantile } from '../../src/model/report.js';
 import { parseCliBill } from '../../src/cli/settle.js';
 import { runModel } from '../../src/model/runner.js';
@@ -36,19 +36,44 @@ function bruteForce(values: number[], weights: number[], q: number): number {
 }
 
 describe('exact aggregation', () => {
-  it('converts amounts to and from integer fen exactly, like money.ts (property)', () => {
+  it('converts Units to integer fen exactly, like fixed.ts (property)', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(2n ** 53n) + 1n, max: 2n ** 53n - 1n }), (big) => {
-        const fen = Number(big);
-        const d = fromFen(fen);
-        expect(fenOf(d)).toBe(toFen(d));
-        expect(decimalOfFen(fen).eq(d)).toBe(true);
+      fc.property(fc.bigInt({ min: -(2n ** 53n) + 1n, max: 2n ** 53n - 1n }), fc.bigInt({ min: 0n, max: FEN - 1n }), (fen, frac) => {
+        expect(fenOfUnits(fen * FEN)).toBe(toFenNumber(fen * FEN));
+        expect(fenOfUnits(fen * FEN)).toBe(Number(fen));
+        if (frac !== 0n) expect(() => fenOfUnits(fen * FEN + frac)).toThrow(RangeError);
       }),
       { numRuns: 2000 },
     );
-    expect(fenOf(new Decimal('77.775'))).toBeNull();
-    expect(fenOf(new Decimal('0.1'))).toBe(10);
-    expect(fenOf(new Decimal('1e45'))).toBeNull();
+    expect(() => fenOfUnits(parseUnits('77.775'))).toThrow(RangeError);
+    expect(fenOfUnits(parseUnits('0.1'))).toBe(10);
+    expect(fenOfUnits(parseUnits('90071992547409.91'))).toBe(9007199254740991);
+  });
+
+  it('reads amount text into Units exactly as money.ts validates it (property)', () => {
+    const outcome = (text: string) => {
+      try {
+        return { units: parseAmountUnits(text) };
+      } catch (e) {
+        return { error: e instanceof MoneyFormatError ? e.message : `other: ${String(e)}` };
+      }
+    };
+    const expected = (text: string) => {
+      try {
+        return { units: parseUnits(amountText(text)) };
+      } catch (e) {
+        return { error: e instanceof MoneyFormatError ? e.message : `other: ${String(e)}` };
+      }
+    };
+    const digits = fc.string({ unit: fc.constantFrom('0', '1', '2', '5', '9', '.', '-', ' ', 'e', 'x'), maxLength: 18 });
+    const amounts = fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 13n }), fc.integer({ min: 0, max: 3 })).map(([n, d]) => (d === 0 ? String(n) : `${n / 10n ** BigInt(d)}.${String(n % 10n ** BigInt(d)).padStart(d, '0')}`));
+    fc.assert(
+      fc.property(fc.oneof(digits, amounts), (text) => {
+        expect(outcome(text)).toEqual(expected(text));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const t of ['0', '0.00', '0.5', '12.50', '999999999999.99', '1000000000000', '01', '1.', '.5', '-1', '1.005', ' 7.25 ', '', '1e3']) expect(outcome(t), t).toEqual(expected(t));
   });
 
   it('the weighted 95th percentile equals a brute-force expansion (property)', () => {
@@ -58,6 +83,7 @@ describe('exact aggregation', () => {
         const weights = pairs.map((p) => p[1]);
         expect(weightedQuantile(Float64Array.from(values), Float64Array.from(weights))).toBe(bruteForce(values, weights, 95));
         expect(weightedQuantile(Float64Array.from(values), null)).toBe(bruteForce(values, values.map(() => 1), 95));
+        for (const q of [1, 50, 99, 100]) expect(weightedQuantile(Float64Array.from(values), null, q, 100)).toBe(bruteForce(values, values.map(() => 1), q));
       }),
       { numRuns: 300 },
     );
@@ -103,8 +129,8 @@ describe('exact aggregation', () => {
       const s = ledger.settle(bill, rules);
       const w = new Decimal(weightOf(i));
       weights = weights.plus(w);
-      for (const [f, v] of Object.entries(s.funds)) sums[f] = (sums[f] ?? new Decimal(0)).plus(v.mul(w));
-      patient = patient.plus(s.patientPays.mul(w));
+      for (const [f, v] of Object.entries(s.funds)) sums[f] = (sums[f] ?? new Decimal(0)).plus(decimalFromUnits(v).mul(w));
+      patient = patient.plus(decimalFromUnits(s.patientPays).mul(w));
     });
     for (const [f, v] of Object.entries(sums)) expect(report.baseline.funds[f], f).toBe(v.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2));
     expect(report.baseline.patientPays).toBe(patient.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2));
@@ -169,12 +195,12 @@ describe('exact aggregation', () => {
     let backstop = new Decimal(0);
     for (const r of sorted.slice(1)) {
       const [person, population, tier, discharged, oc, , , ip] = r.split(',');
-      const s = ledger.settle({ billNo: 'x', hospital: { code: 'h', tier: tier! }, person: { id: person!, populations: [population!] }, visit: { type: 'inpatient', admitted: discharged!, discharged: discharged! }, buckets: { outOfCatalog: new Decimal(oc!), overLimit: new Decimal(0), preSelfPay: new Decimal(0), inPolicy: new Decimal(ip!) } }, rules.ruleset);
-      basic = basic.plus(s.funds.basic ?? 0);
-      backstop = backstop.plus(s.funds.backstop ?? 0);
+      const s = ledger.settle({ billNo: 'x', hospital: { code: 'h', tier: tier! }, person: { id: person!, populations: [population!] }, visit: { type: 'inpatient', admitted: discharged!, discharged: discharged! }, buckets: { outOfCatalog: parseUnits(oc!), overLimit: 0n, preSelfPay: 0n, inPolicy: parseUnits(ip!) } }, rules.ruleset);
+      basic = basic.plus(decimalFromUnits(s.funds.basic ?? 0n));
+      backstop = backstop.plus(decimalFromUnits(s.funds.backstop ?? 0n));
     }
     expect(report.baseline.funds).toEqual({ basic: basic.toFixed(2), backstop: backstop.toFixed(2) });
     // The fractional deductible did arise: 155.55 × 0.5 = 77.775.
-    expect([...ledger.entries()].some(([, acc]) => !acc.basic?.deductibleMet?.mul(100).isInteger())).toBe(true);
+    expect([...ledger.entries()].some(([, acc]) => (acc.basic?.deductibleMet ?? 0n) % FEN !== 0n)).toBe(true);
   });
 });
