@@ -1,12 +1,7 @@
 /** Chinese labels for what finance officers read in the model's reports. */
 
-export const FUND_LABELS: Readonly<Record<string, string>> = {
-  basic: '基本医保',
-  seriousIllness: '大病保险',
-  commercial: '商业补充保险',
-  assistance: '医疗救助',
-  backstop: '政府兜底',
-};
+/** The layers of cover are named as the window and the slip name them. */
+export { FUND_LABELS } from '../audit/labels.js';
 
 export const TIER_LABELS: Readonly<Record<string, string>> = {
   township: '乡镇卫生院',

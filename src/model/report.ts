@@ -70,20 +70,8 @@ export interface Summary extends GroupSummary {
   byMonth: Record<string, GroupSummary>;
 }
 
-export interface GroupDifference {
-  admissions: number;
-  funds: Record<string, string>;
-  fundAdmissions: Record<string, number>;
-  total: string;
-  fundPaysTotal: string;
-  patientPays: string;
-  actualRatio: string;
-  patient: PatientStats;
-  floorPaidAdmissions: number;
-  floorPaid: string;
-  capPaidAdmissions: number;
-  capPaid: string;
-}
+/** Variant minus baseline, field by field: the same shape as a group's summary. */
+export type GroupDifference = GroupSummary;
 
 export interface Difference extends GroupDifference {
   steps: Record<string, { paid: string; admissions: number }>;
