@@ -47,17 +47,19 @@ export interface Priced {
   deductible: Units;
 }
 
-const pricedCache = new WeakMap<Step, Map<string, Priced>>();
+/** step → tier → population → prices (nested maps: no key string built on the hot path). */
+const pricedCache = new WeakMap<Step, Map<string, Map<string, Priced>>>();
 
 /**
  * The step's adjusted ratio(s) and deductible for a hospital tier and population. Throws
  * TIER_NOT_PRICED, never caches a miss, so an unpriced tier is an error on every bill.
  */
 export function priced(step: Step, tier: string, population: string): Priced {
-  let byKey = pricedCache.get(step);
-  if (!byKey) pricedCache.set(step, (byKey = new Map()));
-  const key = `${tier}\u0000${population}`;
-  const hit = byKey.get(key);
+  let byTier = pricedCache.get(step);
+  if (!byTier) pricedCache.set(step, (byTier = new Map()));
+  let byPopulation = byTier.get(tier);
+  if (!byPopulation) byTier.set(tier, (byPopulation = new Map()));
+  const hit = byPopulation.get(population);
   if (hit) return hit;
   const adj = adjustmentFor(step, population);
   let result: Priced;
@@ -72,6 +74,6 @@ export function priced(step: Step, tier: string, population: string): Priced {
   } else {
     result = { ratio: null, segmentRatios: null, deductible: 0n };
   }
-  byKey.set(key, result);
+  byPopulation.set(population, result);
   return result;
 }

@@ -38,17 +38,19 @@ export function choosePopulation(ruleset: Ruleset, populations: readonly string[
   return chosen;
 }
 
-const pipelineCache = new WeakMap<Ruleset, Map<string, readonly Step[]>>();
+/** ruleset → visit type → population → steps. */
+const pipelineCache = new WeakMap<Ruleset, Map<string, Map<string, readonly Step[]>>>();
 
 /** The steps of the visit type that apply to the population, in order (worked out once per ruleset). */
 export function stepsFor(ruleset: Ruleset, visitType: string, population: string): readonly Step[] {
-  let byKey = pipelineCache.get(ruleset);
-  if (!byKey) pipelineCache.set(ruleset, (byKey = new Map()));
-  const key = `${visitType}\u0000${population}`;
-  const hit = byKey.get(key);
+  let byVisit = pipelineCache.get(ruleset);
+  if (!byVisit) pipelineCache.set(ruleset, (byVisit = new Map()));
+  let byPopulation = byVisit.get(visitType);
+  if (!byPopulation) byVisit.set(visitType, (byPopulation = new Map()));
+  const hit = byPopulation.get(population);
   if (hit) return hit;
   const steps = pipelineFor(ruleset, visitType, population);
-  byKey.set(key, steps);
+  byPopulation.set(population, steps);
   return steps;
 }
 
