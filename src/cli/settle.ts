@@ -11,7 +11,8 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import * as z from 'zod';
-import { billInputSchema, toEngineBill } from '../bill/schema.js';
+import { parseBillInput } from '../bill/fast-parse.js';
+import { toEngineBill } from '../bill/schema.js';
 import { SettlementError, formatPath } from '../engine/errors.js';
 import { YearToDateLedger } from '../engine/ledger.js';
 import { settlementJson } from '../engine/result.js';
@@ -62,7 +63,7 @@ export function parseCliBill(value: { line: number; text: string }) {
     throw new BillLineError(value.line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
   }
   const billNo = typeof (json as { billNo?: unknown })?.billNo === 'string' ? (json as { billNo: string }).billNo : undefined;
-  const parsed = billInputSchema.safeParse(json);
+  const parsed = parseBillInput(json);
   if (!parsed.success) {
     throw new BillLineError(value.line, billNo, parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
   }
