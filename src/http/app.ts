@@ -6,7 +6,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import * as z from 'zod';
 import { ApiError, notFound } from '../service/errors.js';
-import { SettlementService, validationError } from '../service/settlements.js';
+import { SettlementService, settlementBody, validationError } from '../service/settlements.js';
 import type { RuleBook } from '../rules/select.js';
 import type { Store } from '../store/db.js';
 import { allow, principalOf, requireKey } from './auth.js';
@@ -43,6 +43,9 @@ export function createApp(deps: AppDeps): Express {
   const ctx: AppContext = { ...deps, settlements };
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on API answers: they are not cached or fetched conditionally, and hashing every response body
+  // costs the counter time. The pages' files keep theirs (express.static and sendFile make their own).
+  app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
   app.use(rateLimit());
@@ -82,7 +85,7 @@ export function createApp(deps: AppDeps): Express {
   api.post('/settlements', allow('window'), async (req, res) => {
     needsJson(req);
     const { replay, view } = await settlements.post(req.body, principalOf(res));
-    res.status(replay ? 200 : 201).json({ ...view, replay });
+    res.status(replay ? 200 : 201).type('application/json').send(settlementBody(view, { replay }));
   });
 
   api.get('/settlements', allow('window', 'auditor', 'finance'), async (req, res) => {

@@ -12,11 +12,10 @@
  * from dist/, or in ../../dist/model/ when it runs from the TypeScript sources (vitest, tsx). When no
  * built worker exists, the run falls back to one shard in the main thread: same code, same result.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { builtWorker } from '../built-worker.js';
 import { BillLineError } from '../cli/settle.js';
 import type { Decimal } from '../money/money.js';
 import type { LoadedRuleset } from '../rules/load.js';
@@ -75,8 +74,7 @@ const MAX_IN_FLIGHT = 4;
 
 /** The built worker, or null when there is none (running from sources without `npm run build`). */
 export function workerFile(from: string = import.meta.url): URL | null {
-  const candidates = [new URL('./worker.js', from), new URL('../../dist/model/worker.js', from)];
-  return candidates.find((u) => u.protocol === 'file:' && existsSync(fileURLToPath(u))) ?? null;
+  return builtWorker('model', 'worker.js', from);
 }
 
 export function defaultWorkers(): number {

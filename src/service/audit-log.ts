@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { canonicalJson } from '../rules/load.js';
-import type { Database } from '../store/schema.js';
+import type { AuditLogTable, Database } from '../store/schema.js';
 import type { Store } from '../store/db.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -25,16 +25,25 @@ export function entryHash(prevHash: string, e: { seq: number; at: string; actor:
     .digest('hex');
 }
 
+/** The entry that follows `last` (the chain's head, read under the write lock): its seq, links and hash. */
+export function nextAuditRow(last: { seq: number | string | bigint; hash: string } | undefined, entry: AuditEntryInput, at: string): AuditLogTable {
+  const seq = Number(last?.seq ?? 0) + 1;
+  const row = { seq, at, actor: entry.actor, action: entry.action, subject: entry.subject, payload: canonicalJson(entry.payload) };
+  const prev_hash = last?.hash ?? GENESIS_HASH;
+  return { ...row, prev_hash, hash: entryHash(prev_hash, row) };
+}
+
 export async function appendAudit(store: Store, trx: Kysely<Database>, entry: AuditEntryInput, at: string): Promise<void> {
   // Appends are serialised: SQLite's IMMEDIATE transaction already holds the write lock; PostgreSQL takes a
   // transaction-scoped advisory lock so two API processes cannot both extend the chain from the same head.
-  if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7447002)`.execute(trx);
+  if (store.dialect === 'postgres') await lockAuditHeadPostgres(trx);
   const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  const seq = Number(last?.seq ?? 0) + 1;
-  const payload = canonicalJson(entry.payload);
-  const row = { seq, at, actor: entry.actor, action: entry.action, subject: entry.subject, payload };
-  const prev_hash = last?.hash ?? GENESIS_HASH;
-  await trx.insertInto('audit_log').values({ ...row, prev_hash, hash: entryHash(prev_hash, row) }).execute();
+  await trx.insertInto('audit_log').values(nextAuditRow(last, entry, at)).execute();
+}
+
+/** PostgreSQL: the transaction-scoped advisory lock every audit append takes first. */
+export async function lockAuditHeadPostgres(trx: Kysely<Database>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(7447002)`.execute(trx);
 }
 
 export interface AuditLogProblem {

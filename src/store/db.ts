@@ -4,11 +4,18 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
+import { builtWorker } from '../built-worker.js';
+import type { LoadedRuleset } from '../rules/load.js';
+import { settleInTx, type SettleJob, type SettleOutcome } from '../service/settle-tx.js';
 import { GroupCommit } from './group-commit.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
+import type { LedgerRow, Lookups, SettlementTx } from './settlement-tx.js';
+import { openSqliteConnection } from './sqlite-connection.js';
+import { sqliteLookups, sqliteSettlementTx } from './sqlite-settlement-tx.js';
+import { SqliteWriterThread } from './sqlite-writer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -23,8 +30,20 @@ export interface Store {
    * snapshot. On PostgreSQL, rows are locked by the caller through {@link Store.lockLedger}.
    */
   write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * The same write transaction as {@link Store.write}, for the counter's hot path: `fn` gets the narrow
+   * {@link SettlementTx} (prepared statements on SQLite) instead of kysely.
+   */
+  settlementWrite<T>(fn: (tx: SettlementTx) => Promise<T>): Promise<T>;
+  /**
+   * Settle one resolved bill in a write transaction ({@link settleInTx}), wherever this store's writer
+   * is: on SQLite files, a writer thread, so the API thread never waits for the disk.
+   */
+  settle(job: SettleJob, ruleset: LoadedRuleset): Promise<SettleOutcome>;
+  /** Reference reads before a settlement (hospital, person, a preview's ledger): committed data only. */
+  readonly lookups: Lookups;
   /** Lock (creating if needed) a person's ledger row for a year, inside a write transaction. */
-  lockLedger(trx: Kysely<Database>, personId: string, year: number): Promise<{ accumulators_json: string; version: number }>;
+  lockLedger(trx: Kysely<Database>, personId: string, year: number): Promise<LedgerRow>;
   close(): Promise<void>;
 }
 
@@ -42,12 +61,7 @@ export async function openStore(url = defaultDatabaseUrl()): Promise<Store> {
 
 export async function openSqliteStore(file: string): Promise<Store> {
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-  const database = new SQLite(file);
-  database.pragma('journal_mode = WAL');
-  // FULL: the WAL is synced at every commit, so an acknowledged settlement survives a crash or power loss.
-  database.pragma('synchronous = FULL');
-  database.pragma('busy_timeout = 10000');
-  database.pragma('foreign_keys = ON');
+  const database = openSqliteConnection(file);
   cachePreparedStatements(database);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   // Under the write lock, and atomic: two processes opening a new file at once (several API processes
@@ -64,13 +78,25 @@ export async function openSqliteStore(file: string): Promise<Store> {
     }
   });
 
-  const groupCommit = new GroupCommit(db);
+  const groupCommit = new GroupCommit(db, (text) => database.exec(text));
+  const settlementTx = sqliteSettlementTx(database);
+  // Lookups read committed data through a connection of their own (WAL readers never wait for the writer);
+  // an in-memory database exists only on its one connection, so there they share it.
+  const reader = file === ':memory:' ? database : openSqliteConnection(file, { readonly: true });
+  const settlementWrite = <T>(fn: (tx: SettlementTx) => Promise<T>) => groupCommit.write(() => fn(settlementTx));
+  const workerUrl = builtWorker('store', 'sqlite-writer-worker.js', import.meta.url);
+  const writer = file !== ':memory:' && workerUrl && process.env.ONESTOP_SQLITE_WRITER !== 'inline' ? new SqliteWriterThread(file, workerUrl) : null;
   return {
     db,
     dialect: 'sqlite',
     location: file,
+    lookups: sqliteLookups(reader),
     write(fn) {
       return groupCommit.write(fn);
+    },
+    settlementWrite,
+    settle(job, ruleset) {
+      return writer ? writer.settle(job, ruleset) : settlementWrite((tx) => settleInTx(tx, job, ruleset.ruleset));
     },
     async lockLedger(trx, personId, year) {
       const row = await trx.selectFrom('ledgers').select(['accumulators_json', 'version']).where('person_id', '=', personId).where('year', '=', year).executeTakeFirst();
@@ -79,7 +105,9 @@ export async function openSqliteStore(file: string): Promise<Store> {
       return { accumulators_json: '{}', version: 0 };
     },
     async close() {
+      await writer?.close();
       await db.destroy();
+      if (reader !== database) reader.close();
     },
   };
 }

@@ -7,7 +7,7 @@
  * that throws rolls back to its savepoint and rejects, without touching the others; if COMMIT itself
  * fails, every write of the batch rejects and nothing of it is kept.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 
 interface Pending<DB> {
   fn: (trx: Kysely<DB>) => Promise<unknown>;
@@ -21,6 +21,11 @@ export class GroupCommit<DB> {
 
   constructor(
     private readonly db: Kysely<DB>,
+    /**
+     * Runs transaction control (BEGIN, SAVEPOINT, COMMIT…) synchronously on the connection kysely holds
+     * for the batch: better-sqlite3's `exec`, without building a kysely query for each.
+     */
+    private readonly exec: (sql: string) => void,
     /** Most writes in one transaction: bounds the latency one batch adds to its last write. */
     private readonly maxBatch = 64,
   ) {}
@@ -47,24 +52,29 @@ export class GroupCommit<DB> {
   private async runBatch(batch: Pending<DB>[]): Promise<void> {
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
+      // Holding kysely's connection keeps every kysely query of this process out of the batch.
       await this.db.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn);
+        this.exec('begin immediate');
         try {
           for (const item of batch) {
-            await sql`savepoint w`.execute(conn);
+            this.exec('savepoint w');
             try {
               const value = await item.fn(conn);
-              await sql`release w`.execute(conn);
+              this.exec('release w');
               outcomes.push({ ok: true, value });
             } catch (e) {
-              await sql`rollback to w`.execute(conn);
-              await sql`release w`.execute(conn);
+              this.exec('rollback to w');
+              this.exec('release w');
               outcomes.push({ ok: false, value: e });
             }
           }
-          await sql`commit`.execute(conn);
+          this.exec('commit');
         } catch (e) {
-          await sql`rollback`.execute(conn).catch(() => undefined);
+          try {
+            this.exec('rollback');
+          } catch {
+            // No transaction left to roll back (SQLite ends it itself on some errors).
+          }
           throw e;
         }
       });

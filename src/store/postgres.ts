@@ -13,6 +13,9 @@ import { Kysely, OperationNodeTransformer, PostgresDialect, sql, type KyselyPlug
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 import type { Store } from './db.js';
+import { lockAuditHeadPostgres } from '../service/audit-log.js';
+import { kyselyLookups, kyselySettlementTx, type LedgerRow, type SettlementTx } from './settlement-tx.js';
+import { settleInTx } from '../service/settle-tx.js';
 
 /** Advisory-lock key that serialises migrations across processes (any constant; 0x71A2D9 = "onestop"). */
 const MIGRATION_LOCK = 7447001;
@@ -121,43 +124,53 @@ export async function openPostgresStore(url: string): Promise<Store> {
     throw e;
   }
 
+  async function lockLedger(trx: Kysely<Database>, personId: string, year: number): Promise<LedgerRow> {
+    const lock = () =>
+      trx
+        .selectFrom('ledgers')
+        .select(['accumulators_json', 'version'])
+        .where('person_id', '=', personId)
+        .where('year', '=', year)
+        .forUpdate()
+        .executeTakeFirst();
+    const row = await lock();
+    if (row) return row;
+    // First settlement of this person this year: create the row (two processes may race here; the loser's
+    // insert waits for the winner's commit and then does nothing), then lock it like any other.
+    await trx
+      .insertInto('ledgers')
+      .values({ person_id: personId, year, accumulators_json: '{}', version: 0 })
+      .onConflict((oc) => oc.columns(['person_id', 'year']).doNothing())
+      .execute();
+    const created = await lock();
+    if (!created) throw new Error(`ledger ${personId}/${year} could not be created`);
+    return created;
+  }
+
+  async function write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction().execute(fn);
+      } catch (e) {
+        // The transaction was rolled back whole, so running it again cannot apply anything twice.
+        if (attempt < 3 && RETRYABLE.has((e as { code?: string })?.code ?? '')) continue;
+        throw e;
+      }
+    }
+  }
+
+  const settlementWrite = <T>(fn: (tx: SettlementTx) => Promise<T>) =>
+    write((trx) => fn(kyselySettlementTx(trx, { lockLedger, lockAuditHead: lockAuditHeadPostgres })));
+
   return {
     db,
     dialect: 'postgres',
     location: redactUrl(url),
-    async write(fn) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await db.transaction().execute(fn);
-        } catch (e) {
-          // The transaction was rolled back whole, so running it again cannot apply anything twice.
-          if (attempt < 3 && RETRYABLE.has((e as { code?: string })?.code ?? '')) continue;
-          throw e;
-        }
-      }
-    },
-    async lockLedger(trx, personId, year) {
-      const lock = () =>
-        trx
-          .selectFrom('ledgers')
-          .select(['accumulators_json', 'version'])
-          .where('person_id', '=', personId)
-          .where('year', '=', year)
-          .forUpdate()
-          .executeTakeFirst();
-      const row = await lock();
-      if (row) return row;
-      // First settlement of this person this year: create the row (two processes may race here; the loser's
-      // insert waits for the winner's commit and then does nothing), then lock it like any other.
-      await trx
-        .insertInto('ledgers')
-        .values({ person_id: personId, year, accumulators_json: '{}', version: 0 })
-        .onConflict((oc) => oc.columns(['person_id', 'year']).doNothing())
-        .execute();
-      const created = await lock();
-      if (!created) throw new Error(`ledger ${personId}/${year} could not be created`);
-      return created;
-    },
+    lookups: kyselyLookups(db),
+    write,
+    settlementWrite,
+    settle: (job, ruleset) => settlementWrite((tx) => settleInTx(tx, job, ruleset.ruleset)),
+    lockLedger,
     async close() {
       await db.destroy();
     },

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewSchema, settlementListSchema, settlementViewSchema } from '../../src/http/schemas.js';
 import { createKey, revokeKey } from '../../src/service/keys.js';
+import { settlementBody } from '../../src/service/settlements.js';
 import { inpatientBill, startTestService, type TestService } from './fixture.js';
 
 let svc: TestService;
@@ -39,6 +40,18 @@ beforeAll(async () => {
 afterAll(async () => svc.close());
 
 describe('POST /v1/settlements', () => {
+  it('answers with exactly the JSON of the view: the stored result spliced in as text equals the view serialised', async () => {
+    const { view } = await svc.settlements.post(inpatientBill({ billNo: 'T-BODY-1', hospital: HOSPITAL, person: 'P-000002' }), null, 'test');
+    const spliced = settlementBody(view, { replay: false });
+    expect(spliced).toBe(JSON.stringify({ ...view, replay: false }));
+    expect(JSON.parse(spliced)).toEqual({ ...JSON.parse(JSON.stringify(view)), replay: false });
+    expect(settlementBody(view)).toBe(JSON.stringify(view));
+    const res = await post(windowKey, inpatientBill({ billNo: 'T-BODY-1', hospital: HOSPITAL, person: 'P-000002' }));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.text).toBe(JSON.stringify({ ...view, replay: true }));
+  });
+
   it('settles and stores a bill: 201 with id, ruleset id and version hash, and the §8 result', async () => {
     const res = await post(windowKey, inpatientBill({ billNo: 'T-0001', hospital: HOSPITAL, person: POOR }));
     expect(res.status).toBe(201);

@@ -1,0 +1,94 @@
+/**
+ * The SQLite writer thread (compiled to dist/store/sqlite-writer-worker.js; see sqlite-writer.ts).
+ *
+ * It owns a connection of its own and runs settlements in group-commit transactions: the jobs that
+ * arrived while the last COMMIT was being synced run together in the next transaction, each in its own
+ * savepoint (a job that fails rolls back alone), and are answered only after that COMMIT has returned,
+ * i.e. after the WAL is on disk. The API thread meanwhile goes on parsing and checking other requests.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Ruleset } from '../engine/types.js';
+import { rulesetFromDocument } from '../rules/load.js';
+import { settleInTx, type SettleOutcome } from '../service/settle-tx.js';
+import { openSqliteConnection } from './sqlite-connection.js';
+import { sqliteSettlementTx } from './sqlite-settlement-tx.js';
+import { WRITER_PROTOCOL, type FromWriter, type ToWriter } from './sqlite-writer.js';
+
+const port = parentPort!;
+const { file } = workerData as { file: string };
+const database = openSqliteConnection(file);
+const tx = sqliteSettlementTx(database);
+const rulesets = new Map<string, Ruleset>();
+/** Most jobs in one transaction: bounds the latency one batch adds to its last job. */
+const MAX_BATCH = 64;
+
+let queue: Extract<ToWriter, { type: 'settle' }>[] = [];
+let draining = false;
+
+port.on('message', (m: ToWriter) => {
+  if (m.type === 'close') {
+    database.close();
+    port.close();
+    return;
+  }
+  if (m.ruleset && !rulesets.has(m.ruleset.hash)) {
+    try {
+      const loaded = rulesetFromDocument(m.ruleset.document, m.ruleset.file);
+      if (loaded.hash !== m.ruleset.hash) throw new Error(`ruleset ${m.ruleset.file} hashes to ${loaded.hash} here, ${m.ruleset.hash} in the API thread`);
+      rulesets.set(loaded.hash, loaded.ruleset);
+    } catch (e) {
+      port.postMessage([{ id: m.id, ok: false, error: (e as Error).message }] satisfies FromWriter);
+      return;
+    }
+  }
+  queue.push(m);
+  // The messages already waiting are delivered first; the batch runs after them.
+  if (!draining) setImmediate(drain);
+});
+
+async function drain(): Promise<void> {
+  if (draining) return;
+  draining = true;
+  try {
+    while (queue.length) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(MAX_BATCH);
+      port.postMessage(await runBatch(batch));
+    }
+  } finally {
+    draining = false;
+  }
+}
+
+async function runBatch(batch: Extract<ToWriter, { type: 'settle' }>[]): Promise<FromWriter> {
+  const answers: FromWriter = [];
+  try {
+    database.exec('begin immediate');
+    for (const m of batch) {
+      database.exec('savepoint w');
+      try {
+        const ruleset = rulesets.get(m.job.rulesetHash);
+        if (!ruleset) throw new Error(`ruleset ${m.job.rulesetHash} was never sent to the writer thread`);
+        const outcome: SettleOutcome = await settleInTx(tx, m.job, ruleset);
+        database.exec('release w');
+        answers.push({ id: m.id, ok: true, outcome });
+      } catch (e) {
+        database.exec('rollback to w');
+        database.exec('release w');
+        answers.push({ id: m.id, ok: false, error: (e as Error).message, code: (e as { code?: string }).code });
+      }
+    }
+    database.exec('commit');
+    return answers;
+  } catch (e) {
+    // COMMIT (or BEGIN) failed: nothing of the batch is kept, and every job of it is told so.
+    try {
+      database.exec('rollback');
+    } catch {
+      // No transaction left to roll back.
+    }
+    return batch.map((m) => ({ id: m.id, ok: false, error: (e as Error).message, code: (e as { code?: string }).code }));
+  }
+}
+
+port.postMessage({ ready: WRITER_PROTOCOL });
