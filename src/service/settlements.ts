@@ -16,7 +16,7 @@ import { SettlementError, formatPath } from '../engine/errors.js';
 import { settlementJson, type SettlementJson } from '../engine/result.js';
 import { settle } from '../engine/settle.js';
 import type { Accumulators, Bill } from '../engine/types.js';
-import { parseUnits, toFenNumber as toFen } from '../money/fixed.js';
+import { parseUnits } from '../money/fixed.js';
 import { fromFen } from '../money/money.js';
 import { canonicalJson, type LoadedRuleset } from '../rules/load.js';
 import { type SettleJob, type SettleOutcome } from './settle-tx.js';
@@ -419,10 +419,6 @@ export class SettlementService {
     const ledger = await this.store.db.selectFrom('ledgers').select('accumulators_json').where('person_id', '=', personId).where('year', '=', year).executeTakeFirst();
     return { personId, year, accumulators: JSON.parse(ledger?.accumulators_json ?? '{}') as AccumulatorsJson };
   }
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 function isUniqueViolation(e: unknown): boolean {
