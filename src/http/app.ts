@@ -2,6 +2,7 @@
  * The express app. Routes are thin: validate with zod, call the service, answer. Everything that moves
  * money is in src/service; everything that computes it is in src/engine.
  */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import * as z from 'zod';
@@ -11,7 +12,8 @@ import type { RuleBook } from '../rules/select.js';
 import type { Store } from '../store/db.js';
 import { allow, principalOf, requireKey } from './auth.js';
 import { errorBody, errorHandler } from './errors.js';
-import { rateLimit } from './limits.js';
+import { counterLane, BODY_LIMIT_BYTES } from './counter-lane.js';
+import { RateLimiter, rateLimit } from './limits.js';
 import { requestLog } from './logger.js';
 import { openApiDocument } from './openapi.js';
 import { mountPages } from '../web/index.js';
@@ -30,7 +32,6 @@ export interface AppContext extends AppDeps {
   settlements: SettlementService;
 }
 
-export const BODY_LIMIT = '1mb';
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'query' | 'body'): z.output<T> {
   const r = schema.safeParse(value);
@@ -38,9 +39,26 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'query' | 
   return r.data;
 }
 
-export function createApp(deps: AppDeps): Express {
+export interface Service {
+  /** What node's HTTP server runs: the counter lane for the two hot routes, express for everything else. */
+  handler: RequestListener;
+  /** The express app alone: every route, the counter's too (the lane's answers are held to its answers). */
+  app: Express;
+}
+
+export function createService(deps: AppDeps): Service {
   const settlements = new SettlementService({ store: deps.store, rules: deps.rules, now: deps.now });
-  const ctx: AppContext = { ...deps, settlements };
+  const limiter = new RateLimiter();
+  const app = expressApp({ ...deps, settlements }, limiter);
+  const lane = counterLane({ store: deps.store, settlements, limiter, logger: deps.logger });
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (!lane(req, res)) app(req, res);
+  };
+  return { handler, app };
+}
+
+function expressApp(deps: AppContext, limiter: RateLimiter): Express {
+  const { settlements } = deps;
   const app = express();
   app.disable('x-powered-by');
   // No ETag on API answers: they are not cached or fetched conditionally, and hashing every response body
@@ -48,7 +66,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
-  app.use(rateLimit());
+  app.use(rateLimit(limiter));
 
   app.get('/healthz', async (_req, res) => {
     await deps.store.db.selectFrom('hospitals').select('code').limit(1).execute();
@@ -60,7 +78,7 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(requireKey(deps.store));
-  api.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
+  api.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: ['application/json', 'application/*+json'] }));
 
   const needsJson = (req: Request) => {
     if (!req.is('application/json') && !req.is('application/*+json')) {
@@ -128,13 +146,13 @@ export function createApp(deps: AppDeps): Express {
     res.json({ id: l.ruleset.id, hash: l.hash, file: l.file, document: l.document });
   });
 
-  deps.extend?.(api as unknown as Express, ctx);
+  deps.extend?.(api as unknown as Express, deps);
 
   api.use((_req: Request, _res: Response) => {
     throw new ApiError(404, 'NOT_FOUND', '没有这个接口');
   });
   app.use('/v1', api);
-  mountPages(app, ctx);
+  mountPages(app, deps);
   app.use((_req: Request, res: Response) => {
     res.status(404).json(errorBody('NOT_FOUND', '没有这个地址'));
   });

@@ -3,6 +3,7 @@
  * clerk. Bad input is 4xx with the field path; a 500 says only that the server failed (the stack goes to
  * the log, never to the client).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiError } from '../service/errors.js';
@@ -11,39 +12,50 @@ export function errorBody(code: string, message: string, issues?: { path: string
   return { error: { code, message, ...(issues && issues.length ? { issues } : {}) } };
 }
 
+export type ErrorAnswer = { status: number; body: ReturnType<typeof errorBody> };
+
+/** The answer to an error: what the client is told, and whether it is the server's fault (500). */
+export function errorAnswer(err: unknown): ErrorAnswer & { internal: boolean } {
+  const answer = (status: number, body: ReturnType<typeof errorBody>) => ({ status, body, internal: false });
+  if (err instanceof ApiError) return answer(err.status, errorBody(err.code, err.message, err.issues));
+  const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
+  // body-parser's errors carry a `type`; the counter lane raises the same ones.
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return answer(400, errorBody('INVALID_JSON', '请求体不是有效的 JSON，请检查括号、引号和逗号'));
+    case 'entity.too.large':
+      return answer(413, errorBody('PAYLOAD_TOO_LARGE', '请求体过大（上限 1 MB）；一张账单请分开提交'));
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return answer(415, errorBody('UNSUPPORTED_ENCODING', '请求体编码不受支持，请使用 UTF-8 的 JSON'));
+    case 'request.aborted':
+      return answer(400, errorBody('REQUEST_ABORTED', '请求在传输中被中断'));
+  }
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return answer(status, errorBody('BAD_REQUEST', '请求无效'));
+  return { status: 500, body: errorBody('INTERNAL', '服务器内部错误，本次请求未生效；请稍后重试，或联系管理员'), internal: true };
+}
+
+/**
+ * A JSON answer on node's own response, with exactly the headers express's res.json() would send
+ * (Content-Type with charset, Content-Length, no ETag on API answers).
+ */
+export function sendJson(res: ServerResponse, status: number, json: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(json)) });
+  res.end(json);
+}
+
+/** Answer an error (express's handler and the counter lane alike); the 500s go to the log with their stack. */
+export function sendError(logger: Logger, req: IncomingMessage, path: string, res: ServerResponse, err: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const a = errorAnswer(err);
+  if (a.internal) logger.error({ err, method: req.method, path }, 'unhandled error');
+  sendJson(res, a.status, JSON.stringify(a.body));
+}
+
 export function errorHandler(logger: Logger) {
-  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    if (err instanceof ApiError) {
-      res.status(err.status).json(errorBody(err.code, err.message, err.issues));
-      return;
-    }
-    const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
-    // body-parser's errors carry a `type`.
-    switch (e?.type) {
-      case 'entity.parse.failed':
-        res.status(400).json(errorBody('INVALID_JSON', '请求体不是有效的 JSON，请检查括号、引号和逗号'));
-        return;
-      case 'entity.too.large':
-        res.status(413).json(errorBody('PAYLOAD_TOO_LARGE', '请求体过大（上限 1 MB）；一张账单请分开提交'));
-        return;
-      case 'encoding.unsupported':
-      case 'charset.unsupported':
-        res.status(415).json(errorBody('UNSUPPORTED_ENCODING', '请求体编码不受支持，请使用 UTF-8 的 JSON'));
-        return;
-      case 'request.aborted':
-        res.status(400).json(errorBody('REQUEST_ABORTED', '请求在传输中被中断'));
-        return;
-    }
-    const status = e?.status ?? e?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json(errorBody('BAD_REQUEST', '请求无效'));
-      return;
-    }
-    logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
-    res.status(500).json(errorBody('INTERNAL', '服务器内部错误，本次请求未生效；请稍后重试，或联系管理员'));
-  };
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => sendError(logger, req, req.path, res, err);
 }

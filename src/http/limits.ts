@@ -14,8 +14,10 @@
  * shared store.
  */
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { errorBody } from './errors.js';
+import { presentedKey } from './auth.js';
+import { errorBody, sendJson } from './errors.js';
 
 export interface RateLimit {
   /** Tokens added per second. */
@@ -134,56 +136,75 @@ export class TokenBuckets {
   }
 }
 
-/** The key a request presents (the same two headers auth.ts reads), or undefined. */
-function presentedKey(req: Request): string | undefined {
-  const header = req.get('authorization');
-  const secret = header?.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : req.get('x-api-key')?.trim();
-  return secret || undefined;
-}
-
 /**
- * The middleware. It runs before authentication, so a key is only what the request presents: a made-up
- * key gets a bucket of its own, but never more than `maxBuckets` of them are kept, and every request that
- * ends in 401 is charged to its address as well: an address that keeps presenting bad keys is refused
- * (429) before its next key is even looked up.
+ * The limits of one service. It runs before authentication, so a key is only what the request presents:
+ * a made-up key gets a bucket of its own, but never more than `maxBuckets` of them are kept, and every
+ * request that ends in 401 is charged to its address as well: an address that keeps presenting bad keys
+ * is refused (429) before its next key is even looked up. The express middleware and the counter lane
+ * share one limiter, so a client's requests count against one bucket whichever way they are served.
  */
-export function rateLimit(config: RateLimitConfig = rateLimitConfigFromEnv()): RequestHandler {
-  if (!config.keyed && !config.anonymous) return (_req, _res, next) => next();
-  const byKey = new TokenBuckets(config.maxBuckets, config.now);
-  const byAddress = new TokenBuckets(config.maxBuckets, config.now);
-  const failedAuth = new TokenBuckets(config.maxBuckets, config.now);
-  const refuse = (res: Response, waitSeconds: number, who: string) => {
-    const retryAfter = Math.max(1, Math.ceil(waitSeconds));
-    res.setHeader('Retry-After', String(retryAfter));
-    res.status(429).json(errorBody('RATE_LIMITED', `请求过于频繁：${who}的请求超过了限额，请 ${retryAfter} 秒后重试（本次请求未处理）`));
-  };
-  return (req: Request, res: Response, next: NextFunction) => {
-    const secret = presentedKey(req);
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+export class RateLimiter {
+  private readonly byKey: TokenBuckets;
+  private readonly byAddress: TokenBuckets;
+  private readonly failedAuth: TokenBuckets;
+
+  constructor(private readonly config: RateLimitConfig = rateLimitConfigFromEnv()) {
+    this.byKey = new TokenBuckets(config.maxBuckets, config.now);
+    this.byAddress = new TokenBuckets(config.maxBuckets, config.now);
+    this.failedAuth = new TokenBuckets(config.maxBuckets, config.now);
+  }
+
+  get enabled(): boolean {
+    return this.config.keyed !== null || this.config.anonymous !== null;
+  }
+
+  /** True if the request may go on; otherwise the 429 has been sent. `path` is the URL without its query. */
+  admit(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    const { config } = this;
+    if (!this.enabled) return true;
+    const secret = presentedKey(req.headers);
+    // Express's req.ip without 'trust proxy': the peer's address.
+    const address = req.socket.remoteAddress ?? 'unknown';
     if (secret === undefined) {
       // Pages and their assets (GET outside the API) are cheap and load in bursts, often for many windows
       // behind one hospital address: only API calls without a key count against the address.
-      const page = (req.method === 'GET' || req.method === 'HEAD') && !req.path.startsWith('/v1/');
+      const page = (req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/v1/');
       if (config.anonymous && !page) {
-        const wait = byAddress.take(address, config.anonymous);
+        const wait = this.byAddress.take(address, config.anonymous);
         if (wait > 0) return refuse(res, wait, '此地址');
       }
-      return next();
+      return true;
     }
     const authLimit = config.anonymous;
     if (authLimit) {
-      const wait = failedAuth.peek(address, authLimit);
+      const wait = this.failedAuth.peek(address, authLimit);
       if (wait > 0) return refuse(res, wait, '此地址（多次使用无效密钥）');
       res.once('finish', () => {
-        if (res.statusCode === 401) failedAuth.take(address, authLimit);
+        if (res.statusCode === 401) this.failedAuth.take(address, authLimit);
       });
     }
     if (config.keyed) {
       // The secret itself is not kept as a map key: a short hash of it tells keys apart.
       const id = createHash('sha256').update(secret).digest('base64url').slice(0, 22);
-      const wait = byKey.take(id, config.keyed);
+      const wait = this.byKey.take(id, config.keyed);
       if (wait > 0) return refuse(res, wait, '此密钥');
     }
-    next();
+    return true;
+  }
+}
+
+function refuse(res: ServerResponse, waitSeconds: number, who: string): false {
+  const retryAfter = Math.max(1, Math.ceil(waitSeconds));
+  sendJson(res, 429, JSON.stringify(errorBody('RATE_LIMITED', `请求过于频繁：${who}的请求超过了限额，请 ${retryAfter} 秒后重试（本次请求未处理）`)), {
+    'Retry-After': String(retryAfter),
+  });
+  return false;
+}
+
+/** The limiter as express middleware. */
+export function rateLimit(limiter: RateLimiter = new RateLimiter()): RequestHandler {
+  if (!limiter.enabled) return (_req, _res, next) => next();
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (limiter.admit(req, res, req.path)) next();
   };
 }

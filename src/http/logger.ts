@@ -2,6 +2,7 @@
  * Structured logs (pino: JSON lines, cheap on the hot path). Request logs carry method, path, status,
  * time and the key id, never a body; anything that looks like a resident ID number is masked.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { pino, type Logger } from 'pino';
 import { maskIdNumbersIn } from '../service/mask.js';
@@ -18,16 +19,18 @@ export function createLogger(): Logger {
   });
 }
 
+/** The one request log line, written when the answer has gone out (express and the counter lane alike). */
+export function logWhenFinished(logger: Logger, req: IncomingMessage, res: ServerResponse, path: string, keyId: () => string | undefined): void {
+  const start = process.hrtime.bigint();
+  res.on('finish', () => {
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    logger.info({ method: req.method, path: maskIdNumbersIn(path), status: res.statusCode, ms: Math.round(ms * 10) / 10, key: keyId() }, 'request');
+  });
+}
+
 export function requestLog(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      logger.info(
-        { method: req.method, path: maskIdNumbersIn(req.path), status: res.statusCode, ms: Math.round(ms * 10) / 10, key: res.locals.principal?.keyId },
-        'request',
-      );
-    });
+    logWhenFinished(logger, req, res, req.path, () => res.locals.principal?.keyId);
     next();
   };
 }

@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import { boot } from '../store/boot.js';
-import { createApp } from './app.js';
+import { createService } from './app.js';
 import { createLogger } from './logger.js';
 import { mountExtensions } from './extensions.js';
 
@@ -42,10 +42,10 @@ export async function startServer(opts: { port?: number } = {}) {
   const logger = createLogger();
   const { store, rules } = await boot({ logger });
 
-  const app = createApp({ store, rules, logger, extend: mountExtensions });
+  const { handler, app } = createService({ store, rules, logger, extend: mountExtensions });
   const port = opts.port ?? Number(process.env.PORT ?? 3000);
   const t = serverTimeouts();
-  const server = createServer({ requestTimeout: t.requestTimeout, headersTimeout: t.headersTimeout, connectionsCheckingInterval: t.connectionsCheckingInterval }, app);
+  const server = createServer({ requestTimeout: t.requestTimeout, headersTimeout: t.headersTimeout, connectionsCheckingInterval: t.connectionsCheckingInterval }, handler);
   server.keepAliveTimeout = t.keepAliveTimeout;
   server.setTimeout(t.socketTimeout, (socket) => socket.destroy());
   server.maxConnections = t.maxConnections;

@@ -3,7 +3,7 @@
  * headless by playwright-core. Screenshots go to docs/screenshots/ (linked from the README).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -24,7 +24,7 @@ export interface WebService {
 export async function startWebService(): Promise<WebService> {
   const svc = await startTestService();
   const server: Server = await new Promise((resolve) => {
-    const s = svc.app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = createServer(svc.app).listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   return {

@@ -4,9 +4,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import { pino } from 'pino';
-import { createApp } from '../../src/http/app.js';
+import { createService } from '../../src/http/app.js';
 import { mountExtensions } from '../../src/http/extensions.js';
 import { createKey, type Role } from '../../src/service/keys.js';
 import { boot, type Booted } from '../../src/store/boot.js';
@@ -14,7 +15,10 @@ import { boot, type Booted } from '../../src/store/boot.js';
 export const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface TestService extends Booted {
-  app: Express;
+  /** What the server runs: the counter lane, then express (src/http/app.ts); supertest takes it as is. */
+  app: RequestListener;
+  /** The express app alone, without the counter lane. */
+  expressApp: Express;
   dbFile: string;
   key(role: Role, hospital?: string): Promise<string>;
   close(): Promise<void>;
@@ -27,10 +31,11 @@ export async function startTestService(opts: { seed?: boolean } = {}): Promise<T
     const { loadRegistry } = await import('../../src/store/seed.js');
     await loadRegistry(booted.store, join(ROOT, 'seeds'));
   }
-  const app = createApp({ store: booted.store, rules: booted.rules, logger: pino({ level: 'silent' }), extend: mountExtensions });
+  const { handler, app } = createService({ store: booted.store, rules: booted.rules, logger: pino({ level: 'silent' }), extend: mountExtensions });
   return {
     ...booted,
-    app,
+    app: handler,
+    expressApp: app,
     dbFile,
     key: async (role, hospital) => (await createKey(booted.store, { role, hospitalCode: hospital ?? null })).secret,
     close: () => booted.store.close(),
