@@ -136,6 +136,28 @@ await Promise.all([waitHealthy(port2a), waitHealthy(port2b)]);
 all.push(...(await scenario('POST /v1/settlements, 2 processes', { ports: [port2a, port2b], path: '/v1/settlements', keys })));
 await Promise.all(two.map(stop));
 
+// (c) The settle path without HTTP, in-process, with as many settlements in flight as (b) has
+// connections: the most any HTTP layer could reach here (see in-process.mjs).
+for (const c of CONNECTIONS) {
+  const out = execFileSync(process.execPath, [join(import.meta.dirname, 'in-process.mjs'), db, String(c), String(DURATION), String(ROUNDS), run], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    maxBuffer: 1 << 20,
+  });
+  const rounds = JSON.parse(out.toString());
+  const row = {
+    name: '(c) settle path in-process, no HTTP',
+    connections: c,
+    rps: median(rounds.map((x) => x.rps)),
+    p50: median(rounds.map((x) => x.p50)),
+    p99: median(rounds.map((x) => x.p99)),
+    non2xx: 0,
+    requests: rounds.reduce((a, x) => a + x.total, 0),
+  };
+  console.log(`${row.name.padEnd(34)} c=${String(c).padEnd(3)} ${row.rps.toFixed(0).padStart(6)} settlements/s  p50 ${row.p50} ms  p99 ${row.p99} ms`);
+  all.push(row);
+}
+
 // Where the time goes: a separate settle run (one round at the most connections) in a process profiled
 // with --cpu-prof, which serves nothing else. Separate, because the profiler slows what it watches: the
 // measured rounds above run without it.
