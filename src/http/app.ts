@@ -1,6 +1,8 @@
 /**
  * The express app. Routes are thin: validate with zod, call the service, answer. Everything that moves
- * money is in src/service; everything that computes it is in src/engine.
+ * money is in src/service; everything that computes it is in src/engine. The server runs the counter
+ * lane (counter-lane.ts) in front of it for the two counter routes; express keeps those routes too, for
+ * every request the lane hands on.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express, type Request, type Response } from 'express';
@@ -31,7 +33,6 @@ export interface AppDeps {
 export interface AppContext extends AppDeps {
   settlements: SettlementService;
 }
-
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'query' | 'body'): z.output<T> {
   const r = schema.safeParse(value);
