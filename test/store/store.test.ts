@@ -5,7 +5,11 @@
  */
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseBillInput } from '../../src/bill/fast-parse.js';
+import { toEngineBill } from '../../src/bill/schema.js';
 import { verifyAuditLog } from '../../src/service/audit-log.js';
+import type { SettleJob } from '../../src/service/settle-tx.js';
+import { newSettlementId } from '../../src/service/settlements.js';
 import { runDoctor, type DoctorReport } from '../../src/service/doctor.js';
 import { openStore } from '../../src/store/db.js';
 import { inpatientBill } from '../http/fixture.js';
@@ -205,6 +209,49 @@ describe.each(BACKENDS)('$name store', (backend) => {
         expect(report.violations.some((v) => v.kind === 'AUDIT_CHAIN')).toBe(true);
         // Nothing else: exactly what was tampered with is named.
         expect(new Set(report.violations.filter((v) => v.settlementId).map((v) => v.settlementId))).toEqual(new Set([ids[10]!.id, ids[15]!.id]));
+      } finally {
+        await svc.close();
+      }
+    });
+
+    it('a settlement that fails halfway leaves nothing behind, and the ones written with it commit', async () => {
+      const svc = await openService(await backend.fresh(), { registry: true });
+      try {
+        // A job the API would never send: its hospital is not registered, so it gets as far as locking
+        // (creating) the person's ledger row and fails on the settlement's foreign key. On SQLite it is
+        // sent in the same tick as the good ones, so it lands in their group-commit batch.
+        const hospital = (await svc.store.lookups.hospital(HOSPITAL))!;
+        const person = (await svc.store.lookups.person(POOR[2]!))!;
+        const loaded = svc.rules.select(hospital.region_code, '2018-11-12');
+        const raw = inpatientBill({ billNo: 'HALF-1', hospital: 'H-NOT-REGISTERED', person: person.id });
+        const input = parseBillInput(raw);
+        if (!input.success) throw input.error;
+        const populations = JSON.parse(person.populations) as string[];
+        const now = new Date();
+        const broken: SettleJob = {
+          id: newSettlementId(now),
+          year: 2018,
+          bill: toEngineBill(input.data, hospital.tier, populations),
+          rulesetId: loaded.ruleset.id,
+          rulesetHash: loaded.hash,
+          billHash: '0'.repeat(64),
+          billJson: JSON.stringify({ ...raw, hospital: { code: 'H-NOT-REGISTERED', tier: hospital.tier }, person: { id: person.id, populations } }),
+          createdAt: now.toISOString(),
+          createdBy: 'test',
+        };
+        const good = (i: number) => svc.settlements.post(inpatientBill({ billNo: `HALF-G${i}`, hospital: HOSPITAL, person: POOR[i % 2]!, scale: 1 + i }), null, 'test');
+        const answers = await Promise.allSettled([...[0, 1, 2, 3].map(good), svc.store.settle(broken, loaded), ...[4, 5, 6, 7].map(good)]);
+
+        expect(answers.map((a) => a.status)).toEqual([...Array(4).fill('fulfilled'), 'rejected', ...Array(4).fill('fulfilled')]);
+        expect(String((answers[4] as PromiseRejectedResult).reason)).toMatch(/foreign key/i);
+        // Nothing of the broken one: no settlement, no ledger row, no audit entry.
+        expect(await svc.store.db.selectFrom('settlements').select('id').where('id', '=', broken.id).executeTakeFirst()).toBeUndefined();
+        expect(await svc.store.db.selectFrom('ledgers').select('person_id').where('person_id', '=', person.id).executeTakeFirst()).toBeUndefined();
+        expect(await svc.store.db.selectFrom('audit_log').select('seq').where('subject', '=', broken.id).executeTakeFirst()).toBeUndefined();
+        // Every good one exactly once, and the books agree with them.
+        expect(await count(svc.store, 'settlements')).toBe(8);
+        expect((await verifyAuditLog(svc.store.db)).entries).toBe(8);
+        expect(violationsOf(await runDoctor(svc.store, { year: 2018 }))).toEqual([]);
       } finally {
         await svc.close();
       }
