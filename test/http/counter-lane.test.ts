@@ -203,7 +203,7 @@ describe('counter lane: the same answers as express', () => {
     const res = await send(lane.port, { path: '/v1/settlements', headers: headersFor(lane, { key: 'window' } as Case), body: JSON.stringify(bill('L-LOG')) });
     expect(res.status).toBe(201);
     await new Promise((r) => setTimeout(r, 20));
-    const line = lane.logLines.findLast((l) => l.msg === 'request');
+    const line = [...lane.logLines].reverse().find((l) => l.msg === 'request');
     expect(line).toMatchObject({ method: 'POST', path: '/v1/settlements', status: 201 });
     expect(String(line!.key)).toMatch(/^k_/);
   });
