@@ -93,28 +93,30 @@ function readBody(req: IncomingMessage, length: number): Promise<string> {
     const bytes = Buffer.allocUnsafe(length);
     let received = 0;
     let done = false;
-    const fail = (e: unknown) => {
+    // The error is built only when it is the answer: 'close' fires after every request, and an Error
+    // captures a stack trace (~10 µs) whether or not anyone reads it.
+    const fail = (message: string, type: string) => {
       if (done) return;
       done = true;
       req.resume();
-      reject(e);
+      reject(Object.assign(new Error(message), { status: 400, type }));
     };
     req.on('data', (chunk: Buffer) => {
       if (done) return;
-      if (received + chunk.length > length) return fail(Object.assign(new Error('request size did not match content length'), { status: 400, type: 'request.size.invalid' }));
+      if (received + chunk.length > length) return fail('request size did not match content length', 'request.size.invalid');
       chunk.copy(bytes, received);
       received += chunk.length;
     });
     req.on('end', () => {
       if (done) return;
-      if (received !== length) return fail(Object.assign(new Error('request size did not match content length'), { status: 400, type: 'request.size.invalid' }));
+      if (received !== length) return fail('request size did not match content length', 'request.size.invalid');
       done = true;
       // body-parser decodes with iconv-lite, which drops a byte-order mark; so does the lane.
       const text = bytes.toString('utf8');
       resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     });
-    req.on('error', () => fail(Object.assign(new Error('request aborted'), { status: 400, type: 'request.aborted' })));
-    req.on('close', () => fail(Object.assign(new Error('request aborted'), { status: 400, type: 'request.aborted' })));
+    req.on('error', () => fail('request aborted', 'request.aborted'));
+    req.on('close', () => fail('request aborted', 'request.aborted'));
   });
 }
 
