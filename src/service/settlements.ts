@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import * as z from 'zod';
+import { canonicalBillJson } from '../bill/canonical.js';
 import { parseBillInput } from '../bill/fast-parse.js';
 import { toEngineBill, type BillInput } from '../bill/schema.js';
 import { accumulatorsFromJson, accumulatorsToJson, applyChanges, type AccumulatorsJson } from '../engine/accumulators.js';
@@ -79,7 +80,7 @@ interface Resolved {
 
 /** The same bill is the same after normalisation: 306 and "306.00" are one amount. */
 function billHashOf(input: BillInput): string {
-  return createHash('sha256').update(canonicalJson(input)).digest('hex');
+  return createHash('sha256').update(canonicalBillJson(input)).digest('hex');
 }
 
 /** zod issues → a 422 a clerk can act on. */

@@ -14,7 +14,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalBillJson } from '../../src/bill/canonical.js';
 import { fastParseBill, parseBillInput } from '../../src/bill/fast-parse.js';
+import { canonicalJson } from '../../src/rules/load.js';
 import { billInputSchema } from '../../src/bill/schema.js';
 import { loadCases } from '../helpers.js';
 
@@ -42,6 +44,17 @@ describe('fastParseBill on the fixtures and the seeds', () => {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as unknown);
+
+  it('the bill hash\'s text (canonicalBillJson) is canonicalJson\'s, buckets and all', () => {
+    // Bills of category totals (what fund modelling posts) have buckets instead of items.
+    const bucketBills = seedBills.slice(0, 5).map((b) => {
+      const { items: _items, ...rest } = b as Record<string, unknown>;
+      return { ...rest, buckets: { outOfCatalog: '12.30', overLimit: '0', preSelfPay: 4.5, inPolicy: '1000.00' } };
+    });
+    const parsed = [...fixtureBills, ...seedBills, ...bucketBills].map((b) => parseBillInput(b)).filter((p) => p.success);
+    expect(parsed.filter((p) => p.data.buckets !== undefined).length).toBe(5);
+    for (const p of parsed) expect(canonicalBillJson(p.data)).toBe(canonicalJson(p.data));
+  });
 
   it.each([
     ['test/fixtures/cases', fixtureBills],
@@ -378,6 +391,20 @@ describe('fastParseBill against zod, on generated bills', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('the bill hash\'s text (canonicalBillJson) is canonicalJson\'s, for every bill either path parses', () => {
+    let compared = 0;
+    fc.assert(
+      fc.property(fc.oneof(validBillArb, mutatedArb), (bill) => {
+        const parsed = parseBillInput(bill);
+        if (!parsed.success) return;
+        expect(canonicalBillJson(parsed.data)).toBe(canonicalJson(parsed.data));
+        compared++;
+      }),
+      { numRuns: 1_000 },
+    );
+    expect(compared).toBeGreaterThan(400);
   });
 
   it('broken bills: whatever the fast path takes, zod takes and returns alike; parseBillInput succeeds exactly when zod does', () => {
