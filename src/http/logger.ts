@@ -7,6 +7,13 @@ import type { NextFunction, Request, Response } from 'express';
 import { pino, type Logger } from 'pino';
 import { maskIdNumbersIn } from '../service/mask.js';
 
+/**
+ * The service's logger, writing to stdout asynchronously: lines that arrive while a write is under way go
+ * out together in the next one, instead of one blocking write() per request on the API thread. pino flushes
+ * what is buffered when the process exits (signals and uncaught errors included); a kill -9 or a power cut
+ * can lose the last lines. Nothing that concerns money depends on these lines: settlements and their audit
+ * trail are in the database.
+ */
 export function createLogger(): Logger {
   return pino({
     level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
@@ -16,7 +23,7 @@ export function createLogger(): Logger {
         method.apply(this, args.map((a) => (typeof a === 'string' ? maskIdNumbersIn(a) : a)) as Parameters<typeof method>);
       },
     },
-  });
+  }, pino.destination({ dest: 1, sync: false }));
 }
 
 /** The one request log line, written when the answer has gone out (express and the counter lane alike). */
