@@ -4,25 +4,37 @@
  * engine on the year-to-date it holds, then write the settlement, its per-fund payouts, the new
  * year-to-date and an audit-log entry.
  *
+ * The engine's part is usually done before the transaction, by the API thread, on the ledger as last
+ * committed (`SettleJob.computed`): the transaction then only checks that the ledger it locked is that
+ * same one, which it nearly always is, and writes. That keeps the work that runs one settlement at a time
+ * (the SQLite writer thread, or a locked ledger row on PostgreSQL) to reading, comparing and writing. When
+ * the ledger has moved (two bills of one person in flight at once), the transaction computes again on
+ * the locked ledger, from the stored bill text, so nothing is ever settled on a stale year-to-date.
+ *
  * It is written once and run wherever the store's writer is: in the API process (PostgreSQL, and SQLite
  * in memory) or in the SQLite writer thread (store/sqlite-writer.ts). So it takes only plain data (a
  * {@link SettleJob}, which crosses a thread boundary by structured clone) and returns plain data.
  */
 import { createHash } from 'node:crypto';
+import { parseBillInput } from '../bill/fast-parse.js';
+import { toEngineBill } from '../bill/schema.js';
 import { accumulatorsFromJson, accumulatorsToJson, applyChanges, type AccumulatorsJson } from '../engine/accumulators.js';
 import { SettlementError } from '../engine/errors.js';
 import { settlementJson } from '../engine/result.js';
 import { settle } from '../engine/settle.js';
 import type { Bill, Ruleset } from '../engine/types.js';
 import { toFenNumber as toFen } from '../money/fixed.js';
-import type { SettlementTable } from '../store/schema.js';
-import type { SettlementTx } from '../store/settlement-tx.js';
+import type { SettlementFundTable, SettlementTable } from '../store/schema.js';
+import type { LedgerRow, SettlementTx } from '../store/settlement-tx.js';
 
 export interface SettleJob {
   /** The new settlement's id, issued by the API process ({@link newSettlementId}). */
   id: string;
   year: number;
-  bill: Bill;
+  hospitalCode: string;
+  billNo: string;
+  personId: string;
+  visit: Bill['visit'];
   rulesetId: string;
   rulesetHash: string;
   billHash: string;
@@ -31,6 +43,32 @@ export interface SettleJob {
   /** Audit payload fields known before the engine runs. */
   createdAt: string;
   createdBy: string;
+  /**
+   * The engine's result, computed before the transaction on the ledger as last committed
+   * ({@link computeSettlement}). The transaction uses it only if the ledger it locks is still exactly
+   * that one (same version, same text); otherwise it computes again on the locked ledger.
+   */
+  computed?: Computed;
+}
+
+/** Everything a settlement writes that the engine decides, for one bill on one ledger state. */
+export interface Computed {
+  kind: 'computed';
+  /** The ledger the computation read. */
+  ledger: LedgerRow;
+  population: string;
+  ytdBeforeJson: string;
+  resultJson: string;
+  totalFen: number;
+  fundPaysFen: number;
+  patientPaysFen: number;
+  funds: { fund: string; amount_fen: number }[];
+  /** The ledger's accumulators after this settlement. */
+  ledgerAfterJson: string;
+  /** The audit entry's payload (the parts that depend on the result). */
+  resultFunds: Record<string, string>;
+  patientPays: string;
+  resultHash: string;
 }
 
 /**
@@ -43,40 +81,86 @@ export type SettleOutcome =
   | { kind: 'existing'; row: SettlementTable }
   | { kind: 'refused'; error: { code: SettlementError['code']; message: string; path: (string | number)[] } };
 
-export async function settleInTx(tx: SettlementTx, job: SettleJob, ruleset: Ruleset): Promise<SettleOutcome> {
-  const existing = await tx.findByBill(job.bill.hospital.code, job.bill.billNo);
-  if (existing) return { kind: 'existing', row: existing };
+type Refused = Extract<SettleOutcome, { kind: 'refused' }>;
 
-  const ledger = await tx.lockLedger(job.bill.person.id, job.year);
+/** A ledger row that does not exist yet reads as this (lockLedger creates it so). */
+export const EMPTY_LEDGER: LedgerRow = { accumulators_json: '{}', version: 0 };
+
+/**
+ * Run the engine on a bill and a ledger state, and build what the transaction will write. Pure: the API
+ * thread calls it before handing a settlement to the writer (on the ledger as last committed), and the
+ * transaction calls it again only if the ledger it locks has moved since.
+ */
+export function computeSettlement(bill: Bill, ruleset: Ruleset, ledger: LedgerRow): Computed | Refused {
   const ytdJson = JSON.parse(ledger.accumulators_json) as AccumulatorsJson;
   const ytd = accumulatorsFromJson(ytdJson);
   let s;
   try {
-    s = settle(job.bill, ruleset, ytd);
+    s = settle(bill, ruleset, ytd);
   } catch (e) {
     if (e instanceof SettlementError) return { kind: 'refused', error: { code: e.code, message: e.message, path: [...e.path] } };
     throw e;
   }
   const result = settlementJson(s);
+  const resultJson = JSON.stringify(result);
+  return {
+    kind: 'computed',
+    ledger: { accumulators_json: ledger.accumulators_json, version: ledger.version },
+    population: s.population,
+    ytdBeforeJson: ledger.accumulators_json === '{}' ? '{}' : JSON.stringify(ytdJson),
+    resultJson,
+    totalFen: toFen(s.total),
+    fundPaysFen: toFen(s.fundPaysTotal),
+    patientPaysFen: toFen(s.patientPays),
+    funds: Object.entries(s.funds).map(([fund, amount]) => ({ fund, amount_fen: toFen(amount) })),
+    ledgerAfterJson: JSON.stringify(accumulatorsToJson(applyChanges(ytd, s.accumulators))),
+    resultFunds: result.funds,
+    patientPays: result.patientPays,
+    resultHash: createHash('sha256').update(resultJson).digest('hex'),
+  };
+}
+
+/** The engine's bill from a stored bill text ({@link SettleJob.billJson}): what the settlement is computed from. */
+export function billFromStored(billJson: string): Bill {
+  const parsed = parseBillInput(JSON.parse(billJson));
+  if (!parsed.success) throw new Error(`the stored bill does not parse: ${parsed.error.message}`);
+  const input = parsed.data;
+  if (input.hospital.tier === undefined || input.person.populations === undefined) throw new Error('the stored bill has no tier or populations');
+  return toEngineBill(input, input.hospital.tier, input.person.populations);
+}
+
+export async function settleInTx(tx: SettlementTx, job: SettleJob, ruleset: Ruleset): Promise<SettleOutcome> {
+  const existing = await tx.findByBill(job.hospitalCode, job.billNo);
+  if (existing) return { kind: 'existing', row: existing };
+
+  const ledger = await tx.lockLedger(job.personId, job.year);
+  let c = job.computed;
+  if (c === undefined || c.ledger.version !== ledger.version || c.ledger.accumulators_json !== ledger.accumulators_json) {
+    // Computed on a ledger that has moved since (another settlement of the person got in first), or not
+    // computed at all: compute on the ledger this transaction holds.
+    const fresh = computeSettlement(billFromStored(job.billJson), ruleset, ledger);
+    if (fresh.kind === 'refused') return fresh;
+    c = fresh;
+  }
   const row: SettlementTable = {
     id: job.id,
-    hospital_code: job.bill.hospital.code,
-    bill_no: job.bill.billNo,
-    person_id: job.bill.person.id,
+    hospital_code: job.hospitalCode,
+    bill_no: job.billNo,
+    person_id: job.personId,
     year: job.year,
-    admitted: job.bill.visit.admitted,
-    discharged: job.bill.visit.discharged,
-    visit_type: job.bill.visit.type,
-    population: s.population,
+    admitted: job.visit.admitted,
+    discharged: job.visit.discharged,
+    visit_type: job.visit.type,
+    population: c.population,
     ruleset_id: job.rulesetId,
     ruleset_hash: job.rulesetHash,
     bill_hash: job.billHash,
     bill_json: job.billJson,
-    ytd_before_json: ledger.accumulators_json === '{}' ? '{}' : JSON.stringify(ytdJson),
-    result_json: JSON.stringify(result),
-    total_fen: toFen(s.total),
-    fund_pays_fen: toFen(s.fundPaysTotal),
-    patient_pays_fen: toFen(s.patientPays),
+    ytd_before_json: c.ytdBeforeJson,
+    result_json: c.resultJson,
+    total_fen: c.totalFen,
+    fund_pays_fen: c.fundPaysFen,
+    patient_pays_fen: c.patientPaysFen,
     status: 'settled',
     created_at: job.createdAt,
     created_by: job.createdBy,
@@ -84,24 +168,24 @@ export async function settleInTx(tx: SettlementTx, job: SettleJob, ruleset: Rule
     reversed_by: null,
     reversal_reason: null,
   };
-  const funds = Object.entries(s.funds).map(([fund, amount]) => ({ settlement_id: job.id, fund, amount_fen: toFen(amount) }));
+  const funds: SettlementFundTable[] = c.funds.map((f) => ({ settlement_id: job.id, fund: f.fund, amount_fen: f.amount_fen }));
   await tx.insertSettlement(row, funds);
-  const updated = await tx.updateLedger(job.bill.person.id, job.year, ledger.version, JSON.stringify(accumulatorsToJson(applyChanges(ytd, s.accumulators))));
+  const updated = await tx.updateLedger(job.personId, job.year, ledger.version, c.ledgerAfterJson);
   // The row is locked, so this cannot happen; if it ever does, refuse rather than double-count.
-  if (!updated) throw new Error(`ledger ${job.bill.person.id}/${job.year} changed under a held lock`);
+  if (!updated) throw new Error(`ledger ${job.personId}/${job.year} changed under a held lock`);
   await tx.appendAudit(
     {
       actor: job.createdBy,
       action: 'settlement.create',
       subject: job.id,
       payload: {
-        hospital: job.bill.hospital.code,
-        billNo: job.bill.billNo,
-        person: job.bill.person.id,
+        hospital: job.hospitalCode,
+        billNo: job.billNo,
+        person: job.personId,
         rulesetHash: job.rulesetHash,
-        funds: result.funds,
-        patientPays: result.patientPays,
-        resultHash: createHash('sha256').update(row.result_json).digest('hex'),
+        funds: c.resultFunds,
+        patientPays: c.patientPays,
+        resultHash: c.resultHash,
       },
     },
     job.createdAt,

@@ -20,7 +20,7 @@ import type { Accumulators, Bill } from '../engine/types.js';
 import { parseUnits } from '../money/fixed.js';
 import { fromFen } from '../money/money.js';
 import { canonicalJson, type LoadedRuleset } from '../rules/load.js';
-import { type SettleJob, type SettleOutcome } from './settle-tx.js';
+import { EMPTY_LEDGER, computeSettlement, type SettleJob, type SettleOutcome } from './settle-tx.js';
 import type { RuleBook } from '../rules/select.js';
 import type { Store } from '../store/db.js';
 import type { Database, SettlementTable } from '../store/schema.js';
@@ -225,7 +225,7 @@ export class SettlementService {
     const r = await this.resolve(raw, principal);
     const year = Number(r.input.visit.discharged.slice(0, 4));
     const ledger = await this.store.lookups.ledger(r.person.id, year);
-    const ytd = accumulatorsFromJson(JSON.parse(ledger ?? '{}') as AccumulatorsJson);
+    const ytd = accumulatorsFromJson(JSON.parse(ledger?.accumulators_json ?? '{}') as AccumulatorsJson);
     return { preview: true, rulesetId: r.ruleset.ruleset.id, rulesetHash: r.ruleset.hash, result: settlementJson(this.compute(r, ytd)) };
   }
 
@@ -237,16 +237,26 @@ export class SettlementService {
     const r = await this.resolve(raw, principal);
     const billHash = billHashOf(r.input);
     const now = this.now();
+    const year = Number(r.input.visit.discharged.slice(0, 4));
+    // The engine runs here, on the person's ledger as last committed; the write transaction checks that
+    // the ledger is still that one and otherwise computes again (settle-tx.ts).
+    const ledger = (await this.store.lookups.ledger(r.person.id, year)) ?? EMPTY_LEDGER;
+    const computed = computeSettlement(r.bill, r.ruleset.ruleset, ledger);
     const job: SettleJob = {
       id: newSettlementId(now),
-      year: Number(r.input.visit.discharged.slice(0, 4)),
-      bill: r.bill,
+      year,
+      hospitalCode: r.hospital.code,
+      billNo: r.input.billNo,
+      personId: r.person.id,
+      visit: r.bill.visit,
       rulesetId: r.ruleset.ruleset.id,
       rulesetHash: r.ruleset.hash,
       billHash,
       billJson: JSON.stringify(r.storedBill),
       createdAt: now.toISOString(),
       createdBy: actor,
+      // A refusal is left to the transaction, which answers a replay first if the bill number was settled.
+      computed: computed.kind === 'computed' ? computed : undefined,
     };
     let outcome: SettleOutcome;
     try {

@@ -22,8 +22,8 @@ export interface LedgerRow {
 export interface Lookups {
   hospital(code: string): Promise<HospitalRef | undefined>;
   person(id: string): Promise<PersonRef | undefined>;
-  /** The ledger's accumulators JSON as last committed, or undefined if the person has none that year. */
-  ledger(personId: string, year: number): Promise<string | undefined>;
+  /** The person's ledger for the year as last committed, or undefined if there is none yet. */
+  ledger(personId: string, year: number): Promise<LedgerRow | undefined>;
 }
 
 /** One settlement's statements, inside a write transaction that serialises the person (db.ts, postgres.ts). */
@@ -41,8 +41,7 @@ export function kyselyLookups(db: Kysely<Database>): Lookups {
   return {
     hospital: (code) => db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code']).where('code', '=', code).executeTakeFirst(),
     person: (id) => db.selectFrom('people').select(['id', 'name', 'id_number', 'populations']).where('id', '=', id).executeTakeFirst(),
-    ledger: async (personId, year) =>
-      (await db.selectFrom('ledgers').select('accumulators_json').where('person_id', '=', personId).where('year', '=', year).executeTakeFirst())?.accumulators_json,
+    ledger: (personId, year) => db.selectFrom('ledgers').select(['accumulators_json', 'version']).where('person_id', '=', personId).where('year', '=', year).executeTakeFirst(),
   };
 }
 

@@ -19,11 +19,11 @@ const SETTLEMENT_COLUMNS: readonly (keyof SettlementTable)[] = [
 export function sqliteLookups(reader: SQLite.Database): Lookups {
   const hospital = reader.prepare<[string], HospitalRef>('select code, name, tier, region_code from hospitals where code = ?');
   const person = reader.prepare<[string], PersonRef>('select id, name, id_number, populations from people where id = ?');
-  const ledger = reader.prepare<[string, number], { accumulators_json: string }>('select accumulators_json from ledgers where person_id = ? and year = ?');
+  const ledger = reader.prepare<[string, number], LedgerRow>('select accumulators_json, version from ledgers where person_id = ? and year = ?');
   return {
     hospital: async (code) => hospital.get(code),
     person: async (id) => person.get(id),
-    ledger: async (personId, year) => ledger.get(personId, year)?.accumulators_json,
+    ledger: async (personId, year) => ledger.get(personId, year),
   };
 }
 

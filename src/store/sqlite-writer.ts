@@ -19,7 +19,7 @@ import type { LoadedRuleset } from '../rules/load.js';
 import type { SettleJob, SettleOutcome } from '../service/settle-tx.js';
 
 /** Bumped whenever the messages change, so a stale dist/ worker is refused rather than misread. */
-export const WRITER_PROTOCOL = 1;
+export const WRITER_PROTOCOL = 2;
 
 export type ToWriter =
   | { type: 'settle'; id: number; job: SettleJob; ruleset?: { hash: string; file: string; document: unknown } }

@@ -5,10 +5,9 @@
  */
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseBillInput } from '../../src/bill/fast-parse.js';
-import { toEngineBill } from '../../src/bill/schema.js';
 import { verifyAuditLog } from '../../src/service/audit-log.js';
-import type { SettleJob } from '../../src/service/settle-tx.js';
+import { EMPTY_LEDGER, billFromStored, computeSettlement, type SettleJob } from '../../src/service/settle-tx.js';
+import type { LedgerRow } from '../../src/store/settlement-tx.js';
 import { newSettlementId } from '../../src/service/settlements.js';
 import { runDoctor, type DoctorReport } from '../../src/service/doctor.js';
 import { openStore } from '../../src/store/db.js';
@@ -214,6 +213,52 @@ describe.each(BACKENDS)('$name store', (backend) => {
       }
     });
 
+    it('a settlement computed before its transaction is used only on the ledger it was computed on', async () => {
+      const svc = await openService(await backend.fresh(), { registry: true });
+      try {
+        const hospital = (await svc.store.lookups.hospital(HOSPITAL))!;
+        const person = (await svc.store.lookups.person(POOR[3]!))!;
+        const populations = JSON.parse(person.populations) as string[];
+        const loaded = svc.rules.select(hospital.region_code, '2018-11-12');
+        const jobFor = (billNo: string, computedOn: LedgerRow | null): SettleJob => {
+          const raw = inpatientBill({ billNo, hospital: HOSPITAL, person: person.id, scale: 2 });
+          const stored = { ...raw, hospital: { code: HOSPITAL, tier: hospital.tier }, person: { id: person.id, populations } };
+          const now = new Date();
+          const computed = computedOn && computeSettlement(billFromStored(JSON.stringify(stored)), loaded.ruleset, computedOn);
+          if (computed && computed.kind !== 'computed') throw new Error('refused');
+          return {
+            id: newSettlementId(now), year: 2018, hospitalCode: HOSPITAL, billNo, personId: person.id, visit: raw.visit,
+            rulesetId: loaded.ruleset.id, rulesetHash: loaded.hash, billHash: '0'.repeat(64), billJson: JSON.stringify(stored),
+            createdAt: now.toISOString(), createdBy: 'test', computed: computed ?? undefined,
+          };
+        };
+        const serious = (row: { result_json: string }) => (JSON.parse(row.result_json) as { accumulators: Record<string, Record<string, { before: string }>> }).accumulators.serious!.cumulative!.before;
+
+        // Computed on an empty ledger, but another settlement of the person commits first: the
+        // transaction must compute again on the ledger it locks, not write the stale result.
+        const first = await svc.store.settle(jobFor('PRE-1', null), loaded);
+        expect(first.kind).toBe('created');
+        const stale = jobFor('PRE-2', EMPTY_LEDGER);
+        expect(serious({ result_json: stale.computed!.resultJson })).toBe('0.00');
+        const second = await svc.store.settle(stale, loaded);
+        if (second.kind !== 'created') throw new Error(second.kind);
+        const ledgerBefore = JSON.parse(first.kind === 'created' ? first.row.result_json : '{}') as { accumulators: { serious: { cumulative: { after: string } } } };
+        expect(serious(second.row)).toBe(ledgerBefore.accumulators.serious.cumulative.after);
+        expect(second.row.result_json).not.toBe(stale.computed!.resultJson);
+
+        // Computed on the ledger as it is: written as computed. (A marked result shows that it is the one
+        // written, not a fresh computation that happens to agree.)
+        const current = (await svc.store.lookups.ledger(person.id, 2018))!;
+        const fresh = jobFor('PRE-3', current);
+        fresh.computed = { ...fresh.computed!, resultJson: fresh.computed!.resultJson.replace('{', '{"marked":true,') };
+        const third = await svc.store.settle(fresh, loaded);
+        if (third.kind !== 'created') throw new Error(third.kind);
+        expect(third.row.result_json).toBe(fresh.computed.resultJson);
+      } finally {
+        await svc.close();
+      }
+    });
+
     it('a settlement that fails halfway leaves nothing behind, and the ones written with it commit', async () => {
       const svc = await openService(await backend.fresh(), { registry: true });
       try {
@@ -224,14 +269,15 @@ describe.each(BACKENDS)('$name store', (backend) => {
         const person = (await svc.store.lookups.person(POOR[2]!))!;
         const loaded = svc.rules.select(hospital.region_code, '2018-11-12');
         const raw = inpatientBill({ billNo: 'HALF-1', hospital: 'H-NOT-REGISTERED', person: person.id });
-        const input = parseBillInput(raw);
-        if (!input.success) throw input.error;
         const populations = JSON.parse(person.populations) as string[];
         const now = new Date();
         const broken: SettleJob = {
           id: newSettlementId(now),
           year: 2018,
-          bill: toEngineBill(input.data, hospital.tier, populations),
+          hospitalCode: 'H-NOT-REGISTERED',
+          billNo: raw.billNo,
+          personId: person.id,
+          visit: raw.visit,
           rulesetId: loaded.ruleset.id,
           rulesetHash: loaded.hash,
           billHash: '0'.repeat(64),
