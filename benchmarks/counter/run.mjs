@@ -1,6 +1,7 @@
 // npm run bench:counter — hospital-counter throughput, measured against the ceiling the same machine
-// reaches in the same run (an express echo of the same body), so the ratio means something on a noisy
-// shared machine. Loopback only, bounded duration. Appends its table to benchmarks/RESULTS.md.
+// reaches in the same run (an express echo of the same body), measured in the same minute as what it is
+// compared with, so the ratio means something on a noisy shared machine. Loopback only, bounded duration.
+// Appends its table to benchmarks/RESULTS.md.
 import autocannon from 'autocannon';
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -84,11 +85,58 @@ async function measure({ ports, path, connections, keys }) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function scenario(name, opts) {
-  const rows = [];
-  for (const c of CONNECTIONS) {
-    const rounds = [];
-    for (let r = 0; r < ROUNDS; r++) rounds.push(await measure({ ...opts, connections: c }));
+const tmp = mkdtempSync(join(tmpdir(), 'onestop-bench-'));
+const db = join(tmp, 'bench.db');
+console.log(`preparing a fresh database in ${tmp} …`);
+const keys = JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, 'prepare.mjs')], { cwd: ROOT, env: { ...process.env, ONESTOP_DB: db, LOG_LEVEL: 'warn' } }).toString());
+
+// Every process the rounds need, started once and left idle between rounds.
+const echoPort = await freePort();
+const echo = fork(join(import.meta.dirname, 'echo-server.mjs'), { env: { ...process.env, PORT: String(echoPort) }, stdio: 'ignore' });
+const port = await freePort();
+const service = startService(port, db);
+const port2a = await freePort();
+const port2b = await freePort();
+const two = [startService(port2a, db), startService(port2b, db)];
+await Promise.all([waitHealthy(echoPort, '/echo'), waitHealthy(port), waitHealthy(port2a), waitHealthy(port2b)]);
+
+/** (c) The settle path without HTTP, in-process, with as many settlements in flight as (b) has connections (see in-process.mjs). */
+function inProcess(c) {
+  const out = execFileSync(process.execPath, [join(import.meta.dirname, 'in-process.mjs'), db, String(c), String(DURATION), '1', `${run}-${seq++}`], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    maxBuffer: 1 << 20,
+  });
+  const [r] = JSON.parse(out.toString());
+  return { rps: r.rps, p50: r.p50, p99: r.p99, non2xx: 0, total: r.total };
+}
+
+const SCENARIOS = [
+  { name: '(b) POST /v1/settlements, 1 process', run: (c) => measure({ ports: [port], path: '/v1/settlements', keys, connections: c }) },
+  // (c) counts settlements in flight where the other rows count connections; a failed call stops it.
+  { name: '(c) settle path in-process, no HTTP', run: inProcess },
+  { name: 'POST /v1/settlements/preview', run: (c) => measure({ ports: [port], path: '/v1/settlements/preview', keys, connections: c }) },
+  { name: 'POST /v1/settlements, 2 processes', run: (c) => measure({ ports: [port2a, port2b], path: '/v1/settlements', keys, connections: c }) },
+];
+const ECHO = '(a) express echo (ceiling)';
+
+// Rounds interleave: in each, the echo is measured before and after the scenarios, and each scenario's
+// ratio for the round is taken against the mean of those two. A shared machine's speed drifts over
+// minutes; a ceiling measured minutes apart from what it is compared with made the ratios swing by more
+// than the changes being measured.
+const all = [];
+for (const c of CONNECTIONS) {
+  const got = new Map([[ECHO, []], ...SCENARIOS.map((x) => [x.name, []])]);
+  for (let r = 0; r < ROUNDS; r++) {
+    const before = await measure({ ports: [echoPort], path: '/echo', connections: c });
+    const results = [];
+    for (const x of SCENARIOS) results.push([x.name, await x.run(c)]);
+    const after = await measure({ ports: [echoPort], path: '/echo', connections: c });
+    const ceiling = (before.rps + after.rps) / 2;
+    got.get(ECHO).push({ ...before, rps: ceiling, non2xx: before.non2xx + after.non2xx, total: before.total + after.total, ratio: 1 });
+    for (const [name, m] of results) got.get(name).push({ ...m, ratio: m.rps / ceiling });
+  }
+  for (const [name, rounds] of got) {
     const row = {
       name,
       connections: c,
@@ -97,66 +145,14 @@ async function scenario(name, opts) {
       p99: median(rounds.map((x) => x.p99)),
       non2xx: rounds.reduce((a, x) => a + x.non2xx, 0),
       requests: rounds.reduce((a, x) => a + x.total, 0),
+      ratio: median(rounds.map((x) => x.ratio)),
+      ratios: rounds.map((x) => x.ratio),
     };
-    console.log(`${name.padEnd(34)} c=${String(c).padEnd(3)} ${row.rps.toFixed(0).padStart(6)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  non-2xx ${row.non2xx}`);
-    rows.push(row);
+    console.log(`${name.padEnd(36)} c=${String(c).padEnd(3)} ${row.rps.toFixed(0).padStart(6)} /s  p50 ${row.p50} ms  p99 ${row.p99} ms  non-2xx ${row.non2xx}  ratio ${row.ratio.toFixed(2)} (${row.ratios.map((x) => x.toFixed(2)).join(' ')})`);
+    all.push(row);
   }
-  return rows;
 }
-
-const tmp = mkdtempSync(join(tmpdir(), 'onestop-bench-'));
-const db = join(tmp, 'bench.db');
-console.log(`preparing a fresh database in ${tmp} …`);
-const keys = JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, 'prepare.mjs')], { cwd: ROOT, env: { ...process.env, ONESTOP_DB: db, LOG_LEVEL: 'warn' } }).toString());
-
-const echoPort = await freePort();
-const echo = fork(join(import.meta.dirname, 'echo-server.mjs'), { env: { ...process.env, PORT: String(echoPort) }, stdio: 'ignore' });
-await waitHealthy(echoPort, '/echo');
-
-const all = [];
-all.push(...(await scenario('(a) express echo (ceiling)', { ports: [echoPort], path: '/echo' })));
-await stop(echo);
-
-const port = await freePort();
-const service = startService(port, db);
-await waitHealthy(port);
-all.push(...(await scenario('(b) POST /v1/settlements, 1 process', { ports: [port], path: '/v1/settlements', keys })));
-await stop(service);
-
-const previewPort = await freePort();
-const previewService = startService(previewPort, db);
-await waitHealthy(previewPort);
-all.push(...(await scenario('POST /v1/settlements/preview', { ports: [previewPort], path: '/v1/settlements/preview', keys })));
-await stop(previewService);
-
-const port2a = await freePort();
-const port2b = await freePort();
-const two = [startService(port2a, db), startService(port2b, db)];
-await Promise.all([waitHealthy(port2a), waitHealthy(port2b)]);
-all.push(...(await scenario('POST /v1/settlements, 2 processes', { ports: [port2a, port2b], path: '/v1/settlements', keys })));
-await Promise.all(two.map(stop));
-
-// (c) The settle path without HTTP, in-process, with as many settlements in flight as (b) has
-// connections: the most any HTTP layer could reach here (see in-process.mjs).
-for (const c of CONNECTIONS) {
-  const out = execFileSync(process.execPath, [join(import.meta.dirname, 'in-process.mjs'), db, String(c), String(DURATION), String(ROUNDS), run], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-    maxBuffer: 1 << 20,
-  });
-  const rounds = JSON.parse(out.toString());
-  const row = {
-    name: '(c) settle path in-process, no HTTP',
-    connections: c,
-    rps: median(rounds.map((x) => x.rps)),
-    p50: median(rounds.map((x) => x.p50)),
-    p99: median(rounds.map((x) => x.p99)),
-    non2xx: 0,
-    requests: rounds.reduce((a, x) => a + x.total, 0),
-  };
-  console.log(`${row.name.padEnd(34)} c=${String(c).padEnd(3)} ${row.rps.toFixed(0).padStart(6)} settlements/s  p50 ${row.p50} ms  p99 ${row.p99} ms`);
-  all.push(row);
-}
+await Promise.all([echo, service, ...two].map(stop));
 
 // Where the time goes: a separate settle run (one round at the most connections) in a process profiled
 // with --cpu-prof, which serves nothing else. Separate, because the profiler slows what it watches: the
@@ -174,17 +170,16 @@ if (PROFILE) {
   console.log(profileSummary);
 }
 
-const echoBy = Object.fromEntries(all.filter((r) => r.name.startsWith('(a)')).map((r) => [r.connections, r.rps]));
 const cpu = cpus();
 const header = [
   `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — counter benchmark`,
   '',
-  `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; Node ${process.version}; ${DURATION} s per round, ${ROUNDS} rounds (median shown); 20-item bills of ~${Math.round(billFor(0, run, hospitals, people).body.length / 100) / 10} KB; SQLite WAL, synchronous=FULL; autocannon on the same machine over loopback.`,
+  `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; Node ${process.version}; ${DURATION} s per measurement, ${ROUNDS} rounds (median shown); in each round the echo is measured before and after the other scenarios, and a ratio is the scenario's rate over the mean of those two; 20-item bills of ~${Math.round(Buffer.byteLength(billFor(0, run, hospitals, people).body) / 100) / 10} KB of UTF-8; SQLite WAL, synchronous=FULL; autocannon on the same machine over loopback.`,
   `Command: \`npm run bench:counter\``,
   '',
-  '| scenario | connections | req/s | p50 ms | p99 ms | non-2xx | ratio to echo |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| scenario | connections | req/s | p50 ms | p99 ms | non-2xx | ratio to echo (median; each round) |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
 ];
-const lines = all.map((r) => `| ${r.name} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.name.startsWith('(a)') ? '1.00' : (r.rps / echoBy[r.connections]).toFixed(2)} |`);
+const lines = all.map((r) => `| ${r.name} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.name === ECHO ? '1.00' : `**${r.ratio.toFixed(2)}**; ${r.ratios.map((x) => x.toFixed(2)).join(', ')}`} |`);
 appendFileSync(join(ROOT, 'benchmarks', 'RESULTS.md'), `\n${[...header, ...lines].join('\n')}\n${profileSummary ? `\n${profileSummary}\n` : ''}`);
 console.log('appended to benchmarks/RESULTS.md');
