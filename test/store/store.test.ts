@@ -7,12 +7,13 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/service/audit-log.js';
 import { EMPTY_LEDGER, billFromStored, computeSettlement, type SettleJob } from '../../src/service/settle-tx.js';
+import type { LoadedRuleset } from '../../src/rules/load.js';
 import type { LedgerRow } from '../../src/store/settlement-tx.js';
 import { newSettlementId } from '../../src/service/settlements.js';
 import { runDoctor, type DoctorReport } from '../../src/service/doctor.js';
 import { openStore } from '../../src/store/db.js';
 import { inpatientBill } from '../http/fixture.js';
-import { BACKENDS, IN_CI, PG_URL, count, openService, postFromProcesses, type WorkerAnswer } from './backends.js';
+import { BACKENDS, IN_CI, PG_URL, count, openService, postFromProcesses, type Opened, type WorkerAnswer } from './backends.js';
 
 const HOSPITAL = 'H152200-L01';
 const POOR = ['P-000001', 'P-000002', 'P-000003', 'P-000004', 'P-000005'];
@@ -32,6 +33,38 @@ afterAll(async () => {
 });
 
 const violationsOf = (r: DoctorReport) => r.violations.map((v) => `${v.kind} ${v.message}`);
+
+/**
+ * A settlement job built by hand, as SettlementService.post builds one, for store.settle: an inpatient bill
+ * of `person` at `hospitalCode` (which need not be registered: the store is what is being tested), priced
+ * at HOSPITAL's tier, with the engine's result pre-computed on `computedOn` when it is given.
+ */
+async function handMadeJob(svc: Opened, opts: { billNo: string; hospitalCode: string; person: string; computedOn?: LedgerRow }): Promise<{ job: SettleJob; loaded: LoadedRuleset }> {
+  const hospital = (await svc.store.lookups.hospital(HOSPITAL))!;
+  const person = (await svc.store.lookups.person(opts.person))!;
+  const loaded = svc.rules.select(hospital.region_code, '2018-11-12');
+  const raw = inpatientBill({ billNo: opts.billNo, hospital: opts.hospitalCode, person: person.id, scale: 2 });
+  const billJson = JSON.stringify({ ...raw, hospital: { code: opts.hospitalCode, tier: hospital.tier }, person: { id: person.id, populations: JSON.parse(person.populations) as string[] } });
+  const computed = opts.computedOn && computeSettlement(billFromStored(billJson), loaded.ruleset, opts.computedOn);
+  if (computed && computed.kind !== 'computed') throw new Error(`the engine refused ${opts.billNo}`);
+  const now = new Date();
+  const job: SettleJob = {
+    id: newSettlementId(now),
+    year: 2018,
+    hospitalCode: opts.hospitalCode,
+    billNo: opts.billNo,
+    personId: person.id,
+    visit: raw.visit,
+    rulesetId: loaded.ruleset.id,
+    rulesetHash: loaded.hash,
+    billHash: '0'.repeat(64),
+    billJson,
+    createdAt: now.toISOString(),
+    createdBy: 'test',
+    computed: computed || undefined,
+  };
+  return { job, loaded };
+}
 
 /** A chain of snapshots is linear when, sorted by what they read, each read exactly what the one before wrote. */
 function expectLinearChain(answers: WorkerAnswer[], key: string, field: string) {
@@ -216,29 +249,16 @@ describe.each(BACKENDS)('$name store', (backend) => {
     it('a settlement computed before its transaction is used only on the ledger it was computed on', async () => {
       const svc = await openService(await backend.fresh(), { registry: true });
       try {
-        const hospital = (await svc.store.lookups.hospital(HOSPITAL))!;
-        const person = (await svc.store.lookups.person(POOR[3]!))!;
-        const populations = JSON.parse(person.populations) as string[];
-        const loaded = svc.rules.select(hospital.region_code, '2018-11-12');
-        const jobFor = (billNo: string, computedOn: LedgerRow | null): SettleJob => {
-          const raw = inpatientBill({ billNo, hospital: HOSPITAL, person: person.id, scale: 2 });
-          const stored = { ...raw, hospital: { code: HOSPITAL, tier: hospital.tier }, person: { id: person.id, populations } };
-          const now = new Date();
-          const computed = computedOn && computeSettlement(billFromStored(JSON.stringify(stored)), loaded.ruleset, computedOn);
-          if (computed && computed.kind !== 'computed') throw new Error('refused');
-          return {
-            id: newSettlementId(now), year: 2018, hospitalCode: HOSPITAL, billNo, personId: person.id, visit: raw.visit,
-            rulesetId: loaded.ruleset.id, rulesetHash: loaded.hash, billHash: '0'.repeat(64), billJson: JSON.stringify(stored),
-            createdAt: now.toISOString(), createdBy: 'test', computed: computed ?? undefined,
-          };
-        };
+        const person = POOR[3]!;
+        const jobFor = (billNo: string, computedOn?: LedgerRow) => handMadeJob(svc, { billNo, hospitalCode: HOSPITAL, person, computedOn });
         const serious = (row: { result_json: string }) => (JSON.parse(row.result_json) as { accumulators: Record<string, Record<string, { before: string }>> }).accumulators.serious!.cumulative!.before;
 
         // Computed on an empty ledger, but another settlement of the person commits first: the
         // transaction must compute again on the ledger it locks, not write the stale result.
-        const first = await svc.store.settle(jobFor('PRE-1', null), loaded);
+        const { job: plain, loaded } = await jobFor('PRE-1');
+        const first = await svc.store.settle(plain, loaded);
         expect(first.kind).toBe('created');
-        const stale = jobFor('PRE-2', EMPTY_LEDGER);
+        const { job: stale } = await jobFor('PRE-2', EMPTY_LEDGER);
         expect(serious({ result_json: stale.computed!.resultJson })).toBe('0.00');
         const second = await svc.store.settle(stale, loaded);
         if (second.kind !== 'created') throw new Error(second.kind);
@@ -248,8 +268,8 @@ describe.each(BACKENDS)('$name store', (backend) => {
 
         // Computed on the ledger as it is: written as computed. (A marked result shows that it is the one
         // written, not a fresh computation that happens to agree.)
-        const current = (await svc.store.lookups.ledger(person.id, 2018))!;
-        const fresh = jobFor('PRE-3', current);
+        const current = (await svc.store.lookups.ledger(person, 2018))!;
+        const { job: fresh } = await jobFor('PRE-3', current);
         fresh.computed = { ...fresh.computed!, resultJson: fresh.computed!.resultJson.replace('{', '{"marked":true,') };
         const third = await svc.store.settle(fresh, loaded);
         if (third.kind !== 'created') throw new Error(third.kind);
@@ -265,26 +285,8 @@ describe.each(BACKENDS)('$name store', (backend) => {
         // A job the API would never send: its hospital is not registered, so it gets as far as locking
         // (creating) the person's ledger row and fails on the settlement's foreign key. On SQLite it is
         // sent in the same tick as the good ones, so it lands in their group-commit batch.
-        const hospital = (await svc.store.lookups.hospital(HOSPITAL))!;
-        const person = (await svc.store.lookups.person(POOR[2]!))!;
-        const loaded = svc.rules.select(hospital.region_code, '2018-11-12');
-        const raw = inpatientBill({ billNo: 'HALF-1', hospital: 'H-NOT-REGISTERED', person: person.id });
-        const populations = JSON.parse(person.populations) as string[];
-        const now = new Date();
-        const broken: SettleJob = {
-          id: newSettlementId(now),
-          year: 2018,
-          hospitalCode: 'H-NOT-REGISTERED',
-          billNo: raw.billNo,
-          personId: person.id,
-          visit: raw.visit,
-          rulesetId: loaded.ruleset.id,
-          rulesetHash: loaded.hash,
-          billHash: '0'.repeat(64),
-          billJson: JSON.stringify({ ...raw, hospital: { code: 'H-NOT-REGISTERED', tier: hospital.tier }, person: { id: person.id, populations } }),
-          createdAt: now.toISOString(),
-          createdBy: 'test',
-        };
+        const person = POOR[2]!;
+        const { job: broken, loaded } = await handMadeJob(svc, { billNo: 'HALF-1', hospitalCode: 'H-NOT-REGISTERED', person });
         const good = (i: number) => svc.settlements.post(inpatientBill({ billNo: `HALF-G${i}`, hospital: HOSPITAL, person: POOR[i % 2]!, scale: 1 + i }), null, 'test');
         const answers = await Promise.allSettled([...[0, 1, 2, 3].map(good), svc.store.settle(broken, loaded), ...[4, 5, 6, 7].map(good)]);
 
@@ -292,7 +294,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
         expect(String((answers[4] as PromiseRejectedResult).reason)).toMatch(/foreign key/i);
         // Nothing of the broken one: no settlement, no ledger row, no audit entry.
         expect(await svc.store.db.selectFrom('settlements').select('id').where('id', '=', broken.id).executeTakeFirst()).toBeUndefined();
-        expect(await svc.store.db.selectFrom('ledgers').select('person_id').where('person_id', '=', person.id).executeTakeFirst()).toBeUndefined();
+        expect(await svc.store.db.selectFrom('ledgers').select('person_id').where('person_id', '=', person).executeTakeFirst()).toBeUndefined();
         expect(await svc.store.db.selectFrom('audit_log').select('seq').where('subject', '=', broken.id).executeTakeFirst()).toBeUndefined();
         // Every good one exactly once, and the books agree with them.
         expect(await count(svc.store, 'settlements')).toBe(8);
