@@ -23,6 +23,7 @@ import { canonicalJson, type LoadedRuleset } from '../rules/load.js';
 import { EMPTY_LEDGER, computeSettlement, type SettleJob, type SettleOutcome } from './settle-tx.js';
 import type { RuleBook } from '../rules/select.js';
 import type { Store } from '../store/db.js';
+import { updateLedgerAt } from '../store/settlement-tx.js';
 import type { Database, SettlementTable } from '../store/schema.js';
 import { appendAudit } from './audit-log.js';
 import { ApiError, conflict, forbidden, notFound, unprocessable } from './errors.js';
@@ -286,18 +287,6 @@ export class SettlementService {
     return { replay: true, view: this.view(existing, r.hospital, r.person) };
   }
 
-  private async writeLedger(trx: Kysely<Database>, personId: string, year: number, version: number, acc: AccumulatorsJson): Promise<void> {
-    const res = await trx
-      .updateTable('ledgers')
-      .set({ accumulators_json: JSON.stringify(acc), version: version + 1 })
-      .where('person_id', '=', personId)
-      .where('year', '=', year)
-      .where('version', '=', version)
-      .executeTakeFirst();
-    // The row is locked, so this cannot happen; if it ever does, refuse rather than double-count.
-    if (Number(res.numUpdatedRows) !== 1) throw new Error(`ledger ${personId}/${year} changed under a held lock`);
-  }
-
   /** 撤销结算: mark reversed and take back exactly the accumulator changes the settlement recorded. */
   async reverse(id: string, principal: Principal | null, reason: string | undefined, actor = principal?.keyId ?? 'system'): Promise<SettlementView> {
     const now = this.now();
@@ -314,7 +303,9 @@ export class SettlementService {
         ]),
       );
       const ytd = accumulatorsFromJson(JSON.parse(ledger.accumulators_json) as AccumulatorsJson);
-      await this.writeLedger(trx, row.person_id, row.year, ledger.version, accumulatorsToJson(applyChanges(ytd, changes, -1)));
+      const updated = await updateLedgerAt(trx, row.person_id, row.year, ledger.version, JSON.stringify(accumulatorsToJson(applyChanges(ytd, changes, -1))));
+      // The row is locked, so this cannot happen; if it ever does, refuse rather than double-count.
+      if (!updated) throw new Error(`ledger ${row.person_id}/${row.year} changed under a held lock`);
       const at = now.toISOString();
       await trx.updateTable('settlements').set({ status: 'reversed', reversed_at: at, reversed_by: actor, reversal_reason: reason ?? null }).where('id', '=', id).execute();
       await appendAudit(this.store, trx, { actor, action: 'settlement.reverse', subject: id, payload: { reason: reason ?? null, funds: result.funds, patientPays: result.patientPays } }, at);

@@ -60,20 +60,26 @@ export function kyselySettlementTx(
       await trx.insertInto('settlements').values(row).execute();
       if (funds.length) await trx.insertInto('settlement_funds').values(funds).execute();
     },
-    async updateLedger(personId, year, version, accumulatorsJson) {
-      const res = await trx
-        .updateTable('ledgers')
-        .set({ accumulators_json: accumulatorsJson, version: version + 1 })
-        .where('person_id', '=', personId)
-        .where('year', '=', year)
-        .where('version', '=', version)
-        .executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
-    },
+    updateLedger: (personId, year, version, accumulatorsJson) => updateLedgerAt(trx, personId, year, version, accumulatorsJson),
     async appendAudit(entry, at) {
       await dialect.lockAuditHead(trx);
       const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
       await trx.insertInto('audit_log').values(nextAuditRow(last, entry, at)).execute();
     },
   };
+}
+
+/**
+ * Compare-and-set on a ledger row (kysely): write the new accumulators and the next version only if the
+ * row is still at `version`. Settlements and reversals both go through it.
+ */
+export async function updateLedgerAt(trx: Kysely<Database>, personId: string, year: number, version: number, accumulatorsJson: string): Promise<boolean> {
+  const res = await trx
+    .updateTable('ledgers')
+    .set({ accumulators_json: accumulatorsJson, version: version + 1 })
+    .where('person_id', '=', personId)
+    .where('year', '=', year)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
 }
