@@ -37,6 +37,11 @@ export async function appendAudit(store: Store, trx: Kysely<Database>, entry: Au
   // Appends are serialised: SQLite's IMMEDIATE transaction already holds the write lock; PostgreSQL takes a
   // transaction-scoped advisory lock so two API processes cannot both extend the chain from the same head.
   if (store.dialect === 'postgres') await lockAuditHeadPostgres(trx);
+  await appendAuditRow(trx, entry, at);
+}
+
+/** Read the chain's head and append the entry after it. The caller holds whatever serialises appends. */
+export async function appendAuditRow(trx: Kysely<Database>, entry: AuditEntryInput, at: string): Promise<void> {
   const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   await trx.insertInto('audit_log').values(nextAuditRow(last, entry, at)).execute();
 }

@@ -8,7 +8,7 @@
  * SQLite statements must agree with (the store suite runs both).
  */
 import type { Kysely } from 'kysely';
-import { nextAuditRow, type AuditEntryInput } from '../service/audit-log.js';
+import { appendAuditRow, type AuditEntryInput } from '../service/audit-log.js';
 import type { Database, HospitalTable, PersonTable, SettlementFundTable, SettlementTable } from './schema.js';
 
 export type HospitalRef = Pick<HospitalTable, 'code' | 'name' | 'tier' | 'region_code'>;
@@ -63,8 +63,7 @@ export function kyselySettlementTx(
     updateLedger: (personId, year, version, accumulatorsJson) => updateLedgerAt(trx, personId, year, version, accumulatorsJson),
     async appendAudit(entry, at) {
       await dialect.lockAuditHead(trx);
-      const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      await trx.insertInto('audit_log').values(nextAuditRow(last, entry, at)).execute();
+      await appendAuditRow(trx, entry, at);
     },
   };
 }
