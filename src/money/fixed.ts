@@ -125,8 +125,29 @@ export function formatScaled(v: bigint, scaleDigits: number, minDigits = 2): str
   return `${neg ? '-' : ''}${int}${frac ? `.${frac}` : ''}`;
 }
 
-/** An amount as money text: "12000.00"; exact beyond the fen when it has fractions ("77.775"). */
-export const formatUnits = (u: Units): string => formatScaled(u, 10, 2);
+/** Below this many units (~900,000 yuan) an amount converts to a double exactly. */
+const FAST_UNITS = BigInt(Number.MAX_SAFE_INTEGER);
+const FEN_NUMBER = Number(FEN);
+
+/**
+ * An amount as money text: "12000.00"; exact beyond the fen when it has fractions ("77.775").
+ *
+ * Whole fen below ~900,000 yuan, which is nearly every amount a settlement prints, are written from an
+ * exact double (integer arithmetic, well inside 2^53) rather than through bigint text: ~5x quicker, and a
+ * settlement's JSON prints ~40 amounts. Anything else goes through formatScaled. The two agree on every
+ * value (test/engine/fixed.test.ts).
+ */
+export function formatUnits(u: Units): string {
+  if (u <= FAST_UNITS && u >= -FAST_UNITS) {
+    const n = Number(u);
+    if (n % FEN_NUMBER === 0) {
+      const fen = Math.abs(n / FEN_NUMBER);
+      const cents = fen % 100;
+      return `${n < 0 ? '-' : ''}${(fen - cents) / 100}.${cents < 10 ? '0' : ''}${cents}`;
+    }
+  }
+  return formatScaled(u, 10, 2);
+}
 /** A ratio as text with at least two decimals: "0.85", "0.90", "0.875". */
 export const formatRatioFixed = (r: Ratio): string => formatScaled(r, 8, 2);
 /** A Product (a segment's unrounded payout) as exact text. */

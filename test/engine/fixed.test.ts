@@ -256,6 +256,20 @@ describe('formatScaled and the formatters', () => {
     expect(formatProduct(parseRatio('0.65') * parseUnits('28800.01'))).toBe('18720.0065');
     expect(formatProduct(1n)).toBe('0.000000000000000001');
   });
+
+  it('formatUnits writes exactly what formatScaled writes, on both sides of its whole-fen fast path', () => {
+    const limit = BigInt(Number.MAX_SAFE_INTEGER);
+    const edges = [0n, FEN, -FEN, 99n * FEN, 100n * FEN, -101n * FEN, limit, -limit, limit + 1n, -limit - 1n, (limit / FEN) * FEN, (limit / FEN + 1n) * FEN, -(limit / FEN) * FEN, 1n, -1n, FEN / 2n];
+    for (const u of edges) expect(formatUnits(u), String(u)).toBe(formatScaled(u, 10, 2));
+    const wholeFen = fc.bigInt({ min: -(limit / FEN) - 1000n, max: limit / FEN + 1000n }).map((fen) => fen * FEN);
+    const anyUnits = fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n });
+    fc.assert(
+      fc.property(fc.oneof(wholeFen, anyUnits, fc.bigInt({ min: -100_000n, max: 100_000n }).map((fen) => fen * FEN)), (u) => {
+        expect(formatUnits(u)).toBe(formatScaled(u, 10, 2));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
