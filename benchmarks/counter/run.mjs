@@ -9,12 +9,15 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { billFor, loadRegistry } from './bills.mjs';
+import { startFlags } from './node-flags.mjs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,8,32').split(',').map(Number);
 const PROFILE = process.env.BENCH_PROFILE !== '0';
+/** Node's flags as `npm start` sets them, for every process measured (the echo included). */
+const NODE_FLAGS = startFlags(ROOT);
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -36,7 +39,7 @@ async function waitHealthy(port, path = '/healthz') {
 }
 
 function startService(port, db, extraArgs = []) {
-  const child = spawn(process.execPath, [...extraArgs, join(ROOT, 'dist', 'http', 'server.js')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...extraArgs, join(ROOT, 'dist', 'http', 'server.js')], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), ONESTOP_DB: db, ONESTOP_SEEDS: 'none', ONESTOP_RATE_LIMIT: 'off', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -92,7 +95,7 @@ const keys = JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname
 
 // Every process the rounds need, started once and left idle between rounds.
 const echoPort = await freePort();
-const echo = fork(join(import.meta.dirname, 'echo-server.mjs'), { env: { ...process.env, PORT: String(echoPort) }, stdio: 'ignore' });
+const echo = fork(join(import.meta.dirname, 'echo-server.mjs'), { execArgv: NODE_FLAGS, env: { ...process.env, PORT: String(echoPort) }, stdio: 'ignore' });
 const port = await freePort();
 const service = startService(port, db);
 const port2a = await freePort();
@@ -102,7 +105,7 @@ await Promise.all([waitHealthy(echoPort, '/echo'), waitHealthy(port), waitHealth
 
 /** (c) The settle path without HTTP, in-process, with as many settlements in flight as (b) has connections (see in-process.mjs). */
 function inProcess(c) {
-  const out = execFileSync(process.execPath, [join(import.meta.dirname, 'in-process.mjs'), db, String(c), String(DURATION), '1', `${run}-${seq++}`], {
+  const out = execFileSync(process.execPath, [...NODE_FLAGS, join(import.meta.dirname, 'in-process.mjs'), db, String(c), String(DURATION), '1', `${run}-${seq++}`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn' },
     maxBuffer: 1 << 20,
@@ -174,7 +177,7 @@ const cpu = cpus();
 const header = [
   `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — counter benchmark`,
   '',
-  `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; Node ${process.version}; ${DURATION} s per measurement, ${ROUNDS} rounds (median shown); in each round the echo is measured before and after the other scenarios, and a ratio is the scenario's rate over the mean of those two; 20-item bills of ~${Math.round(Buffer.byteLength(billFor(0, run, hospitals, people).body) / 100) / 10} KB of UTF-8; SQLite WAL, synchronous=FULL; autocannon on the same machine over loopback.`,
+  `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; Node ${process.version}${NODE_FLAGS.length ? ` (${NODE_FLAGS.join(' ')}, as npm start runs it)` : ''}; ${DURATION} s per measurement, ${ROUNDS} rounds (median shown); in each round the echo is measured before and after the other scenarios, and a ratio is the scenario's rate over the mean of those two; 20-item bills of ~${Math.round(Buffer.byteLength(billFor(0, run, hospitals, people).body) / 100) / 10} KB of UTF-8; SQLite WAL, synchronous=FULL; autocannon on the same machine over loopback.`,
   `Command: \`npm run bench:counter\``,
   '',
   '| scenario | connections | req/s | p50 ms | p99 ms | non-2xx | ratio to echo (median; each round) |',
