@@ -129,20 +129,9 @@ export function billFromStored(billJson: string): Bill {
   return toEngineBill(input, input.hospital.tier, input.person.populations);
 }
 
-export async function settleInTx(tx: SettlementTx, job: SettleJob, ruleset: Ruleset): Promise<SettleOutcome> {
-  const existing = await tx.findByBill(job.hospitalCode, job.billNo);
-  if (existing) return { kind: 'existing', row: existing };
-
-  const ledger = await tx.lockLedger(job.personId, job.year);
-  let c = job.computed;
-  if (c === undefined || c.ledger.version !== ledger.version || c.ledger.accumulators_json !== ledger.accumulators_json) {
-    // Computed on a ledger that has moved since (another settlement of the person got in first), or not
-    // computed at all: compute on the ledger this transaction holds.
-    const fresh = computeSettlement(billFromStored(job.billJson), ruleset, ledger);
-    if (fresh.kind === 'refused') return fresh;
-    c = fresh;
-  }
-  const row: SettlementTable = {
+/** The settlements row a job writes, given what the engine decided for it. */
+export function settlementRow(job: SettleJob, c: Computed): SettlementTable {
+  return {
     id: job.id,
     hospital_code: job.hospitalCode,
     bill_no: job.billNo,
@@ -168,6 +157,22 @@ export async function settleInTx(tx: SettlementTx, job: SettleJob, ruleset: Rule
     reversed_by: null,
     reversal_reason: null,
   };
+}
+
+export async function settleInTx(tx: SettlementTx, job: SettleJob, ruleset: Ruleset): Promise<SettleOutcome> {
+  const existing = await tx.findByBill(job.hospitalCode, job.billNo);
+  if (existing) return { kind: 'existing', row: existing };
+
+  const ledger = await tx.lockLedger(job.personId, job.year);
+  let c = job.computed;
+  if (c === undefined || c.ledger.version !== ledger.version || c.ledger.accumulators_json !== ledger.accumulators_json) {
+    // Computed on a ledger that has moved since (another settlement of the person got in first), or not
+    // computed at all: compute on the ledger this transaction holds.
+    const fresh = computeSettlement(billFromStored(job.billJson), ruleset, ledger);
+    if (fresh.kind === 'refused') return fresh;
+    c = fresh;
+  }
+  const row = settlementRow(job, c);
   const funds: SettlementFundTable[] = c.funds.map((f) => ({ settlement_id: job.id, fund: f.fund, amount_fen: f.amount_fen }));
   await tx.insertSettlement(row, funds);
   const updated = await tx.updateLedger(job.personId, job.year, ledger.version, c.ledgerAfterJson);

@@ -274,6 +274,13 @@ describe.each(BACKENDS)('$name store', (backend) => {
         const third = await svc.store.settle(fresh, loaded);
         if (third.kind !== 'created') throw new Error(third.kind);
         expect(third.row.result_json).toBe(fresh.computed.resultJson);
+
+        // The row each answer carries is the row written.
+        for (const answer of [first, second, third]) {
+          if (answer.kind !== 'created') throw new Error(answer.kind);
+          const stored = await svc.store.db.selectFrom('settlements').selectAll().where('id', '=', answer.row.id).executeTakeFirstOrThrow();
+          expect({ ...stored, total_fen: Number(stored.total_fen), fund_pays_fen: Number(stored.fund_pays_fen), patient_pays_fen: Number(stored.patient_pays_fen) }).toEqual(answer.row);
+        }
       } finally {
         await svc.close();
       }
