@@ -23,7 +23,7 @@ import { canonicalJson, type LoadedRuleset } from '../rules/load.js';
 import { EMPTY_LEDGER, computeSettlement, type SettleJob, type SettleOutcome } from './settle-tx.js';
 import type { RuleBook } from '../rules/select.js';
 import type { Store } from '../store/db.js';
-import { updateLedgerAt } from '../store/settlement-tx.js';
+import { updateLedgerAt, type LedgerRow } from '../store/settlement-tx.js';
 import type { Database, SettlementTable } from '../store/schema.js';
 import { appendAudit } from './audit-log.js';
 import { ApiError, conflict, forbidden, notFound, unprocessable } from './errors.js';
@@ -77,6 +77,10 @@ interface Resolved {
   ruleset: LoadedRuleset;
   /** The bill as stored: as posted, with the tier and populations it was settled on filled in. */
   storedBill: Record<string, unknown>;
+  /** The year of the discharge, whose ledger the bill counts against. */
+  year: number;
+  /** The person's ledger for that year as last committed, if there is one yet. */
+  ledger: LedgerRow | undefined;
 }
 
 /** The same bill is the same after normalisation: 306 and "306.00" are one amount. */
@@ -187,12 +191,13 @@ export class SettlementService {
     if (principal?.role === 'window' && principal.hospitalCode !== input.hospital.code) {
       throw forbidden(`此窗口密钥只能为医院 ${principal.hospitalCode} 结算，不能为 ${input.hospital.code} 结算`);
     }
-    const hospital = await this.store.lookups.hospital(input.hospital.code);
+    const year = Number(input.visit.discharged.slice(0, 4));
+    // The hospital, the person and the person's year so far, as last committed, in one read.
+    const { hospital, person, ledger } = await this.store.lookups.forBill(input.hospital.code, input.person.id, year);
     if (!hospital) throw unprocessable('UNKNOWN_HOSPITAL', `医院编码 ${input.hospital.code} 未登记`, [{ path: 'hospital.code', message: '医院未登记' }]);
     if (input.hospital.tier !== undefined && input.hospital.tier !== hospital.tier) {
       throw unprocessable('HOSPITAL_TIER_MISMATCH', `医院等级与登记不符：账单写 ${input.hospital.tier}，登记为 ${hospital.tier}`, [{ path: 'hospital.tier', message: `登记为 ${hospital.tier}` }]);
     }
-    const person = await this.store.lookups.person(input.person.id);
     if (!person) throw unprocessable('UNKNOWN_PERSON', `参保人 ${input.person.id} 未登记`, [{ path: 'person.id', message: '参保人未登记' }]);
     const populations = JSON.parse(person.populations) as string[];
     if (input.person.populations !== undefined && [...input.person.populations].sort().join() !== [...populations].sort().join()) {
@@ -209,7 +214,7 @@ export class SettlementService {
     }
     const bill = toEngineBill(input, hospital.tier, populations);
     const storedBill = { ...(raw as Record<string, unknown>), hospital: { ...(raw as { hospital: object }).hospital, tier: hospital.tier }, person: { id: person.id, populations } };
-    return { input, bill, hospital, person, ruleset, storedBill };
+    return { input, bill, hospital, person, ruleset, storedBill, year, ledger };
   }
 
   private compute(r: Resolved, ytd: Accumulators) {
@@ -224,9 +229,7 @@ export class SettlementService {
   /** 预结算: the same computation on the person's current year-to-date, nothing stored. */
   async preview(raw: unknown, principal: Principal | null): Promise<{ preview: true; rulesetId: string; rulesetHash: string; result: SettlementJson }> {
     const r = await this.resolve(raw, principal);
-    const year = Number(r.input.visit.discharged.slice(0, 4));
-    const ledger = await this.store.lookups.ledger(r.person.id, year);
-    const ytd = accumulatorsFromJson(JSON.parse(ledger?.accumulators_json ?? '{}') as AccumulatorsJson);
+    const ytd = accumulatorsFromJson(JSON.parse(r.ledger?.accumulators_json ?? '{}') as AccumulatorsJson);
     return { preview: true, rulesetId: r.ruleset.ruleset.id, rulesetHash: r.ruleset.hash, result: settlementJson(this.compute(r, ytd)) };
   }
 
@@ -238,11 +241,10 @@ export class SettlementService {
     const r = await this.resolve(raw, principal);
     const billHash = billHashOf(r.input);
     const now = this.now();
-    const year = Number(r.input.visit.discharged.slice(0, 4));
+    const year = r.year;
     // The engine runs here, on the person's ledger as last committed; the write transaction checks that
     // the ledger is still that one and otherwise computes again (settle-tx.ts).
-    const ledger = (await this.store.lookups.ledger(r.person.id, year)) ?? EMPTY_LEDGER;
-    const computed = computeSettlement(r.bill, r.ruleset.ruleset, ledger);
+    const computed = computeSettlement(r.bill, r.ruleset.ruleset, r.ledger ?? EMPTY_LEDGER);
     const job: SettleJob = {
       id: newSettlementId(now),
       year,

@@ -24,6 +24,17 @@ export interface Lookups {
   person(id: string): Promise<PersonRef | undefined>;
   /** The person's ledger for the year as last committed, or undefined if there is none yet. */
   ledger(personId: string, year: number): Promise<LedgerRow | undefined>;
+  /**
+   * All a bill refers to, as last committed: its hospital, its person and the person's ledger for the
+   * year (each undefined if there is none). SQLite reads the three in one statement, so from one snapshot.
+   */
+  forBill(hospitalCode: string, personId: string, year: number): Promise<BillRefs>;
+}
+
+export interface BillRefs {
+  hospital?: HospitalRef;
+  person?: PersonRef;
+  ledger?: LedgerRow;
 }
 
 /** One settlement's statements, inside a write transaction that serialises the person (db.ts, postgres.ts). */
@@ -38,11 +49,16 @@ export interface SettlementTx {
 }
 
 export function kyselyLookups(db: Kysely<Database>): Lookups {
-  return {
+  const lookups: Lookups = {
     hospital: (code) => db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code']).where('code', '=', code).executeTakeFirst(),
     person: (id) => db.selectFrom('people').select(['id', 'name', 'id_number', 'populations']).where('id', '=', id).executeTakeFirst(),
     ledger: (personId, year) => db.selectFrom('ledgers').select(['accumulators_json', 'version']).where('person_id', '=', personId).where('year', '=', year).executeTakeFirst(),
+    async forBill(hospitalCode, personId, year) {
+      const [hospital, person, ledger] = [await lookups.hospital(hospitalCode), await lookups.person(personId), await lookups.ledger(personId, year)];
+      return { hospital, person, ledger };
+    },
   };
+  return lookups;
 }
 
 /**

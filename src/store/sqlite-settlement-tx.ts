@@ -8,7 +8,7 @@
 import type SQLite from 'better-sqlite3';
 import { nextAuditRow } from '../service/audit-log.js';
 import type { SettlementTable } from './schema.js';
-import type { HospitalRef, LedgerRow, Lookups, PersonRef, SettlementTx } from './settlement-tx.js';
+import type { BillRefs, HospitalRef, LedgerRow, Lookups, PersonRef, SettlementTx } from './settlement-tx.js';
 
 const SETTLEMENT_COLUMNS: readonly (keyof SettlementTable)[] = [
   'id', 'hospital_code', 'bill_no', 'person_id', 'year', 'admitted', 'discharged', 'visit_type', 'population',
@@ -20,12 +20,38 @@ export function sqliteLookups(reader: SQLite.Database): Lookups {
   const hospital = reader.prepare<[string], HospitalRef>('select code, name, tier, region_code from hospitals where code = ?');
   const person = reader.prepare<[string], PersonRef>('select id, name, id_number, populations from people where id = ?');
   const ledger = reader.prepare<[string, number], LedgerRow>('select accumulators_json, version from ledgers where person_id = ? and year = ?');
+  // One statement, so one read transaction: each read transaction starts by checking the WAL's index for
+  // commits since the last one, which the writer thread makes many times a second.
+  const forBill = reader.prepare<[string, string, number], ForBillRow>(
+    `select h.code as h_code, h.name as h_name, h.tier as h_tier, h.region_code as h_region_code,
+            p.id as p_id, p.name as p_name, p.id_number as p_id_number, p.populations as p_populations,
+            l.accumulators_json as l_accumulators_json, l.version as l_version
+       from (select ? as hospital_code, ? as person_id, ? as year) k
+       left join hospitals h on h.code = k.hospital_code
+       left join people p on p.id = k.person_id
+       left join ledgers l on l.person_id = k.person_id and l.year = k.year`,
+  );
   return {
     hospital: async (code) => hospital.get(code),
     person: async (id) => person.get(id),
     ledger: async (personId, year) => ledger.get(personId, year),
+    async forBill(hospitalCode, personId, year): Promise<BillRefs> {
+      const r = forBill.get(hospitalCode, personId, year)!;
+      return {
+        hospital: r.h_code === null ? undefined : { code: r.h_code, name: r.h_name!, tier: r.h_tier!, region_code: r.h_region_code! },
+        person: r.p_id === null ? undefined : { id: r.p_id, name: r.p_name!, id_number: r.p_id_number!, populations: r.p_populations! },
+        ledger: r.l_version === null ? undefined : { accumulators_json: r.l_accumulators_json!, version: r.l_version },
+      };
+    },
   };
 }
+
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+type ForBillRow = Nullable<{
+  h_code: string; h_name: string; h_tier: string; h_region_code: string;
+  p_id: string; p_name: string; p_id_number: string; p_populations: string;
+  l_accumulators_json: string; l_version: number;
+}>;
 
 /** Valid only inside a write transaction on `writer` (the group commit's). */
 export function sqliteSettlementTx(writer: SQLite.Database): SettlementTx {

@@ -246,6 +246,39 @@ describe.each(BACKENDS)('$name store', (backend) => {
       }
     });
 
+    it('reads what a bill refers to in one go, agreeing with the single lookups whatever is missing', async () => {
+      const svc = await openService(await backend.fresh(), { registry: true });
+      try {
+        const person = POOR[1]!;
+        const { job, loaded } = await handMadeJob(svc, { billNo: 'REFS-1', hospitalCode: HOSPITAL, person });
+        expect((await svc.store.settle(job, loaded)).kind).toBe('created');
+        const single = async (h: string, p: string, y: number) => ({ hospital: await svc.store.lookups.hospital(h), person: await svc.store.lookups.person(p), ledger: await svc.store.lookups.ledger(p, y) });
+        const cases: [string, string, number][] = [
+          [HOSPITAL, person, 2018], // all three there
+          [HOSPITAL, person, 2019], // no ledger for that year yet
+          [HOSPITAL, POOR[4]!, 2018], // a person who never settled
+          ['H-NOT-THERE', person, 2018],
+          [HOSPITAL, 'P-NOT-THERE', 2018],
+          ['H-NOT-THERE', 'P-NOT-THERE', 2018],
+        ];
+        for (const [h, p, y] of cases) {
+          const together = await svc.store.lookups.forBill(h, p, y);
+          const apart = await single(h, p, y);
+          expect({ ...together, ledger: together.ledger && { ...together.ledger, version: Number(together.ledger.version) } }, `${h} ${p} ${y}`).toEqual({
+            ...apart,
+            ledger: apart.ledger && { ...apart.ledger, version: Number(apart.ledger.version) },
+          });
+        }
+        const all = await svc.store.lookups.forBill(HOSPITAL, person, 2018);
+        expect(all.hospital?.code).toBe(HOSPITAL);
+        expect(all.person?.id).toBe(person);
+        expect(all.ledger?.version).toBe(1);
+        expect(all.ledger?.accumulators_json).not.toBe('{}');
+      } finally {
+        await svc.close();
+      }
+    });
+
     it('a settlement computed before its transaction is used only on the ledger it was computed on', async () => {
       const svc = await openService(await backend.fresh(), { registry: true });
       try {
