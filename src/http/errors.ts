@@ -52,7 +52,8 @@ export function sendError(logger: Logger, req: IncomingMessage, path: string, re
     return;
   }
   const a = errorAnswer(err);
-  if (a.internal) logger.error({ err, method: req.method, path }, 'unhandled error');
+  // A 503 is the server's trouble too (e.g. the SQLite writer thread stopped): the log must have it.
+  if (a.internal || a.status >= 500) logger.error({ err, method: req.method, path }, a.internal ? 'unhandled error' : 'server error');
   sendJson(res, a.status, JSON.stringify(a.body));
 }
 

@@ -46,6 +46,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'body larger than 1 MB',
   422: 'a field is wrong: `issues` lists each field path and what is wrong',
   429: 'too many requests',
+  503: 'SETTLEMENT_UNCONFIRMED: the outcome is unknown (the writer stopped while it held the bill); post the same bill again: a settled one is answered as a replay (200), an unsettled one is settled (201)',
 };
 
 const ok = (description: string, schema: Schema) => ({ description, content: { 'application/json': { schema: json(schema) } } });
@@ -78,7 +79,7 @@ function buildDocument(): Record<string, unknown> {
         post: {
           summary: '结算 settle a bill (window, admin)',
           requestBody: body(billSchemaForDocs),
-          responses: { '201': ok('settled and stored', settlementViewSchema), '200': ok('replay: this bill was already settled with the same content', settlementViewSchema), ...errors(400, 401, 403, 409, 413, 422) },
+          responses: { '201': ok('settled and stored', settlementViewSchema), '200': ok('replay: this bill was already settled with the same content', settlementViewSchema), ...errors(400, 401, 403, 409, 413, 422, 503) },
         },
         get: {
           summary: 'list settlements (paged; ID numbers masked)',

@@ -23,7 +23,7 @@ import { canonicalJson, type LoadedRuleset } from '../rules/load.js';
 import { EMPTY_LEDGER, computeSettlement, type SettleJob, type SettleOutcome } from './settle-tx.js';
 import type { RuleBook } from '../rules/select.js';
 import type { Store } from '../store/db.js';
-import { updateLedgerAt, type LedgerRow } from '../store/settlement-tx.js';
+import { CommitUnknown, updateLedgerAt, type LedgerRow } from '../store/settlement-tx.js';
 import type { Database, SettlementTable } from '../store/schema.js';
 import { appendAudit } from './audit-log.js';
 import { ApiError, conflict, forbidden, notFound, unprocessable } from './errors.js';
@@ -265,6 +265,13 @@ export class SettlementService {
     try {
       outcome = await this.store.settle(job, r.ruleset);
     } catch (e) {
+      if (e instanceof CommitUnknown) {
+        throw new ApiError(
+          503,
+          'SETTLEMENT_UNCONFIRMED',
+          `账单 ${r.input.billNo} 的结算结果未能确认（结算写入中断）。请用同一账单号重新提交：若已结算，将返回原结算，不会重复结算；若未结算，将正常结算`,
+        );
+      }
       // Another process inserted the same bill between our check and our insert: answer as a replay.
       if (isUniqueViolation(e)) {
         const existing = await this.store.db.selectFrom('settlements').selectAll().where('hospital_code', '=', r.hospital.code).where('bill_no', '=', r.input.billNo).executeTakeFirst();

@@ -59,7 +59,11 @@ export async function openStore(url = defaultDatabaseUrl()): Promise<Store> {
   return openSqliteStore(url);
 }
 
-export async function openSqliteStore(file: string): Promise<Store> {
+/**
+ * `writerWorker` replaces the writer thread's code (dist/store/sqlite-writer-worker.js): the fault tests
+ * use it to run that same code in a thread that dies at a chosen moment.
+ */
+export async function openSqliteStore(file: string, opts: { writerWorker?: URL } = {}): Promise<Store> {
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
   const database = openSqliteConnection(file);
   cachePreparedStatements(database);
@@ -84,7 +88,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   // an in-memory database exists only on its one connection, so there they share it.
   const reader = file === ':memory:' ? database : openSqliteConnection(file, { readonly: true });
   const settlementWrite = <T>(fn: (tx: SettlementTx) => Promise<T>) => groupCommit.write(() => fn(settlementTx));
-  const workerUrl = builtWorker('store', 'sqlite-writer-worker.js', import.meta.url);
+  const workerUrl = opts.writerWorker ?? builtWorker('store', 'sqlite-writer-worker.js', import.meta.url);
   const writer = file !== ':memory:' && workerUrl && process.env.ONESTOP_SQLITE_WRITER !== 'inline' ? new SqliteWriterThread(file, workerUrl) : null;
   return {
     db,

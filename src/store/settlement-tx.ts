@@ -31,6 +31,18 @@ export interface Lookups {
   forBill(hospitalCode: string, personId: string, year: number): Promise<BillRefs>;
 }
 
+/**
+ * The store cannot say whether a settlement was committed: the SQLite writer thread stopped while it held
+ * the job (it may have died just after COMMIT, before answering). Posting the same bill again is safe and
+ * settles the question: a committed one is answered as a replay, one that was not is settled now.
+ */
+export class CommitUnknown extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommitUnknown';
+  }
+}
+
 export interface BillRefs {
   hospital?: HospitalRef;
   person?: PersonRef;

@@ -11,12 +11,14 @@
  * Everything else (reversals, keys, seeding, reads) stays on the API thread's kysely connection; the two
  * connections take SQLite's write lock in turn, exactly as two API processes on one file do.
  *
- * If the thread dies, the jobs it held fail (their transaction was not committed, or was and a retry is
- * a replay) and the next job starts a new thread.
+ * If the thread dies, the jobs it held fail with CommitUnknown: each was either not committed, or was
+ * committed just before the thread died, and posting it again is answered as a replay. The next job
+ * starts a new thread.
  */
 import { Worker } from 'node:worker_threads';
 import type { LoadedRuleset } from '../rules/load.js';
 import type { SettleJob, SettleOutcome } from '../service/settle-tx.js';
+import { CommitUnknown } from './settlement-tx.js';
 
 /** Bumped whenever the messages change, so a stale dist/ worker is refused rather than misread. */
 export const WRITER_PROTOCOL = 2;
@@ -103,8 +105,8 @@ export class SqliteWriterThread {
       }
       if (this.pending.size === 0) worker.unref();
     });
-    worker.on('error', (e) => this.fail(worker, e));
-    worker.on('exit', (code) => this.fail(worker, new Error(`the SQLite writer thread stopped (exit code ${code})`)));
+    worker.on('error', (e) => this.fail(worker, new CommitUnknown(`the SQLite writer thread stopped: ${e.message}`)));
+    worker.on('exit', (code) => this.fail(worker, new CommitUnknown(`the SQLite writer thread stopped (exit code ${code})`)));
     return worker;
   }
 
