@@ -20,6 +20,7 @@ import type { RuleBook } from '../rules/select.js';
 import { ApiError, notFound, unprocessable, type FieldIssue } from '../service/errors.js';
 import type { Principal } from '../service/keys.js';
 import type { Store } from '../store/db.js';
+import type { ModelJobTable } from '../store/schema.js';
 import { csvRecords, parseCsvRecord } from './csv.js';
 import { CompactLedger } from './ledger.js';
 import { OptionError, growthFrom } from './options.js';
@@ -97,12 +98,20 @@ function reasonOf(e: unknown): string | null {
   return null;
 }
 
+/** How often a process marks the model jobs it holds (queued or running) as alive. */
+const HEARTBEAT_MS = 10_000;
+/** A job not marked alive for this long was held by a process that stopped: it will never finish. */
+const STALE_MS = 120_000;
+export const INTERRUPTED = '测算中断：计算期间服务重启或停止，此任务不会完成；请重新提交测算';
+
 export class ModelJobs {
+  /** The jobs this process holds, queued or running: only these can still finish. */
   private readonly progress = new Map<string, { done: number; total?: number }>();
   private queue: Promise<void> = Promise.resolve();
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { store: Store; rules: RuleBook; logger: Logger; workers?: number; now?: () => Date },
+    private readonly deps: { store: Store; rules: RuleBook; logger: Logger; workers?: number; now?: () => Date; heartbeatMs?: number },
   ) {}
 
   private now(): Date {
@@ -146,9 +155,20 @@ export class ModelJobs {
     const id = `MJ${at.toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(5).toString('hex').toUpperCase()}`;
     await this.deps.store.db
       .insertInto('model_jobs')
-      .values({ id, status: 'computing', created_at: at.toISOString(), finished_at: null, request_json: JSON.stringify(req), report_json: null, error: null, created_by: principal?.keyId ?? 'system' })
+      .values({
+        id,
+        status: 'computing',
+        created_at: at.toISOString(),
+        finished_at: null,
+        request_json: JSON.stringify(req),
+        report_json: null,
+        error: null,
+        created_by: principal?.keyId ?? 'system',
+        heartbeat_at: at.toISOString(),
+      })
       .execute();
     this.progress.set(id, { done: 0, total });
+    this.keepAlive();
     const source: ModelSource = req.source.store
       ? { kind: 'store', store: this.deps.store, year: req.source.store.year }
       : req.source.csv !== undefined
@@ -189,9 +209,51 @@ export class ModelJobs {
     }
   }
 
+  /** While this process holds jobs, mark them alive every HEARTBEAT_MS; stop when it holds none. */
+  private keepAlive(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => void this.beat(), this.deps.heartbeatMs ?? HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  /** Mark the jobs this process holds as alive. */
+  async beat(): Promise<void> {
+    const held = [...this.progress.keys()];
+    if (held.length === 0) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+      return;
+    }
+    try {
+      await this.deps.store.db.updateTable('model_jobs').set({ heartbeat_at: this.now().toISOString() }).where('id', 'in', held).where('status', '=', 'computing').execute();
+    } catch (e) {
+      this.deps.logger.warn({ err: e }, 'could not mark model jobs alive');
+    }
+  }
+
+  /**
+   * A job still "computing" that no process has marked alive for STALE_MS (its process stopped: a
+   * restart, a crash) is recorded as interrupted, so the officer polling it learns to submit it again.
+   * The update only takes a job still in the state that was read; a job that turns out to be alive after
+   * all (its process was only slow to mark it) records its own end when it finishes.
+   */
+  private async interruptedIfStale(row: ModelJobTable): Promise<ModelJobTable> {
+    if (row.status !== 'computing' || this.progress.has(row.id)) return row;
+    const last = row.heartbeat_at ?? row.created_at;
+    const at = this.now();
+    if (at.getTime() - Date.parse(last) <= STALE_MS) return row;
+    let update = this.deps.store.db.updateTable('model_jobs').set({ status: 'error', error: INTERRUPTED, finished_at: at.toISOString() }).where('id', '=', row.id).where('status', '=', 'computing');
+    update = row.heartbeat_at === null ? update.where('heartbeat_at', 'is', null) : update.where('heartbeat_at', '=', row.heartbeat_at);
+    await update.execute();
+    const now = await this.deps.store.db.selectFrom('model_jobs').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    if (now.status === 'error' && now.error === INTERRUPTED) this.deps.logger.warn({ job: row.id, lastAlive: last }, 'model job interrupted: its process stopped');
+    return now;
+  }
+
   async get(id: string): Promise<JobView> {
-    const row = await this.deps.store.db.selectFrom('model_jobs').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw notFound(`测算任务 ${id} `);
+    const found = await this.deps.store.db.selectFrom('model_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!found) throw notFound(`测算任务 ${id} `);
+    const row = await this.interruptedIfStale(found);
     const view: JobView = { id: row.id, status: row.status, createdAt: row.created_at, finishedAt: row.finished_at };
     if (row.status === 'computing') {
       const p = this.progress.get(id);

@@ -120,6 +120,14 @@ const migrations: Record<string, Migration> = {
       void sql;
     },
   },
+  // A model job is run by the process that accepted it. If that process stops, the job would read
+  // "computing" for ever: the process marks the jobs it holds as alive, and a job not marked for a while
+  // is reported as interrupted (model/jobs.ts).
+  '2026-11-22-002-model-job-heartbeat': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('model_jobs').addColumn('heartbeat_at', 'varchar(32)').execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -106,6 +106,8 @@ export interface ModelJobTable {
   report_json: string | null;
   error: string | null;
   created_by: string;
+  /** When the process running the job last marked it alive (null on jobs from before 2026-11-22-002). */
+  heartbeat_at: string | null;
 }
 
 export interface Database {
