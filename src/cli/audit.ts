@@ -18,7 +18,7 @@ import { receivables, receivablesCsv } from '../audit/receivables.js';
 import { auditRequestSchema, parseOr422 } from '../audit/schemas.js';
 import { formatYuan } from '../money/money.js';
 import { ApiError } from '../service/errors.js';
-import { verifyAuditLog } from '../service/audit-log.js';
+import { parseAnchor, verifyAuditLog, type AuditAnchor } from '../service/audit-log.js';
 import { RulesetVersions } from '../service/recompute.js';
 import type { SettlementJson } from '../engine/result.js';
 import { defaultDatabaseUrl, openStore, type Store } from '../store/db.js';
@@ -156,13 +156,18 @@ export function registerAuditCommands(program: Command): void {
     .command('verify-log')
     .description('check the hash-chained audit log: names every edited, removed or inserted row; exit 1 on any problem')
     .option('--json', 'print { entries, head, problems } as JSON')
+    .option('--anchor <seq:hash>', 'a head written down earlier (as printed: seq:hash); checks that row still has that hash; repeatable', collectAnchor, [] as AuditAnchor[])
     .action(async (_o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals<{ json?: boolean }>();
-      const v = await withStore((store) => verifyAuditLog(store.db));
+      const o = cmd.optsWithGlobals<{ json?: boolean; anchor: AuditAnchor[] }>();
+      const v = await withStore((store) => verifyAuditLog(store.db, o.anchor));
       if (o.json) process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
       else {
-        const lines = [`审计日志共 ${v.entries} 条${v.head ? `；末条第 ${v.head.seq} 条，哈希 ${v.head.hash}` : ''}`];
-        if (!v.problems.length) lines.push('哈希链完整，日志与结算、密钥记录一致：未发现改动。', '（请将末条哈希另行记录，日后核对时可证明此前的记录未被改动。）');
+        const lines = [`审计日志共 ${v.entries} 条${v.head ? `；末条第 ${v.head.seq} 条，哈希 ${v.head.hash}（记录为 ${v.head.seq}:${v.head.hash}）` : ''}`];
+        if (!v.problems.length) {
+          lines.push('哈希链完整，日志与结算、密钥记录一致：未发现改动。');
+          if (o.anchor.length) lines.push(`与另行记录的 ${o.anchor.length} 个哈希核对一致：这些记录及其此前的记录均未被改写。`);
+          lines.push('（请将末条哈希另行记录，日后以 --anchor 序号:哈希 核对，可证明此前的记录未被改动。）');
+        }
         else {
           lines.push(`发现 ${v.problems.length} 处问题：`);
           for (const p of v.problems) lines.push(`  第 ${p.seq} 条［${PROBLEM_LABELS[p.problem] ?? p.problem}］${p.message}`);
@@ -227,7 +232,16 @@ export function registerAuditCommands(program: Command): void {
     });
 }
 
+/** commander collector for the repeatable --anchor. */
+function collectAnchor(text: string, all: AuditAnchor[]): AuditAnchor[] {
+  const a = parseAnchor(text);
+  if (!a) throw new ApiError(422, 'INVALID_ANCHOR', `--anchor 应为 序号:哈希（如 8:${'0'.repeat(64)}，即 verify-log 打印的末条），收到 “${text}”`);
+  return [...all, a];
+}
+
 const PROBLEM_LABELS: Record<string, string> = {
+  'anchor-mismatch': '与另行记录的哈希不符',
+  'anchor-missing': '另行记录的条目已不存在',
   edited: '被修改',
   removed: '被删除',
   inserted: '被插入',

@@ -54,8 +54,20 @@ export async function lockAuditHeadPostgres(trx: Kysely<Database>): Promise<void
 export interface AuditLogProblem {
   /** The row the problem is about: the edited or inserted row, the first missing seq of a removed run. */
   seq: number;
-  problem: 'edited' | 'removed' | 'inserted' | 'renumbered' | 'broken-link' | 'missing-entry' | 'orphan-entry';
+  problem: 'edited' | 'removed' | 'inserted' | 'renumbered' | 'broken-link' | 'missing-entry' | 'orphan-entry' | 'anchor-mismatch' | 'anchor-missing';
   message: string;
+}
+
+/** A head of the chain written down elsewhere (a ticket, the finance ledger) at some earlier time. */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+}
+
+/** `seq:hash`, as `verify-log` prints a head and takes it back with --anchor; undefined if malformed. */
+export function parseAnchor(text: string): AuditAnchor | undefined {
+  const m = /^\s*(\d{1,15})\s*:\s*([0-9a-fA-F]{64})\s*$/.exec(text);
+  return m ? { seq: Number(m[1]), hash: m[2]!.toLowerCase() } : undefined;
 }
 
 export interface AuditLogVerification {
@@ -79,9 +91,12 @@ const RENUMBER_WINDOW = 16;
  *  - missing-entry: a settlement, reversal, key or revocation in the store with no entry (e.g. the last
  *    rows of the log were removed, which the chain alone cannot show).
  * Appending a forged row with a correctly computed hash for an existing subject is only detectable against
- * a head recorded elsewhere: `head` is returned for that.
+ * a head recorded elsewhere: `head` is returned for that. So is rewriting the chain from some row on with
+ * every hash recomputed. Each of `anchors`, a head written down earlier, is checked against the row with its seq:
+ *  - anchor-mismatch: that row's hash is not the one written down: it, or a row before it, was rewritten;
+ *  - anchor-missing: there is no row with that seq any more.
  */
-export async function verifyAuditLog(db: Kysely<Database>): Promise<AuditLogVerification> {
+export async function verifyAuditLog(db: Kysely<Database>, anchors: readonly AuditAnchor[] = []): Promise<AuditLogVerification> {
   const rows = await db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
   const problems: AuditLogProblem[] = [];
   const fields = (r: (typeof rows)[number], seq: number) => ({ seq, at: r.at, actor: r.actor, action: r.action, subject: r.subject, payload: r.payload });
@@ -169,6 +184,14 @@ export async function verifyAuditLog(db: Kysely<Database>): Promise<AuditLogVeri
   }
 
   problems.push(...(await crossCheck(db, rows)));
+  const bySeq = new Map(rows.map((r, i) => [seqs[i]!, r]));
+  for (const a of anchors) {
+    const r = bySeq.get(a.seq);
+    if (!r) problems.push({ seq: a.seq, problem: 'anchor-missing', message: `第 ${a.seq} 条已不存在，无法与另行记录的哈希 ${a.hash} 核对：日志被删减过` });
+    else if (r.hash !== a.hash) {
+      problems.push({ seq: a.seq, problem: 'anchor-mismatch', message: `第 ${a.seq} 条的哈希为 ${r.hash}，与另行记录的 ${a.hash} 不同：此条或此前的记录被改写过（哈希链被重新计算）` });
+    }
+  }
   problems.sort((a, b) => a.seq - b.seq);
   const last = rows[rows.length - 1];
   return { entries: rows.length, head: last ? { seq: Number(last.seq), hash: last.hash } : null, problems };

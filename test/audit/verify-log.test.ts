@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { GENESIS_HASH, entryHash, verifyAuditLog } from '../../src/service/audit-log.js';
+import { GENESIS_HASH, entryHash, parseAnchor, verifyAuditLog } from '../../src/service/audit-log.js';
 import { canonicalJson } from '../../src/rules/load.js';
 import type { AuditLogTable } from '../../src/store/schema.js';
 import { inpatientBill, startTestService, type TestService } from '../http/fixture.js';
@@ -149,6 +149,34 @@ describe('verifyAuditLog', () => {
     expect(summary(v.problems)).toEqual([[9, 'orphan-entry']]);
     expect(v.problems[0]!.message).toContain('JS-NEVER');
   });
+
+  it('a chain rewritten from some row on, every hash recomputed, is caught only against a head written down before', async () => {
+    const s = await fresh();
+    const before = await log(s);
+    const written = { seq: 8, hash: before[7]!.hash };
+    // Rewrite row 4 and recompute its hash and every later row's link and hash: the chain alone holds.
+    let prev = before[2]!.hash;
+    for (const row of before.slice(3)) {
+      const changed = row.seq === 4 ? { ...row, actor: 'someone-else' } : row;
+      const hash = entryHash(prev, changed);
+      await s.store.db.updateTable('audit_log').set({ actor: changed.actor, prev_hash: prev, hash }).where('seq', '=', row.seq).execute();
+      prev = hash;
+    }
+    expect((await verifyAuditLog(s.store.db)).problems).toEqual([]);
+
+    const v = await verifyAuditLog(s.store.db, [written, { seq: 3, hash: before[2]!.hash }, { seq: 99, hash: written.hash }]);
+    expect(summary(v.problems)).toEqual([
+      [8, 'anchor-mismatch'],
+      [99, 'anchor-missing'],
+    ]);
+    expect(v.problems[0]!.message).toContain(written.hash);
+  });
+
+  it('anchors are read as verify-log prints them, seq:hash', () => {
+    const hash = 'AB'.repeat(32);
+    expect(parseAnchor(` 8 : ${hash} `)).toEqual({ seq: 8, hash: hash.toLowerCase() });
+    for (const bad of ['8', `${hash}`, `x:${hash}`, `8:${hash.slice(1)}`, `8:${hash}0`, `-1:${hash}`]) expect(parseAnchor(bad), bad).toBeUndefined();
+  });
 });
 
 describe('onestop audit verify-log', () => {
@@ -176,6 +204,27 @@ describe('onestop audit verify-log', () => {
     expect(r.out).toContain('审计日志共 8 条');
     expect(r.out).toContain((await log(s))[7]!.hash);
     expect(r.out).toContain('未发现改动');
+  });
+
+  it('checks a head written down before (--anchor seq:hash): exits 0 while it holds, 1 once the chain is rewritten', async () => {
+    const s = await fresh();
+    const head = (await log(s))[7]!;
+    const ok = await cli(s, ['audit', 'verify-log', '--anchor', `8:${head.hash}`]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain(`8:${head.hash}`);
+    expect(ok.out).toContain('与另行记录的 1 个哈希核对一致');
+
+    const edited = { ...head, actor: 'someone-else' };
+    await s.store.db.updateTable('audit_log').set({ actor: edited.actor, hash: entryHash(head.prev_hash, edited) }).where('seq', '=', 8).execute();
+    const plain = await cli(s, ['audit', 'verify-log']);
+    expect(plain.code).toBe(0); // the last row, rehashed: nothing after it to disagree
+    const anchored = await cli(s, ['audit', 'verify-log', '--anchor', `8:${head.hash}`]);
+    expect(anchored.code).toBe(1);
+    expect(anchored.out).toContain('第 8 条［与另行记录的哈希不符］');
+
+    const malformed = await cli(s, ['audit', 'verify-log', '--anchor', 'yesterday']);
+    expect(malformed.code).not.toBe(0);
+    expect(malformed.err).toContain('--anchor 应为 序号:哈希');
   });
 
   it('names each problem row and exits 1', async () => {
