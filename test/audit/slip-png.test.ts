@@ -1,6 +1,7 @@
 /**
- * The settlement slip rendered in headless Chromium: written to docs/slip.png (the picture in the README),
- * checked to be a real A4-shaped PNG and to print on exactly one page.
+ * The settlement slip rendered in headless Chromium, checked to be a real A4-shaped PNG and to print on
+ * exactly one page; written to docs/slip.png (the picture in the README) by `npm run docs:images`, to a
+ * temp folder by `npm test`.
  *
  * Chromium: $ONESTOP_CHROMIUM or /usr/bin/chromium (scripts/test-env.d/chromium.sh installs Debian's).
  * Without it the test is skipped locally and fails under CI=true.
@@ -13,13 +14,12 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SettlementJson } from '../../src/engine/result.js';
 import { Decimal } from '../../src/money/money.js';
-import { ROOT, startTestService, type TestService } from '../http/fixture.js';
+import { docsImages, startTestService, type TestService } from '../http/fixture.js';
 
 const EXECUTABLE = process.env.ONESTOP_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(EXECUTABLE);
 const CI = process.env.CI === 'true';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-export const SLIP_PNG = join(ROOT, 'docs', 'slip.png');
 
 /** The little of the page's DOM the checks read (the test tsconfig has no DOM library). */
 interface PageGlobals {
@@ -95,11 +95,11 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('the settlement slip in Chromium', () => 
     }
   }
 
-  it('renders a five-layer settlement on one A4 page and writes docs/slip.png', async () => {
+  it('renders a five-layer settlement on one A4 page and writes it as a PNG', async () => {
     const id = await showcase();
     const res = await request(svc.app).get(`/v1/settlements/${id}/slip`).set('Authorization', `Bearer ${key}`);
     expect(res.status).toBe(200);
-    const { png, pdfPages, overflow, cjkFont } = await render(res.text, SLIP_PNG);
+    const { png, pdfPages, overflow, cjkFont } = await render(res.text, join(docsImages(), 'slip.png'));
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     const { width, height } = pngSize(png);
     // 210 × 297 mm at 96 dpi × 1.5.

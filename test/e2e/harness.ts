@@ -1,19 +1,18 @@
 /**
  * The end-to-end harness: a real seeded service listening on 127.0.0.1, and Debian's Chromium driven
- * headless by playwright-core. Screenshots go to docs/screenshots/ (linked from the README).
+ * headless by playwright-core. Screenshots go to docs/screenshots/ (linked from the README) with `npm run docs:images`, to a temp folder otherwise.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT, startTestService, type TestService } from '../http/fixture.js';
+import { ROOT, docsImages, startTestService, type TestService } from '../http/fixture.js';
 
 export const CHROMIUM = process.env.ONESTOP_CHROMIUM ?? '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 /** Without Chromium the suite skips locally; under CI=true it fails (see pages.test.ts). */
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
-export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 
 export interface WebService {
   svc: TestService;
@@ -66,8 +65,9 @@ export async function newPage(browser: Browser, base: string): Promise<{ context
 }
 
 export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, `${name}.png`);
+  const dir = join(docsImages(), 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
   await page.screenshot({ path, fullPage: opts.fullPage ?? true, animations: 'disabled' });
   return path;
 }

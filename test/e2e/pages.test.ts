@@ -1,7 +1,7 @@
 /**
  * The pages end to end (issue 8), in Debian's Chromium against a real seeded service: a window clerk
  * previews, settles, prints and reverses a seeded bill; an auditor opens a settlement's trace; a
- * finance officer runs a model and sees its chart. Each page is saved under docs/screenshots/.
+ * finance officer runs a model and sees its chart. Each page is saved as a screenshot (docs/screenshots/ with `npm run docs:images`).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

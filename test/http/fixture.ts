@@ -14,6 +14,17 @@ import { boot, type Booted } from '../../src/store/boot.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
+let imagesDir: string | undefined;
+/**
+ * Where the browser tests write their pictures (the pages' screenshots, the slip): docs/ with
+ * ONESTOP_UPDATE_DOCS=1 (`npm run docs:images`), else a temp folder, so that `npm test` leaves the
+ * working tree as it found it.
+ */
+export function docsImages(): string {
+  imagesDir ??= process.env.ONESTOP_UPDATE_DOCS === '1' ? join(ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'onestop-docs-'));
+  return imagesDir;
+}
+
 export interface TestService extends Booted {
   /** What the server runs: the counter lane, then express (src/http/app.ts); supertest takes it as is. */
   app: RequestListener;
