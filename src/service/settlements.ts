@@ -69,6 +69,13 @@ export interface SettlementSummary {
 }
 
 /** A bill checked against the store: who, where, which policy. */
+/** What answering a posted bill needs once it is handed to the store. */
+interface Answering {
+  hospital: Resolved['hospital'];
+  person: Resolved['person'];
+  billNo: string;
+}
+
 interface Resolved {
   input: BillInput;
   bill: Bill;
@@ -261,37 +268,44 @@ export class SettlementService {
       // A refusal is left to the transaction, which answers a replay first if the bill number was settled.
       computed: computed.kind === 'computed' ? computed : undefined,
     };
+    // Only what the answer needs is kept while the bill waits for its COMMIT: with a few dozen bills in
+    // flight, each holding its parsed body, engine input and result until then, the young generation's
+    // collections had that much more to copy each time.
+    return this.commit(job, r.ruleset, { hospital: r.hospital, person: r.person, billNo: r.input.billNo }, billHash);
+  }
+
+  private async commit(job: SettleJob, ruleset: LoadedRuleset, bill: Answering, billHash: string): Promise<{ replay: boolean; view: SettlementView }> {
     let outcome: SettleOutcome;
     try {
-      outcome = await this.store.settle(job, r.ruleset);
+      outcome = await this.store.settle(job, ruleset);
     } catch (e) {
       if (e instanceof CommitUnknown) {
         throw new ApiError(
           503,
           'SETTLEMENT_UNCONFIRMED',
-          `账单 ${r.input.billNo} 的结算结果未能确认（结算写入中断）。请用同一账单号重新提交：若已结算，将返回原结算，不会重复结算；若未结算，将正常结算`,
+          `账单 ${bill.billNo} 的结算结果未能确认（结算写入中断）。请用同一账单号重新提交：若已结算，将返回原结算，不会重复结算；若未结算，将正常结算`,
         );
       }
       // Another process inserted the same bill between our check and our insert: answer as a replay.
       if (isUniqueViolation(e)) {
-        const existing = await this.store.db.selectFrom('settlements').selectAll().where('hospital_code', '=', r.hospital.code).where('bill_no', '=', r.input.billNo).executeTakeFirst();
-        if (existing) return this.replayOrConflict(existing, r, billHash);
+        const existing = await this.store.db.selectFrom('settlements').selectAll().where('hospital_code', '=', bill.hospital.code).where('bill_no', '=', bill.billNo).executeTakeFirst();
+        if (existing) return this.replayOrConflict(existing, bill, billHash);
       }
       throw e;
     }
     switch (outcome.kind) {
       case 'existing':
-        return this.replayOrConflict(outcome.row, r, billHash);
+        return this.replayOrConflict(outcome.row, bill, billHash);
       case 'refused':
         throw fromSettlementError(new SettlementError(outcome.error.code, outcome.error.message, outcome.error.path));
       case 'created':
-        return { replay: false, view: this.view(outcome.row, r.hospital, r.person) };
+        return { replay: false, view: this.view(outcome.row, bill.hospital, bill.person) };
     }
   }
 
-  private replayOrConflict(existing: SettlementTable, r: Resolved, billHash: string): { replay: true; view: SettlementView } {
+  private replayOrConflict(existing: SettlementTable, r: Answering, billHash: string): { replay: true; view: SettlementView } {
     if (existing.bill_hash !== billHash) {
-      throw conflict('BILL_NO_CONFLICT', `医院 ${r.hospital.code} 的账单号 ${r.input.billNo} 已于 ${existing.created_at} 结算（${existing.id}），本次提交内容不同；如需更正请先撤销原结算，再以新账单号结算`);
+      throw conflict('BILL_NO_CONFLICT', `医院 ${r.hospital.code} 的账单号 ${r.billNo} 已于 ${existing.created_at} 结算（${existing.id}），本次提交内容不同；如需更正请先撤销原结算，再以新账单号结算`);
     }
     return { replay: true, view: this.view(existing, r.hospital, r.person) };
   }
