@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiError } from '../service/errors.js';
+import { CommitUnknown } from '../store/settlement-tx.js';
 
 export function errorBody(code: string, message: string, issues?: { path: string; message: string }[]) {
   return { error: { code, message, ...(issues && issues.length ? { issues } : {}) } };
@@ -30,6 +31,11 @@ export function errorAnswer(err: unknown): ErrorAnswer & { internal: boolean } {
       return answer(415, errorBody('UNSUPPORTED_ENCODING', '请求体编码不受支持，请使用 UTF-8 的 JSON'));
     case 'request.aborted':
       return answer(400, errorBody('REQUEST_ABORTED', '请求在传输中被中断'));
+  }
+  // A write whose COMMIT got no answer (the settle route says this in its own words; this is every other
+  // write, e.g. a reversal): "did not take effect" would be untrue, so the clerk is told to look first.
+  if (err instanceof CommitUnknown) {
+    return answer(503, errorBody('WRITE_UNCONFIRMED', '操作结果未能确认（提交时与数据库的连接中断）：请先查询当前状态，再决定是否重新提交'));
   }
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return answer(status, errorBody('BAD_REQUEST', '请求无效'));

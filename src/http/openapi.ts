@@ -46,7 +46,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'body larger than 1 MB',
   422: 'a field is wrong: `issues` lists each field path and what is wrong',
   429: 'too many requests',
-  503: 'SETTLEMENT_UNCONFIRMED: the outcome is unknown (the writer stopped while it held the bill); post the same bill again: a settled one is answered as a replay (200), an unsettled one is settled (201)',
+  503: 'the outcome of the write is unknown (the SQLite writer thread stopped while it held it, or the PostgreSQL connection was lost at COMMIT). SETTLEMENT_UNCONFIRMED (settle): post the same bill again: a settled one is answered as a replay (200), an unsettled one is settled (201). WRITE_UNCONFIRMED (other writes): read the current state before trying again',
 };
 
 const ok = (description: string, schema: Schema) => ({ description, content: { 'application/json': { schema: json(schema) } } });
@@ -98,7 +98,7 @@ function buildDocument(): Record<string, unknown> {
           summary: '撤销结算 reverse: takes back exactly the accumulator changes it made',
           parameters: [pathId],
           requestBody: { required: false, content: { 'application/json': { schema: json(reversalBodySchema, 'input') } } },
-          responses: { '200': ok('reversed', settlementViewSchema), ...errors(401, 403, 404, 409, 422) },
+          responses: { '200': ok('reversed', settlementViewSchema), ...errors(401, 403, 404, 409, 422, 503) },
         },
       },
       '/v1/people/{id}/accumulators': {

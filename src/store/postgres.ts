@@ -14,7 +14,7 @@ import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 import type { Store } from './db.js';
 import { lockAuditHeadPostgres } from '../service/audit-log.js';
-import { kyselyLookups, kyselySettlementTx, type LedgerRow, type SettlementTx } from './settlement-tx.js';
+import { CommitUnknown, kyselyLookups, kyselySettlementTx, type LedgerRow, type SettlementTx } from './settlement-tx.js';
 import { settleInTx } from '../service/settle-tx.js';
 
 /** Advisory-lock key that serialises migrations across processes (any constant; 0x71A2D9 = "onestop"). */
@@ -22,6 +22,19 @@ const MIGRATION_LOCK = 7447001;
 
 /** SQLSTATEs after which a whole transaction may be run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
+
+/**
+ * Whether a COMMIT that failed with `e` may nevertheless have been committed. Only an error the server
+ * itself sent (pg's DatabaseError, which carries a `severity`) says the transaction was rolled back, and
+ * not even then when it is the server going away: connection exceptions (SQLSTATE class 08) and
+ * "terminating connection" (57P01–57P05). A socket that closed, a reset or a timeout leave no answer at
+ * all: the server may have committed before the line went dead.
+ */
+export function commitOutcomeUnknown(e: unknown): boolean {
+  const err = e as { severity?: unknown; code?: unknown } | null;
+  if (typeof err?.severity !== 'string' || typeof err.code !== 'string') return true;
+  return err.code.startsWith('08') || err.code.startsWith('57P');
+}
 
 /**
  * A string PostgreSQL cannot store: `text` refuses the NUL character (SQLSTATE 22021). SQLite stores it,
@@ -105,6 +118,14 @@ export async function openPostgresStore(url: string): Promise<Store> {
   pool.on('error', (err) => {
     process.stderr.write(`onestop: PostgreSQL connection lost (${err.message}); it will be reopened\n`);
   });
+  // The pool listens only to idle connections. A connection lost while a request holds it (in the middle
+  // of a transaction, or at its COMMIT) is reported on the connection itself, and with nobody listening
+  // Node would stop the whole process: every window down because one line dropped. The request's own
+  // query fails with the same error, so here it only needs to be heard; the pool drops the connection
+  // when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new RejectNulPlugin()] });
 
   try {
@@ -147,10 +168,36 @@ export async function openPostgresStore(url: string): Promise<Store> {
     return created;
   }
 
+  /**
+   * One transaction, with its COMMIT told apart from what ran before it: an error before COMMIT rolls
+   * everything back (the server also rolls back a session that ends inside a transaction), but a COMMIT
+   * that gets no answer may have been committed, and is reported as {@link CommitUnknown} instead of as a
+   * failure. Posting the same bill again settles the question (a replay if it was committed).
+   */
+  async function transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    const trx = await db.startTransaction().execute();
+    let value: T;
+    try {
+      value = await fn(trx);
+    } catch (e) {
+      // Releases the connection even when the rollback itself fails (a connection that is gone).
+      await trx.rollback().execute().catch(() => undefined);
+      throw e;
+    }
+    try {
+      await trx.commit().execute();
+    } catch (e) {
+      await trx.rollback().execute().catch(() => undefined);
+      if (commitOutcomeUnknown(e)) throw new CommitUnknown(`PostgreSQL did not confirm the COMMIT: ${(e as Error)?.message ?? String(e)}`);
+      throw e;
+    }
+    return value;
+  }
+
   async function write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await db.transaction().execute(fn);
+        return await transaction(fn);
       } catch (e) {
         // The transaction was rolled back whole, so running it again cannot apply anything twice.
         if (attempt < 3 && RETRYABLE.has((e as { code?: string })?.code ?? '')) continue;
