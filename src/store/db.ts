@@ -25,6 +25,11 @@ export interface Store {
   /** Where the data lives, for logs (never a password). */
   readonly location: string;
   /**
+   * What opens this database again ({@link openStore}): the file, or the URL with its password. For this
+   * process's own worker threads only, never for logs. Null when it cannot be opened again (`:memory:`).
+   */
+  readonly reopen: string | null;
+  /**
    * Run `fn` in a write transaction. On SQLite it begins IMMEDIATE, taking the database's write lock
    * before anything is read, so two settlements (even from two processes) never read the same
    * snapshot. On PostgreSQL, rows are locked by the caller through {@link Store.lockLedger}.
@@ -94,6 +99,7 @@ export async function openSqliteStore(file: string, opts: { writerWorker?: URL }
     db,
     dialect: 'sqlite',
     location: file,
+    reopen: file === ':memory:' ? null : file,
     lookups: sqliteLookups(reader),
     write(fn) {
       return groupCommit.write(fn);

@@ -213,6 +213,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     db,
     dialect: 'postgres',
     location: redactUrl(url),
+    reopen: url,
     lookups: kyselyLookups(db),
     write,
     settlementWrite,

@@ -4,14 +4,15 @@
  *   GET  /settlements/{id}/trace          every step with its sentence and citation (window: own hospital)
  *   GET  /settlements/{id}?format=nhsa    the settlement in the NHSA platform's setlinfo/setldetail shape
  *   GET  /settlements/{id}/slip           the printable A4 结算单 (text/html)
- *   POST /audits                          recompute audit over a period and/or hospital (auditor, admin)
+ *   POST /audits                          recompute audit over a period and/or hospital (auditor, admin),
+ *                                         in a thread of its own (audit-thread.ts), one at a time
  *   GET  /reports/receivables             per hospital × fund × month, what the fund owes (JSON or CSV)
  *
  * A window key gets 404 for another hospital's settlement (it does not learn that the id exists) and sees
  * only its own hospital's receivables.
  */
 import type { Express, Request, Response } from 'express';
-import { runAudit } from '../../audit/audit.js';
+import { AuditThread } from '../../audit/audit-thread.js';
 import { loadStoredSettlement } from '../../audit/context.js';
 import { buildTrace, sentencesFor } from '../../audit/explain.js';
 import { toNhsa } from '../../audit/nhsa.js';
@@ -28,6 +29,7 @@ const SLIP_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; 
 
 export function mountAuditRoutes(api: Express, ctx: AppContext): void {
   const deps = { store: ctx.store, settlements: ctx.settlements };
+  const audits = new AuditThread(ctx.store);
 
   api.get('/settlements/:id/trace', allow('window', 'auditor', 'finance'), async (req: Request, res: Response) => {
     const s = await loadStoredSettlement(deps, String(req.params.id), principalOf(res));
@@ -72,7 +74,7 @@ export function mountAuditRoutes(api: Express, ctx: AppContext): void {
 
   api.post('/audits', allow('auditor'), async (req: Request, res: Response) => {
     const scope = parseOr422(auditRequestSchema, req.body ?? {});
-    res.json(await runAudit(ctx.store, scope));
+    res.json(await audits.run(scope));
   });
 
   api.get('/reports/receivables', allow('window', 'auditor', 'finance'), async (req: Request, res: Response) => {

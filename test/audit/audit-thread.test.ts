@@ -1,0 +1,100 @@
+/**
+ * POST /v1/audits runs in a thread of its own (src/audit/audit-thread.ts): an auditor asking for a year
+ * must not stop the counter. The thread's report is the in-thread report, its refusals are the same
+ * 4xx, and while it works the API thread's event loop keeps turning (in-thread it cannot: the audit
+ * reads and recomputes without ever yielding to it).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditThread } from '../../src/audit/audit-thread.js';
+import { runAudit, type AuditReport } from '../../src/audit/audit.js';
+import { ApiError } from '../../src/service/errors.js';
+import { openSqliteStore } from '../../src/store/db.js';
+import { startTestService, type TestService } from '../http/fixture.js';
+
+let svc: TestService;
+const threads: AuditThread[] = [];
+beforeAll(async () => {
+  svc = await startTestService();
+});
+afterAll(async () => {
+  for (const t of threads) await t.close();
+  await svc.close();
+});
+
+function thread(workerUrl?: URL | null): AuditThread {
+  const t = workerUrl === undefined ? new AuditThread(svc.store) : new AuditThread(svc.store, workerUrl);
+  threads.push(t);
+  return t;
+}
+
+/** How many times a 1 ms timer fired on this thread while `work` ran. */
+async function timerTurnsDuring<T>(work: () => Promise<T>): Promise<{ value: T; turns: number }> {
+  let turns = 0;
+  const timer = setInterval(() => turns++, 1);
+  try {
+    const value = await work();
+    return { value, turns };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+describe('audits in their own thread', () => {
+  it('runs in a thread when the database can be opened again, in-thread when it cannot', async () => {
+    expect(thread().threaded).toBe(true);
+    const memory = await openSqliteStore(':memory:');
+    try {
+      expect(memory.reopen).toBeNull();
+      expect(new AuditThread(memory).threaded).toBe(false);
+    } finally {
+      await memory.close();
+    }
+  });
+
+  it('answers what the in-thread audit answers, a tampered settlement included', async () => {
+    const row = await svc.store.db.selectFrom('settlements').select(['id', 'patient_pays_fen']).orderBy('id').executeTakeFirstOrThrow();
+    await svc.store.db.updateTable('settlements').set({ patient_pays_fen: row.patient_pays_fen + 1 }).where('id', '=', row.id).execute();
+    try {
+      const scope = { from: '2018-01-01', to: '2018-12-31' };
+      const threaded = await thread().run(scope);
+      const inThread: AuditReport = await runAudit(svc.store, scope);
+      expect(threaded.count).toBeGreaterThan(0);
+      expect(threaded.clean).toBe(false);
+      expect(threaded.mismatches.map((m) => m.id)).toContain(row.id);
+      expect(threaded).toEqual(inThread);
+    } finally {
+      await svc.store.db.updateTable('settlements').set({ patient_pays_fen: row.patient_pays_fen }).where('id', '=', row.id).execute();
+    }
+  });
+
+  it('refuses an unknown hospital with the same 422 as in-thread', async () => {
+    const e = await thread()
+      .run({ hospital: 'H-NOT-THERE' })
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    expect(e).toBeInstanceOf(ApiError);
+    expect((e as ApiError).status).toBe(422);
+    expect((e as ApiError).code).toBe('UNKNOWN_HOSPITAL');
+    expect((e as ApiError).issues).toEqual([{ path: 'hospital', message: '医院未登记' }]);
+  });
+
+  it('leaves the API thread free while it works, which the in-thread audit does not', async () => {
+    const scope = { from: '2018-01-01', to: '2018-12-31' };
+    const threaded = await timerTurnsDuring(() => thread().run(scope));
+    const inThread = await timerTurnsDuring(() => thread(null).run(scope));
+    expect(threaded.value).toEqual(inThread.value);
+    expect(threaded.turns).toBeGreaterThan(0);
+    expect(inThread.turns).toBe(0);
+  });
+
+  it('runs audits one after another, and each gets its own answer', async () => {
+    const t = thread();
+    const [a, b, c] = await Promise.all([t.run({ from: '2018-01-01', to: '2018-06-30' }), t.run({ hospital: 'H-NOT-THERE' }).catch((e: unknown) => e), t.run({ from: '2018-07-01', to: '2018-12-31' })]);
+    expect((a as AuditReport).period).toEqual({ from: '2018-01-01', to: '2018-06-30' });
+    expect(b).toBeInstanceOf(ApiError);
+    expect((c as AuditReport).period).toEqual({ from: '2018-07-01', to: '2018-12-31' });
+    expect((a as AuditReport).count + (c as AuditReport).count).toBe((await runAudit(svc.store, { from: '2018-01-01', to: '2018-12-31' })).count);
+  });
+});
