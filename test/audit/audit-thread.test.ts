@@ -9,7 +9,7 @@ import { AuditThread } from '../../src/audit/audit-thread.js';
 import { runAudit, type AuditReport } from '../../src/audit/audit.js';
 import { ApiError } from '../../src/service/errors.js';
 import { openSqliteStore } from '../../src/store/db.js';
-import { startTestService, type TestService } from '../http/fixture.js';
+import { refusal, startTestService, type TestService } from '../http/fixture.js';
 
 let svc: TestService;
 const threads: AuditThread[] = [];
@@ -68,16 +68,10 @@ describe('audits in their own thread', () => {
   });
 
   it('refuses an unknown hospital with the same 422 as in-thread', async () => {
-    const e = await thread()
-      .run({ hospital: 'H-NOT-THERE' })
-      .then(
-        () => null,
-        (err: unknown) => err,
-      );
-    expect(e).toBeInstanceOf(ApiError);
-    expect((e as ApiError).status).toBe(422);
-    expect((e as ApiError).code).toBe('UNKNOWN_HOSPITAL');
-    expect((e as ApiError).issues).toEqual([{ path: 'hospital', message: '医院未登记' }]);
+    const e = await refusal(thread().run({ hospital: 'H-NOT-THERE' }));
+    expect(e.status).toBe(422);
+    expect(e.code).toBe('UNKNOWN_HOSPITAL');
+    expect(e.issues).toEqual([{ path: 'hospital', message: '医院未登记' }]);
   });
 
   it('leaves the API thread free while it works, which the in-thread audit does not', async () => {

@@ -9,6 +9,8 @@ import type { Express } from 'express';
 import { pino } from 'pino';
 import { createService } from '../../src/http/app.js';
 import { mountExtensions } from '../../src/http/extensions.js';
+import { expect } from 'vitest';
+import { ApiError } from '../../src/service/errors.js';
 import { createKey, type Role } from '../../src/service/keys.js';
 import { boot, type Booted } from '../../src/store/boot.js';
 
@@ -70,4 +72,14 @@ export function inpatientBill(opts: { billNo: string; hospital: string; person: 
       { code: 'M301', name: '进口吻合器', class: 'C', unitPrice: '1500.00', quantity: '1', amount: '1500.00' },
     ],
   };
+}
+
+/** The ApiError a service call is refused with (failing the test if it succeeds or throws anything else). */
+export async function refusal(p: Promise<unknown>): Promise<ApiError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e, String(e)).toBeInstanceOf(ApiError);
+  return e as ApiError;
 }

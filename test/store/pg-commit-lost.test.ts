@@ -11,11 +11,10 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runDoctor } from '../../src/service/doctor.js';
-import { ApiError } from '../../src/service/errors.js';
 import { errorAnswer } from '../../src/http/errors.js';
 import { commitOutcomeUnknown } from '../../src/store/postgres.js';
 import { CommitUnknown } from '../../src/store/settlement-tx.js';
-import { inpatientBill } from '../http/fixture.js';
+import { inpatientBill, refusal } from '../http/fixture.js';
 import { BACKENDS, IN_CI, openService, type Opened } from './backends.js';
 import { cutProxy, type CutProxy } from './fixtures/pg-cut-proxy.js';
 
@@ -28,15 +27,6 @@ afterEach(async () => {
   while (open.length) await open.pop()!.close();
 });
 afterAll(() => pgBackend.cleanup());
-
-async function refusal(p: Promise<unknown>): Promise<ApiError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e, String(e)).toBeInstanceOf(ApiError);
-  return e as ApiError;
-}
 
 /** The service through the proxy, and a second store straight on the database to look with. */
 async function throughProxy(): Promise<{ service: Opened; direct: Opened; proxy: CutProxy }> {

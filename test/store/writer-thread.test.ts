@@ -12,11 +12,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadRulesDir } from '../../src/rules/load.js';
 import { RuleBook } from '../../src/rules/select.js';
 import { runDoctor } from '../../src/service/doctor.js';
-import { ApiError } from '../../src/service/errors.js';
 import { SettlementService } from '../../src/service/settlements.js';
 import { openSqliteStore, type Store } from '../../src/store/db.js';
 import { loadRegistry } from '../../src/store/seed.js';
-import { ROOT, inpatientBill } from '../http/fixture.js';
+import { ROOT, inpatientBill, refusal } from '../http/fixture.js';
 
 const HOSPITAL = 'H152200-L01';
 const PERSON = 'P-000002';
@@ -40,15 +39,6 @@ async function serviceWithDyingWriter(when: 'before-commit' | 'after-commit') {
   const settlements = new SettlementService({ store, rules: new RuleBook(loadRulesDir(join(ROOT, 'rules'))) });
   await settlements.registerRulesets();
   return { store, settlements, died: () => existsSync(marker) };
-}
-
-async function refusal(p: Promise<unknown>): Promise<ApiError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e, String(e)).toBeInstanceOf(ApiError);
-  return e as ApiError;
 }
 
 const settledRows = (store: Store, billNo: string) => store.db.selectFrom('settlements').select(['id']).where('hospital_code', '=', HOSPITAL).where('bill_no', '=', billNo).execute();
