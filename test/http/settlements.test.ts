@@ -52,6 +52,20 @@ describe('POST /v1/settlements', () => {
     expect(res.text).toBe(JSON.stringify({ ...view, replay: true }));
   });
 
+  it('views share one result getter: a getter made per view kept every settled row alive until a full collection', async () => {
+    // V8 keeps an accessor's functions in the object's hidden class (old-generation memory): a closure per
+    // view made each view's class point at that view's row, and each row then outlived every scavenge.
+    const a = await svc.settlements.post(inpatientBill({ billNo: 'T-GETTER-1', hospital: HOSPITAL, person: 'P-000020' }), null, 'test');
+    const b = await svc.settlements.post(inpatientBill({ billNo: 'T-GETTER-2', hospital: HOSPITAL, person: 'P-000021', scale: 2 }), null, 'test');
+    const getter = (v: object) => Object.getOwnPropertyDescriptor(v, 'result')?.get;
+    expect(getter(a.view)).toBeTypeOf('function');
+    expect(getter(a.view)).toBe(getter(b.view));
+    // Each still reads its own stored result, parsed once.
+    expect(a.view.result.total).not.toBe(b.view.result.total);
+    expect(a.view.result).toBe(a.view.result);
+    expect(Object.keys(a.view)).toContain('result');
+  });
+
   it('settles and stores a bill: 201 with id, ruleset id and version hash, and the §8 result', async () => {
     const res = await post(windowKey, inpatientBill({ billNo: 'T-0001', hospital: HOSPITAL, person: POOR }));
     expect(res.status).toBe(201);
