@@ -72,12 +72,13 @@ export interface Computed {
 }
 
 /**
- * `created`: this job's settlement, written. `existing`: the bill number was settled before (the caller
+ * `created`: this job's settlement, written (`computedAgain`: the ledger had moved, so the transaction
+ * computed it again rather than writing `job.computed`). `existing`: the bill number was settled before (the caller
  * decides between replay and conflict from its bill hash). `refused`: the engine refused the bill (no
  * pipeline for the visit type, a tier not priced…): nothing was written.
  */
 export type SettleOutcome =
-  | { kind: 'created'; row: SettlementTable }
+  | { kind: 'created'; row: SettlementTable; computedAgain: boolean }
   | { kind: 'existing'; row: SettlementTable }
   | { kind: 'refused'; error: { code: SettlementError['code']; message: string; path: (string | number)[] } };
 
@@ -165,12 +166,14 @@ export async function settleInTx(tx: SettlementTx, job: SettleJob, ruleset: Rule
 
   const ledger = await tx.lockLedger(job.personId, job.year);
   let c = job.computed;
+  let computedAgain = false;
   if (c === undefined || c.ledger.version !== ledger.version || c.ledger.accumulators_json !== ledger.accumulators_json) {
     // Computed on a ledger that has moved since (another settlement of the person got in first), or not
     // computed at all: compute on the ledger this transaction holds.
     const fresh = computeSettlement(billFromStored(job.billJson), ruleset, ledger);
     if (fresh.kind === 'refused') return fresh;
     c = fresh;
+    computedAgain = true;
   }
   const row = settlementRow(job, c);
   const funds: SettlementFundTable[] = c.funds.map((f) => ({ settlement_id: job.id, fund: f.fund, amount_fen: f.amount_fen }));
@@ -195,5 +198,5 @@ export async function settleInTx(tx: SettlementTx, job: SettleJob, ruleset: Rule
     },
     job.createdAt,
   );
-  return { kind: 'created', row };
+  return { kind: 'created', row, computedAgain };
 }

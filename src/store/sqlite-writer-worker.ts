@@ -12,7 +12,7 @@ import { rulesetFromDocument } from '../rules/load.js';
 import { settleInTx, type SettleOutcome } from '../service/settle-tx.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import { sqliteSettlementTx } from './sqlite-settlement-tx.js';
-import { WRITER_PROTOCOL, type FromWriter, type ToWriter } from './sqlite-writer.js';
+import { WRITER_PROTOCOL, outcomeToWire, type FromWriter, type ToWriter } from './sqlite-writer.js';
 
 const port = parentPort!;
 const { file } = workerData as { file: string };
@@ -99,7 +99,7 @@ async function runTransaction(batch: Extract<ToWriter, { type: 'settle' }>[], is
       if (!ruleset) throw new Error(`ruleset ${m.job.rulesetHash} was never sent to the writer thread`);
       const outcome: SettleOutcome = await settleInTx(tx, m.job, ruleset);
       if (isolate) database.exec('release w');
-      answers.push({ id: m.id, ok: true, outcome });
+      answers.push({ id: m.id, ok: true, outcome: outcomeToWire(outcome) });
     } catch (e) {
       if (!isolate) throw new IsolateJobs();
       database.exec('rollback to w');

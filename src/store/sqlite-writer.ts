@@ -17,17 +17,42 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { LoadedRuleset } from '../rules/load.js';
-import type { SettleJob, SettleOutcome } from '../service/settle-tx.js';
+import { settlementRow, type SettleJob, type SettleOutcome } from '../service/settle-tx.js';
+import type { SettlementTable } from './schema.js';
 import { CommitUnknown } from './settlement-tx.js';
 
 /** Bumped whenever the messages change, so a stale dist/ worker is refused rather than misread. */
-export const WRITER_PROTOCOL = 2;
+export const WRITER_PROTOCOL = 3;
 
 export type ToWriter =
   | { type: 'settle'; id: number; job: SettleJob; ruleset?: { hash: string; file: string; document: unknown } }
   | { type: 'close' };
 
-export type FromWriter = ({ id: number; ok: true; outcome: SettleOutcome } | { id: number; ok: false; error: string; code?: string })[];
+/**
+ * `written as sent`: the settlement was created from the job's own `computed`, so its row is exactly
+ * `settlementRow(job, job.computed)`, which the API thread builds from the job it still holds. Sending the
+ * row back instead meant ~10 KB per settlement to serialise here and to deserialise in the API thread
+ * (the bill's and the result's texts; with Chinese in them V8 copies them two bytes per character), and
+ * an answer carrying 11 or more rows is over V8's 100 KB threshold, above which everything deserialised
+ * is allocated straight into the old generation: the API thread's heap grew ~9 KB per settlement that
+ * only a full mark-compact could take back.
+ */
+export type WireOutcome = Exclude<SettleOutcome, { kind: 'created' }> | { kind: 'created'; row: SettlementTable; computedAgain: true } | { kind: 'written as sent' };
+
+export type FromWriter = ({ id: number; ok: true; outcome: WireOutcome } | { id: number; ok: false; error: string; code?: string })[];
+
+/** What the writer thread sends back for a settlement outcome (the inverse of {@link outcomeFromWire}). */
+export function outcomeToWire(outcome: SettleOutcome): WireOutcome {
+  if (outcome.kind !== 'created') return outcome;
+  return outcome.computedAgain ? { kind: 'created', row: outcome.row, computedAgain: true } : { kind: 'written as sent' };
+}
+
+/** The outcome of `job` from what the writer thread sent back. */
+export function outcomeFromWire(wire: WireOutcome, job: SettleJob): SettleOutcome {
+  if (wire.kind !== 'written as sent') return wire;
+  if (job.computed === undefined) throw new WriterError(`the writer thread wrote settlement ${job.id} "as sent", but it was sent without a computation`);
+  return { kind: 'created', row: settlementRow(job, job.computed), computedAgain: false };
+}
 
 /** An error the writer thread reported, with the SQLite code when there was one (e.g. a unique violation). */
 export class WriterError extends Error {
@@ -41,6 +66,8 @@ export class WriterError extends Error {
 }
 
 interface Pending {
+  /** Held until the COMMIT: the answer's row is built from it (see {@link WireOutcome}). */
+  job: SettleJob;
   resolve: (o: SettleOutcome) => void;
   reject: (e: Error) => void;
 }
@@ -68,7 +95,7 @@ export class SqliteWriterThread {
       this.sent.add(loaded.hash);
     }
     return new Promise<SettleOutcome>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { job, resolve, reject });
       // A thread with work keeps the process alive; an idle one does not.
       if (this.pending.size === 1) worker.ref();
       worker.postMessage(message);
@@ -100,8 +127,14 @@ export class SqliteWriterThread {
         const p = this.pending.get(a.id);
         if (!p) continue;
         this.pending.delete(a.id);
-        if (a.ok) p.resolve(a.outcome);
-        else p.reject(new WriterError(a.error, a.code));
+        if (!a.ok) p.reject(new WriterError(a.error, a.code));
+        else {
+          try {
+            p.resolve(outcomeFromWire(a.outcome, p.job));
+          } catch (e) {
+            p.reject(e as Error);
+          }
+        }
       }
       if (this.pending.size === 0) worker.unref();
     });

@@ -12,6 +12,7 @@ import type { LedgerRow } from '../../src/store/settlement-tx.js';
 import { newSettlementId } from '../../src/service/settlements.js';
 import { runDoctor, type DoctorReport } from '../../src/service/doctor.js';
 import { openStore } from '../../src/store/db.js';
+import { outcomeFromWire, outcomeToWire } from '../../src/store/sqlite-writer.js';
 import { inpatientBill } from '../http/fixture.js';
 import { BACKENDS, IN_CI, PG_URL, count, openService, postFromProcesses, type Opened, type WorkerAnswer } from './backends.js';
 
@@ -307,6 +308,14 @@ describe.each(BACKENDS)('$name store', (backend) => {
         const third = await svc.store.settle(fresh, loaded);
         if (third.kind !== 'created') throw new Error(third.kind);
         expect(third.row.result_json).toBe(fresh.computed.resultJson);
+
+        // Which of them the transaction computed again; and what the SQLite writer thread sends back for
+        // each: no row when the row is the job's own computation, which the API thread rebuilds exactly.
+        expect([first, second, third].map((a) => a.kind === 'created' && a.computedAgain)).toEqual([true, true, false]); // PRE-1 was sent without a computation
+        expect(outcomeToWire(third)).toEqual({ kind: 'written as sent' });
+        expect(outcomeToWire(second)).toEqual(second);
+        expect(outcomeFromWire(outcomeToWire(third), fresh)).toEqual(third);
+        expect(outcomeFromWire(outcomeToWire(second), stale)).toEqual(second);
 
         // The row each answer carries is the row written.
         for (const answer of [first, second, third]) {
