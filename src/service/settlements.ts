@@ -291,9 +291,9 @@ export class SettlementService {
       // A refusal is left to the transaction, which answers a replay first if the bill number was settled.
       computed: computed.kind === 'computed' ? computed : undefined,
     };
-    // Only what the answer needs is kept while the bill waits for its COMMIT: with a few dozen bills in
-    // flight, each holding its parsed body, engine input and result until then, the young generation's
-    // collections had that much more to copy each time.
+    // Only what the answer needs, and the job being written, are kept while the bill waits for its
+    // COMMIT: with a few dozen bills in flight, each holding its parsed body and engine input and result
+    // objects until then, the young generation's collections had that much more to copy each time.
     return this.commit(job, r.ruleset, { hospital: r.hospital, person: r.person, billNo: r.input.billNo }, billHash);
   }
 

@@ -34,8 +34,7 @@ export type ToWriter =
  * row back instead meant ~10 KB per settlement to serialise here and to deserialise in the API thread
  * (the bill's and the result's texts; with Chinese in them V8 copies them two bytes per character), and
  * an answer carrying 11 or more rows is over V8's 100 KB threshold, above which everything deserialised
- * is allocated straight into the old generation: the API thread's heap grew ~9 KB per settlement that
- * only a full mark-compact could take back.
+ * is allocated straight into the old generation, where only a full mark-compact takes it back.
  */
 export type WireOutcome = Exclude<SettleOutcome, { kind: 'created' }> | { kind: 'created'; row: SettlementTable; computedAgain: true } | { kind: 'written as sent' };
 
