@@ -9,10 +9,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Ruleset } from '../engine/types.js';
 import { rulesetFromDocument } from '../rules/load.js';
-import { settleInTx, type SettleOutcome } from '../service/settle-tx.js';
+import { settleInTx, type SettleJob, type SettleOutcome } from '../service/settle-tx.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import { sqliteSettlementTx } from './sqlite-settlement-tx.js';
-import { WRITER_PROTOCOL, outcomeToWire, type FromWriter, type ToWriter } from './sqlite-writer.js';
+import { WRITER_PROTOCOL, outcomeToWire, unpackJob, type FromWriter, type ToWriter } from './sqlite-writer.js';
 
 const port = parentPort!;
 const { file } = workerData as { file: string };
@@ -22,7 +22,12 @@ const rulesets = new Map<string, Ruleset>();
 /** Most jobs in one transaction: bounds the latency one batch adds to its last job. */
 const MAX_BATCH = 64;
 
-let queue: Extract<ToWriter, { type: 'settle' }>[] = [];
+interface Queued {
+  id: number;
+  job: SettleJob;
+}
+
+let queue: Queued[] = [];
 let draining = false;
 
 port.on('message', (m: ToWriter) => {
@@ -31,19 +36,27 @@ port.on('message', (m: ToWriter) => {
     port.close();
     return;
   }
-  if (m.ruleset && !rulesets.has(m.ruleset.hash)) {
+  const unloadable = new Map<string, string>();
+  for (const r of m.rulesets) {
+    if (rulesets.has(r.hash)) continue;
     try {
-      const loaded = rulesetFromDocument(m.ruleset.document, m.ruleset.file);
-      if (loaded.hash !== m.ruleset.hash) throw new Error(`ruleset ${m.ruleset.file} hashes to ${loaded.hash} here, ${m.ruleset.hash} in the API thread`);
+      const loaded = rulesetFromDocument(r.document, r.file);
+      if (loaded.hash !== r.hash) throw new Error(`ruleset ${r.file} hashes to ${loaded.hash} here, ${r.hash} in the API thread`);
       rulesets.set(loaded.hash, loaded.ruleset);
     } catch (e) {
-      port.postMessage([{ id: m.id, ok: false, error: (e as Error).message }] satisfies FromWriter);
-      return;
+      unloadable.set(r.hash, (e as Error).message);
     }
   }
-  queue.push(m);
+  const refused: FromWriter = [];
+  for (const packed of m.jobs) {
+    const queued = unpackJob(packed);
+    const error = unloadable.get(queued.job.rulesetHash);
+    if (error === undefined) queue.push(queued);
+    else refused.push({ id: queued.id, ok: false, error });
+  }
+  if (refused.length) port.postMessage(refused);
   // The messages already waiting are delivered first; the batch runs after them.
-  if (!draining) setImmediate(drain);
+  if (!draining && queue.length) setImmediate(drain);
 });
 
 async function drain(): Promise<void> {
@@ -74,7 +87,7 @@ class IsolateJobs extends Error {}
  * writer ~8% of its time. Only when a job throws is the batch run again with a savepoint around each
  * job, so that the failing one rolls back alone and the others commit as if nothing had happened.
  */
-async function runBatch(batch: Extract<ToWriter, { type: 'settle' }>[]): Promise<FromWriter> {
+async function runBatch(batch: Queued[]): Promise<FromWriter> {
   try {
     return await runTransaction(batch, false);
   } catch (e) {
@@ -89,7 +102,7 @@ async function runBatch(batch: Extract<ToWriter, { type: 'settle' }>[]): Promise
   }
 }
 
-async function runTransaction(batch: Extract<ToWriter, { type: 'settle' }>[], isolate: boolean): Promise<FromWriter> {
+async function runTransaction(batch: Queued[], isolate: boolean): Promise<FromWriter> {
   const answers: FromWriter = [];
   database.exec('begin immediate');
   for (const m of batch) {
@@ -120,7 +133,7 @@ function rollbackQuietly(): void {
   }
 }
 
-function failAll(batch: Extract<ToWriter, { type: 'settle' }>[], e: unknown): FromWriter {
+function failAll(batch: Queued[], e: unknown): FromWriter {
   return batch.map((m) => ({ id: m.id, ok: false, error: (e as Error).message, code: (e as { code?: string }).code }));
 }
 

@@ -17,16 +17,94 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { LoadedRuleset } from '../rules/load.js';
-import { settlementRow, type SettleJob, type SettleOutcome } from '../service/settle-tx.js';
+import { settlementRow, type Computed, type SettleJob, type SettleOutcome } from '../service/settle-tx.js';
 import type { SettlementTable } from './schema.js';
 import { CommitUnknown } from './settlement-tx.js';
 
 /** Bumped whenever the messages change, so a stale dist/ worker is refused rather than misread. */
-export const WRITER_PROTOCOL = 3;
+export const WRITER_PROTOCOL = 4;
 
-export type ToWriter =
-  | { type: 'settle'; id: number; job: SettleJob; ruleset?: { hash: string; file: string; document: unknown } }
-  | { type: 'close' };
+/** A ruleset the writer thread has not been sent yet: it loads the document and checks its hash. */
+export interface RulesetDocument {
+  hash: string;
+  file: string;
+  document: unknown;
+}
+
+/**
+ * The settlements one turn of the API thread's event loop handed over, in one message: a message has a
+ * fixed cost on both threads (~5 µs to send, ~8 µs to receive), and the jobs of one turn are all waiting
+ * for the writer's next transaction anyway.
+ */
+export type ToWriter = { type: 'settle'; jobs: PackedJob[]; rulesets: RulesetDocument[] } | { type: 'close' };
+
+/**
+ * A {@link SettleJob} with its message id, as one flat array of strings and numbers ({@link packJob}).
+ * The structured clone that carries a message to the other thread spends most of its time on object
+ * properties, not on text: a job as nested objects cost ~35 µs to send and ~40 µs to receive; flat, ~24
+ * each (benchmarks/RESULTS.md, 2026-11-22 after 21:51).
+ */
+export type PackedJob = (string | number)[];
+
+/** Fields packed before the engine's part: the id, then the job's own fields in the order below. */
+const JOB_FIELDS = 15;
+
+/** `job`, with the id its answer will carry, as sent to the writer thread. */
+export function packJob(id: number, job: SettleJob): PackedJob {
+  const { visit, computed: c } = job;
+  const packed: PackedJob = [
+    id, job.id, job.year, job.hospitalCode, job.billNo, job.personId, visit.type, visit.admitted, visit.discharged,
+    job.rulesetId, job.rulesetHash, job.billHash, job.billJson, job.createdAt, job.createdBy,
+  ];
+  if (c === undefined) return packed;
+  packed.push(
+    c.ledger.accumulators_json, c.ledger.version, c.population, c.ytdBeforeJson, c.resultJson, c.totalFen, c.fundPaysFen,
+    c.patientPaysFen, c.ledgerAfterJson, c.patientPays, c.resultHash, c.funds.length,
+  );
+  for (const f of c.funds) packed.push(f.fund, f.amount_fen);
+  for (const fund of Object.keys(c.resultFunds)) packed.push(fund, c.resultFunds[fund]!);
+  return packed;
+}
+
+/** The inverse of {@link packJob}. */
+export function unpackJob(p: PackedJob): { id: number; job: SettleJob } {
+  let at = 0;
+  const num = () => p[at++] as number;
+  const str = () => p[at++] as string;
+  const id = num();
+  const job: SettleJob = {
+    id: str(), year: num(), hospitalCode: str(), billNo: str(), personId: str(),
+    visit: { type: str(), admitted: str(), discharged: str() },
+    rulesetId: str(), rulesetHash: str(), billHash: str(), billJson: str(), createdAt: str(), createdBy: str(),
+  };
+  if (p.length === JOB_FIELDS) return { id, job };
+  const ledger = { accumulators_json: str(), version: num() };
+  const population = str();
+  const ytdBeforeJson = str();
+  const resultJson = str();
+  const totalFen = num();
+  const fundPaysFen = num();
+  const patientPaysFen = num();
+  const ledgerAfterJson = str();
+  const patientPays = str();
+  const resultHash = str();
+  const funds: Computed['funds'] = new Array(num());
+  for (let i = 0; i < funds.length; i++) funds[i] = { fund: str(), amount_fen: num() };
+  const resultFunds: Computed['resultFunds'] = {};
+  while (at < p.length) resultFunds[str()] = str();
+  job.computed = { kind: 'computed', ledger, population, ytdBeforeJson, resultJson, totalFen, fundPaysFen, patientPaysFen, funds, ledgerAfterJson, resultFunds, patientPays, resultHash };
+  return { id, job };
+}
+
+// packJob must carry every field: these stop the build when SettleJob, its visit or Computed gains a
+// field that the lists below (and so packJob and unpackJob) do not name.
+type Covers<T, K extends keyof T> = Exclude<keyof T, K> extends never ? true : never;
+const coversJob: Covers<SettleJob, 'id' | 'year' | 'hospitalCode' | 'billNo' | 'personId' | 'visit' | 'rulesetId' | 'rulesetHash' | 'billHash' | 'billJson' | 'createdAt' | 'createdBy' | 'computed'> = true;
+const coversVisit: Covers<SettleJob['visit'], 'type' | 'admitted' | 'discharged'> = true;
+const coversComputed: Covers<Computed, 'kind' | 'ledger' | 'population' | 'ytdBeforeJson' | 'resultJson' | 'totalFen' | 'fundPaysFen' | 'patientPaysFen' | 'funds' | 'ledgerAfterJson' | 'resultFunds' | 'patientPays' | 'resultHash'> = true;
+const coversLedger: Covers<Computed['ledger'], 'accumulators_json' | 'version'> = true;
+const coversFund: Covers<Computed['funds'][number], 'fund' | 'amount_fen'> = true;
+void [coversJob, coversVisit, coversComputed, coversLedger, coversFund];
 
 /**
  * `written as sent`: the settlement was created from the job's own `computed`, so its row is exactly
@@ -77,6 +155,9 @@ export class SqliteWriterThread {
   private nextId = 1;
   /** Rulesets the current thread has been sent (a new thread gets them again). */
   private sent = new Set<string>();
+  /** Jobs handed over in this turn of the event loop, not yet sent to the current thread. */
+  private outbox: { jobs: PackedJob[]; rulesets: RulesetDocument[] } = { jobs: [], rulesets: [] };
+  private flushing = false;
   private closed = false;
 
   constructor(
@@ -88,20 +169,33 @@ export class SqliteWriterThread {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
     const worker = this.start();
     const id = this.nextId++;
-    const message: ToWriter = { type: 'settle', id, job };
     if (!this.sent.has(loaded.hash)) {
-      message.ruleset = { hash: loaded.hash, file: loaded.file, document: loaded.document };
+      this.outbox.rulesets.push({ hash: loaded.hash, file: loaded.file, document: loaded.document });
       this.sent.add(loaded.hash);
+    }
+    this.outbox.jobs.push(packJob(id, job));
+    // Sent once the current turn of the event loop has handed over all it has (see ToWriter).
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(this.flush);
     }
     return new Promise<SettleOutcome>((resolve, reject) => {
       this.pending.set(id, { job, resolve, reject });
       // A thread with work keeps the process alive; an idle one does not.
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage(message);
     });
   }
 
+  private readonly flush = (): void => {
+    this.flushing = false;
+    const { jobs, rulesets } = this.outbox;
+    if (jobs.length === 0 || !this.worker) return;
+    this.outbox = { jobs: [], rulesets: [] };
+    this.worker.postMessage({ type: 'settle', jobs, rulesets } satisfies ToWriter);
+  };
+
   async close(): Promise<void> {
+    this.flush();
     this.closed = true;
     const worker = this.worker;
     if (!worker) return;
@@ -145,6 +239,8 @@ export class SqliteWriterThread {
   private fail(worker: Worker, e: Error): void {
     if (this.worker !== worker) return;
     this.worker = null;
+    // Jobs not yet sent belonged to this thread: they are rejected below with the ones it held.
+    this.outbox = { jobs: [], rulesets: [] };
     void worker.terminate();
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();

@@ -12,7 +12,7 @@ import type { LedgerRow } from '../../src/store/settlement-tx.js';
 import { newSettlementId } from '../../src/service/settlements.js';
 import { runDoctor, type DoctorReport } from '../../src/service/doctor.js';
 import { openStore } from '../../src/store/db.js';
-import { outcomeFromWire, outcomeToWire } from '../../src/store/sqlite-writer.js';
+import { outcomeFromWire, outcomeToWire, packJob, unpackJob } from '../../src/store/sqlite-writer.js';
 import { inpatientBill } from '../http/fixture.js';
 import { BACKENDS, IN_CI, PG_URL, count, openService, postFromProcesses, type Opened, type WorkerAnswer } from './backends.js';
 
@@ -316,6 +316,10 @@ describe.each(BACKENDS)('$name store', (backend) => {
         expect(outcomeToWire(second)).toEqual(second);
         expect(outcomeFromWire(outcomeToWire(third), fresh)).toEqual(third);
         expect(outcomeFromWire(outcomeToWire(second), stale)).toEqual(second);
+        // And what it is sent: every job, with a computation or without, arrives as it was packed.
+        for (const [i, job] of [plain, stale, fresh].entries()) expect(unpackJob(packJob(i + 1, job))).toEqual({ id: i + 1, job });
+        expect(plain.computed).toBeUndefined();
+        expect(fresh.computed.funds.length).toBeGreaterThan(1);
 
         // The row each answer carries is the row written.
         for (const answer of [first, second, third]) {
