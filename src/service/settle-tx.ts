@@ -68,7 +68,6 @@ export interface Computed {
   /** The audit entry's payload (the parts that depend on the result). */
   resultFunds: Record<string, string>;
   patientPays: string;
-  resultHash: string;
 }
 
 /**
@@ -117,7 +116,6 @@ export function computeSettlement(bill: Bill, ruleset: Ruleset, ledger: LedgerRo
     ledgerAfterJson: JSON.stringify(accumulatorsToJson(applyChanges(ytd, s.accumulators))),
     resultFunds: result.funds,
     patientPays: result.patientPays,
-    resultHash: createHash('sha256').update(resultJson).digest('hex'),
   };
 }
 
@@ -193,7 +191,9 @@ export async function settleInTx(tx: SettlementTx, job: SettleJob, ruleset: Rule
         rulesetHash: job.rulesetHash,
         funds: c.resultFunds,
         patientPays: c.patientPays,
-        resultHash: c.resultHash,
+        // Hashed here rather than with the computation: on SQLite this runs in the writer thread, which
+        // has time to spare, and the API thread, which has none, is spared ~10 µs a settlement.
+        resultHash: createHash('sha256').update(c.resultJson).digest('hex'),
       },
     },
     job.createdAt,

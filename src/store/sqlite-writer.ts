@@ -59,7 +59,7 @@ export function packJob(id: number, job: SettleJob): PackedJob {
   if (c === undefined) return packed;
   packed.push(
     c.ledger.accumulators_json, c.ledger.version, c.population, c.ytdBeforeJson, c.resultJson, c.totalFen, c.fundPaysFen,
-    c.patientPaysFen, c.ledgerAfterJson, c.patientPays, c.resultHash, c.funds.length,
+    c.patientPaysFen, c.ledgerAfterJson, c.patientPays, c.funds.length,
   );
   for (const f of c.funds) packed.push(f.fund, f.amount_fen);
   for (const fund of Object.keys(c.resultFunds)) packed.push(fund, c.resultFunds[fund]!);
@@ -87,12 +87,11 @@ export function unpackJob(p: PackedJob): { id: number; job: SettleJob } {
   const patientPaysFen = num();
   const ledgerAfterJson = str();
   const patientPays = str();
-  const resultHash = str();
   const funds: Computed['funds'] = new Array(num());
   for (let i = 0; i < funds.length; i++) funds[i] = { fund: str(), amount_fen: num() };
   const resultFunds: Computed['resultFunds'] = {};
   while (at < p.length) resultFunds[str()] = str();
-  job.computed = { kind: 'computed', ledger, population, ytdBeforeJson, resultJson, totalFen, fundPaysFen, patientPaysFen, funds, ledgerAfterJson, resultFunds, patientPays, resultHash };
+  job.computed = { kind: 'computed', ledger, population, ytdBeforeJson, resultJson, totalFen, fundPaysFen, patientPaysFen, funds, ledgerAfterJson, resultFunds, patientPays };
   return { id, job };
 }
 
@@ -101,7 +100,7 @@ export function unpackJob(p: PackedJob): { id: number; job: SettleJob } {
 type Covers<T, K extends keyof T> = Exclude<keyof T, K> extends never ? true : never;
 const coversJob: Covers<SettleJob, 'id' | 'year' | 'hospitalCode' | 'billNo' | 'personId' | 'visit' | 'rulesetId' | 'rulesetHash' | 'billHash' | 'billJson' | 'createdAt' | 'createdBy' | 'computed'> = true;
 const coversVisit: Covers<SettleJob['visit'], 'type' | 'admitted' | 'discharged'> = true;
-const coversComputed: Covers<Computed, 'kind' | 'ledger' | 'population' | 'ytdBeforeJson' | 'resultJson' | 'totalFen' | 'fundPaysFen' | 'patientPaysFen' | 'funds' | 'ledgerAfterJson' | 'resultFunds' | 'patientPays' | 'resultHash'> = true;
+const coversComputed: Covers<Computed, 'kind' | 'ledger' | 'population' | 'ytdBeforeJson' | 'resultJson' | 'totalFen' | 'fundPaysFen' | 'patientPaysFen' | 'funds' | 'ledgerAfterJson' | 'resultFunds' | 'patientPays'> = true;
 const coversLedger: Covers<Computed['ledger'], 'accumulators_json' | 'version'> = true;
 const coversFund: Covers<Computed['funds'][number], 'fund' | 'amount_fen'> = true;
 void [coversJob, coversVisit, coversComputed, coversLedger, coversFund];
