@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { boot } from '../../dist/store/boot.js';
 import { billFor, loadRegistry } from './bills.mjs';
+import { cpuSince, snapshot } from './thread-cpu.mjs';
 
 const [db, connections, seconds, rounds, run] = process.argv.slice(2);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -31,12 +32,14 @@ async function round() {
       latencies.push(performance.now() - t);
     }
   };
+  const threadsBefore = snapshot([process.pid]);
   const start = performance.now();
   await Promise.all(Array.from({ length: inFlight }, worker));
   const ms = performance.now() - start;
+  const cpu = cpuSince(threadsBefore);
   latencies.sort((a, b) => a - b);
   const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]);
-  return { rps: (latencies.length / ms) * 1000, p50: at(0.5), p99: at(0.99), total: latencies.length };
+  return { rps: (latencies.length / ms) * 1000, p50: at(0.5), p99: at(0.99), total: latencies.length, cpu: { main: cpu.main / latencies.length, other: cpu.other / latencies.length } };
 }
 
 const results = [];

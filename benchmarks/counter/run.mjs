@@ -10,6 +10,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { billFor, loadRegistry } from './bills.mjs';
 import { startFlags } from './node-flags.mjs';
+import { cpuSince, snapshot } from './thread-cpu.mjs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
@@ -53,8 +54,13 @@ let seq = 0;
 const run = process.env.BENCH_RUN ?? Date.now().toString(36);
 const { hospitals, people } = loadRegistry(join(ROOT, 'seeds'));
 
-/** One autocannon run against one or more ports; every request a fresh, distinct bill. */
-async function measure({ ports, path, connections, keys }) {
+/**
+ * One autocannon run against one or more ports; every request a fresh, distinct bill. `pids` are the
+ * processes serving those ports: the CPU their threads and the load generator used is counted per request.
+ */
+async function measure({ ports, pids, path, connections, keys }) {
+  const threadsBefore = snapshot(pids);
+  const loadBefore = process.cpuUsage();
   const results = await Promise.all(
     ports.map((port) =>
       autocannon({
@@ -76,17 +82,23 @@ async function measure({ ports, path, connections, keys }) {
       }),
     ),
   );
+  const server = cpuSince(threadsBefore);
+  const load = process.cpuUsage(loadBefore);
   const sum = (f) => results.reduce((a, r) => a + f(r), 0);
+  const total = sum((r) => r.requests.total);
   return {
+    cpu: { main: server.main / total, other: server.other / total, load: (load.user + load.system) / total },
     rps: sum((r) => r.requests.average),
     p50: Math.max(...results.map((r) => r.latency.p50)),
     p99: Math.max(...results.map((r) => r.latency.p99)),
     non2xx: sum((r) => r.non2xx + r.errors + r.timeouts),
-    total: sum((r) => r.requests.total),
+    total,
   };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** CPU per request: the service's main threads / its other threads / the load generator (— where none). */
+const cpuText = (c) => [c.main, c.other, c.load].map((us) => (us > 0 ? Math.round(us) : '—')).join(' / ');
 
 const tmp = mkdtempSync(join(tmpdir(), 'onestop-bench-'));
 const db = join(tmp, 'bench.db');
@@ -111,15 +123,15 @@ function inProcess(c) {
     maxBuffer: 1 << 20,
   });
   const [r] = JSON.parse(out.toString());
-  return { rps: r.rps, p50: r.p50, p99: r.p99, non2xx: 0, total: r.total };
+  return { rps: r.rps, p50: r.p50, p99: r.p99, non2xx: 0, total: r.total, cpu: { ...r.cpu, load: 0 } };
 }
 
 const SCENARIOS = [
-  { name: '(b) POST /v1/settlements, 1 process', run: (c) => measure({ ports: [port], path: '/v1/settlements', keys, connections: c }) },
+  { name: '(b) POST /v1/settlements, 1 process', run: (c) => measure({ ports: [port], pids: [service.pid], path: '/v1/settlements', keys, connections: c }) },
   // (c) counts settlements in flight where the other rows count connections; a failed call stops it.
   { name: '(c) settle path in-process, no HTTP', run: inProcess },
-  { name: 'POST /v1/settlements/preview', run: (c) => measure({ ports: [port], path: '/v1/settlements/preview', keys, connections: c }) },
-  { name: 'POST /v1/settlements, 2 processes', run: (c) => measure({ ports: [port2a, port2b], path: '/v1/settlements', keys, connections: c }) },
+  { name: 'POST /v1/settlements/preview', run: (c) => measure({ ports: [port], pids: [service.pid], path: '/v1/settlements/preview', keys, connections: c }) },
+  { name: 'POST /v1/settlements, 2 processes', run: (c) => measure({ ports: [port2a, port2b], pids: two.map((p) => p.pid), path: '/v1/settlements', keys, connections: c }) },
 ];
 const ECHO = '(a) express echo (ceiling)';
 
@@ -131,12 +143,13 @@ const all = [];
 for (const c of CONNECTIONS) {
   const got = new Map([[ECHO, []], ...SCENARIOS.map((x) => [x.name, []])]);
   for (let r = 0; r < ROUNDS; r++) {
-    const before = await measure({ ports: [echoPort], path: '/echo', connections: c });
+    const before = await measure({ ports: [echoPort], pids: [echo.pid], path: '/echo', connections: c });
     const results = [];
     for (const x of SCENARIOS) results.push([x.name, await x.run(c)]);
-    const after = await measure({ ports: [echoPort], path: '/echo', connections: c });
+    const after = await measure({ ports: [echoPort], pids: [echo.pid], path: '/echo', connections: c });
     const ceiling = (before.rps + after.rps) / 2;
-    got.get(ECHO).push({ ...before, rps: ceiling, non2xx: before.non2xx + after.non2xx, total: before.total + after.total, ratio: 1 });
+    const echoCpu = (k) => (before.cpu[k] * before.total + after.cpu[k] * after.total) / (before.total + after.total);
+    got.get(ECHO).push({ ...before, rps: ceiling, non2xx: before.non2xx + after.non2xx, total: before.total + after.total, ratio: 1, cpu: { main: echoCpu('main'), other: echoCpu('other'), load: echoCpu('load') } });
     for (const [name, m] of results) got.get(name).push({ ...m, ratio: m.rps / ceiling });
   }
   for (const [name, rounds] of got) {
@@ -150,8 +163,9 @@ for (const c of CONNECTIONS) {
       requests: rounds.reduce((a, x) => a + x.total, 0),
       ratio: median(rounds.map((x) => x.ratio)),
       ratios: rounds.map((x) => x.ratio),
+      cpu: { main: median(rounds.map((x) => x.cpu.main)), other: median(rounds.map((x) => x.cpu.other)), load: median(rounds.map((x) => x.cpu.load)) },
     };
-    console.log(`${name.padEnd(36)} c=${String(c).padEnd(3)} ${row.rps.toFixed(0).padStart(6)} /s  p50 ${row.p50} ms  p99 ${row.p99} ms  non-2xx ${row.non2xx}  ratio ${row.ratio.toFixed(2)} (${row.ratios.map((x) => x.toFixed(2)).join(' ')})`);
+    console.log(`${name.padEnd(36)} c=${String(c).padEnd(3)} ${row.rps.toFixed(0).padStart(6)} /s  p50 ${row.p50} ms  p99 ${row.p99} ms  non-2xx ${row.non2xx}  cpu µs/req ${cpuText(row.cpu)}  ratio ${row.ratio.toFixed(2)} (${row.ratios.map((x) => x.toFixed(2)).join(' ')})`);
     all.push(row);
   }
 }
@@ -166,7 +180,7 @@ if (PROFILE) {
   const profPort = await freePort();
   const profiled = startService(profPort, db, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
   await waitHealthy(profPort);
-  await measure({ ports: [profPort], path: '/v1/settlements', keys, connections: Math.max(...CONNECTIONS) });
+  await measure({ ports: [profPort], pids: [profiled.pid], path: '/v1/settlements', keys, connections: Math.max(...CONNECTIONS) });
   await stop(profiled);
   const { summarizeProfile } = await import('./profile-summary.mjs');
   profileSummary = summarizeProfile(profileDir, 10);
@@ -180,9 +194,11 @@ const header = [
   `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; Node ${process.version}${NODE_FLAGS.length ? ` (${NODE_FLAGS.join(' ')}, as npm start runs it)` : ''}; ${DURATION} s per measurement, ${ROUNDS} rounds (median shown); in each round the echo is measured before and after the other scenarios, and a ratio is the scenario's rate over the mean of those two; 20-item bills of ~${Math.round(Buffer.byteLength(billFor(0, run, hospitals, people).body) / 100) / 10} KB of UTF-8; SQLite WAL, synchronous=FULL; autocannon on the same machine over loopback.`,
   `Command: \`npm run bench:counter\``,
   '',
-  '| scenario | connections | req/s | p50 ms | p99 ms | non-2xx | ratio to echo (median; each round) |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  'CPU µs per request (median of the rounds; from /proc): the service\'s main thread (both main threads for 2 processes) / its other threads (the SQLite writer, V8\'s helpers) / the load generator.',
+  '',
+  '| scenario | connections | req/s | p50 ms | p99 ms | non-2xx | CPU µs/request | ratio to echo (median; each round) |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 ];
-const lines = all.map((r) => `| ${r.name} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.name === ECHO ? '1.00' : `**${r.ratio.toFixed(2)}**; ${r.ratios.map((x) => x.toFixed(2)).join(', ')}`} |`);
+const lines = all.map((r) => `| ${r.name} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${cpuText(r.cpu)} | ${r.name === ECHO ? '1.00' : `**${r.ratio.toFixed(2)}**; ${r.ratios.map((x) => x.toFixed(2)).join(', ')}`} |`);
 appendFileSync(join(ROOT, 'benchmarks', 'RESULTS.md'), `\n${[...header, ...lines].join('\n')}\n${profileSummary ? `\n${profileSummary}\n` : ''}`);
 console.log('appended to benchmarks/RESULTS.md');
