@@ -32,9 +32,13 @@ export interface RulesetDocument {
 }
 
 /**
- * The settlements one turn of the API thread's event loop handed over, in one message: a message has a
- * fixed cost on both threads (~5 µs to send, ~8 µs to receive), and the jobs of one turn are all waiting
- * for the writer's next transaction anyway.
+ * Settlements for the writer thread. The API thread sends each job the moment it is ready, one per
+ * message, although a message has a fixed cost on both threads (~5 µs to send, ~8 to receive): gathering
+ * the jobs of one turn of the event loop into one message made the jobs that were answered together come
+ * back together, so the two threads took turns instead of working at once (a batch of all 32 bills in
+ * flight, the API thread idle while it committed), and settle fell from 0.52 to 0.47 of the echo at 32
+ * connections and from 0.46 to 0.34 at 8 (RESULTS.md, 2026-11-22 23:00). A job sent at once lets the writer
+ * start its next transaction while the API thread is still preparing the rest.
  */
 export type ToWriter = { type: 'settle'; jobs: PackedJob[]; rulesets: RulesetDocument[] } | { type: 'close' };
 
@@ -154,9 +158,6 @@ export class SqliteWriterThread {
   private nextId = 1;
   /** Rulesets the current thread has been sent (a new thread gets them again). */
   private sent = new Set<string>();
-  /** Jobs handed over in this turn of the event loop, not yet sent to the current thread. */
-  private outbox: { jobs: PackedJob[]; rulesets: RulesetDocument[] } = { jobs: [], rulesets: [] };
-  private flushing = false;
   private closed = false;
 
   constructor(
@@ -168,33 +169,21 @@ export class SqliteWriterThread {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
     const worker = this.start();
     const id = this.nextId++;
+    const rulesets: RulesetDocument[] = [];
     if (!this.sent.has(loaded.hash)) {
-      this.outbox.rulesets.push({ hash: loaded.hash, file: loaded.file, document: loaded.document });
+      rulesets.push({ hash: loaded.hash, file: loaded.file, document: loaded.document });
       this.sent.add(loaded.hash);
-    }
-    this.outbox.jobs.push(packJob(id, job));
-    // Sent once the current turn of the event loop has handed over all it has (see ToWriter).
-    if (!this.flushing) {
-      this.flushing = true;
-      setImmediate(this.flush);
     }
     return new Promise<SettleOutcome>((resolve, reject) => {
       this.pending.set(id, { job, resolve, reject });
       // A thread with work keeps the process alive; an idle one does not.
       if (this.pending.size === 1) worker.ref();
+      // Sent at once, not gathered: see ToWriter.
+      worker.postMessage({ type: 'settle', jobs: [packJob(id, job)], rulesets } satisfies ToWriter);
     });
   }
 
-  private readonly flush = (): void => {
-    this.flushing = false;
-    const { jobs, rulesets } = this.outbox;
-    if (jobs.length === 0 || !this.worker) return;
-    this.outbox = { jobs: [], rulesets: [] };
-    this.worker.postMessage({ type: 'settle', jobs, rulesets } satisfies ToWriter);
-  };
-
   async close(): Promise<void> {
-    this.flush();
     this.closed = true;
     const worker = this.worker;
     if (!worker) return;
@@ -238,8 +227,6 @@ export class SqliteWriterThread {
   private fail(worker: Worker, e: Error): void {
     if (this.worker !== worker) return;
     this.worker = null;
-    // Jobs not yet sent belonged to this thread: they are rejected below with the ones it held.
-    this.outbox = { jobs: [], rulesets: [] };
     void worker.terminate();
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
