@@ -37,7 +37,7 @@ export interface RulesetDocument {
  * the jobs of one turn of the event loop into one message made the jobs that were answered together come
  * back together, so the two threads took turns instead of working at once (a batch of all 32 bills in
  * flight, the API thread idle while it committed), and settle fell from 0.52 to 0.47 of the echo at 32
- * connections and from 0.46 to 0.34 at 8 (RESULTS.md, 2026-11-22 23:00). A job sent at once lets the writer
+ * connections and from 0.46 to 0.34 at 8 (RESULTS.md, 2026-11-22 22:51). A job sent at once lets the writer
  * start its next transaction while the API thread is still preparing the rest.
  */
 export type ToWriter = { type: 'settle'; jobs: PackedJob[]; rulesets: RulesetDocument[] } | { type: 'close' };
