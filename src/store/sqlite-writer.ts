@@ -46,7 +46,7 @@ export type ToWriter = { type: 'settle'; jobs: PackedJob[]; rulesets: RulesetDoc
  * A {@link SettleJob} with its message id, as one flat array of strings and numbers ({@link packJob}).
  * The structured clone that carries a message to the other thread spends most of its time on object
  * properties, not on text: a job as nested objects cost ~35 µs to send and ~40 µs to receive; flat, ~24
- * each (benchmarks/RESULTS.md, 2026-11-22 after 21:51).
+ * each (benchmarks/RESULTS.md, the 2026-11-22 22:51 entry).
  */
 export type PackedJob = (string | number)[];
 
