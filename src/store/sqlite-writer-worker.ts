@@ -36,27 +36,20 @@ port.on('message', (m: ToWriter) => {
     port.close();
     return;
   }
-  const unloadable = new Map<string, string>();
-  for (const r of m.rulesets) {
-    if (rulesets.has(r.hash)) continue;
+  const queued = unpackJob(m.job);
+  if (m.ruleset && !rulesets.has(m.ruleset.hash)) {
     try {
-      const loaded = rulesetFromDocument(r.document, r.file);
-      if (loaded.hash !== r.hash) throw new Error(`ruleset ${r.file} hashes to ${loaded.hash} here, ${r.hash} in the API thread`);
+      const loaded = rulesetFromDocument(m.ruleset.document, m.ruleset.file);
+      if (loaded.hash !== m.ruleset.hash) throw new Error(`ruleset ${m.ruleset.file} hashes to ${loaded.hash} here, ${m.ruleset.hash} in the API thread`);
       rulesets.set(loaded.hash, loaded.ruleset);
     } catch (e) {
-      unloadable.set(r.hash, (e as Error).message);
+      port.postMessage([{ id: queued.id, ok: false, error: (e as Error).message }] satisfies FromWriter);
+      return;
     }
   }
-  const refused: FromWriter = [];
-  for (const packed of m.jobs) {
-    const queued = unpackJob(packed);
-    const error = unloadable.get(queued.job.rulesetHash);
-    if (error === undefined) queue.push(queued);
-    else refused.push({ id: queued.id, ok: false, error });
-  }
-  if (refused.length) port.postMessage(refused);
+  queue.push(queued);
   // The messages already waiting are delivered first; the batch runs after them.
-  if (!draining && queue.length) setImmediate(drain);
+  if (!draining) setImmediate(drain);
 });
 
 async function drain(): Promise<void> {

@@ -40,7 +40,7 @@ export interface RulesetDocument {
  * connections and from 0.46 to 0.34 at 8 (RESULTS.md, 2026-11-22 22:51). A job sent at once lets the writer
  * start its next transaction while the API thread is still preparing the rest.
  */
-export type ToWriter = { type: 'settle'; jobs: PackedJob[]; rulesets: RulesetDocument[] } | { type: 'close' };
+export type ToWriter = { type: 'settle'; job: PackedJob; ruleset?: RulesetDocument } | { type: 'close' };
 
 /**
  * A {@link SettleJob} with its message id, as one flat array of strings and numbers ({@link packJob}).
@@ -169,9 +169,9 @@ export class SqliteWriterThread {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
     const worker = this.start();
     const id = this.nextId++;
-    const rulesets: RulesetDocument[] = [];
+    const message: ToWriter = { type: 'settle', job: packJob(id, job) };
     if (!this.sent.has(loaded.hash)) {
-      rulesets.push({ hash: loaded.hash, file: loaded.file, document: loaded.document });
+      message.ruleset = { hash: loaded.hash, file: loaded.file, document: loaded.document };
       this.sent.add(loaded.hash);
     }
     return new Promise<SettleOutcome>((resolve, reject) => {
@@ -179,7 +179,7 @@ export class SqliteWriterThread {
       // A thread with work keeps the process alive; an idle one does not.
       if (this.pending.size === 1) worker.ref();
       // Sent at once, not gathered: see ToWriter.
-      worker.postMessage({ type: 'settle', jobs: [packJob(id, job)], rulesets } satisfies ToWriter);
+      worker.postMessage(message);
     });
   }
 
