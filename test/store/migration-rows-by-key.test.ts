@@ -1,0 +1,103 @@
+/**
+ * Migration 2026-11-23-003 on a SQLite database that already holds settlements. It rebuilds
+ * settlement_funds and ledgers WITHOUT ROWID, and audit_log with `seq` as the rowid. Every row must come
+ * through as it was, the foreign keys and the audit chain must still hold, and settling must go on.
+ * The older database is made the way an older release left it: the three tables are put back with the
+ * very DDL the migrations before 003 produce.
+ */
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { verifyAuditLog } from '../../src/service/audit-log.js';
+import { runDoctor } from '../../src/service/doctor.js';
+import { migrateTo } from '../../src/store/migrations.js';
+import { inpatientBill } from '../http/fixture.js';
+import { BACKENDS, openService } from './backends.js';
+
+const MIGRATION = '2026-11-23-003-sqlite-rows-by-key';
+const BEFORE = '2026-11-22-002-model-job-heartbeat';
+const TABLES = ['settlement_funds', 'ledgers', 'audit_log'] as const;
+const ORDER: Record<(typeof TABLES)[number], string> = { settlement_funds: 'settlement_id, fund', ledgers: 'person_id, year', audit_log: 'seq' };
+const HOSPITAL = 'H152200-L01';
+
+/** `create table` text of each of the three tables, as the migrations up to `BEFORE` write it. */
+async function olderDdl(): Promise<Map<string, string>> {
+  const database = new SQLite(':memory:');
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) });
+  await migrateTo(db, BEFORE);
+  const rows = database.prepare(`select name, sql from sqlite_master where type = 'table' and name in (${TABLES.map(() => '?').join(', ')})`).all(...TABLES) as { name: string; sql: string }[];
+  // Nothing else (an index, a trigger) may belong to these tables, or putting them back would lose it.
+  const others = database.prepare(`select name from sqlite_master where type != 'table' and sql is not null and tbl_name in (${TABLES.map(() => '?').join(', ')})`).all(...TABLES);
+  expect(others).toEqual([]);
+  await db.destroy();
+  return new Map(rows.map((r) => [r.name, r.sql]));
+}
+
+const shapeOf = (database: SQLite.Database, table: string) => (database.prepare("select sql from sqlite_master where type = 'table' and name = ?").get(table) as { sql: string }).sql;
+const rowsOf = (database: SQLite.Database, table: (typeof TABLES)[number]) => database.prepare(`select * from ${table} order by ${ORDER[table]}`).all();
+
+describe('migration 2026-11-23-003 (SQLite)', () => {
+  it('keeps every fund row, ledger and audit entry of a database with settlements, keyed by their own keys, and settling goes on', async () => {
+    const ddl = await olderDdl();
+    const file = await BACKENDS.find((b) => b.name === 'sqlite')!.fresh();
+
+    // Settlements for two people, one of them reversed: fund rows, ledgers and audit entries of each kind.
+    const first = await openService(file, { registry: true });
+    const posted = [];
+    for (const [i, person] of ['P-000001', 'P-000002', 'P-000001'].entries()) {
+      posted.push(await first.settlements.post(inpatientBill({ billNo: `M-${i}`, hospital: HOSPITAL, person, scale: 1 + i }), null, 'test'));
+    }
+    await first.settlements.reverse(posted[1]!.view.id, null, '录入错误', 'test');
+    await first.close();
+
+    // Put the three tables back as they were before 003, rows and all, and forget that 003 ran.
+    const database = new SQLite(file);
+    database.transaction(() => {
+      for (const table of TABLES) {
+        database.exec(ddl.get(table)!.replace(`"${table}"`, `"${table}_older"`));
+        database.exec(`insert into ${table}_older select * from ${table}; drop table ${table}; alter table ${table}_older rename to ${table}`);
+      }
+      database.prepare('delete from kysely_migration where name = ?').run(MIGRATION);
+    })();
+    for (const table of TABLES) expect(shapeOf(database, table)).toBe(ddl.get(table)!);
+    expect(shapeOf(database, 'audit_log')).toMatch(/"seq" bigint primary key/);
+    const before = Object.fromEntries(TABLES.map((t) => [t, rowsOf(database, t)]));
+    expect(before.settlement_funds.length).toBeGreaterThan(3);
+    expect(before.ledgers).toHaveLength(2);
+    expect(before.audit_log.length).toBeGreaterThanOrEqual(4);
+    database.close();
+
+    // Opening the store runs 003.
+    const svc = await openService(file, { registry: true });
+    try {
+      const after = new SQLite(file, { readonly: true });
+      try {
+        expect(shapeOf(after, 'settlement_funds')).toMatch(/without rowid$/);
+        expect(shapeOf(after, 'ledgers')).toMatch(/without rowid$/);
+        // seq is now the rowid itself: the table has no second b-tree for its key.
+        expect(after.prepare('select count(*) as n from audit_log where rowid != seq').get()).toEqual({ n: 0 });
+        expect(after.prepare("select count(*) as n from sqlite_master where type = 'index' and tbl_name = 'audit_log'").get()).toEqual({ n: 0 });
+        for (const table of TABLES) expect(rowsOf(after, table), table).toEqual(before[table]);
+        expect(after.pragma('foreign_key_check')).toEqual([]);
+        expect(after.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+      } finally {
+        after.close();
+      }
+      expect((await verifyAuditLog(svc.store.db)).problems).toEqual([]);
+
+      // The writer thread settles and reverses on the rebuilt tables, and the books still balance.
+      const next = await svc.settlements.post(inpatientBill({ billNo: 'M-3', hospital: HOSPITAL, person: 'P-000002', scale: 2 }), null, 'test');
+      expect(next.replay).toBe(false);
+      await svc.settlements.reverse(posted[2]!.view.id, null, '录入错误', 'test');
+      expect((await svc.settlements.post(inpatientBill({ billNo: 'M-0', hospital: HOSPITAL, person: 'P-000001', scale: 1 }), null, 'test')).replay).toBe(true);
+      const chain = await verifyAuditLog(svc.store.db);
+      expect(chain.problems).toEqual([]);
+      expect(chain.entries).toBe(before.audit_log.length + 2);
+      const report = await runDoctor(svc.store, { year: 2018 });
+      expect(report.violations).toEqual([]);
+      expect(report).toMatchObject({ settlements: 4, reversed: 2 });
+    } finally {
+      await svc.close();
+    }
+  });
+});
