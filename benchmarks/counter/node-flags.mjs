@@ -7,6 +7,6 @@ import { join } from 'node:path';
 export function startFlags(root = join(import.meta.dirname, '..', '..')) {
   const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
   const words = start.trim().split(/\s+/);
-  if (words[0] !== 'node' || words.at(-1) !== 'dist/http/server.js') throw new Error(`package.json's start script is not "node [flags] dist/http/server.js": ${start}`);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/app/server.js') throw new Error(`package.json's start script is not "node [flags] dist/app/server.js": ${start}`);
   return words.slice(1, -1);
 }

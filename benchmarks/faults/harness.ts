@@ -1,6 +1,6 @@
 /**
  * What every fault script shares: fresh databases (a SQLite file in a temp dir, or a new database on a
- * PostgreSQL server this harness starts for itself), real API processes (`node dist/http/server.js`,
+ * PostgreSQL server this harness starts for itself), real API processes (`node dist/app/server.js`,
  * loopback only), a plain HTTP client that reports refused and reset connections instead of throwing,
  * bounded concurrency, the `doctor` check, and a deadline that stops everything.
  *
@@ -234,7 +234,7 @@ function newestMtime(dir: string): number {
 
 let mode: 'src' | 'dist' | undefined;
 /**
- * How API processes run: `node dist/http/server.js`, as in production, when dist/ is at least as new as
+ * How API processes run: `node dist/app/server.js`, as in production, when dist/ is at least as new as
  * src/ (npm test and the fault:* scripts build first); else the TypeScript source through tsx, so a test
  * never runs stale code. ONESTOP_FAULT_SERVER=src|dist forces one.
  */

@@ -11,8 +11,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { builtWorker } from '../built-worker.js';
-import { ApiError, type FieldIssue } from '../service/errors.js';
-import type { Store } from '../store/db.js';
+import { ApiError, type FieldIssue } from '../errors/api-error.js';
+import type { Store } from '../store/port.js';
 import { runAudit, type AuditReport, type AuditScope } from './audit.js';
 
 export type AuditJob = { type: 'audit'; id: number; scope: AuditScope };
@@ -32,7 +32,7 @@ export class AuditThread {
 
   constructor(
     private readonly store: Store,
-    workerUrl: URL | null = builtWorker('audit', 'audit-worker.js', import.meta.url),
+    workerUrl: URL | null = builtWorker('audit-worker.js', import.meta.url),
   ) {
     this.workerUrl = store.reopen === null ? null : workerUrl;
   }

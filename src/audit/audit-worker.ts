@@ -4,8 +4,9 @@
  * settlements never stops the API thread that the hospital windows are waiting on.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ApiError } from '../service/errors.js';
-import { openStore, type Store } from '../store/db.js';
+import { ApiError } from '../errors/api-error.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/port.js';
 import { runAudit } from './audit.js';
 import type { AuditDone, AuditJob } from './audit-thread.js';
 

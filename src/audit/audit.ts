@@ -27,12 +27,12 @@ import type { Kysely } from 'kysely';
 import type { SettlementJson } from '../engine/result.js';
 import type { Step } from '../engine/types.js';
 import { Decimal, ZERO, decimalFromRatio, decimalFromUnits, formatAmount, fromFen } from '../money/money.js';
-import { RulesetVersions, recompute } from '../service/recompute.js';
-import { unprocessable } from '../service/errors.js';
-import type { Store } from '../store/db.js';
+import { RulesetVersions, recompute } from '../settle/recompute.js';
+import { unprocessable } from '../errors/api-error.js';
+import type { Store } from '../store/port.js';
 import type { Database, SettlementTable } from '../store/schema.js';
 import { diffJson, type Difference } from './diff.js';
-import { FUND_ORDER } from './labels.js';
+import { FUND_ORDER } from '../labels/labels.js';
 
 const fundRank = (f: string) => (FUND_ORDER.includes(f) ? FUND_ORDER.indexOf(f) : FUND_ORDER.length);
 

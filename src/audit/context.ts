@@ -5,11 +5,12 @@
  */
 import type { SettlementJson } from '../engine/result.js';
 import type { LoadedRuleset } from '../rules/load.js';
-import { ApiError, notFound } from '../service/errors.js';
-import type { Principal } from '../service/keys.js';
-import { RulesetVersions } from '../service/recompute.js';
-import type { SettlementService, SettlementView } from '../service/settlements.js';
-import type { Store } from '../store/db.js';
+import { ApiError, notFound } from '../errors/api-error.js';
+import type { Principal } from '../access/keys.js';
+import { RulesetVersions } from '../settle/recompute.js';
+import type { SettlementService } from '../settle/service.js';
+import type { SettlementView } from '../settle/views.js';
+import type { Store } from '../store/port.js';
 import type { SettlementTable } from '../store/schema.js';
 
 export interface StoredSettlement {

@@ -23,7 +23,7 @@
 import type { SettlementJson } from '../engine/result.js';
 import { Decimal, ZERO, sum } from '../money/money.js';
 import { fundCode, fundCodesFor } from './fund-codes.js';
-import { beijingTime } from './labels.js';
+import { beijingTime } from '../labels/labels.js';
 
 const SEPARATE = new Set(['basic', 'seriousIllness', 'assistance']);
 

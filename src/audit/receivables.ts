@@ -11,7 +11,7 @@
 import { sql, type Kysely } from 'kysely';
 import { formatAmount, fromFen } from '../money/money.js';
 import type { Database } from '../store/schema.js';
-import { FUND_ORDER, fundLabel } from './labels.js';
+import { FUND_ORDER, fundLabel } from '../labels/labels.js';
 
 export interface ReceivableRow {
   hospitalCode: string;

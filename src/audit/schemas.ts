@@ -4,9 +4,9 @@
  * /openapi.json documents them.
  */
 import * as z from 'zod';
-import '../rules/zod-locale.js';
-import { stepResultSchema } from '../http/schemas.js';
-import { ApiError } from '../service/errors.js';
+import '../errors/zod-locale.js';
+import { stepResultSchema } from '../engine/result.js';
+import { ApiError } from '../errors/api-error.js';
 import { formatPath } from '../engine/errors.js';
 
 const money = z.string().regex(/^-?\d+\.\d{2}$/);

@@ -10,7 +10,7 @@ import type { SettlementJson, StepResultJson } from '../engine/result.js';
 import { adjustedDeductible, adjustmentFor } from '../engine/pricing.js';
 import type { Step } from '../engine/types.js';
 import { Decimal, ZERO, decimalFromRatio, decimalFromUnits, formatPercent, formatYuan, roundFloorNeed, roundPayout } from '../money/money.js';
-import { FUND_ORDER, fundLabel, visitLabel } from './labels.js';
+import { FUND_ORDER, fundLabel, visitLabel } from '../labels/labels.js';
 
 /** "12,000.00 元" */
 export function yuan(x: Decimal | string): string {

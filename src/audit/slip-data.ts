@@ -4,9 +4,9 @@
  */
 import type { Kysely } from 'kysely';
 import type { SettlementJson } from '../engine/result.js';
-import { notFound } from '../service/errors.js';
-import { maskIdNumber } from '../service/mask.js';
-import { RulesetVersions } from '../service/recompute.js';
+import { notFound } from '../errors/api-error.js';
+import { maskIdNumber } from '../register/mask.js';
+import { RulesetVersions } from '../settle/recompute.js';
 import type { Database } from '../store/schema.js';
 import { sentencesFor } from './explain.js';
 import { summarySentence } from './sentences.js';

@@ -7,7 +7,7 @@
  */
 import type { SettlementJson } from '../engine/result.js';
 import { formatYuan } from '../money/money.js';
-import { FUND_ORDER, beijingTime, fundLabel, populationLabel, statusLabel, stayDays, tierLabel, visitLabel } from './labels.js';
+import { FUND_ORDER, beijingTime, fundLabel, populationLabel, statusLabel, stayDays, tierLabel, visitLabel } from '../labels/labels.js';
 import { rmbUpper } from './rmb.js';
 import { ratioPercent } from './sentences.js';
 

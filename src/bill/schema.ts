@@ -6,37 +6,28 @@
  * do not add up is refused rather than settled on numbers nobody can explain.
  */
 import * as z from 'zod';
-import { QTY_ONE, RATIO_ONE, formatScaled, formatUnits, parseQuantity, parseRatio, parseUnits, unitsHalfUp } from '../money/fixed.js';
-import { MoneyFormatError, amountText, plainDecimalText } from '../money/money.js';
-import { decimalField } from '../money/zod-decimal.js';
 import type { Bill, BillItem, Buckets } from '../engine/types.js';
-import '../rules/zod-locale.js';
+import { isoDateSchema as isoDate } from '../formats/iso-date.js';
+import { unitsHalfUp } from '../money/rounding.js';
+import { MoneyFormatError, decimalText, formatScaled, formatUnits, readAmount, readDecimal } from '../money/text.js';
+import { QTY_DIGITS, QTY_ONE, RATIO_DIGITS, RATIO_ONE } from '../money/units.js';
+import { decimalField } from '../money/zod.js';
+import '../errors/zod-locale.js';
 
-
-// Parsed straight from the text into fixed-point integers (src/money/fixed.ts): this is the hot path.
-export const amountField = decimalField((v) => parseUnits(amountText(v)));
+// Read straight from the text into fixed-point integers (money/text.ts).
+export const amountField = decimalField(readAmount);
 const quantityField = decimalField((v) => {
-  const text = plainDecimalText(v);
-  if (/\.\d{5,}$/.test(text)) throw new MoneyFormatError('数量最多四位小数');
-  const q = parseQuantity(text);
-  if (q <= 0n) throw new MoneyFormatError(`数量应大于 0（收到 "${text}"）`);
+  const q = readDecimal(v, { scale: QTY_DIGITS, decimalsMessage: '数量最多四位小数' });
+  if (q <= 0n) throw new MoneyFormatError(`数量应大于 0（收到 "${decimalText(v)}"）`);
   return q;
 });
 const selfPayRatioField = decimalField((v) => {
-  const text = plainDecimalText(v);
-  const r = parseRatio(text);
-  if (r < 0n || r > RATIO_ONE) throw new MoneyFormatError(`先行自付比例应在 0 至 1 之间（收到 "${text}"）`);
+  const r = readDecimal(v, { scale: RATIO_DIGITS });
+  if (r < 0n || r > RATIO_ONE) throw new MoneyFormatError(`先行自付比例应在 0 至 1 之间（收到 "${decimalText(v)}"）`);
   return r;
 });
 
 const code = z.string().trim().min(1, '不能为空').max(64, '最长 64 个字符');
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-  }, '不是有效日期');
 
 export const itemSchema = z
   .strictObject({

@@ -13,15 +13,16 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runAudit, type AuditReport } from '../audit/audit.js';
 import { buildTrace } from '../audit/explain.js';
-import { fundLabel } from '../audit/labels.js';
+import { fundLabel } from '../labels/labels.js';
 import { receivables, receivablesCsv } from '../audit/receivables.js';
 import { auditRequestSchema, parseOr422 } from '../audit/schemas.js';
 import { formatYuan } from '../money/money.js';
-import { ApiError } from '../service/errors.js';
-import { parseAnchor, verifyAuditLog, type AuditAnchor } from '../service/audit-log.js';
-import { RulesetVersions } from '../service/recompute.js';
+import { ApiError } from '../errors/api-error.js';
+import { parseAnchor, verifyAuditLog, type AuditAnchor } from '../checks/audit-log.js';
+import { RulesetVersions } from '../settle/recompute.js';
 import type { SettlementJson } from '../engine/result.js';
-import { defaultDatabaseUrl, openStore, type Store } from '../store/db.js';
+import { defaultDatabaseUrl, openStore } from '../store/open.js';
+import type { Store } from '../store/port.js';
 
 /** Open the existing store; an audit never creates (or seeds) a database. */
 async function openExisting(): Promise<Store> {

@@ -7,9 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import { CommanderError, InvalidArgumentError, type Command } from 'commander';
-import { formatDoctorReport, runDoctor } from '../service/doctor.js';
-import { ApiError } from '../service/errors.js';
-import { defaultDatabaseUrl, openStore } from '../store/db.js';
+import { formatDoctorReport, runDoctor } from '../audit/doctor.js';
+import { ApiError } from '../errors/api-error.js';
+import { defaultDatabaseUrl, openStore } from '../store/open.js';
 
 function parseYear(v: string): number {
   const n = Number(v);

@@ -5,13 +5,14 @@ import { Command, CommanderError } from 'commander';
 import { SettlementError } from '../engine/errors.js';
 import { RulesLoadError } from '../rules/load.js';
 import { resolveRuleset } from '../rules/resolve.js';
-import { ApiError } from '../service/errors.js';
-import { createKey, revokeKey, type Role } from '../service/keys.js';
-import { boot } from '../store/boot.js';
+import { ApiError } from '../errors/api-error.js';
+import { createKey, revokeKey, type Role } from '../access/keys.js';
+import { boot } from '../app/boot.js';
 import { registerAuditCommands } from './audit.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerModelCommands } from './model.js';
-import { BillLineError, openInput, readYearToDate, runSettle } from './settle.js';
+import { InputLineError } from '../formats/line-error.js';
+import { openInput, readYearToDate, runSettle } from './settle.js';
 
 export function buildProgram(): Command {
   const program = new Command('onestop')
@@ -34,7 +35,7 @@ export function buildProgram(): Command {
     .command('serve')
     .description('run the HTTP service (same as npm start): PORT, ONESTOP_DB, ONESTOP_RULES from the environment')
     .action(async () => {
-      const { startServer } = await import('../http/server.js');
+      const { startServer } = await import('../app/server.js');
       await startServer();
       await new Promise(() => {});
     });
@@ -84,7 +85,7 @@ export async function main(argv = process.argv): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof BillLineError || e instanceof RulesLoadError) {
+    if (e instanceof InputLineError || e instanceof RulesLoadError) {
       process.stderr.write(`onestop: ${e.message}\n`);
       return 1;
     }

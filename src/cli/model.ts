@@ -24,7 +24,7 @@ import { formatOfFile, type InputFormat, type ModelSource } from '../model/sourc
 import { DEFAULT_SYNTH, checkSynthParams, writeSynth, type ClassMix, type SynthParams } from '../model/synth.js';
 import { applyWhatIf, loadWhatIfFile } from '../model/whatif.js';
 import { resolveRuleset } from '../rules/resolve.js';
-import { ApiError } from '../service/errors.js';
+import { ApiError } from '../errors/api-error.js';
 
 /** A usage mistake: main() prints it and exits 1. */
 function usage(message: string): never {
@@ -144,7 +144,7 @@ async function modelAction(o: ModelOptions): Promise<void> {
   let source: ModelSource;
   let close = async () => {};
   if (o.fromStore) {
-    const { boot } = await import('../store/boot.js');
+    const { boot } = await import('../app/boot.js');
     const { store } = await boot();
     close = () => store.close();
     source = { kind: 'store', store, year: Number(o.year) };

@@ -11,26 +11,16 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import * as z from 'zod';
-import { parseBillInput } from '../bill/fast-parse.js';
-import { toEngineBill } from '../bill/schema.js';
+import { parseStandaloneBill } from '../bill/parse.js';
 import { SettlementError, formatPath } from '../engine/errors.js';
+import { InputLineError } from '../formats/line-error.js';
 import { YearToDateLedger } from '../engine/ledger.js';
 import { settlementJson } from '../engine/result.js';
 import type { AccumulatorField, Accumulators } from '../engine/types.js';
 import { parseUnits, type Units } from '../money/fixed.js';
 import { plainDecimalText } from '../money/money.js';
 import type { LoadedRuleset } from '../rules/load.js';
-import { jsonValues } from './json-values.js';
-
-export class BillLineError extends Error {
-  constructor(
-    readonly line: number,
-    readonly billNo: string | undefined,
-    readonly problems: { path: string; message: string }[],
-  ) {
-    super(`第 ${line} 行${billNo ? `（账单 ${billNo}）` : ''}：${problems.map((p) => (p.path ? `${p.path}：${p.message}` : p.message)).join('；')}`);
-  }
-}
+import { jsonValues } from '../formats/json-values.js';
 
 /** `{ "P-0001": { "2018": { "basic": { "paid": "1000.00" } } } }` → ledger entries. */
 export function readYearToDate(path: string): [string, number, Accumulators][] {
@@ -54,27 +44,6 @@ export function openInput(path: string, stdin: Readable = process.stdin): Readab
   return path === '-' ? stdin : createReadStream(path, { encoding: 'utf8' });
 }
 
-/** Parse one bill for the CLI, which has no store: tier and populations must be in the bill. */
-export function parseCliBill(value: { line: number; text: string }) {
-  let json: unknown;
-  try {
-    json = JSON.parse(value.text);
-  } catch (e) {
-    throw new BillLineError(value.line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
-  }
-  const billNo = typeof (json as { billNo?: unknown })?.billNo === 'string' ? (json as { billNo: string }).billNo : undefined;
-  const parsed = parseBillInput(json);
-  if (!parsed.success) {
-    throw new BillLineError(value.line, billNo, parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
-  }
-  const b = parsed.data;
-  const missing: { path: string; message: string }[] = [];
-  if (!b.hospital.tier) missing.push({ path: 'hospital.tier', message: '命令行结算没有医院库，账单须写明医院等级' });
-  if (!b.person.populations) missing.push({ path: 'person.populations', message: '命令行结算没有人员库，账单须写明参保人群' });
-  if (missing.length) throw new BillLineError(value.line, billNo, missing);
-  return toEngineBill(b, b.hospital.tier!, b.person.populations!);
-}
-
 export async function runSettle(opts: {
   rules: LoadedRuleset;
   input: Readable;
@@ -84,13 +53,13 @@ export async function runSettle(opts: {
   const ledger = new YearToDateLedger(opts.yearToDate);
   let count = 0;
   for await (const value of jsonValues(opts.input)) {
-    const bill = parseCliBill(value);
+    const bill = parseStandaloneBill(value);
     let line: string;
     try {
       const s = ledger.settle(bill, opts.rules.ruleset);
       line = JSON.stringify({ billNo: bill.billNo, personId: bill.person.id, ...settlementJson(s) });
     } catch (e) {
-      if (e instanceof SettlementError) throw new BillLineError(value.line, bill.billNo, [{ path: formatPath(e.path), message: e.message }]);
+      if (e instanceof SettlementError) throw new InputLineError(value.line, bill.billNo, [{ path: formatPath(e.path), message: e.message }]);
       throw e;
     }
     if (!opts.output.write(`${line}\n`)) await new Promise((r) => opts.output.once('drain', r));

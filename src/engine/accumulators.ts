@@ -3,7 +3,8 @@
  * it keeps the value each field had before the visit and the value after, which is exactly
  * what the settlement records and what a reversal takes back.
  */
-import { formatUnits, parseUnits, type Units } from '../money/fixed.js';
+import { formatUnits, parseUnits } from '../money/text.js';
+import type { Units } from '../money/units.js';
 import type { AccumulatorChanges, AccumulatorField, Accumulators } from './types.js';
 
 export class AccumulatorBook {
@@ -34,17 +35,31 @@ export class AccumulatorBook {
   }
 }
 
-/** Apply recorded changes to a year-to-date snapshot: `after - before` added to each field. */
-export function applyChanges(ytd: Accumulators, changes: AccumulatorChanges, direction: 1 | -1 = 1): Accumulators {
-  const out: Record<string, Partial<Record<AccumulatorField, Units>>> = {};
-  for (const [k, v] of Object.entries(ytd)) out[k] = { ...v };
-  for (const [key, fields] of Object.entries(changes)) {
-    const entry = (out[key] ??= {});
-    for (const [field, change] of Object.entries(fields) as [AccumulatorField, { before: Units; after: Units }][]) {
+/** Year-to-date values that a ledger holds and updates in place. */
+export type MutableAccumulators = Record<string, Partial<Record<AccumulatorField, Units>>>;
+
+/**
+ * Add recorded changes to year-to-date values, in place: `after - before` of each field, or its
+ * negation with `direction` -1 (a reversal takes back exactly what its settlement recorded, §4).
+ * The one place a settlement's changes are applied to a year-to-date.
+ */
+export function addChanges(target: MutableAccumulators, changes: AccumulatorChanges, direction: 1 | -1 = 1): void {
+  for (const key in changes) {
+    const fields = changes[key]!;
+    const entry = (target[key] ??= {});
+    for (const field in fields) {
+      const change = fields[field as AccumulatorField]!;
       const delta = change.after - change.before;
-      entry[field] = (entry[field] ?? 0n) + (direction === 1 ? delta : -delta);
+      entry[field as AccumulatorField] = (entry[field as AccumulatorField] ?? 0n) + (direction === 1 ? delta : -delta);
     }
   }
+}
+
+/** A copy of year-to-date values with recorded changes applied ({@link addChanges}). */
+export function applyChanges(ytd: Accumulators, changes: AccumulatorChanges, direction: 1 | -1 = 1): Accumulators {
+  const out: MutableAccumulators = {};
+  for (const [k, v] of Object.entries(ytd)) out[k] = { ...v };
+  addChanges(out, changes, direction);
   return out;
 }
 

@@ -5,7 +5,8 @@
  * Each item's share is rounded half-up to the fen on its own, then the shares are summed.
  * The price cap comes off first; class B's self-pay ratio applies to what is left.
  */
-import { QTY_ONE, fenHalfUp, unitsHalfUp, type Units } from '../money/fixed.js';
+import { fenHalfUp, unitsHalfUp } from '../money/rounding.js';
+import { QTY_ONE, type Units } from '../money/units.js';
 import type { BillItem, Buckets } from './types.js';
 
 export function bucketsFromItems(items: readonly BillItem[]): { total: Units; buckets: Buckets } {

@@ -3,11 +3,11 @@
  * modelling and the tests use to settle bills one after another exactly as the counter would.
  * (The service keeps the same values in its store instead.)
  */
-import { applyChanges } from './accumulators.js';
+import { addChanges, applyChanges, type MutableAccumulators } from './accumulators.js';
 import { settle } from './settle.js';
-import type { AccumulatorField, Accumulators, Bill, Ruleset, Settlement } from './types.js';
+import type { Accumulators, Bill, Ruleset, Settlement } from './types.js';
 
-type Mutable = Record<string, Partial<Record<AccumulatorField, bigint>>>;
+type Mutable = MutableAccumulators;
 
 export class YearToDateLedger {
   /** Owned snapshots, updated in place (the engine only reads a snapshot during one settle call). */
@@ -26,7 +26,7 @@ export class YearToDateLedger {
     const k = key(personId, settlement.year);
     let snapshot = this.values.get(k);
     if (!snapshot) this.values.set(k, (snapshot = {}));
-    applyInPlace(snapshot, settlement);
+    addChanges(snapshot, settlement.accumulators);
   }
 
   /** Settle a bill against this ledger and record its changes. */
@@ -35,23 +35,12 @@ export class YearToDateLedger {
     let snapshot = this.values.get(k);
     if (!snapshot) this.values.set(k, (snapshot = {}));
     const s = settle(bill, ruleset, snapshot);
-    applyInPlace(snapshot, s);
+    addChanges(snapshot, s.accumulators);
     return s;
   }
 
   entries(): IterableIterator<[string, Accumulators]> {
     return this.values.entries();
-  }
-}
-
-function applyInPlace(snapshot: Mutable, settlement: Settlement): void {
-  for (const acc in settlement.accumulators) {
-    const fields = settlement.accumulators[acc]!;
-    const entry = (snapshot[acc] ??= {});
-    for (const f in fields) {
-      const c = fields[f as AccumulatorField]!;
-      entry[f as AccumulatorField] = (entry[f as AccumulatorField] ?? 0n) + (c.after - c.before);
-    }
   }
 }
 

@@ -2,7 +2,7 @@
  * What a step charges for this bill: its ratio and deductible for the hospital's tier,
  * after the population's adjustment (§3, "Population adjustments").
  */
-import { RATIO_ONE, max, min, scaleUnits, type Ratio, type Units } from '../money/fixed.js';
+import { RATIO_ONE, max, min, scaleUnits, type Ratio, type Units } from '../money/units.js';
 import { SettlementError } from './errors.js';
 import type { Adjustment, Deductible, PerTier, Step } from './types.js';
 

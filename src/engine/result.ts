@@ -1,55 +1,69 @@
 /**
  * The settlement as JSON (§8): every amount a string with two decimals, ratios as exact strings.
- * The API, the CLI and the store all write this one shape.
+ * The API, the CLI and the store all write this one shape, defined once by the zod schema below.
  */
-import { formatProduct, formatRatioFixed, formatScaled, formatUnits, type Units } from '../money/fixed.js';
+import * as z from 'zod';
+import { ratioDown } from '../money/rounding.js';
+import { formatProduct, formatRatio, formatScaled, formatUnits } from '../money/text.js';
+import type { Units } from '../money/units.js';
 import type { AccumulatorField, Settlement, StepResult } from './types.js';
 
-export interface StepResultJson {
-  id: string;
-  name?: string;
-  fund: string;
-  kind: StepResult['kind'];
-  base: string;
-  deductible: string | null;
-  ratio: string | null;
-  segments?: { from: string; to: string; ratio: string; payout: string }[];
-  cumulativeBefore?: string;
-  capRoom: string | null;
-  limitedBy?: StepResult['limitedBy'];
-  floor?: { ratio: string; denominator: 'total' | 'inPolicy'; denominatorAmount: string; earlierPayouts: string };
-  outOfPocket?: { cap: string; paidBefore: string; wouldPay: string };
-  payout: string;
-  source?: string;
-}
+/** Money text: yuan with two decimals ("12000.00"). */
+const money = z.string().regex(/^-?\d+\.\d{2}$/).describe('yuan with two decimals, e.g. "12000.00"');
+/** Exact decimal text (ratios, and amounts that may carry fractions of a fen, like an applied deductible). */
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/);
+const change = z.object({ before: decimal, after: decimal });
 
-export interface SettlementJson {
-  rulesetId: string;
-  population: string;
-  year: number;
-  visitType: string;
-  total: string;
-  buckets: { outOfCatalog: string; overLimit: string; preSelfPay: string; inPolicy: string };
-  steps: StepResultJson[];
-  funds: Record<string, string>;
-  fundPaysTotal: string;
-  patientPays: string;
-  actualRatio: string;
-  accumulators: Record<string, Partial<Record<AccumulatorField, { before: string; after: string }>>>;
-}
+/** One step of the result (§5): the one definition of its shape; the type below and /openapi.json come from it. */
+export const stepResultSchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  fund: z.string(),
+  kind: z.enum(['coinsurance', 'segmented', 'floor', 'outOfPocketCap']),
+  base: money,
+  deductible: decimal.nullable(),
+  ratio: decimal.nullable(),
+  segments: z.array(z.object({ from: decimal, to: decimal, ratio: decimal, payout: decimal })).optional(),
+  cumulativeBefore: money.optional(),
+  capRoom: money.nullable(),
+  limitedBy: z.enum(['visitCap', 'annualCap', 'ceiling', 'remaining']).optional(),
+  floor: z.object({ ratio: decimal, denominator: z.enum(['total', 'inPolicy']), denominatorAmount: money, earlierPayouts: money }).optional(),
+  outOfPocket: z.object({ cap: money, paidBefore: money, wouldPay: money }).optional(),
+  payout: money,
+  source: z.string().optional(),
+});
+
+/** The settlement result as JSON (§8). */
+export const settlementResultSchema = z
+  .object({
+    rulesetId: z.string(),
+    population: z.string(),
+    year: z.number().int(),
+    visitType: z.string(),
+    total: money,
+    buckets: z.object({ outOfCatalog: money, overLimit: money, preSelfPay: money, inPolicy: money }),
+    steps: z.array(stepResultSchema),
+    funds: z.record(z.string(), money),
+    fundPaysTotal: money,
+    patientPays: money,
+    actualRatio: z.string().regex(/^\d\.\d{4}$/),
+    accumulators: z.record(z.string(), z.object({ paid: change.optional(), deductibleMet: change.optional(), cumulative: change.optional() })),
+  })
+  .meta({ id: 'SettlementResult', description: 'SETTLEMENT.md §8: what each fund pays and what the patient pays' });
+
+export type StepResultJson = z.output<typeof stepResultSchema>;
+export type SettlementJson = z.output<typeof settlementResultSchema>;
 
 /** Amounts that are whole fen print with two decimals; fractions of a fen (an adjusted deductible) print exactly. */
 const exact = formatUnits;
 const formatAmount = formatUnits;
-const formatRatio = formatRatioFixed;
 
 /**
  * The actual reimbursement ratio to four decimals, truncated: it never shows 90% for a settlement that
  * reimbursed 89.996%.
  */
 export function actualRatio(fundPays: Units, total: Units): string {
-  if (total === 0n) return '0.0000';
-  return formatScaled((fundPays * 10_000n) / total, 4, 4);
+  return formatScaled(ratioDown(fundPays, total, 4), 4, 4);
 }
 
 function stepJson(s: StepResult): StepResultJson {

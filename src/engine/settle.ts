@@ -3,27 +3,13 @@
  * The HTTP service, the CLI, the audit and the fund modelling all call this one function,
  * so a modelled figure and a counter figure can never disagree.
  */
-import type { Units } from '../money/fixed.js';
+import type { Units } from '../money/units.js';
 import { AccumulatorBook } from './accumulators.js';
 import { bucketsFromItems, totalOfBuckets } from './buckets.js';
 import { SettlementError } from './errors.js';
-import type { StepContext, StepKindModule, VisitState } from './step-context.js';
-import { coinsurance } from './steps/coinsurance.js';
-import { floor } from './steps/floor.js';
-import { outOfPocketCap } from './steps/out-of-pocket-cap.js';
-import { segmented } from './steps/segmented.js';
+import type { StepContext, VisitState } from './step-context.js';
+import { stepKind } from './steps/index.js';
 import type { Accumulators, Bill, Ruleset, Settlement, Step, StepResult } from './types.js';
-
-const STEP_KINDS: { [K in Step['kind']]: StepKindModule<Extract<Step, { kind: K }>> } = {
-  coinsurance,
-  segmented,
-  floor,
-  outOfPocketCap,
-};
-
-function kindModule(step: Step): StepKindModule<Step> {
-  return STEP_KINDS[step.kind] as StepKindModule<Step>;
-}
 
 /** The population the ruleset settles the person as: the first of its precedence list the person is in. */
 export function choosePopulation(ruleset: Ruleset, populations: readonly string[]): string {
@@ -106,7 +92,7 @@ export function settle(bill: Bill, ruleset: Ruleset, ytd: Accumulators): Settlem
   const results: StepResult[] = [];
 
   for (const step of steps) {
-    const { result, draws } = kindModule(step).run(step, ctx);
+    const { result, draws } = stepKind(step).run(step, ctx);
     const payout = result.payout;
     if (draws === 'inPolicy' || payout <= visit.remainingInPolicy) {
       visit.remainingInPolicy -= payout;
@@ -123,7 +109,7 @@ export function settle(bill: Bill, ruleset: Ruleset, ytd: Accumulators): Settlem
   const patientPays = total - fundPaysTotal;
   const finished = new Set<string>();
   for (const step of steps) {
-    const after = kindModule(step).afterVisit;
+    const after = stepKind(step).afterVisit;
     if (after && !finished.has(step.accumulator)) {
       finished.add(step.accumulator);
       after(step, ctx, patientPays);

@@ -2,9 +2,9 @@
  * What a step sees when it runs, and what it hands back. The pipeline owns the state;
  * a step only reads it and returns its payout and trace.
  */
-import type { Units } from '../money/fixed.js';
+import type { Units } from '../money/units.js';
 import type { AccumulatorBook } from './accumulators.js';
-import type { Step, StepResult } from './types.js';
+import type { AccumulatorField, Step, StepResult } from './types.js';
 
 export interface VisitState {
   readonly total: Units;
@@ -30,10 +30,27 @@ export interface StepOutcome {
   draws: 'inPolicy' | 'all';
 }
 
+/**
+ * A cap on what a step's accumulator `paid` may reach in a year: an annual cap (封顶线) on a fund's
+ * payouts, or the out-of-pocket cap on the patient's own payments (§4).
+ */
+export interface YearCap {
+  kind: 'annualCap' | 'outOfPocketCap';
+  cap: Units;
+}
+
+/**
+ * A step kind: how it pays (`run`), and what it knows about itself, so that nobody else (the model's
+ * ledger, the audit, doctor) restates it: which accumulator fields it keeps, and what it caps.
+ */
 export interface StepKindModule<S extends Step> {
   run(step: S, ctx: StepContext): StepOutcome;
   /** Called once the visit's last step has run (the out-of-pocket cap records the patient's payment). */
   afterVisit?(step: S, ctx: StepContext, patientPays: Units): void;
+  /** The fields of its accumulator this step reads and writes over the year (§4). */
+  accumulates(step: S): readonly AccumulatorField[];
+  /** The cap on its accumulator's `paid` over a year, if it has one. */
+  yearCap(step: S): YearCap | undefined;
 }
 
 export function remainingAll(v: Readonly<VisitState>): Units {

@@ -4,7 +4,7 @@
  * ratios `Ratio` (x 10^8), see src/money/fixed.ts; the JSON forms (strings) live in `result.ts`
  * (out) and `rules/schema.ts`, `bill/schema.ts` (in).
  */
-import type { Product, Ratio, Units } from '../money/fixed.js';
+import type { Product, Ratio, Units } from '../money/units.js';
 
 /** The funds a step can belong to; a ruleset may name others (a county's own fund, say). */
 export type Fund = 'basic' | 'seriousIllness' | 'commercial' | 'assistance' | 'backstop' | (string & {});

@@ -3,14 +3,13 @@
  * Roles: window (one hospital: posts and reads its own settlements), auditor and finance (read
  * everything, post nothing), admin (everything).
  *
- * The checks are plain functions over node's request, so the express middleware below and the counter
- * lane (counter-lane.ts) run the very same ones.
+ * The checks are plain functions over node's request, so express (./express/app.ts) and the counter
+ * lane (./node/counter-lane.ts) run the very same ones.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
-import { ApiError } from '../service/errors.js';
-import { authenticate, type Principal, type Role } from '../service/keys.js';
-import type { Store } from '../store/db.js';
+import { authenticate, type Principal, type Role } from '../access/keys.js';
+import { ApiError } from '../errors/api-error.js';
+import type { Store } from '../store/port.js';
 
 /** The key a request presents in either header, or undefined. */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
@@ -37,23 +36,4 @@ export function checkRole(p: Principal, roles: readonly Role[]): void {
   if (p.role !== 'admin' && !roles.includes(p.role)) {
     throw new ApiError(403, 'FORBIDDEN', `角色 ${p.role} 无权执行此操作（需要：${roles.join('、')}）`);
   }
-}
-
-export function requireKey(store: Store) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    res.locals.principal = await principalFor(store, req.headers);
-    next();
-  };
-}
-
-export function principalOf(res: Response): Principal {
-  return res.locals.principal as Principal;
-}
-
-/** Only these roles may use the route (admin always may). */
-export function allow(...roles: Role[]) {
-  return (_req: Request, res: Response, next: NextFunction) => {
-    checkRole(principalOf(res), roles);
-    next();
-  };
 }

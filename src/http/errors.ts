@@ -6,8 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { ApiError } from '../service/errors.js';
-import { CommitUnknown } from '../store/settlement-tx.js';
+import { ApiError } from '../errors/api-error.js';
+import { CommitUnknown } from '../store/commit-unknown.js';
+import type { RouteAnswer } from './route.js';
 
 export function errorBody(code: string, message: string, issues?: { path: string; message: string }[]) {
   return { error: { code, message, ...(issues && issues.length ? { issues } : {}) } };
@@ -49,6 +50,13 @@ export function errorAnswer(err: unknown): ErrorAnswer & { internal: boolean } {
 export function sendJson(res: ServerResponse, status: number, json: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(json)) });
   res.end(json);
+}
+
+/** A route's answer on node's response (express's too): JSON unless the route says otherwise. */
+export function sendAnswer(res: ServerResponse, a: RouteAnswer): void {
+  const body = a.text ?? JSON.stringify(a.json);
+  res.writeHead(a.status ?? 200, { ...a.headers, 'Content-Type': a.type ?? 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(body);
 }
 
 /** Answer an error (express's handler and the counter lane alike); the 500s go to the log with their stack. */

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { pino, type Logger } from 'pino';
-import { maskIdNumbersIn } from '../service/mask.js';
+import { maskIdNumbersIn } from '../register/mask.js';
 
 /**
  * The service's logger, writing to stdout asynchronously: lines that arrive while a write is under way go

@@ -4,48 +4,17 @@
  */
 import * as z from 'zod';
 import { billInputSchema } from '../bill/schema.js';
-import '../rules/zod-locale.js';
+import { settlementResultSchema, stepResultSchema } from '../engine/result.js';
+import '../errors/zod-locale.js';
+import { isoDateSchema } from '../formats/iso-date.js';
+
+export { settlementResultSchema, stepResultSchema };
 
 const money = z.string().regex(/^-?\d+\.\d{2}$/).describe('yuan with two decimals, e.g. "12000.00"');
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/);
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
-
-export const stepResultSchema = z.object({
-  id: z.string(),
-  name: z.string().optional(),
-  fund: z.string(),
-  kind: z.enum(['coinsurance', 'segmented', 'floor', 'outOfPocketCap']),
-  base: money,
-  deductible: decimal.nullable(),
-  ratio: decimal.nullable(),
-  segments: z.array(z.object({ from: decimal, to: decimal, ratio: decimal, payout: decimal })).optional(),
-  cumulativeBefore: money.optional(),
-  capRoom: money.nullable(),
-  limitedBy: z.enum(['visitCap', 'annualCap', 'ceiling', 'remaining']).optional(),
-  floor: z.object({ ratio: decimal, denominator: z.enum(['total', 'inPolicy']), denominatorAmount: money, earlierPayouts: money }).optional(),
-  outOfPocket: z.object({ cap: money, paidBefore: money, wouldPay: money }).optional(),
-  payout: money,
-  source: z.string().optional(),
-});
+const isoDate = isoDateSchema;
 
 const accumulatorFields = z.object({ paid: decimal.optional(), deductibleMet: decimal.optional(), cumulative: decimal.optional() });
-
-export const settlementResultSchema = z
-  .object({
-    rulesetId: z.string(),
-    population: z.string(),
-    year: z.number().int(),
-    visitType: z.string(),
-    total: money,
-    buckets: z.object({ outOfCatalog: money, overLimit: money, preSelfPay: money, inPolicy: money }),
-    steps: z.array(stepResultSchema),
-    funds: z.record(z.string(), money),
-    fundPaysTotal: money,
-    patientPays: money,
-    actualRatio: z.string().regex(/^\d\.\d{4}$/),
-    accumulators: z.record(z.string(), z.object({ paid: z.object({ before: decimal, after: decimal }).optional(), deductibleMet: z.object({ before: decimal, after: decimal }).optional(), cumulative: z.object({ before: decimal, after: decimal }).optional() })),
-  })
-  .meta({ id: 'SettlementResult', description: 'SETTLEMENT.md §8: what each fund pays and what the patient pays' });
 
 export const settlementViewSchema = z
   .object({

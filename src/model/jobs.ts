@@ -12,16 +12,16 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import * as z from 'zod';
-import { jsonValues } from '../cli/json-values.js';
-import { BillLineError } from '../cli/settle.js';
+import { jsonValues } from '../formats/json-values.js';
+import { InputLineError } from '../formats/line-error.js';
 import { SettlementError } from '../engine/errors.js';
 import { RulesLoadError, type LoadedRuleset } from '../rules/load.js';
 import type { RuleBook } from '../rules/select.js';
-import { ApiError, notFound, unprocessable, type FieldIssue } from '../service/errors.js';
-import type { Principal } from '../service/keys.js';
-import type { Store } from '../store/db.js';
+import { ApiError, notFound, unprocessable, type FieldIssue } from '../errors/api-error.js';
+import type { Principal } from '../access/keys.js';
+import type { Store } from '../store/port.js';
 import type { ModelJobTable } from '../store/schema.js';
-import { csvRecords, parseCsvRecord } from './csv.js';
+import { csvRecords, parseCsvRecord } from '../formats/csv.js';
 import { CompactLedger } from './ledger.js';
 import { OptionError, growthFrom } from './options.js';
 import type { ModelReport } from './report.js';
@@ -85,7 +85,7 @@ async function checkUpload(source: { csv?: string; jsonl?: string }, weights: st
       }
     }
   } catch (e) {
-    if (e instanceof BillLineError) throw issuesError(`上传的数据有误：${e.message}`, e.problems.map((p) => ({ path: `${path}[第 ${e.line} 行]${p.path ? `.${p.path}` : ''}`, message: p.message })));
+    if (e instanceof InputLineError) throw issuesError(`上传的数据有误：${e.message}`, e.problems.map((p) => ({ path: `${path}[第 ${e.line} 行]${p.path ? `.${p.path}` : ''}`, message: p.message })));
     throw e;
   }
   if (n === 0) throw issuesError('上传的数据没有任何就诊记录', [{ path, message: '没有数据行' }]);
@@ -94,7 +94,7 @@ async function checkUpload(source: { csv?: string; jsonl?: string }, weights: st
 
 /** The reason a job failed, for the officer who started it. */
 function reasonOf(e: unknown): string | null {
-  if (e instanceof BillLineError || e instanceof SettlementError || e instanceof RulesLoadError || e instanceof ApiError) return e.message;
+  if (e instanceof InputLineError || e instanceof SettlementError || e instanceof RulesLoadError || e instanceof ApiError) return e.message;
   return null;
 }
 

@@ -13,7 +13,7 @@
  * input order). An earlier date after a later one is refused with both line numbers; the model does
  * not sort (see docs/model.md). A later year starts the person's accumulators from zero.
  */
-import { BillLineError } from '../cli/settle.js';
+import { InputLineError } from '../formats/line-error.js';
 import type { AccumulatorChanges, AccumulatorField, Accumulators } from '../engine/types.js';
 import type { Units } from '../money/fixed.js';
 
@@ -191,7 +191,7 @@ export class CompactLedger {
 
   /**
    * The person's row for this admission: checks the order of discharge dates and starts a new year
-   * from zero. Throws a BillLineError naming both lines when a date goes backwards. `date` is the
+   * from zero. Throws a InputLineError naming both lines when a date goes backwards. `date` is the
    * discharge date as YYYYMMDD, when the caller has already read it.
    */
   enter(personId: string, discharged: string, line: number, billNo?: string, date = dateNumber(discharged)): number {
@@ -204,7 +204,7 @@ export class CompactLedger {
       const last = this.last[2 * row]!;
       if (date < last) {
         const l = String(last);
-        throw new BillLineError(line, billNo, [
+        throw new InputLineError(line, billNo, [
           {
             path: 'discharged',
             message: `参保人 ${personId} 的出院日期 ${discharged} 早于其第 ${this.last[2 * row + 1]} 行的 ${l.slice(0, 4)}-${l.slice(4, 6)}-${l.slice(6, 8)}；测算按窗口的顺序逐人累计年度数，每人的账单须按出院日期排列（同一天的按原顺序）`,

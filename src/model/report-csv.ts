@@ -3,8 +3,8 @@
  * group (合计, each population, tier, month). UTF-8 with a byte-order mark so Excel reads the Chinese;
  * amounts plain (no thousands separators) so they stay numbers.
  */
-import { csvLine } from './csv.js';
-import { POPULATION_LABELS, TIER_LABELS, label } from './labels.js';
+import { csvLine } from '../formats/csv.js';
+import { POPULATION_LABELS, TIER_LABELS, labelOf } from '../labels/labels.js';
 import type { GroupDifference, GroupSummary, ModelReport, Summary } from './report.js';
 
 type Row = GroupSummary | GroupDifference;
@@ -55,8 +55,8 @@ export function reportCsv(r: ModelReport): string {
     );
   const scenario = (name: string, s: Summary | (GroupDifference & { byPopulation: Record<string, Row>; byTier: Record<string, Row>; byMonth: Record<string, Row> })) => {
     row(name, '合计', '全部', 'all', s);
-    for (const [k, g] of Object.entries(s.byPopulation)) row(name, '人群', label(POPULATION_LABELS, k), k, g);
-    for (const [k, g] of Object.entries(s.byTier)) row(name, '医院等级', label(TIER_LABELS, k), k, g);
+    for (const [k, g] of Object.entries(s.byPopulation)) row(name, '人群', labelOf(POPULATION_LABELS, k), k, g);
+    for (const [k, g] of Object.entries(s.byTier)) row(name, '医院等级', labelOf(TIER_LABELS, k), k, g);
     for (const [k, g] of Object.entries(s.byMonth)) row(name, '月份', k, k, g);
   };
   scenario('基线', r.baseline);

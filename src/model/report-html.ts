@@ -8,7 +8,7 @@
  * Amounts are shown from the report's exact strings; `Number()` is used only for pixel geometry.
  */
 import { Decimal, formatPercent, formatYuan } from '../money/money.js';
-import { POPULATION_LABELS, TIER_LABELS, label } from './labels.js';
+import { POPULATION_LABELS, TIER_LABELS, labelOf } from '../labels/labels.js';
 import type { GroupDifference, GroupSummary, HistogramBin, ModelReport, Summary } from './report.js';
 
 const PALETTE: Record<string, string> = {
@@ -193,8 +193,8 @@ function groupTable(title: string, funds: string[], fundLabels: Record<string, s
 function breakdowns(name: string, s: Summary | ModelReport['difference'], funds: string[], fundLabels: Record<string, string>, signed = false): string {
   if (!s) return '';
   return `<section><h2>${esc(name)}</h2>
-${groupTable('人群', funds, fundLabels, Object.entries(s.byPopulation).map(([k, g]) => [label(POPULATION_LABELS, k), g]), signed)}
-${groupTable('医院等级', funds, fundLabels, Object.entries(s.byTier).map(([k, g]) => [label(TIER_LABELS, k), g]), signed)}
+${groupTable('人群', funds, fundLabels, Object.entries(s.byPopulation).map(([k, g]) => [labelOf(POPULATION_LABELS, k), g]), signed)}
+${groupTable('医院等级', funds, fundLabels, Object.entries(s.byTier).map(([k, g]) => [labelOf(TIER_LABELS, k), g]), signed)}
 ${groupTable('出院月份', funds, fundLabels, Object.entries(s.byMonth), signed)}</section>`;
 }
 

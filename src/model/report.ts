@@ -13,7 +13,7 @@
 import { Decimal, ZERO, formatActualRatio, roundPayout } from '../money/money.js';
 import type { LoadedRuleset } from '../rules/load.js';
 import { SLOT, fundCountSlot, fundSlot, stepCountSlot, stepPaidSlot, type Merged, type SlotLayout, type WeightedSums } from './aggregate.js';
-import { FUND_LABELS, POPULATION_LABELS, TIER_LABELS, label } from './labels.js';
+import { FUND_LABELS, POPULATION_LABELS, TIER_LABELS, labelOf } from '../labels/labels.js';
 import { WEIGHT_UNIT } from './rows.js';
 import type { Growth } from './runner.js';
 import type { InputInfo } from './sources.js';
@@ -373,9 +373,9 @@ export function buildReport(m: Merged, ctx: BuildContext): ModelReport {
   }
 
   const labels: ModelReport['labels'] = { funds: {}, tiers: {}, populations: {}, steps: {} };
-  for (const f of layout.funds) labels.funds[f] = label(FUND_LABELS, f);
-  for (const t of tierOrder) labels.tiers[t] = label(TIER_LABELS, t);
-  for (const p of populationOrder) labels.populations[p] = label(POPULATION_LABELS, p);
+  for (const f of layout.funds) labels.funds[f] = labelOf(FUND_LABELS, f);
+  for (const t of tierOrder) labels.tiers[t] = labelOf(TIER_LABELS, t);
+  for (const p of populationOrder) labels.populations[p] = labelOf(POPULATION_LABELS, p);
   for (const loaded of rulesets) {
     for (const [visitType, pipeline] of Object.entries(loaded.ruleset.visits)) {
       for (const step of pipeline) labels.steps[`${visitType}.${step.id}`] ??= step.name ?? step.id;

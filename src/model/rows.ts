@@ -22,11 +22,12 @@
  *
  * Amounts are read exactly, straight into the engine's fixed-point Units (bigint), never through a float.
  */
-import { BillLineError, parseCliBill } from '../cli/settle.js';
+import { parseStandaloneBill } from '../bill/parse.js';
+import { InputLineError } from '../formats/line-error.js';
 import type { Bill, BillItem, Buckets } from '../engine/types.js';
 import { RATIO_ONE, fenHalfUp, min, parseRatio, parseScaled, type Ratio, type Units } from '../money/fixed.js';
 import { MoneyFormatError, plainDecimalText } from '../money/money.js';
-import { parseCsvRecord } from './csv.js';
+import { parseCsvRecord } from '../formats/csv.js';
 import { fastAmountFenAt, parseAmountUnits, unitsOfFen } from './fen.js';
 
 export const BUCKET_COLUMNS = ['outOfCatalog', 'overLimit', 'preSelfPay', 'inPolicy'] as const;
@@ -78,7 +79,7 @@ export function csvLayout(header: string[], weights?: string | null): CsvLayout 
     weight = find(weights);
     if (weight === undefined) problems.push({ path: '', message: `没有权重列 “${weights}”（表头：${header.join('、')}）` });
   }
-  if (problems.length) throw new BillLineError(1, undefined, problems);
+  if (problems.length) throw new InputLineError(1, undefined, problems);
   return { header, index, weight, amounts };
 }
 
@@ -340,7 +341,7 @@ function billFromRow(get: Get, line: number, amounts: 'buckets' | 'total'): Bill
     const preSelfPay = take(ps);
     buckets = { outOfCatalog, overLimit, preSelfPay, inPolicy: left };
   }
-  if (problems.length) throw new BillLineError(line, billNo, problems);
+  if (problems.length) throw new InputLineError(line, billNo, problems);
   return {
     billNo,
     hospital: { code: text('hospital', false) ?? '-', tier: tier! },
@@ -374,7 +375,7 @@ export function parseWeight(value: unknown, line: number, column: string, billNo
     if (e8 % 100n !== 0n) throw new MoneyFormatError('权重最多六位小数');
     return Number(e8 / 100n);
   } catch (e) {
-    throw new BillLineError(line, billNo, [{ path: column, message: e instanceof MoneyFormatError ? e.message : String(e) }]);
+    throw new InputLineError(line, billNo, [{ path: column, message: e instanceof MoneyFormatError ? e.message : String(e) }]);
   }
 }
 
@@ -417,9 +418,9 @@ export function rowFromJson(text: string, line: number, weights?: string | null)
   try {
     obj = JSON.parse(text);
   } catch (e) {
-    throw new BillLineError(line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
+    throw new InputLineError(line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
   }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new BillLineError(line, undefined, [{ path: '', message: '每行应为一个 JSON 对象（账单或就诊记录）' }]);
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputLineError(line, undefined, [{ path: '', message: '每行应为一个 JSON 对象（账单或就诊记录）' }]);
   const record = obj as Record<string, unknown>;
   let weight = UNIT_WEIGHT;
   let billText = text;
@@ -430,7 +431,7 @@ export function rowFromJson(text: string, line: number, weights?: string | null)
       billText = JSON.stringify(rest);
     }
   }
-  if (isSection8Bill(record)) return { line, bill: parseCliBill({ line, text: billText }), weight };
+  if (isSection8Bill(record)) return { line, bill: parseStandaloneBill({ line, text: billText }), weight };
   const get: Get = (name) => {
     const v = record[name];
     if (v === undefined || v === null) return undefined;

@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { builtWorker } from '../built-worker.js';
-import { BillLineError } from '../cli/settle.js';
+import { InputLineError } from '../formats/line-error.js';
 import type { Decimal } from '../money/money.js';
 import type { LoadedRuleset } from '../rules/load.js';
 import { mergePartials, slotLayout, type PartialData } from './aggregate.js';
@@ -74,7 +74,7 @@ const MAX_IN_FLIGHT = 4;
 
 /** The built worker, or null when there is none (running from sources without `npm run build`). */
 export function workerFile(from: string = import.meta.url): URL | null {
-  return builtWorker('model', 'worker.js', from);
+  return builtWorker('worker.js', from);
 }
 
 export function defaultWorkers(): number {
@@ -215,7 +215,7 @@ async function runThreads(
           wakeUp();
           break;
         case 'error':
-          fail(new BillLineError(m.line, m.billNo, m.problems));
+          fail(new InputLineError(m.line, m.billNo, m.problems));
           break;
         case 'fatal':
           fail(Object.assign(new Error(m.message), { stack: m.stack }));

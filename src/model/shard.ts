@@ -6,7 +6,7 @@
  * The runner sends every admission of a person to the same shard, in input order, so year-to-date
  * carrying is exact whatever the number of shards.
  */
-import { BillLineError } from '../cli/settle.js';
+import { InputLineError } from '../formats/line-error.js';
 import { SettlementError, formatPath } from '../engine/errors.js';
 import type { AccumulatorField, Ruleset } from '../engine/types.js';
 import { parseRatio, type Ratio } from '../money/fixed.js';
@@ -88,7 +88,7 @@ export class ModelShard {
     return this.init.format === 'csv' ? rowFromCsv(text, line, this.init.csv!) : rowFromJson(text, line, this.init.weights);
   }
 
-  /** Settle a batch of rows (texts with their line numbers). Throws a BillLineError at the first bad row. */
+  /** Settle a batch of rows (texts with their line numbers). Throws a InputLineError at the first bad row. */
   process(texts: readonly string[], lines: readonly number[]): void {
     for (let k = 0; k < texts.length; k++) {
       const line = lines[k]!;
@@ -101,7 +101,7 @@ export class ModelShard {
         try {
           settlement = settleAdmission(bill, this.rulesets[s]!, this.ledger.read(person, s, this.keysOf(s, bill.visit.type)));
         } catch (e) {
-          if (e instanceof SettlementError) throw new BillLineError(line, bill.billNo, [{ path: formatPath(e.path), message: `${e.message}${SCENARIO_LABEL[s]}` }]);
+          if (e instanceof SettlementError) throw new InputLineError(line, bill.billNo, [{ path: formatPath(e.path), message: `${e.message}${SCENARIO_LABEL[s]}` }]);
           throw e;
         }
         this.ledger.write(person, s, settlement.accumulators);

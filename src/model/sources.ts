@@ -6,10 +6,10 @@
 import { createReadStream, statSync, type ReadStream } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
-import { BillLineError } from '../cli/settle.js';
-import { jsonValues } from '../cli/json-values.js';
-import type { Store } from '../store/db.js';
-import { csvRecordChunks, parseCsvRecord, type CsvRecord } from './csv.js';
+import { InputLineError } from '../formats/line-error.js';
+import { jsonValues } from '../formats/json-values.js';
+import type { Store } from '../store/port.js';
+import { csvRecordChunks, parseCsvRecord, type CsvRecord } from '../formats/csv.js';
 import { csvLayout, personOfJson, type CsvLayout } from './rows.js';
 
 export type InputFormat = 'csv' | 'jsonl';
@@ -51,7 +51,7 @@ export function formatOfFile(path: string): InputFormat {
   const ext = extname(path).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
-  throw new BillLineError(0, undefined, [{ path: '', message: `无法从文件扩展名 “${ext || '（无）'}” 判断格式：请用 .csv 或 .jsonl，或指定 --format csv|jsonl` }]);
+  throw new InputLineError(0, undefined, [{ path: '', message: `无法从文件扩展名 “${ext || '（无）'}” 判断格式：请用 .csv 或 .jsonl，或指定 --format csv|jsonl` }]);
 }
 
 const STORE_PAGE = 1000;
@@ -106,7 +106,7 @@ async function* csvData(first: CsvRecord[], rest: AsyncGenerator<CsvRecord[]>, l
       if (!person) {
         // The records before it still go out first, as they would one by one.
         if (out.length) yield out;
-        throw new BillLineError(r.line, undefined, [{ path: 'person', message: '不能为空' }]);
+        throw new InputLineError(r.line, undefined, [{ path: 'person', message: '不能为空' }]);
       }
       out.push({ line: r.line, text: r.text, person });
     }
@@ -122,12 +122,12 @@ async function* jsonData(input: Readable): AsyncGenerator<SourceRecord[]> {
     try {
       obj = JSON.parse(v.text);
     } catch (e) {
-      throw new BillLineError(v.line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
+      throw new InputLineError(v.line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
     }
     const person = personOfJson(obj)?.trim();
     if (!person) {
       const billNo = typeof (obj as { billNo?: unknown })?.billNo === 'string' ? (obj as { billNo: string }).billNo : undefined;
-      throw new BillLineError(v.line, billNo, [{ path: 'person.id', message: '缺少参保人编号：测算按人累计年度数' }]);
+      throw new InputLineError(v.line, billNo, [{ path: 'person.id', message: '缺少参保人编号：测算按人累计年度数' }]);
     }
     yield [{ line: v.line, text: v.text, person }];
   }
@@ -181,7 +181,7 @@ export async function openSource(source: ModelSource, weights: string | null): P
   const first = await chunks.next();
   if (first.done) {
     close();
-    throw new BillLineError(1, undefined, [{ path: '', message: 'CSV 文件是空的：第一行应为表头' }]);
+    throw new InputLineError(1, undefined, [{ path: '', message: 'CSV 文件是空的：第一行应为表头' }]);
   }
   const [header, ...rest] = first.value;
   let layout: CsvLayout;

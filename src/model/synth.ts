@@ -22,7 +22,7 @@
  * more than one rounding to the fen.
  */
 import type { Writable } from 'node:stream';
-import { csvLine } from './csv.js';
+import { csvLine } from '../formats/csv.js';
 
 export interface ClassMix {
   outOfCatalog: number;

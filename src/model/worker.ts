@@ -4,7 +4,7 @@
  * acknowledgement per batch (for progress and back-pressure), the first bad row, or its partial aggregate.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BillLineError } from '../cli/settle.js';
+import { InputLineError } from '../formats/line-error.js';
 import { transferList } from './aggregate.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { ModelShard, PROTOCOL, type ShardInit } from './shard.js';
@@ -34,7 +34,7 @@ port.on('message', (m: ToWorker) => {
     }
   } catch (e) {
     failed = true;
-    if (e instanceof BillLineError) post({ type: 'error', line: e.line, billNo: e.billNo, problems: e.problems });
+    if (e instanceof InputLineError) post({ type: 'error', line: e.line, billNo: e.billNo, problems: e.problems });
     else post({ type: 'fatal', message: (e as Error).message, stack: (e as Error).stack });
   }
 });

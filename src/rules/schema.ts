@@ -8,26 +8,22 @@
  * Amounts and ratios may be numbers or strings and are read exactly as decimals.
  */
 import * as z from 'zod';
-import { RATIO_ONE, parseRatio, parseUnits, type Ratio, type Units } from '../money/fixed.js';
-import { parseAmount, parseDecimal } from '../money/money.js';
-import { decimalField } from '../money/zod-decimal.js';
 import type { Adjustment, Deductible, PerTier, Ruleset, Step } from '../engine/types.js';
-import './zod-locale.js';
+import { isoDateSchema } from '../formats/iso-date.js';
+import { readAmount, readDecimal } from '../money/text.js';
+import { RATIO_DIGITS, RATIO_ONE, type Ratio, type Units } from '../money/units.js';
+import { decimalField } from '../money/zod.js';
+import '../errors/zod-locale.js';
 
-
-// Validated with decimal.js (for its exact bounds and messages), then held as fixed-point integers.
-const amount = decimalField((v): Units => parseUnits(parseAmount(v).toFixed()));
-const ratio = decimalField((v): Ratio => parseRatio(parseDecimal(v, { min: '0', max: '1' }).toFixed()));
-const factor = decimalField((v): Ratio => parseRatio(parseDecimal(v, { min: '0', max: '10' }).toFixed()));
-const bonus = decimalField((v): Ratio => parseRatio(parseDecimal(v, { min: '-1', max: '1' }).toFixed()));
+// Read exactly from their text (money/text.ts), held as fixed-point integers.
+const amount = decimalField((v): Units => readAmount(v));
+const ratio = decimalField((v): Ratio => readDecimal(v, { scale: RATIO_DIGITS, min: '0', max: '1' }));
+const factor = decimalField((v): Ratio => readDecimal(v, { scale: RATIO_DIGITS, min: '0', max: '10' }));
+const bonus = decimalField((v): Ratio => readDecimal(v, { scale: RATIO_DIGITS, min: '-1', max: '1' }));
 
 const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, '应为英文标识符（字母开头，可含字母、数字、- 和 _）');
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), '不是有效日期');
 /** YAML reads an unquoted 2018-01-01 as a date; accept that too and keep the text. */
-const dateField = z.union([z.date().transform((d) => d.toISOString().slice(0, 10)), isoDate]).pipe(isoDate);
+const dateField = z.union([z.date().transform((d) => d.toISOString().slice(0, 10)), isoDateSchema]).pipe(isoDateSchema);
 
 /**
  * A value given once, or per hospital tier ({ county: "0.75", league: "0.65" }). Routed by shape rather

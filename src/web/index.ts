@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type Response } from 'express';
-import type { AppContext } from '../http/app.js';
 
 /** `web/` beside `src/` and `dist/`: the same path from src/web (vitest, tsx) and dist/web (npm start). */
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
@@ -53,7 +52,7 @@ function secureHeaders(res: Response, path: string): void {
   }
 }
 
-export function mountPages(app: Express, _ctx: AppContext): void {
+export function mountPages(app: Express): void {
   if (!existsSync(WEB_ROOT)) return;
   const files = express.static(join(WEB_ROOT, 'assets'), {
     index: false,

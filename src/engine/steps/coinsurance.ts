@@ -8,7 +8,7 @@
  * The deductible (起付线) is per visit, or annual: then only the part not yet met this year applies,
  * and what this visit applied is added to the step's `deductibleMet`.
  */
-import { max, min } from '../../money/fixed.js';
+import { max, min } from '../../money/units.js';
 import { priced } from '../pricing.js';
 import { remainingAll, type StepKindModule } from '../step-context.js';
 import type { CoinsuranceStep } from '../types.js';
@@ -47,4 +47,10 @@ export const coinsurance: StepKindModule<CoinsuranceStep> = {
       },
     };
   },
+
+  accumulates: (step) => (step.deductible?.per === 'year' ? PAID_AND_DEDUCTIBLE : PAID),
+  yearCap: (step) => (step.annualCap === undefined ? undefined : { kind: 'annualCap', cap: step.annualCap }),
 };
+
+const PAID = ['paid'] as const;
+const PAID_AND_DEDUCTIBLE = ['paid', 'deductibleMet'] as const;

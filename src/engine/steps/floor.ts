@@ -7,7 +7,8 @@
  * `denominator` is `total` (the Xing'an 90% "实际报销比例不低于90%", and how Zhuozi 2016 reached
  * "over 90%": 7.27M basic + 3.79M county fund over 12.28M total) or `inPolicy`.
  */
-import { asProduct, fenUp, max, min } from '../../money/fixed.js';
+import { fenUp } from '../../money/rounding.js';
+import { asProduct, max, min } from '../../money/units.js';
 import { remainingAll, type StepKindModule } from '../step-context.js';
 import type { FloorStep } from '../types.js';
 
@@ -35,4 +36,8 @@ export const floor: StepKindModule<FloorStep> = {
       },
     };
   },
+
+  // A floor looks at this visit only.
+  accumulates: () => [],
+  yearCap: () => undefined,
 };

@@ -3,7 +3,8 @@
  * visit cap and annual cap room on the unrounded amount, one half-up rounding, never more than the
  * remaining base, then a ratio ceiling (rounded down) if the step carries one.
  */
-import { asProduct, fenDown, fenHalfUp, max, type Product, type Units } from '../../money/fixed.js';
+import { fenDown, fenHalfUp } from '../../money/rounding.js';
+import { asProduct, max, type Product, type Units } from '../../money/units.js';
 import type { StepContext } from '../step-context.js';
 import type { CoinsuranceStep, SegmentedStep, StepResult } from '../types.js';
 

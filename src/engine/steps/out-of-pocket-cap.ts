@@ -6,7 +6,7 @@
  * The step's accumulator `paid` holds the patient's own payments on its base (`all`: the visit's final
  * patientPays; `inPolicy`: the in-policy part of it), added once the visit's last step has run.
  */
-import { max } from '../../money/fixed.js';
+import { max } from '../../money/units.js';
 import { remainingAll, type StepKindModule } from '../step-context.js';
 import type { OutOfPocketCapStep } from '../types.js';
 
@@ -38,4 +38,10 @@ export const outOfPocketCap: StepKindModule<OutOfPocketCapStep> = {
     const paidOnBase = step.base === 'all' ? patientPays : ctx.visit.remainingInPolicy;
     ctx.acc.add(step.accumulator, 'paid', paidOnBase);
   },
+
+  // Its `paid` is the patient's own payments this year, held to the cap.
+  accumulates: () => PAID,
+  yearCap: (step) => ({ kind: 'outOfPocketCap', cap: step.cap }),
 };
+
+const PAID = ['paid'] as const;

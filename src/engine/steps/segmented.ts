@@ -13,7 +13,7 @@
  * Worked example (Shandong 2014): 170,000 after basic insurance, deductible 10,000, 50% to 100,000,
  * 60% above: 0.5 x 90,000 + 0.6 x 70,000 = 87,000.
  */
-import { max, min } from '../../money/fixed.js';
+import { max, min } from '../../money/units.js';
 import { priced } from '../pricing.js';
 import type { StepKindModule } from '../step-context.js';
 import type { SegmentApplied, SegmentedStep } from '../types.js';
@@ -67,4 +67,11 @@ export const segmented: StepKindModule<SegmentedStep> = {
       },
     };
   },
+
+  // The annual deductible of a segmented step is met from `cumulative`, not from `deductibleMet`.
+  accumulates: (step) => (step.scope === 'year' ? PAID_AND_CUMULATIVE : PAID),
+  yearCap: (step) => (step.annualCap === undefined ? undefined : { kind: 'annualCap', cap: step.annualCap }),
 };
+
+const PAID = ['paid'] as const;
+const PAID_AND_CUMULATIVE = ['paid', 'cumulative'] as const;

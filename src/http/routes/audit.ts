@@ -11,88 +11,120 @@
  * A window key gets 404 for another hospital's settlement (it does not learn that the id exists) and sees
  * only its own hospital's receivables.
  */
-import type { Express, Request, Response } from 'express';
+import type { Principal } from '../../access/keys.js';
 import { AuditThread } from '../../audit/audit-thread.js';
 import { loadStoredSettlement } from '../../audit/context.js';
 import { buildTrace, sentencesFor } from '../../audit/explain.js';
 import { toNhsa } from '../../audit/nhsa.js';
 import { receivables, receivablesCsv } from '../../audit/receivables.js';
-import { auditRequestSchema, parseOr422, receivablesQuerySchema, settlementFormatQuerySchema } from '../../audit/schemas.js';
+import { auditRequestSchema, receivablesQuerySchema, settlementFormatQuerySchema } from '../../audit/schemas.js';
 import { renderSlip } from '../../audit/slip.js';
 import { loadSlipInput } from '../../audit/slip-data.js';
-import { ApiError, forbidden } from '../../service/errors.js';
-import type { AppContext } from '../app.js';
-import { allow, principalOf } from '../auth.js';
+import { ApiError, forbidden } from '../../errors/api-error.js';
+import { parseOr422 } from '../../errors/from-zod.js';
+import type { SettlementService } from '../../settle/service.js';
+import type { Store } from '../../store/port.js';
+import { json, type Route } from '../route.js';
 
 /** The slip may show only itself: no scripts, no requests anywhere, framed only by our own pages. */
 const SLIP_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
 
-export function mountAuditRoutes(api: Express, ctx: AppContext): void {
+export interface AuditRoutesDeps {
+  store: Store;
+  settlements: SettlementService;
+}
+
+const request = (schema: Parameters<typeof parseOr422>[0], value: unknown, prefix: string[] = []) => parseOr422(schema, value, { what: '请求', prefix, unknownKeysApart: true });
+
+export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
   const deps = { store: ctx.store, settlements: ctx.settlements };
   const audits = new AuditThread(ctx.store);
+  const stored = (id: string, principal: Principal) => loadStoredSettlement(deps, id, principal);
 
-  api.get('/settlements/:id/trace', allow('window', 'auditor', 'finance'), async (req: Request, res: Response) => {
-    const s = await loadStoredSettlement(deps, String(req.params.id), principalOf(res));
-    res.json(buildTrace({ id: s.view.id, status: s.view.status, result: s.result, ruleset: s.ruleset, tier: s.tier }));
-  });
-
-  // Reached only when app.ts passes a request with ?format= on to the extensions.
-  api.get('/settlements/:id', allow('window', 'auditor', 'finance'), async (req: Request, res: Response) => {
-    parseOr422(settlementFormatQuerySchema, req.query, ['query']);
-    const s = await loadStoredSettlement(deps, String(req.params.id), principalOf(res));
-    res.json(
-      toNhsa({
-        id: s.view.id,
-        status: s.view.status,
-        billNo: s.view.billNo,
-        person: s.view.person,
-        hospital: s.view.hospital,
-        visit: s.view.visit,
-        createdAt: s.view.createdAt,
-        result: s.result,
-        sentences: sentencesFor(s.result, s.ruleset, s.tier),
-      }),
-    );
-  });
-
-  api.get('/settlements/:id/slip', allow('window', 'auditor', 'finance'), async (req: Request, res: Response) => {
-    const id = String(req.params.id);
-    // Access first: a window key gets 404 for another hospital's settlement.
-    await ctx.settlements.get(id, principalOf(res));
-    let html: string;
-    try {
-      html = renderSlip(await loadSlipInput(ctx.store.db, id));
-    } catch (e) {
-      if (e instanceof ApiError) throw e;
-      throw new ApiError(500, 'SLIP_UNAVAILABLE', `结算 ${id} 的结算单无法生成：所用规则版本在库中缺失或已被改动；请联系管理员运行审计（onestop audit）`);
-    }
-    res.set('Content-Security-Policy', SLIP_CSP);
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Cache-Control', 'no-store');
-    res.type('text/html; charset=utf-8').send(html);
-  });
-
-  api.post('/audits', allow('auditor'), async (req: Request, res: Response) => {
-    const scope = parseOr422(auditRequestSchema, req.body ?? {});
-    res.json(await audits.run(scope));
-  });
-
-  api.get('/reports/receivables', allow('window', 'auditor', 'finance'), async (req: Request, res: Response) => {
-    const q = parseOr422(receivablesQuerySchema, req.query, ['query']);
-    const p = principalOf(res);
-    let hospital = q.hospital;
-    if (p.role === 'window') {
-      if (hospital && hospital !== p.hospitalCode) throw forbidden(`此窗口密钥只能查询医院 ${p.hospitalCode} 的应收款`);
-      hospital = p.hospitalCode ?? undefined;
-    }
-    const report = await receivables(ctx.store.db, { from: q.from, to: q.to, hospital });
-    if (q.format === 'csv') {
-      const name = `receivables_${q.from ?? 'all'}_${q.to ?? 'all'}${hospital ? `_${hospital}` : ''}.csv`.replace(/[^\w.-]/g, '_');
-      res.set('Content-Disposition', `attachment; filename="${name}"`);
-      res.set('Cache-Control', 'no-store');
-      res.type('text/csv; charset=utf-8').send(receivablesCsv(report));
-      return;
-    }
-    res.json(report);
-  });
+  return [
+    {
+      method: 'GET',
+      path: '/v1/settlements/:id/trace',
+      roles: ['window', 'auditor', 'finance'],
+      async handle(req) {
+        const s = await stored(req.params.id!, req.principal);
+        return json(buildTrace({ id: s.view.id, status: s.view.status, result: s.result, ruleset: s.ruleset, tier: s.tier }));
+      },
+    },
+    {
+      // The settlement as stored; with ?format=nhsa, in the national platform's setlinfo/setldetail shape.
+      method: 'GET',
+      path: '/v1/settlements/:id',
+      roles: ['window', 'auditor', 'finance'],
+      async handle(req) {
+        if (req.query.format === undefined) return json(await ctx.settlements.get(req.params.id!, req.principal));
+        request(settlementFormatQuerySchema, req.query, ['query']);
+        const s = await stored(req.params.id!, req.principal);
+        return json(
+          toNhsa({
+            id: s.view.id,
+            status: s.view.status,
+            billNo: s.view.billNo,
+            person: s.view.person,
+            hospital: s.view.hospital,
+            visit: s.view.visit,
+            createdAt: s.view.createdAt,
+            result: s.result,
+            sentences: sentencesFor(s.result, s.ruleset, s.tier),
+          }),
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/settlements/:id/slip',
+      roles: ['window', 'auditor', 'finance'],
+      async handle(req) {
+        const id = req.params.id!;
+        // Access first: a window key gets 404 for another hospital's settlement.
+        await ctx.settlements.get(id, req.principal);
+        let html: string;
+        try {
+          html = renderSlip(await loadSlipInput(ctx.store.db, id));
+        } catch (e) {
+          if (e instanceof ApiError) throw e;
+          throw new ApiError(500, 'SLIP_UNAVAILABLE', `结算 ${id} 的结算单无法生成：所用规则版本在库中缺失或已被改动；请联系管理员运行审计（onestop audit）`);
+        }
+        return {
+          text: html,
+          type: 'text/html; charset=utf-8',
+          headers: { 'Content-Security-Policy': SLIP_CSP, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' },
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/audits',
+      roles: ['auditor'],
+      body: 'optional',
+      async handle(req) {
+        return json(await audits.run(request(auditRequestSchema, req.body) as never));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/reports/receivables',
+      roles: ['window', 'auditor', 'finance'],
+      async handle(req) {
+        const q = request(receivablesQuerySchema, req.query, ['query']) as { from?: string; to?: string; hospital?: string; format?: 'json' | 'csv' };
+        const p = req.principal;
+        let hospital = q.hospital;
+        if (p.role === 'window') {
+          if (hospital && hospital !== p.hospitalCode) throw forbidden(`此窗口密钥只能查询医院 ${p.hospitalCode} 的应收款`);
+          hospital = p.hospitalCode ?? undefined;
+        }
+        const report = await receivables(ctx.store.db, { from: q.from, to: q.to, hospital });
+        if (q.format === 'csv') {
+          const name = `receivables_${q.from ?? 'all'}_${q.to ?? 'all'}${hospital ? `_${hospital}` : ''}.csv`.replace(/[^\w.-]/g, '_');
+          return { text: receivablesCsv(report), type: 'text/csv; charset=utf-8', headers: { 'Content-Disposition': `attachment; filename="${name}"`, 'Cache-Control': 'no-store' } };
+        }
+        return json(report);
+      },
+    },
+  ];
 }

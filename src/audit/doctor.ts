@@ -1,0 +1,491 @@
+/**
+ * `onestop doctor`: is the stored money consistent? For each year it checks, on one consistent snapshot:
+ *
+ * - every person's accumulators (the ledger row) equal the sum of the recorded changes (after − before)
+ *   of that person's unreversed settlements that year (SETTLEMENT.md §4), field by field, exactly;
+ * - every settlement's sum identity: Σ fund payouts + patientPays = total, to the fen, in the stored
+ *   columns, in its per-fund rows and in its stored result, which must all agree; the four buckets add
+ *   up to the total; no payout is negative or above the cap room its step saw;
+ * - no annual cap is exceeded by a person's year-to-date (the 5,000 yuan out-of-pocket cap included),
+ *   against the ruleset versions that person's settlements used;
+ * - each settlement's recorded "before" values are the snapshot stored with it;
+ * - nothing is half-written: each settlement has its audit entry (with the hash of its stored result),
+ *   each reversal its own, and the audit log's hash chain is intact.
+ *
+ * It names every violation (in Chinese, for the finance and IT staff who run it) and changes nothing.
+ * The work is done in batches of people, so a region's year fits in memory.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { SettlementJson } from '../engine/result.js';
+import type { AccumulatorField } from '../engine/types.js';
+import { Decimal, ZERO, decimalFromUnits, fromFen } from '../money/money.js';
+import type { Store } from '../store/port.js';
+import type { Database, SettlementTable } from '../store/schema.js';
+import { verifyAuditLog } from '../checks/audit-log.js';
+import { RulesetVersions } from '../settle/recompute.js';
+
+export type ViolationKind =
+  | 'LEDGER_MISMATCH'
+  | 'SUM_IDENTITY'
+  | 'FUNDS_MISMATCH'
+  | 'RESULT_MISMATCH'
+  | 'BUCKETS_MISMATCH'
+  | 'NEGATIVE_PAYOUT'
+  | 'CAP_EXCEEDED'
+  | 'SNAPSHOT_MISMATCH'
+  | 'RULESET_MISSING'
+  | 'AUDIT_MISSING'
+  | 'AUDIT_CHAIN';
+
+export interface Violation {
+  kind: ViolationKind;
+  message: string;
+  personId?: string;
+  year?: number;
+  settlementId?: string;
+}
+
+export interface DoctorReport {
+  years: number[];
+  people: number;
+  settlements: number;
+  reversed: number;
+  auditEntries: number | null;
+  violations: Violation[];
+  ok: boolean;
+}
+
+export interface DoctorOptions {
+  /** Only this year (of the discharge date); all years with data when absent. */
+  year?: number;
+  /** Also check the audit log (chain and one entry per settlement and reversal). Default true. */
+  audit?: boolean;
+  /** People per batch. */
+  batchSize?: number;
+}
+
+type SettlementRow = Pick<
+  SettlementTable,
+  'id' | 'person_id' | 'year' | 'status' | 'ruleset_hash' | 'ytd_before_json' | 'result_json' | 'total_fen' | 'fund_pays_fen' | 'patient_pays_fen'
+>;
+
+const FIELDS: AccumulatorField[] = ['paid', 'deductibleMet', 'cumulative'];
+
+function yuan(d: Decimal): string {
+  return d.decimalPlaces() <= 2 ? d.toFixed(2) : d.toString();
+}
+
+function dec(v: unknown): Decimal | null {
+  try {
+    if (typeof v !== 'string' && typeof v !== 'number') return null;
+    const d = new Decimal(v);
+    return d.isFinite() ? d : null;
+  } catch {
+    return null;
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** What the audit log says happened to each settlement. */
+interface AuditFacts {
+  creates: number;
+  resultHash: string | null;
+  reverses: number;
+}
+
+/** Caps by accumulator key, from the ruleset versions a person's settlements used. */
+interface Caps {
+  annual: Map<string, Decimal>;
+  outOfPocket: Map<string, Decimal>;
+}
+
+export async function runDoctor(store: Store, opts: DoctorOptions = {}): Promise<DoctorReport> {
+  // One snapshot for the whole check, so a server settling meanwhile cannot make a false alarm.
+  const tx = store.db.transaction();
+  return (store.dialect === 'postgres' ? tx.setIsolationLevel('repeatable read').setAccessMode('read only') : tx).execute((db) => check(db, opts));
+}
+
+async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorReport> {
+  const batchSize = opts.batchSize ?? 500;
+  const violations: Violation[] = [];
+  const versions = new RulesetVersions(db);
+  const capsCache = new Map<string, Caps | null>();
+
+  let years: number[];
+  if (opts.year !== undefined) years = [opts.year];
+  else {
+    const a = await db.selectFrom('settlements').select('year').distinct().execute();
+    const b = await db.selectFrom('ledgers').select('year').distinct().execute();
+    years = [...new Set([...a, ...b].map((r) => Number(r.year)))].sort((x, y) => x - y);
+  }
+
+  let audit: Map<string, AuditFacts> | null = null;
+  let auditEntries: number | null = null;
+  if (opts.audit !== false) {
+    const chain = await verifyAuditLog(db);
+    auditEntries = chain.entries;
+    for (const p of chain.problems) violations.push({ kind: 'AUDIT_CHAIN', message: `审计日志：${p.message}` });
+    audit = await auditFacts(db);
+  }
+
+  let people = 0;
+  let settlements = 0;
+  let reversed = 0;
+  for (const year of years) {
+    // People with a ledger row this year, a batch at a time (keyset on person_id) …
+    let after: string | null = null;
+    for (;;) {
+      let q = db.selectFrom('ledgers').select(['person_id', 'accumulators_json']).where('year', '=', year);
+      if (after !== null) q = q.where('person_id', '>', after);
+      const ledgers = await q.orderBy('person_id').limit(batchSize).execute();
+      if (ledgers.length === 0) break;
+      after = ledgers[ledgers.length - 1]!.person_id;
+      const ids = ledgers.map((l) => l.person_id);
+      const rows = await settlementsOf(db, year, ids);
+      const funds = await fundsOf(db, year, ids);
+      for (const l of ledgers) {
+        const own = rows.get(l.person_id) ?? [];
+        people++;
+        settlements += own.length;
+        reversed += own.filter((s) => s.status === 'reversed').length;
+        await checkPerson(l.person_id, year, l.accumulators_json, own, funds, audit, (h) => capsOf(h, versions, capsCache), violations);
+      }
+    }
+    // … and people with settlements this year but no ledger row at all.
+    const orphans = await db
+      .selectFrom('settlements as s')
+      .leftJoin('ledgers as l', (j) => j.onRef('l.person_id', '=', 's.person_id').onRef('l.year', '=', 's.year'))
+      .select('s.person_id')
+      .distinct()
+      .where('s.year', '=', year)
+      .where('l.person_id', 'is', null)
+      .orderBy('s.person_id')
+      .execute();
+    for (let i = 0; i < orphans.length; i += batchSize) {
+      const ids = orphans.slice(i, i + batchSize).map((o) => o.person_id);
+      const rows = await settlementsOf(db, year, ids);
+      const funds = await fundsOf(db, year, ids);
+      for (const id of ids) {
+        const own = rows.get(id) ?? [];
+        people++;
+        settlements += own.length;
+        reversed += own.filter((s) => s.status === 'reversed').length;
+        await checkPerson(id, year, null, own, funds, audit, (h) => capsOf(h, versions, capsCache), violations);
+      }
+    }
+  }
+  return { years, people, settlements, reversed, auditEntries, violations, ok: violations.length === 0 };
+}
+
+async function settlementsOf(db: Kysely<Database>, year: number, personIds: string[]): Promise<Map<string, SettlementRow[]>> {
+  const rows = await db
+    .selectFrom('settlements')
+    .select(['id', 'person_id', 'year', 'status', 'ruleset_hash', 'ytd_before_json', 'result_json', 'total_fen', 'fund_pays_fen', 'patient_pays_fen'])
+    .where('year', '=', year)
+    .where('person_id', 'in', personIds)
+    .orderBy('person_id')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const out = new Map<string, SettlementRow[]>();
+  for (const r of rows) {
+    const list = out.get(r.person_id) ?? [];
+    list.push(r);
+    out.set(r.person_id, list);
+  }
+  return out;
+}
+
+async function fundsOf(db: Kysely<Database>, year: number, personIds: string[]): Promise<Map<string, Map<string, number>>> {
+  const rows = await db
+    .selectFrom('settlement_funds as f')
+    .innerJoin('settlements as s', 's.id', 'f.settlement_id')
+    .select(['f.settlement_id', 'f.fund', 'f.amount_fen'])
+    .where('s.year', '=', year)
+    .where('s.person_id', 'in', personIds)
+    .execute();
+  const out = new Map<string, Map<string, number>>();
+  for (const r of rows) {
+    const m = out.get(r.settlement_id) ?? new Map<string, number>();
+    m.set(r.fund, Number(r.amount_fen));
+    out.set(r.settlement_id, m);
+  }
+  return out;
+}
+
+/** One pass over the settlement entries of the audit log, a page at a time. */
+async function auditFacts(db: Kysely<Database>): Promise<Map<string, AuditFacts>> {
+  const out = new Map<string, AuditFacts>();
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('audit_log')
+      .select(['seq', 'action', 'subject', 'payload'])
+      .where('seq', '>', after)
+      .where('action', 'in', ['settlement.create', 'settlement.reverse'])
+      .orderBy('seq')
+      .limit(5000)
+      .execute();
+    if (rows.length === 0) break;
+    after = Number(rows[rows.length - 1]!.seq);
+    for (const r of rows) {
+      const f = out.get(r.subject) ?? { creates: 0, resultHash: null, reverses: 0 };
+      if (r.action === 'settlement.create') {
+        f.creates++;
+        try {
+          f.resultHash = (JSON.parse(r.payload) as { resultHash?: string }).resultHash ?? null;
+        } catch {
+          f.resultHash = null;
+        }
+      } else f.reverses++;
+      out.set(r.subject, f);
+    }
+  }
+  return out;
+}
+
+async function capsOf(hash: string, versions: RulesetVersions, cache: Map<string, Caps | null>): Promise<Caps | null> {
+  if (cache.has(hash)) return cache.get(hash)!;
+  let caps: Caps | null = null;
+  try {
+    const loaded = await versions.get(hash);
+    caps = { annual: new Map(), outOfPocket: new Map() };
+    for (const steps of Object.values(loaded.ruleset.visits)) {
+      for (const s of steps) {
+        // Steps that share an accumulator each keep it under their own cap: the largest is the bound.
+        if ((s.kind === 'coinsurance' || s.kind === 'segmented') && s.annualCap !== undefined) {
+          const prev = caps.annual.get(s.accumulator);
+          const cap = decimalFromUnits(s.annualCap);
+          caps.annual.set(s.accumulator, prev ? Decimal.max(prev, cap) : cap);
+        }
+        if (s.kind === 'outOfPocketCap') {
+          const prev = caps.outOfPocket.get(s.accumulator);
+          const cap = decimalFromUnits(s.cap);
+          caps.outOfPocket.set(s.accumulator, prev ? Decimal.max(prev, cap) : cap);
+        }
+      }
+    }
+  } catch {
+    caps = null;
+  }
+  cache.set(hash, caps);
+  return caps;
+}
+
+async function checkPerson(
+  personId: string,
+  year: number,
+  ledgerJson: string | null,
+  rows: SettlementRow[],
+  funds: Map<string, Map<string, number>>,
+  audit: Map<string, AuditFacts> | null,
+  caps: (hash: string) => Promise<Caps | null>,
+  out: Violation[],
+): Promise<void> {
+  const who = `参保人 ${personId} ${year} 年`;
+  const sums = new Map<string, Decimal>();
+  const annualCaps = new Map<string, Decimal>();
+  const oopCaps = new Map<string, Decimal>();
+
+  for (const s of rows) {
+    let result: SettlementJson;
+    try {
+      result = JSON.parse(s.result_json) as SettlementJson;
+    } catch {
+      out.push({ kind: 'RESULT_MISMATCH', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：保存的结算结果不是有效的 JSON` });
+      continue;
+    }
+    checkSettlement(s, result, funds.get(s.id) ?? new Map(), out, personId, year);
+
+    const c = await caps(s.ruleset_hash);
+    if (!c) {
+      out.push({ kind: 'RULESET_MISSING', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：所用规则版本 ${s.ruleset_hash.slice(0, 12)}… 不在库中或已被改动，无法核对封顶线` });
+    } else {
+      for (const [k, v] of c.annual) annualCaps.set(k, annualCaps.has(k) ? Decimal.max(annualCaps.get(k)!, v) : v);
+      for (const [k, v] of c.outOfPocket) oopCaps.set(k, oopCaps.has(k) ? Decimal.max(oopCaps.get(k)!, v) : v);
+    }
+
+    if (audit) {
+      const a = audit.get(s.id);
+      if (!a || a.creates === 0) {
+        out.push({ kind: 'AUDIT_MISSING', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：审计日志中没有它的结算记录（settlement.create）` });
+      } else {
+        if (a.creates > 1) out.push({ kind: 'AUDIT_MISSING', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：审计日志中有 ${a.creates} 条结算记录，应为 1 条` });
+        if (a.resultHash !== null && a.resultHash !== sha256(s.result_json)) {
+          out.push({ kind: 'AUDIT_MISSING', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：保存的结算结果与审计日志记录的哈希不符（结果被改动）` });
+        }
+      }
+      const reverses = a?.reverses ?? 0;
+      if (s.status === 'reversed' && reverses !== 1) {
+        out.push({ kind: 'AUDIT_MISSING', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）已撤销，但审计日志中有 ${reverses} 条撤销记录，应为 1 条` });
+      }
+      if (s.status === 'settled' && reverses > 0) {
+        out.push({ kind: 'AUDIT_MISSING', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）状态为未撤销，但审计日志中有撤销记录` });
+      }
+    }
+
+    // The "before" values it recorded must be the snapshot stored with it.
+    let before: Record<string, Partial<Record<AccumulatorField, string>>> = {};
+    try {
+      before = JSON.parse(s.ytd_before_json) as typeof before;
+    } catch {
+      out.push({ kind: 'SNAPSHOT_MISMATCH', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：保存的结算前累计值不是有效的 JSON` });
+    }
+    for (const [key, fields] of Object.entries(result.accumulators ?? {})) {
+      for (const f of FIELDS) {
+        const c = fields?.[f];
+        if (!c) continue;
+        const b = dec(c.before);
+        const a = dec(c.after);
+        if (!b || !a) {
+          out.push({ kind: 'RESULT_MISMATCH', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：累计值 ${key}.${f} 的变化不是有效数值` });
+          continue;
+        }
+        const stored = dec(before[key]?.[f] ?? '0') ?? ZERO;
+        if (!stored.eq(b)) {
+          out.push({
+            kind: 'SNAPSHOT_MISMATCH',
+            personId,
+            year,
+            settlementId: s.id,
+            message: `结算 ${s.id}（${who}）：累计值 ${key}.${f} 记录的结算前数值 ${yuan(b)} 与随结算保存的快照 ${yuan(stored)} 不符`,
+          });
+        }
+        if (s.status === 'settled') sums.set(`${key}.${f}`, (sums.get(`${key}.${f}`) ?? ZERO).plus(a.minus(b)));
+      }
+    }
+  }
+
+  // The ledger must be exactly the sum of what its unreversed settlements changed.
+  let ledger: Record<string, Partial<Record<AccumulatorField, string>>> = {};
+  if (ledgerJson !== null) {
+    try {
+      ledger = JSON.parse(ledgerJson) as typeof ledger;
+    } catch {
+      out.push({ kind: 'LEDGER_MISMATCH', personId, year, message: `${who}的累计值账本不是有效的 JSON` });
+    }
+  }
+  const ledgerValues = new Map<string, Decimal>();
+  for (const [key, fields] of Object.entries(ledger)) {
+    for (const [f, v] of Object.entries(fields ?? {})) {
+      const d = dec(v);
+      if (!d) out.push({ kind: 'LEDGER_MISMATCH', personId, year, message: `${who}累计值 ${key}.${f} 不是有效数值（${String(v)}）` });
+      else ledgerValues.set(`${key}.${f}`, d);
+    }
+  }
+  for (const k of [...new Set([...ledgerValues.keys(), ...sums.keys()])].sort()) {
+    const have = ledgerValues.get(k) ?? ZERO;
+    const want = sums.get(k) ?? ZERO;
+    if (!have.eq(want)) {
+      out.push({
+        kind: 'LEDGER_MISMATCH',
+        personId,
+        year,
+        message: `${who}累计值 ${k}：账本${ledgerJson === null ? '缺失（按 0 计）' : `为 ${yuan(have)}`}，未撤销结算记录的变化之和为 ${yuan(want)}（相差 ${yuan(have.minus(want))}）`,
+      });
+    }
+  }
+  // No year-to-date above an annual cap, nor the patient's own payments above the out-of-pocket cap.
+  for (const [key, cap] of annualCaps) {
+    const paid = ledgerValues.get(`${key}.paid`) ?? ZERO;
+    if (paid.gt(cap)) out.push({ kind: 'CAP_EXCEEDED', personId, year, message: `${who} ${key} 年度累计支付 ${yuan(paid)}，超过年度封顶线 ${yuan(cap)}` });
+  }
+  for (const [key, cap] of oopCaps) {
+    const paid = ledgerValues.get(`${key}.paid`) ?? ZERO;
+    if (paid.gt(cap)) out.push({ kind: 'CAP_EXCEEDED', personId, year, message: `${who}个人年度累计自付 ${yuan(paid)}（${key}），超过 ${yuan(cap)} 元的自付封顶` });
+  }
+}
+
+function checkSettlement(s: SettlementRow, r: SettlementJson, fundRows: Map<string, number>, out: Violation[], personId: string, year: number): void {
+  const v = (kind: ViolationKind, message: string) => out.push({ kind, personId, year, settlementId: s.id, message: `结算 ${s.id}：${message}` });
+  const total = fromFen(s.total_fen);
+  const fundPays = fromFen(s.fund_pays_fen);
+  const patientPays = fromFen(s.patient_pays_fen);
+
+  // The columns.
+  if (!fundPays.plus(patientPays).eq(total)) v('SUM_IDENTITY', `基金支付合计 ${yuan(fundPays)} + 个人支付 ${yuan(patientPays)} ≠ 总额 ${yuan(total)}`);
+  // The per-fund rows.
+  let rowsSum = ZERO;
+  for (const fen of fundRows.values()) rowsSum = rowsSum.plus(fromFen(fen));
+  if (!rowsSum.eq(fundPays)) v('FUNDS_MISMATCH', `各基金支付明细之和 ${yuan(rowsSum)} ≠ 基金支付合计 ${yuan(fundPays)}`);
+  if (!rowsSum.plus(patientPays).eq(total)) v('SUM_IDENTITY', `各基金支付明细之和 ${yuan(rowsSum)} + 个人支付 ${yuan(patientPays)} ≠ 总额 ${yuan(total)}`);
+  for (const [fund, fen] of fundRows) if (fen < 0) v('NEGATIVE_PAYOUT', `基金 ${fund} 支付为负数（${yuan(fromFen(fen))}）`);
+
+  // The stored result, which must say the same.
+  const rTotal = dec(r.total);
+  const rPatient = dec(r.patientPays);
+  const rFundPays = dec(r.fundPaysTotal);
+  if (!rTotal || !rPatient || !rFundPays) {
+    v('RESULT_MISMATCH', '保存的结算结果缺少总额、基金支付合计或个人支付');
+    return;
+  }
+  if (!rTotal.eq(total) || !rPatient.eq(patientPays) || !rFundPays.eq(fundPays)) {
+    v('RESULT_MISMATCH', `保存的结算结果（总额 ${yuan(rTotal)}，基金 ${yuan(rFundPays)}，个人 ${yuan(rPatient)}）与结算记录（总额 ${yuan(total)}，基金 ${yuan(fundPays)}，个人 ${yuan(patientPays)}）不符`);
+  }
+  let resultFunds = ZERO;
+  for (const [fund, amount] of Object.entries(r.funds ?? {})) {
+    const d = dec(amount);
+    if (!d) {
+      v('RESULT_MISMATCH', `保存的结算结果中基金 ${fund} 的支付不是有效数值`);
+      continue;
+    }
+    resultFunds = resultFunds.plus(d);
+    if (d.isNegative()) v('NEGATIVE_PAYOUT', `基金 ${fund} 支付为负数（${yuan(d)}）`);
+    const row = fundRows.get(fund);
+    if (d.isZero() ? row !== undefined && row !== 0 : row === undefined || !fromFen(row).eq(d)) {
+      v('FUNDS_MISMATCH', `基金 ${fund}：结算结果为 ${yuan(d)}，支付明细为 ${row === undefined ? '（缺失）' : yuan(fromFen(row))}`);
+    }
+  }
+  for (const fund of fundRows.keys()) if (!(fund in (r.funds ?? {}))) v('FUNDS_MISMATCH', `支付明细中有基金 ${fund}，结算结果中没有`);
+  if (!resultFunds.plus(rPatient).eq(rTotal)) v('SUM_IDENTITY', `结算结果中各基金支付之和 ${yuan(resultFunds)} + 个人支付 ${yuan(rPatient)} ≠ 总额 ${yuan(rTotal)}`);
+  if (rPatient.isNegative()) v('NEGATIVE_PAYOUT', `个人支付为负数（${yuan(rPatient)}）`);
+
+  // Buckets.
+  const b = r.buckets;
+  const parts = b ? [b.outOfCatalog, b.overLimit, b.preSelfPay, b.inPolicy].map(dec) : [];
+  if (parts.length !== 4 || parts.some((p) => p === null)) v('BUCKETS_MISMATCH', '保存的结算结果缺少四类金额（全自费、超限价、先行自付、政策范围内）');
+  else {
+    const sum = (parts as Decimal[]).reduce((a, x) => a.plus(x), ZERO);
+    if (!sum.eq(rTotal)) v('BUCKETS_MISMATCH', `四类金额之和 ${yuan(sum)} ≠ 总额 ${yuan(rTotal)}`);
+  }
+
+  // Steps: no negative payout, none above the cap room it saw, and per fund they add up to the fund.
+  const byFund = new Map<string, Decimal>();
+  for (const st of r.steps ?? []) {
+    const p = dec(st.payout);
+    if (!p) {
+      v('RESULT_MISMATCH', `步骤 ${st.id} 的支付不是有效数值`);
+      continue;
+    }
+    if (p.isNegative()) v('NEGATIVE_PAYOUT', `步骤 ${st.id} 支付为负数（${yuan(p)}）`);
+    // capRoom of a coinsurance or segmented step is what its caps left; of an out-of-pocket step, the
+    // patient's room under the cap (a different thing).
+    const capped = st.kind === 'coinsurance' || st.kind === 'segmented';
+    const room = !capped || st.capRoom === null || st.capRoom === undefined ? null : dec(st.capRoom);
+    if (room && p.gt(room)) v('CAP_EXCEEDED', `步骤 ${st.id} 支付 ${yuan(p)}，超过其封顶余额 ${yuan(room)}`);
+    byFund.set(st.fund, (byFund.get(st.fund) ?? ZERO).plus(p));
+  }
+  for (const [fund, sum] of byFund) {
+    const f = dec(r.funds?.[fund]);
+    if (!f || !f.eq(sum)) v('RESULT_MISMATCH', `基金 ${fund}：各步骤支付之和 ${yuan(sum)}，结算结果记为 ${f ? yuan(f) : '（缺失）'}`);
+  }
+}
+
+/** The report for people: a summary line, then one line per violation. */
+export function formatDoctorReport(r: DoctorReport): string {
+  const lines: string[] = [];
+  const scope = r.years.length === 0 ? '（库中没有结算）' : r.years.length === 1 ? `${r.years[0]} 年` : `${r.years[0]}–${r.years[r.years.length - 1]} 年`;
+  lines.push(
+    `检查范围：${scope}；参保人 ${r.people} 人，结算 ${r.settlements} 笔（其中已撤销 ${r.reversed} 笔）${r.auditEntries === null ? '；未检查审计日志' : `；审计日志 ${r.auditEntries} 条`}`,
+  );
+  if (r.ok) lines.push('✓ 一致：累计值等于未撤销结算记录的变化之和，每笔结算金额平衡，未超封顶线，审计记录完整');
+  else {
+    lines.push(`✗ 发现 ${r.violations.length} 处不一致：`);
+    for (const v of r.violations) lines.push(`  [${v.kind}] ${v.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,205 @@
+/**
+ * Checking the audit log: walk the hash chain (store/audit-chain.ts) and name every row that is not as
+ * it was written, and check the log against the settlements and keys in the store, which catches a
+ * removed last row (the chain alone cannot). Shared by `onestop audit verify-log` and `doctor`.
+ */
+import type { Kysely } from 'kysely';
+import { GENESIS_HASH, entryHash } from '../store/audit-chain.js';
+import type { Database } from '../store/schema.js';
+
+export interface AuditLogProblem {
+  /** The row the problem is about: the edited or inserted row, the first missing seq of a removed run. */
+  seq: number;
+  problem: 'edited' | 'removed' | 'inserted' | 'renumbered' | 'broken-link' | 'missing-entry' | 'orphan-entry' | 'anchor-mismatch' | 'anchor-missing';
+  message: string;
+}
+
+/** A head of the chain written down elsewhere (a ticket, the finance ledger) at some earlier time. */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+}
+
+/** `seq:hash`, as `verify-log` prints a head and takes it back with --anchor; undefined if malformed. */
+export function parseAnchor(text: string): AuditAnchor | undefined {
+  const m = /^\s*(\d{1,15})\s*:\s*([0-9a-fA-F]{64})\s*$/.exec(text);
+  return m ? { seq: Number(m[1]), hash: m[2]!.toLowerCase() } : undefined;
+}
+
+export interface AuditLogVerification {
+  entries: number;
+  /** The last entry: write its hash down elsewhere (a ticket, the finance ledger) to anchor the chain. */
+  head: { seq: number; hash: string } | null;
+  problems: AuditLogProblem[];
+}
+
+/** How far a renumbering is looked for (rows inserted or removed before a row shift its seq by that many). */
+const RENUMBER_WINDOW = 16;
+
+/**
+ * Walk the chain and name every row that is not as it was written:
+ *  - edited: the row no longer matches its own hash; or it matches (the hash was recomputed) but the next
+ *    row does not link to it;
+ *  - removed: the next row links to a hash no row has, and the seqs (as originally written) leave a gap;
+ *  - inserted: a row the chain skips (the next row links to the row before it), or a row whose subject
+ *    never existed (a settlement or key that is not in the store);
+ *  - renumbered: rows whose seq was shifted to hide an insertion or a removal (their hash matches another seq);
+ *  - missing-entry: a settlement, reversal, key or revocation in the store with no entry (e.g. the last
+ *    rows of the log were removed, which the chain alone cannot show).
+ * Appending a forged row with a correctly computed hash for an existing subject is only detectable against
+ * a head recorded elsewhere: `head` is returned for that. So is rewriting the chain from some row on with
+ * every hash recomputed. Each of `anchors`, a head written down earlier, is checked against the row with its seq:
+ *  - anchor-mismatch: that row's hash is not the one written down: it, or a row before it, was rewritten;
+ *  - anchor-missing: there is no row with that seq any more.
+ */
+export async function verifyAuditLog(db: Kysely<Database>, anchors: readonly AuditAnchor[] = []): Promise<AuditLogVerification> {
+  const rows = await db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
+  const problems: AuditLogProblem[] = [];
+  const fields = (r: (typeof rows)[number], seq: number) => ({ seq, at: r.at, actor: r.actor, action: r.action, subject: r.subject, payload: r.payload });
+  const where = (r: (typeof rows)[number]) => `（${r.action} ${r.subject}，${r.at}）`;
+
+  const hashAt = new Map<string, number>();
+  rows.forEach((r, i) => hashAt.set(r.hash, i));
+  const seqs = rows.map((r) => Number(r.seq));
+  const selfOk = rows.map((r, i) => entryHash(r.prev_hash, fields(r, seqs[i]!)) === r.hash);
+  // The seq a row was written with, when its hash matches another seq than the one it has now.
+  const originalSeq = rows.map((r, i) => {
+    if (selfOk[i]) return seqs[i]!;
+    for (let k = 1; k <= RENUMBER_WINDOW; k++) {
+      for (const cand of [seqs[i]! - k, seqs[i]! + k]) {
+        if (cand >= 1 && entryHash(r.prev_hash, fields(r, cand)) === r.hash) return cand;
+      }
+    }
+    return null;
+  });
+  const inserted = new Set<number>();
+  const editedRehashed = new Set<number>();
+
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const seq = seqs[i]!;
+    const orig = originalSeq[i];
+    if (!selfOk[i] && orig === null) {
+      problems.push({ seq, problem: 'edited', message: `第 ${seq} 条记录${where(r)}的内容与其哈希不符：被修改（或伪造）` });
+    }
+    const expectedPrev = i === 0 ? GENESIS_HASH : rows[i - 1]!.hash;
+    if (r.prev_hash === expectedPrev) {
+      const prevOrig = i === 0 ? 0 : (originalSeq[i - 1] ?? seqs[i - 1]!);
+      if (orig !== null && selfOk[i] && orig !== prevOrig + 1) {
+        problems.push({ seq, problem: 'renumbered', message: `第 ${seq} 条记录${where(r)}的序号与上一条不连续（上一条为第 ${prevOrig} 条），但哈希链相连：记录被重新编号并重算了哈希` });
+      }
+      continue;
+    }
+    const linked = r.prev_hash === GENESIS_HASH ? -1 : hashAt.get(r.prev_hash);
+    if (linked !== undefined && linked < i - 1) {
+      // The row links past the rows before it: those rows were not in the chain when it was written.
+      for (let k = linked + 1; k < i; k++) {
+        if (inserted.has(k)) continue;
+        inserted.add(k);
+        problems.push({ seq: seqs[k]!, problem: 'inserted', message: `第 ${seqs[k]} 条记录${where(rows[k]!)}不在哈希链上（第 ${seq} 条记录链接的是它之前的记录）：被插入` });
+      }
+      continue;
+    }
+    if (linked === undefined) {
+      const prevOrig = i === 0 ? 0 : (originalSeq[i - 1] ?? seqs[i - 1]!);
+      const myOrig = orig ?? seq;
+      if (myOrig > prevOrig + 1) {
+        const a = prevOrig + 1;
+        const b = myOrig - 1;
+        problems.push({ seq: a, problem: 'removed', message: `${a === b ? `第 ${a} 条记录` : `第 ${a}～${b} 条记录`}被删除（第 ${seq} 条记录链接的上一条记录已不存在）` });
+      } else if (i > 0 && selfOk[i - 1]) {
+        editedRehashed.add(i - 1);
+        const p = rows[i - 1]!;
+        problems.push({ seq: seqs[i - 1]!, problem: 'edited', message: `第 ${seqs[i - 1]} 条记录${where(p)}被修改并重算了哈希（第 ${seq} 条记录链接的是它原来的哈希）` });
+      } else {
+        problems.push({ seq, problem: 'broken-link', message: `第 ${seq} 条记录${where(r)}的前序哈希与上一条不符：链条断开` });
+      }
+      continue;
+    }
+    problems.push({ seq, problem: 'broken-link', message: `第 ${seq} 条记录${where(r)}链接到后面的记录：记录顺序被改动` });
+  }
+
+  // Renumbered rows, one problem per run shifted by the same amount.
+  for (let i = 0; i < rows.length; ) {
+    const orig = originalSeq[i];
+    if (selfOk[i] || orig === null || orig === undefined) {
+      i++;
+      continue;
+    }
+    const shift = seqs[i]! - orig;
+    let j = i;
+    while (j + 1 < rows.length && !selfOk[j + 1] && originalSeq[j + 1] !== null && seqs[j + 1]! - originalSeq[j + 1]! === shift) j++;
+    const a = seqs[i]!;
+    const b = seqs[j]!;
+    problems.push({
+      seq: a,
+      problem: 'renumbered',
+      message: `${a === b ? `第 ${a} 条记录` : `第 ${a}～${b} 条记录`}的序号被${shift > 0 ? '后移' : '前移'} ${Math.abs(shift)} 位（原为第 ${orig}${a === b ? '' : `～${originalSeq[j]}`} 条）：为掩盖${shift > 0 ? '插入' : '删除'}而重新编号`,
+    });
+    i = j + 1;
+  }
+
+  problems.push(...(await crossCheck(db, rows)));
+  const bySeq = new Map(rows.map((r, i) => [seqs[i]!, r]));
+  for (const a of anchors) {
+    const r = bySeq.get(a.seq);
+    if (!r) problems.push({ seq: a.seq, problem: 'anchor-missing', message: `第 ${a.seq} 条已不存在，无法与另行记录的哈希 ${a.hash} 核对：日志被删减过` });
+    else if (r.hash !== a.hash) {
+      problems.push({ seq: a.seq, problem: 'anchor-mismatch', message: `第 ${a.seq} 条的哈希为 ${r.hash}，与另行记录的 ${a.hash} 不同：此条或此前的记录被改写过（哈希链被重新计算）` });
+    }
+  }
+  problems.sort((a, b) => a.seq - b.seq);
+  const last = rows[rows.length - 1];
+  return { entries: rows.length, head: last ? { seq: Number(last.seq), hash: last.hash } : null, problems };
+}
+
+/** The store and the log must tell the same story: every write has its entry, every entry its write. */
+async function crossCheck(db: Kysely<Database>, rows: { seq: number; at: string; action: string; subject: string }[]): Promise<AuditLogProblem[]> {
+  const out: AuditLogProblem[] = [];
+  const has = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const set = has.get(r.action) ?? new Set<string>();
+    set.add(r.subject);
+    has.set(r.action, set);
+  }
+  const lastSeq = rows.length ? Number(rows[rows.length - 1]!.seq) : 0;
+  // Where a missing entry would have been: right after the last row written before it (or at the start).
+  const slot = (at: string) => {
+    let seq = 0;
+    for (const r of rows) if (r.at <= at) seq = Number(r.seq);
+    return seq + 1;
+  };
+  const missing = (action: string, subject: string, at: string, what: string) => {
+    if (has.get(action)?.has(subject)) return;
+    const seq = slot(at);
+    out.push({
+      seq,
+      problem: 'missing-entry',
+      message: `${what}（${at}）在审计日志中没有记录（应在第 ${seq} 条${seq > lastSeq ? '，即日志末尾' : '附近'}）：记录被删除，或数据未经系统直接写入数据库`,
+    });
+  };
+
+  const settlements = await db.selectFrom('settlements').select(['id', 'status', 'created_at', 'reversed_at']).execute();
+  const settlementIds = new Set<string>();
+  for (const s of settlements) {
+    settlementIds.add(s.id);
+    missing('settlement.create', s.id, s.created_at, `结算 ${s.id}`);
+    if (s.status === 'reversed') missing('settlement.reverse', s.id, s.reversed_at ?? s.created_at, `结算 ${s.id} 的撤销`);
+  }
+  const keys = await db.selectFrom('api_keys').select(['id', 'created_at', 'revoked_at']).execute();
+  const keyIds = new Set<string>();
+  for (const k of keys) {
+    keyIds.add(k.id);
+    missing('key.create', k.id, k.created_at, `密钥 ${k.id}`);
+    if (k.revoked_at) missing('key.revoke', k.id, k.revoked_at, `密钥 ${k.id} 的停用`);
+  }
+  for (const r of rows) {
+    const orphan =
+      ((r.action === 'settlement.create' || r.action === 'settlement.reverse') && !settlementIds.has(r.subject)) ||
+      ((r.action === 'key.create' || r.action === 'key.revoke') && !keyIds.has(r.subject));
+    if (orphan) {
+      out.push({ seq: Number(r.seq), problem: 'orphan-entry', message: `第 ${r.seq} 条记录（${r.action} ${r.subject}）所指的${r.action.startsWith('key') ? '密钥' : '结算'}不存在：记录被插入，或数据被删除` });
+    }
+  }
+  return out;
+}

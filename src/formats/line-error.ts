@@ -1,0 +1,19 @@
+/**
+ * A problem at a line of an input file (a JSON Lines bill, a CSV row, a register or catalogue row):
+ * the line, the bill number when there is one, and every field at fault, in Chinese.
+ */
+export interface LineProblem {
+  path: string;
+  message: string;
+}
+
+export class InputLineError extends Error {
+  constructor(
+    readonly line: number,
+    readonly billNo: string | undefined,
+    readonly problems: LineProblem[],
+  ) {
+    super(`第 ${line} 行${billNo ? `（账单 ${billNo}）` : ''}：${problems.map((p) => (p.path ? `${p.path}：${p.message}` : p.message)).join('；')}`);
+    this.name = 'InputLineError';
+  }
+}

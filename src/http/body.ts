@@ -1,0 +1,46 @@
+/**
+ * Request bodies: the one reader of a JSON body, for express and the counter lane alike. The text has
+ * been read and decoded by then (express's body-parser or the lane: UTF-8, at most BODY_LIMIT_BYTES);
+ * here it becomes a value, with express.json's strict rules: an empty body is `{}`, anything else must be
+ * an object or an array.
+ */
+
+/** The largest request body any route accepts (1 MB). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export function parseJsonBody(text: string): unknown {
+  if (text.length === 0) return {};
+  if (text[0] !== '{' && text[0] !== '[') {
+    const first = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d]|$)/.exec(text)![1];
+    if (first !== '{' && first !== '[') throw jsonParseFailed();
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw jsonParseFailed();
+  }
+}
+
+function jsonParseFailed() {
+  return Object.assign(new SyntaxError('request body is not valid JSON'), { status: 400, type: 'entity.parse.failed' });
+}
+
+/**
+ * The text of a JSON body as received (bytes), in its declared charset: UTF-8 by default, any other
+ * Unicode encoding (`utf-16le`…) decoded, anything else refused as express.json refuses it (415).
+ * A byte-order mark is dropped.
+ */
+export function jsonBodyText(bytes: Buffer, contentType: string | undefined): string {
+  const charset = (/;\s*charset\s*=\s*"?([^";]+)"?/i.exec(contentType ?? '')?.[1] ?? 'utf-8').trim().toLowerCase();
+  let text: string;
+  if (charset === 'utf-8' || charset === 'utf8') text = bytes.toString('utf8');
+  else {
+    if (!charset.startsWith('utf-')) throw Object.assign(new Error(`unsupported charset "${charset.toUpperCase()}"`), { status: 415, type: 'charset.unsupported' });
+    try {
+      text = new TextDecoder(charset).decode(bytes);
+    } catch {
+      throw Object.assign(new Error(`unsupported charset "${charset.toUpperCase()}"`), { status: 415, type: 'encoding.unsupported' });
+    }
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

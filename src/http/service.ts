@@ -1,0 +1,66 @@
+/**
+ * The HTTP service, composed: the routes of every area, served by express, with the counter lane in
+ * front for the two counter routes (node:http, over the same route objects).
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { ModelJobs } from '../model/jobs.js';
+import type { RuleBook } from '../rules/select.js';
+import { SettlementService } from '../settle/service.js';
+import type { Store } from '../store/port.js';
+import { expressApp } from './express/app.js';
+import { RateLimiter } from './limits.js';
+import { counterLane } from './node/counter-lane.js';
+import { openApiDocument } from './openapi.js';
+import type { Route } from './route.js';
+import { auditRoutes } from './routes/audit.js';
+import { modelRoutes, workersFromEnv } from './routes/models.js';
+import { settlementRoutes } from './routes/settlements.js';
+
+export interface ServiceDeps {
+  store: Store;
+  rules: RuleBook;
+  logger: Logger;
+  now?: () => Date;
+  /** Serve the counter routes on the lane (default); false: express only (tests compare the two). */
+  lane?: boolean;
+}
+
+export interface Service {
+  /** What node's HTTP server runs. */
+  handler: RequestListener;
+  /** The express app alone: every route, the counter's too. */
+  app: Express;
+  routes: readonly Route[];
+  settlements: SettlementService;
+  models: ModelJobs;
+}
+
+export function createService(deps: ServiceDeps): Service {
+  const settlements = new SettlementService({ store: deps.store, rules: deps.rules, now: deps.now });
+  const models = new ModelJobs({ store: deps.store, rules: deps.rules, logger: deps.logger, workers: workersFromEnv(), now: deps.now });
+  const routes: Route[] = [
+    ...settlementRoutes({ store: deps.store, rules: deps.rules, settlements }),
+    ...auditRoutes({ store: deps.store, settlements }),
+    ...modelRoutes(models),
+  ];
+  const limiter = new RateLimiter();
+  const publicRoutes = [
+    {
+      path: '/healthz',
+      handle: async () => {
+        await deps.store.db.selectFrom('hospitals').select('code').limit(1).execute();
+        return { ok: true, store: deps.store.dialect, rulesets: deps.rules.all.length };
+      },
+    },
+    { path: '/openapi.json', handle: async () => openApiDocument() },
+  ];
+  const app = expressApp({ store: deps.store, logger: deps.logger, limiter, routes, publicRoutes });
+  if (deps.lane === false) return { handler: app, app, routes, settlements, models };
+  const lane = counterLane({ store: deps.store, limiter, logger: deps.logger, routes });
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (!lane(req, res)) app(req, res);
+  };
+  return { handler, app, routes, settlements, models };
+}

@@ -1,0 +1,388 @@
+/**
+ * Settling at the window: the use cases behind POST /v1/settlements and its siblings.
+ *
+ * One way through for a settlement: validate the bill, resolve it against the store (hospital, person,
+ * ruleset, the person's year-to-date as last committed), run the engine, hand the store one write set,
+ * answer. If another settlement of the person committed in between, the store answers `stale` with the
+ * ledger as it now is and the engine runs again on it: nothing is ever settled on a year-to-date that
+ * has moved, and a bill the engine refuses never reaches the store.
+ */
+import type * as z from 'zod';
+import type { Principal } from '../access/keys.js';
+import { billHash } from '../bill/hash.js';
+import { parseBillInput } from '../bill/parse.js';
+import { toEngineBill, type BillInput } from '../bill/schema.js';
+import { accumulatorsFromJson, accumulatorsToJson, applyChanges, type AccumulatorsJson } from '../engine/accumulators.js';
+import { SettlementError, formatPath } from '../engine/errors.js';
+import { settlementJson, type SettlementJson } from '../engine/result.js';
+import { settle } from '../engine/settle.js';
+import type { AccumulatorChanges, Bill } from '../engine/types.js';
+import { ApiError, conflict, forbidden, notFound, unprocessable } from '../errors/api-error.js';
+import { zodError } from '../errors/from-zod.js';
+import { canonicalJson } from '../formats/canonical-json.js';
+import { formatUnits, parseUnits } from '../money/text.js';
+import { fromFen } from '../money/units.js';
+import { maskIdNumber } from '../register/mask.js';
+import type { LoadedRuleset } from '../rules/load.js';
+import type { RuleBook } from '../rules/select.js';
+import { CommitUnknown } from '../store/commit-unknown.js';
+import { isUniqueViolation, type Store } from '../store/port.js';
+import type { SettlementTable } from '../store/schema.js';
+import { compiled, named } from '../store/write-set.js';
+import { computeSettlement, ledgerCas, settlementRow, settlementWriteSet, type LedgerRow, type SettleJob } from './compute.js';
+import { newSettlementId } from './ids.js';
+import { settlementView, type HospitalRef, type PersonRef, type SettlementView } from './views.js';
+
+export interface ServiceDeps {
+  store: Store;
+  rules: RuleBook;
+  now?: () => Date;
+}
+
+export interface SettlementSummary {
+  id: string;
+  status: SettlementTable['status'];
+  billNo: string;
+  hospitalCode: string;
+  personId: string;
+  personName: string;
+  idNumber: string;
+  visitType: string;
+  discharged: string;
+  total: string;
+  fundPaysTotal: string;
+  patientPays: string;
+  rulesetId: string;
+  createdAt: string;
+}
+
+/** A bill checked against the store: who, where, which policy, and the person's year so far. */
+interface Resolved {
+  input: BillInput;
+  bill: Bill;
+  hospital: HospitalRef;
+  person: PersonRef;
+  ruleset: LoadedRuleset;
+  /** The bill as stored: as posted, with the tier and populations it was settled on filled in. */
+  storedBill: Record<string, unknown>;
+  /** The year of the discharge, whose ledger the bill counts against. */
+  year: number;
+  /** The person's ledger for that year as last committed, if there is one yet. */
+  ledger: LedgerRow | undefined;
+}
+
+/** The row of the `forBill` statement (store/statements.ts). */
+interface ForBillRow {
+  h_code: string | null; h_name: string | null; h_tier: string | null; h_region_code: string | null;
+  p_id: string | null; p_name: string | null; p_id_number: string | null; p_populations: string | null;
+  l_accumulators_json: string | null; l_version: number | null;
+}
+
+/** zod issues of a bill → a 422 a clerk can act on. */
+export function billValidationError(error: z.ZodError): ApiError {
+  return zodError(error, { what: '账单' });
+}
+
+export function fromSettlementError(e: SettlementError): ApiError {
+  const status = e.code === 'RULESET_NOT_FOUND' ? 404 : 422;
+  return new ApiError(status, e.code, e.message, [{ path: formatPath(e.path), message: e.message }]);
+}
+
+/**
+ * The keys a settlement is found by must be what they look like. An invisible or control character, a
+ * lone surrogate or a decoding replacement character would let one bill be settled twice under two
+ * numbers that print the same (money paid twice), and PostgreSQL cannot store NUL at all.
+ */
+const UNSAFE_IN_IDENTIFIER = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}\uFFFD]/u;
+
+function unsafeIdentifier(input: BillInput): string | null {
+  if (UNSAFE_IN_IDENTIFIER.test(input.billNo)) return 'billNo';
+  if (UNSAFE_IN_IDENTIFIER.test(input.hospital.code)) return 'hospital.code';
+  if (UNSAFE_IN_IDENTIFIER.test(input.person.id)) return 'person.id';
+  return null;
+}
+
+/** However often a person's ledger moves under one bill, it is computed again at most this many times. */
+const MAX_ATTEMPTS = 100;
+
+export class SettlementService {
+  private readonly store: Store;
+  private readonly rules: RuleBook;
+  private readonly now: () => Date;
+
+  constructor(deps: ServiceDeps) {
+    this.store = deps.store;
+    this.rules = deps.rules;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Record every loaded ruleset version, so a settlement's `ruleset_hash` can always be re-run. */
+  async registerRulesets(): Promise<void> {
+    const at = this.now().toISOString();
+    const steps = this.rules.all.map((l) => ({
+      kind: 'run' as const,
+      run: compiled(
+        this.store.db
+          .insertInto('ruleset_versions')
+          .values({ hash: l.hash, id: l.ruleset.id, file: l.file, document_json: canonicalJson(l.document), first_seen_at: at })
+          .onConflict((oc) => oc.column('hash').doNothing())
+          .compile(),
+      ),
+    }));
+    if (steps.length) await this.store.write({ steps });
+  }
+
+  private async resolve(raw: unknown, principal: Principal | null): Promise<Resolved> {
+    const parsed = parseBillInput(raw);
+    if (!parsed.success) throw billValidationError(parsed.error);
+    const input = parsed.data;
+    const unsafe = unsafeIdentifier(input);
+    if (unsafe) throw unprocessable('VALIDATION_FAILED', `账单有误：${unsafe}：含有不可见字符、控制字符或无效字符`, [{ path: unsafe, message: '含有不可见字符、控制字符或无效字符' }]);
+    if (principal?.role === 'window' && principal.hospitalCode !== input.hospital.code) {
+      throw forbidden(`此窗口密钥只能为医院 ${principal.hospitalCode} 结算，不能为 ${input.hospital.code} 结算`);
+    }
+    const year = Number(input.visit.discharged.slice(0, 4));
+    // The hospital, the person and the person's year so far, as last committed, in one read.
+    const r = (await this.store.get<ForBillRow>(named('forBill', { hospital_code: input.hospital.code, person_id: input.person.id, year })))!;
+    if (r.h_code === null) throw unprocessable('UNKNOWN_HOSPITAL', `医院编码 ${input.hospital.code} 未登记`, [{ path: 'hospital.code', message: '医院未登记' }]);
+    const hospital: HospitalRef = { code: r.h_code, name: r.h_name!, tier: r.h_tier!, region_code: r.h_region_code! };
+    if (input.hospital.tier !== undefined && input.hospital.tier !== hospital.tier) {
+      throw unprocessable('HOSPITAL_TIER_MISMATCH', `医院等级与登记不符：账单写 ${input.hospital.tier}，登记为 ${hospital.tier}`, [{ path: 'hospital.tier', message: `登记为 ${hospital.tier}` }]);
+    }
+    if (r.p_id === null) throw unprocessable('UNKNOWN_PERSON', `参保人 ${input.person.id} 未登记`, [{ path: 'person.id', message: '参保人未登记' }]);
+    const person: PersonRef = { id: r.p_id, name: r.p_name!, id_number: r.p_id_number! };
+    const populations = JSON.parse(r.p_populations!) as string[];
+    if (input.person.populations !== undefined && [...input.person.populations].sort().join() !== [...populations].sort().join()) {
+      throw unprocessable('POPULATION_MISMATCH', `参保人群与登记不符：账单写 [${input.person.populations.join(', ')}]，登记为 [${populations.join(', ')}]`, [
+        { path: 'person.populations', message: `登记为 [${populations.join(', ')}]` },
+      ]);
+    }
+    let ruleset: LoadedRuleset;
+    try {
+      ruleset = this.rules.select(hospital.region_code, input.visit.discharged);
+    } catch (e) {
+      if (e instanceof SettlementError) throw fromSettlementError(e);
+      throw e;
+    }
+    const bill = toEngineBill(input, hospital.tier, populations);
+    const storedBill = { ...(raw as Record<string, unknown>), hospital: { ...(raw as { hospital: object }).hospital, tier: hospital.tier }, person: { id: person.id, populations } };
+    const ledger = r.l_version === null ? undefined : { accumulators_json: r.l_accumulators_json!, version: r.l_version };
+    return { input, bill, hospital, person, ruleset, storedBill, year, ledger };
+  }
+
+  /** 预结算: the same computation on the person's current year-to-date, nothing stored. */
+  async preview(raw: unknown, principal: Principal | null): Promise<{ preview: true; rulesetId: string; rulesetHash: string; result: SettlementJson }> {
+    const r = await this.resolve(raw, principal);
+    const ytd = accumulatorsFromJson(JSON.parse(r.ledger?.accumulators_json ?? '{}') as AccumulatorsJson);
+    let result: SettlementJson;
+    try {
+      result = settlementJson(settle(r.bill, r.ruleset.ruleset, ytd));
+    } catch (e) {
+      if (e instanceof SettlementError) throw fromSettlementError(e);
+      throw e;
+    }
+    return { preview: true, rulesetId: r.ruleset.ruleset.id, rulesetHash: r.ruleset.hash, result };
+  }
+
+  /**
+   * 结算: settle and store. The same hospital + bill number posted again with the same content is a
+   * replay (the stored settlement, nothing moves); with different content it is a conflict.
+   */
+  async post(raw: unknown, principal: Principal | null, actor = principal?.keyId ?? 'system'): Promise<{ replay: boolean; view: SettlementView }> {
+    const r = await this.resolve(raw, principal);
+    const hash = billHash(r.input);
+    const now = this.now();
+    const job: SettleJob = {
+      id: newSettlementId(now),
+      year: r.year,
+      hospitalCode: r.hospital.code,
+      billNo: r.input.billNo,
+      personId: r.person.id,
+      visit: r.bill.visit,
+      rulesetId: r.ruleset.ruleset.id,
+      rulesetHash: r.ruleset.hash,
+      billHash: hash,
+      billJson: JSON.stringify(r.storedBill),
+      createdAt: now.toISOString(),
+      createdBy: actor,
+    };
+    const { bill, hospital, person } = r;
+    const ruleset = r.ruleset.ruleset;
+    let ledger = r.ledger;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const computed = computeSettlement(bill, ruleset, ledger);
+      if (computed instanceof SettlementError) {
+        // A bill number settled before is answered as it was, even if the bill would be refused today.
+        const existing = await this.store.get<SettlementTable>(named('settlementByBill', { hospital_code: job.hospitalCode, bill_no: job.billNo }));
+        if (existing) return this.replayOrConflict(existing, hospital, person, hash);
+        throw fromSettlementError(computed);
+      }
+      let outcome;
+      try {
+        outcome = await this.store.write(settlementWriteSet(job, computed));
+      } catch (e) {
+        if (e instanceof CommitUnknown) throw unconfirmed(job.billNo);
+        // Another process settled the same bill number between our check and our insert: a replay.
+        if (isUniqueViolation(e)) {
+          const existing = await this.store.get<SettlementTable>(named('settlementByBill', { hospital_code: job.hospitalCode, bill_no: job.billNo }));
+          if (existing) return this.replayOrConflict(existing, hospital, person, hash);
+        }
+        throw e;
+      }
+      switch (outcome.kind) {
+        case 'written':
+          return { replay: false, view: settlementView(settlementRow(job, computed), hospital, person) };
+        case 'existing':
+          return this.replayOrConflict(outcome.row as unknown as SettlementTable, hospital, person, hash);
+        case 'stale':
+          // Another settlement of the person committed since the ledger was read: compute again on it.
+          ledger = outcome.row as LedgerRow | undefined;
+      }
+    }
+    throw new ApiError(503, 'BUSY', `参保人 ${job.personId} 的结算同时进行过多，本次未结算；请稍后重新提交`);
+  }
+
+  private replayOrConflict(existing: SettlementTable, hospital: HospitalRef, person: PersonRef, hash: string): { replay: true; view: SettlementView } {
+    if (existing.bill_hash !== hash) {
+      throw conflict('BILL_NO_CONFLICT', `医院 ${hospital.code} 的账单号 ${existing.bill_no} 已于 ${existing.created_at} 结算（${existing.id}），本次提交内容不同；如需更正请先撤销原结算，再以新账单号结算`);
+    }
+    return { replay: true, view: settlementView(existing, hospital, person) };
+  }
+
+  /** 撤销结算: mark reversed and take back exactly the accumulator changes the settlement recorded. */
+  async reverse(id: string, principal: Principal | null, reason: string | undefined, actor = principal?.keyId ?? 'system'): Promise<SettlementView> {
+    const row = await this.store.get<SettlementTable>(named('settlementById', { id }));
+    if (!row || (principal?.role === 'window' && principal.hospitalCode !== row.hospital_code)) throw notFound(`结算 ${id} `);
+    if (row.status === 'reversed') throw alreadyReversed(row);
+    const result = JSON.parse(row.result_json) as SettlementJson;
+    const changes = recordedChanges(result);
+    let ledger = await this.store.get<LedgerRow>(named('ledger', { person_id: row.person_id, year: row.year }));
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const ytd = accumulatorsFromJson(JSON.parse(ledger?.accumulators_json ?? '{}') as AccumulatorsJson);
+      const after = JSON.stringify(accumulatorsToJson(applyChanges(ytd, changes, -1)));
+      const at = this.now().toISOString();
+      const reversal = { reversed_at: at, reversed_by: actor, reversal_reason: reason ?? null };
+      // A CommitUnknown is answered as 503 "look before you try again" (http/errors.ts).
+      const outcome = await this.store.write({
+        steps: [
+          { kind: 'one', run: named('reverseSettlement', { ...reversal, id }), otherwise: 'existing', read: named('settlementById', { id }) },
+          ledgerCas(row.person_id, row.year, ledger, after),
+          { kind: 'audit', at, entry: { actor, action: 'settlement.reverse', subject: id, payload: { reason: reason ?? null, funds: result.funds, patientPays: result.patientPays } } },
+        ],
+      });
+      if (outcome.kind === 'written') return this.loadView({ ...row, status: 'reversed', ...reversal });
+      if (outcome.kind === 'existing') throw alreadyReversed((outcome.row as unknown as SettlementTable | undefined) ?? row);
+      ledger = outcome.row as LedgerRow | undefined;
+    }
+    throw new ApiError(503, 'BUSY', `参保人 ${row.person_id} 的结算同时进行过多，本次未撤销；请稍后重试`);
+  }
+
+  async get(id: string, principal: Principal | null): Promise<SettlementView> {
+    const row = await this.store.get<SettlementTable>(named('settlementById', { id }));
+    // A window key gets 404 for another hospital's settlement: it does not learn that the id exists.
+    if (!row || (principal?.role === 'window' && principal.hospitalCode !== row.hospital_code)) throw notFound(`结算 ${id} `);
+    return this.loadView(row);
+  }
+
+  async getRow(id: string): Promise<SettlementTable | undefined> {
+    return this.store.get<SettlementTable>(named('settlementById', { id }));
+  }
+
+  private async loadView(row: SettlementTable): Promise<SettlementView> {
+    const db = this.store.db;
+    const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code']).where('code', '=', row.hospital_code).executeTakeFirstOrThrow();
+    const person = await db.selectFrom('people').select(['id', 'name', 'id_number']).where('id', '=', row.person_id).executeTakeFirstOrThrow();
+    return settlementView(row, hospital, person);
+  }
+
+  async list(
+    q: { hospital?: string; person?: string; from?: string; to?: string; status?: 'settled' | 'reversed'; page: number; pageSize: number },
+    principal: Principal | null,
+  ): Promise<{ items: SettlementSummary[]; page: number; pageSize: number; total: number }> {
+    if (principal?.role === 'window') {
+      if (q.hospital && q.hospital !== principal.hospitalCode) throw forbidden(`此窗口密钥只能查询医院 ${principal.hospitalCode} 的结算`);
+      q = { ...q, hospital: principal.hospitalCode ?? undefined };
+    }
+    let base = this.store.db.selectFrom('settlements').innerJoin('people', 'people.id', 'settlements.person_id');
+    if (q.hospital) base = base.where('settlements.hospital_code', '=', q.hospital);
+    if (q.person) base = base.where('settlements.person_id', '=', q.person);
+    if (q.from) base = base.where('settlements.discharged', '>=', q.from);
+    if (q.to) base = base.where('settlements.discharged', '<=', q.to);
+    if (q.status) base = base.where('settlements.status', '=', q.status);
+    const { count } = await base.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    const rows = await base
+      .select([
+        'settlements.id',
+        'settlements.status',
+        'settlements.bill_no',
+        'settlements.hospital_code',
+        'settlements.person_id',
+        'people.name',
+        'people.id_number',
+        'settlements.visit_type',
+        'settlements.discharged',
+        'settlements.total_fen',
+        'settlements.fund_pays_fen',
+        'settlements.patient_pays_fen',
+        'settlements.ruleset_id',
+        'settlements.created_at',
+      ])
+      .orderBy('settlements.discharged', 'desc')
+      .orderBy('settlements.created_at', 'desc')
+      .orderBy('settlements.id')
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize)
+      .execute();
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        status: r.status,
+        billNo: r.bill_no,
+        hospitalCode: r.hospital_code,
+        personId: r.person_id,
+        personName: r.name,
+        idNumber: maskIdNumber(r.id_number),
+        visitType: r.visit_type,
+        discharged: r.discharged,
+        total: formatUnits(fromFen(r.total_fen)),
+        fundPaysTotal: formatUnits(fromFen(r.fund_pays_fen)),
+        patientPays: formatUnits(fromFen(r.patient_pays_fen)),
+        rulesetId: r.ruleset_id,
+        createdAt: r.created_at,
+      })),
+      page: q.page,
+      pageSize: q.pageSize,
+      total: Number(count),
+    };
+  }
+
+  async accumulators(personId: string, year: number): Promise<{ personId: string; year: number; accumulators: AccumulatorsJson }> {
+    const person = await this.store.db.selectFrom('people').select('id').where('id', '=', personId).executeTakeFirst();
+    if (!person) throw notFound(`参保人 ${personId} `);
+    const ledger = await this.store.get<LedgerRow>(named('ledger', { person_id: personId, year }));
+    return { personId, year, accumulators: JSON.parse(ledger?.accumulators_json ?? '{}') as AccumulatorsJson };
+  }
+}
+
+/** The accumulator changes a stored result recorded, as the engine's values: what a reversal takes back. */
+function recordedChanges(result: SettlementJson): AccumulatorChanges {
+  const out: AccumulatorChanges = {};
+  for (const [key, fields] of Object.entries(result.accumulators)) {
+    const entry: AccumulatorChanges[string] = {};
+    for (const [field, c] of Object.entries(fields)) if (c) entry[field as keyof typeof entry] = { before: parseUnits(c.before), after: parseUnits(c.after) };
+    out[key] = entry;
+  }
+  return out;
+}
+
+function alreadyReversed(row: SettlementTable): ApiError {
+  return conflict('ALREADY_REVERSED', `结算 ${row.id} 已于 ${row.reversed_at} 撤销，不能重复撤销`);
+}
+
+function unconfirmed(billNo: string): ApiError {
+  return new ApiError(
+    503,
+    'SETTLEMENT_UNCONFIRMED',
+    `账单 ${billNo} 的结算结果未能确认（结算写入中断）。请用同一账单号重新提交：若已结算，将返回原结算，不会重复结算；若未结算，将正常结算`,
+  );
+}

@@ -1,0 +1,267 @@
+/**
+ * PostgreSQL, for a region that outgrows one SQLite file: the same statements (../statements.ts,
+ * compiled for PostgreSQL), several API processes on several machines against one database.
+ *
+ * A write set is one transaction at READ COMMITTED. How a person's settlements stay serial: each write
+ * set's compare-and-set on the person's ledger row (`… where version = $read`) takes that row's lock; a
+ * second transaction for the same person waits on it, and when the first commits, PostgreSQL evaluates
+ * the condition again on the row as now committed: it no longer matches, the set answers `stale`, and
+ * the caller computes again on the new year-to-date. So two settlements never count on the same
+ * snapshot. Transactions of different people do not wait for each other, except for the short audit-log
+ * append at the end (an advisory lock serialises the chain's head).
+ */
+import { CompiledQuery, Kysely, OperationNodeTransformer, PostgresDialect, sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow, type ValueNode, type PrimitiveValueListNode } from 'kysely';
+import { nextAuditRow } from '../audit-chain.js';
+import { CommitUnknown } from '../commit-unknown.js';
+import { migrateToLatest } from '../migrations.js';
+import { StoreWriteError, type Store } from '../port.js';
+import type { Database } from '../schema.js';
+import { bind, compileStatements } from '../statements.js';
+import type { Statement, WriteOutcome, WriteSet } from '../write-set.js';
+
+/** Advisory-lock key that serialises appends to the audit chain across processes. */
+const AUDIT_HEAD_LOCK = 7447002;
+
+/** Advisory-lock key that serialises migrations across processes (any constant; 0x71A2D9 = "onestop"). */
+const MIGRATION_LOCK = 7447001;
+
+/** SQLSTATEs after which a whole transaction may be run again: serialization failure, deadlock. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/**
+ * Whether a COMMIT that failed with `e` may nevertheless have been committed. Only an error the server
+ * itself sent (pg's DatabaseError, which carries a `severity`) says the transaction was rolled back, and
+ * not even then when it is the server going away: connection exceptions (SQLSTATE class 08) and
+ * "terminating connection" (57P01–57P05). A socket that closed, a reset or a timeout leave no answer at
+ * all: the server may have committed before the line went dead.
+ */
+export function commitOutcomeUnknown(e: unknown): boolean {
+  const err = e as { severity?: unknown; code?: unknown } | null;
+  if (typeof err?.severity !== 'string' || typeof err.code !== 'string') return true;
+  return err.code.startsWith('08') || err.code.startsWith('57P');
+}
+
+/**
+ * A string PostgreSQL cannot store: `text` refuses the NUL character (SQLSTATE 22021). SQLite stores it,
+ * so without this check a bill number or a query parameter carrying "\u0000" would be a 500 on
+ * PostgreSQL only. It is refused before the query is sent, as bad input (400), on both reads and writes.
+ */
+export class UnstorableTextError extends Error {
+  readonly status = 400;
+  readonly code = 'UNSTORABLE_TEXT';
+  constructor() {
+    super('text contains a NUL character (U+0000), which PostgreSQL cannot store');
+    this.name = 'UnstorableTextError';
+  }
+}
+
+function checkValue(v: unknown): void {
+  if (typeof v === 'string' && v.includes('\u0000')) throw new UnstorableTextError();
+}
+
+class RejectNulTransformer extends OperationNodeTransformer {
+  protected override transformValue(node: ValueNode): ValueNode {
+    checkValue(node.value);
+    return super.transformValue(node);
+  }
+  protected override transformPrimitiveValueList(node: PrimitiveValueListNode): PrimitiveValueListNode {
+    for (const v of node.values) checkValue(v);
+    return super.transformPrimitiveValueList(node);
+  }
+}
+
+class RejectNulPlugin implements KyselyPlugin {
+  private readonly transformer = new RejectNulTransformer();
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return this.transformer.transformNode(args.node);
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+function envInt(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v >= 0 ? v : fallback;
+}
+
+export async function openPostgresStore(url: string): Promise<Store> {
+  let pg: typeof import('pg');
+  try {
+    pg = (await import('pg')).default as unknown as typeof import('pg');
+  } catch {
+    throw new Error('ONESTOP_DB is a PostgreSQL URL but the "pg" package is not installed (npm install pg)');
+  }
+  // bigint (int8) columns hold integer fen, and count(*) is int8 too: read them as numbers. Fen amounts fit
+  // a JS number exactly below 2^53 (90 trillion yuan); past that, refuse rather than round silently.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${v} does not fit a JS number exactly`);
+    return n;
+  });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: envInt('ONESTOP_PG_POOL', 10),
+    application_name: 'onestop',
+    // A request waits at most this long for a free connection, instead of queueing forever.
+    connectionTimeoutMillis: envInt('ONESTOP_PG_CONNECT_TIMEOUT_MS', 15_000),
+    // No statement, and no wait for a person's ledger lock, may hang a request without end.
+    statement_timeout: envInt('ONESTOP_PG_STATEMENT_TIMEOUT_MS', 30_000),
+    lock_timeout: envInt('ONESTOP_PG_LOCK_TIMEOUT_MS', 20_000),
+    // A process that stalls inside a transaction (frozen, swapped out) must not hold a person's lock for
+    // ever: the server ends such a session, rolling its transaction back.
+    idle_in_transaction_session_timeout: envInt('ONESTOP_PG_IDLE_TX_TIMEOUT_MS', 60_000),
+  });
+  // An idle pooled connection that the server closes (restart, failover, timeout) is reported here; without
+  // a listener Node would treat it as an uncaught error and stop the process. The pool drops that client
+  // and opens a new one on the next query.
+  pool.on('error', (err) => {
+    process.stderr.write(`onestop: PostgreSQL connection lost (${err.message}); it will be reopened\n`);
+  });
+  // The pool listens only to idle connections. A connection lost while a request holds it (in the middle
+  // of a transaction, or at its COMMIT) is reported on the connection itself, and with nobody listening
+  // Node would stop the whole process: every window down because one line dropped. The request's own
+  // query fails with the same error, so here it only needs to be heard; the pool drops the connection
+  // when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new RejectNulPlugin()] });
+
+  try {
+    // One connection holds the session-level advisory lock for the whole migration, so processes started
+    // together (several API servers, a CLI) migrate one after the other; kysely's own lock covers the
+    // migrations themselves, this one also covers creating its bookkeeping tables.
+    await db.connection().execute(async (conn) => {
+      await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+      try {
+        await migrateToLatest(conn);
+      } finally {
+        await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+      }
+    });
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+
+  const statements = compileStatements('postgres');
+
+  function toQuery(st: Statement): CompiledQuery {
+    let text: string;
+    let values: readonly unknown[];
+    if ('statement' in st) {
+      const c = statements[st.statement];
+      text = c.sql;
+      values = bind(c, st.values);
+    } else {
+      text = st.sql;
+      values = st.parameters;
+    }
+    // Statements compiled ahead skip kysely's plugins: the NUL check is made here instead.
+    for (const v of values) checkValue(v);
+    return CompiledQuery.raw(text, values as unknown[]);
+  }
+
+  async function runSet(trx: Kysely<Database>, set: WriteSet): Promise<WriteOutcome> {
+    const steps = set.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]!;
+      switch (step.kind) {
+        case 'run':
+          await trx.executeQuery(toQuery(step.run));
+          break;
+        case 'absent': {
+          const row = (await trx.executeQuery(toQuery(step.run))).rows[0] as Record<string, unknown> | undefined;
+          if (row !== undefined) return { kind: step.otherwise, step: i, row };
+          break;
+        }
+        case 'one': {
+          const r = await trx.executeQuery(toQuery(step.run));
+          if (Number(r.numAffectedRows ?? 0n) !== 1) {
+            const row = step.read ? ((await trx.executeQuery(toQuery(step.read))).rows[0] as Record<string, unknown> | undefined) : undefined;
+            throw new GuardFailed({ kind: step.otherwise, step: i, row });
+          }
+          break;
+        }
+        case 'audit': {
+          // Two processes must not both extend the chain from the same head.
+          await sql`select pg_advisory_xact_lock(${sql.lit(AUDIT_HEAD_LOCK)})`.execute(trx);
+          const head = (await trx.executeQuery(toQuery({ statement: 'auditHead', values: [] }))).rows[0] as { seq: number; hash: string } | undefined;
+          const r = nextAuditRow(head, step.entry, step.at);
+          await trx.executeQuery(toQuery({ statement: 'insertAudit', values: [r.seq, r.at, r.actor, r.action, r.subject, r.payload, r.prev_hash, r.hash] }));
+          break;
+        }
+      }
+    }
+    return { kind: 'written' };
+  }
+
+  /**
+   * One transaction, with its COMMIT told apart from what ran before it: an error before COMMIT rolls
+   * everything back (the server also rolls back a session that ends inside a transaction), but a COMMIT
+   * that gets no answer may have been committed, and is reported as {@link CommitUnknown} instead of as a
+   * failure. Posting the same bill again settles the question (a replay if it was committed).
+   */
+  async function transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    const trx = await db.startTransaction().execute();
+    let value: T;
+    try {
+      value = await fn(trx);
+    } catch (e) {
+      // Releases the connection even when the rollback itself fails (a connection that is gone).
+      await trx.rollback().execute().catch(() => undefined);
+      throw e;
+    }
+    try {
+      await trx.commit().execute();
+    } catch (e) {
+      await trx.rollback().execute().catch(() => undefined);
+      if (commitOutcomeUnknown(e)) throw new CommitUnknown(`PostgreSQL did not confirm the COMMIT: ${(e as Error)?.message ?? String(e)}`);
+      throw e;
+    }
+    return value;
+  }
+
+  async function write(set: WriteSet): Promise<WriteOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await transaction((trx) => runSet(trx, set));
+      } catch (e) {
+        // A guard that did not hold: the transaction was rolled back, nothing of the set was written.
+        if (e instanceof GuardFailed) return e.outcome;
+        // The transaction was rolled back whole, so running it again cannot apply anything twice.
+        if (attempt < 3 && RETRYABLE.has((e as { code?: string })?.code ?? '')) continue;
+        if (e instanceof CommitUnknown || e instanceof UnstorableTextError) throw e;
+        const err = e as { message?: string; code?: string };
+        throw new StoreWriteError(err?.message ?? String(e), err?.code);
+      }
+    }
+  }
+
+  return {
+    db,
+    dialect: 'postgres',
+    location: redactUrl(url),
+    reopen: url,
+    async get(s) {
+      return (await db.executeQuery(toQuery(s))).rows[0] as never;
+    },
+    write,
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** A guard of a write set did not hold: the transaction is rolled back and the outcome answered. */
+class GuardFailed extends Error {
+  constructor(readonly outcome: WriteOutcome) {
+    super('a guard of the write set did not hold');
+  }
+}
