@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Decimal as DecimalJs } from 'decimal.js';
 import { billInputSchema, toEngineBill } from '../src/bill/schema.js';
 import type { Bill } from '../src/engine/types.js';
 
@@ -33,3 +34,10 @@ export function engineBill(json: unknown): Bill {
   const b = billInputSchema.parse(json);
   return toEngineBill(b, b.hospital.tier!, b.person.populations!);
 }
+
+/**
+ * decimal.js, configured for 50 significant digits: the independent arithmetic the tests check the
+ * engine's integers against (onestop itself computes in bigint, src/money/).
+ */
+export const Decimal = DecimalJs.clone({ precision: 50, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -30, toExpPos: 40 });
+export type Decimal = InstanceType<typeof Decimal>;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey, revokeKey } from '../../src/service/keys.js';
+import { createKey, revokeKey } from '../../src/access/keys.js';
 import { ROOT } from '../http/fixture.js';
 import { HAVE_CHROMIUM, IN_CI, CHROMIUM, grouped, launchBrowser, login, newPage, screenshot, seededBill, startWebService, type WebService } from './harness.js';
 

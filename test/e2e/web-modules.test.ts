@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Decimal } from '../../src/money/money.js';
+import { Decimal } from '../helpers.js';
 import { ROOT } from '../http/fixture.js';
 
 const JS = join(ROOT, 'web', 'assets', 'js');

@@ -5,7 +5,7 @@
  * own bookkeeping (the total from the item amounts, the buckets from §2, the remaining amounts from
  * the step order, the year-to-date sums from the payouts).
  *
- * The engine computes in exact fixed-point integers (src/money/fixed.ts); every expectation here is
+ * The engine computes in exact fixed-point integers (src/money/); every expectation here is
  * computed with decimal.js, so the file is also a differential test of that arithmetic. Engine values
  * are turned into Decimals where they are read, each through its exact text at its own scale
  * (`fromUnits`, `fromRatio`, `fromProduct`).
@@ -19,8 +19,9 @@ import { YearToDateLedger } from '../../src/engine/ledger.js';
 import { settlementJson } from '../../src/engine/result.js';
 import { settle } from '../../src/engine/settle.js';
 import type { AccumulatorField, Accumulators, Bill, PerTier, Ruleset, Settlement, Step } from '../../src/engine/types.js';
-import { formatProduct, formatRatioFixed, formatUnits, type Product, type Ratio, type Units } from '../../src/money/fixed.js';
-import { Decimal } from '../../src/money/money.js';
+import { formatProduct, formatRatio as formatRatioFixed, formatUnits } from '../../src/money/text.js';
+import type { Product, Ratio, Units } from '../../src/money/units.js';
+import { Decimal } from '../helpers.js';
 import { rulesetFromDocument } from '../../src/rules/load.js';
 import { engineBill } from '../helpers.js';
 
@@ -39,7 +40,7 @@ const sumOf = (xs: Iterable<Decimal>) => {
 const maxD = (a: Decimal, b: Decimal) => (a.gt(b) ? a : b);
 const minD = (a: Decimal, b: Decimal) => (a.lt(b) ? a : b);
 
-// Engine values → Decimal, each at its own scale (src/money/fixed.ts), through its exact text.
+// Engine values → Decimal, each at its own scale (src/money/), through its exact text.
 /** An amount: yuan x 10^10. */
 const fromUnits = (u: Units) => D(formatUnits(u));
 /** A ratio, factor or bonus: x 10^8. */

@@ -1,6 +1,7 @@
 /**
- * The counter lane (src/http/counter-lane.ts) serves POST /v1/settlements and /preview without express.
- * It must answer exactly as express does: two services on identical fresh databases get the same
+ * The counter lane (src/http/node/counter-lane.ts) serves POST /v1/settlements and /preview without
+ * express, over the same route objects. Its own part (reading the body, the order of the checks, the
+ * answer's headers) must answer exactly as express's does: two services on identical fresh databases get the same
  * requests, good and bad, one through the lane and one through express alone, and their answers must
  * be the same but for the settlement id and time. Each case also says whether the lane took it, so the
  * comparison cannot pass by the lane quietly handing everything to express.
@@ -10,9 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counterLane, isUtf8Json } from '../../src/http/counter-lane.js';
+import { counterLane, isUtf8Json } from '../../src/http/node/counter-lane.js';
 import { RateLimiter } from '../../src/http/limits.js';
-import { SettlementService } from '../../src/service/settlements.js';
 import { inpatientBill, startTestService, type TestService } from './fixture.js';
 
 const HOSPITAL = 'H152200-L01';
@@ -50,7 +50,7 @@ async function side(withLane: boolean, limiter = new RateLimiter({ keyed: null, 
       },
     }),
   );
-  const lane = counterLane({ store: svc.store, settlements: new SettlementService({ store: svc.store, rules: svc.rules }), limiter, logger });
+  const lane = counterLane({ store: svc.store, limiter, logger, routes: svc.routes });
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (withLane) {
       const served = lane(req, res);

@@ -11,6 +11,7 @@ import { expect } from 'vitest';
 import { createKey, type Role } from '../../src/access/keys.js';
 import { boot, type Booted } from '../../src/app/boot.js';
 import { ApiError } from '../../src/errors/api-error.js';
+import type { Route } from '../../src/http/route.js';
 import { createService } from '../../src/http/service.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -31,6 +32,8 @@ export interface TestService extends Booted {
   app: RequestListener;
   /** The express app alone, without the counter lane. */
   expressApp: Express;
+  /** Every route, as both adapters serve it. */
+  routes: readonly Route[];
   dbFile: string;
   key(role: Role, hospital?: string): Promise<string>;
   close(): Promise<void>;
@@ -43,11 +46,12 @@ export async function startTestService(opts: { seed?: boolean } = {}): Promise<T
     const { loadRegistry } = await import('../../src/app/seed.js');
     await loadRegistry(booted.store, join(ROOT, 'seeds'));
   }
-  const { handler, app } = createService({ store: booted.store, rules: booted.rules, logger: pino({ level: 'silent' }) });
+  const { handler, app, routes } = createService({ store: booted.store, rules: booted.rules, logger: pino({ level: 'silent' }) });
   return {
     ...booted,
     app: handler,
     expressApp: app,
+    routes,
     dbFile,
     key: async (role, hospital) => (await createKey(booted.store, { role, hospitalCode: hospital ?? null })).secret,
     close: () => booted.store.close(),

@@ -4,8 +4,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewSchema, settlementListSchema, settlementViewSchema } from '../../src/http/schemas.js';
-import { createKey, revokeKey } from '../../src/service/keys.js';
-import { settlementBody } from '../../src/service/settlements.js';
+import { createKey, revokeKey } from '../../src/access/keys.js';
+import { settlementBody } from '../../src/settle/views.js';
 import { inpatientBill, startTestService, type TestService } from './fixture.js';
 
 let svc: TestService;

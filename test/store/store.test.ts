@@ -5,14 +5,18 @@
  */
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { verifyAuditLog } from '../../src/service/audit-log.js';
-import { EMPTY_LEDGER, billFromStored, computeSettlement, type SettleJob } from '../../src/service/settle-tx.js';
-import type { LoadedRuleset } from '../../src/rules/load.js';
-import type { LedgerRow } from '../../src/store/settlement-tx.js';
-import { newSettlementId } from '../../src/service/settlements.js';
-import { runDoctor, type DoctorReport } from '../../src/service/doctor.js';
-import { openStore } from '../../src/store/db.js';
-import { outcomeFromWire, outcomeToWire, packJob, unpackJob } from '../../src/store/sqlite-writer.js';
+import { verifyAuditLog } from '../../src/checks/audit-log.js';
+import { runDoctor, type DoctorReport } from '../../src/audit/doctor.js';
+import { toEngineBill } from '../../src/bill/schema.js';
+import { parseBillInput } from '../../src/bill/parse.js';
+import { SettlementError } from '../../src/engine/errors.js';
+import { computeSettlement, settlementWriteSet, type Computed, type LedgerRow, type SettleJob } from '../../src/settle/compute.js';
+import { newSettlementId } from '../../src/settle/ids.js';
+import { SettlementService } from '../../src/settle/service.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/port.js';
+import type { SettlementTable } from '../../src/store/schema.js';
+import { named } from '../../src/store/write-set.js';
 import { inpatientBill } from '../http/fixture.js';
 import { BACKENDS, IN_CI, PG_URL, count, openService, postFromProcesses, type Opened, type WorkerAnswer } from './backends.js';
 
@@ -36,18 +40,20 @@ afterAll(async () => {
 const violationsOf = (r: DoctorReport) => r.violations.map((v) => `${v.kind} ${v.message}`);
 
 /**
- * A settlement job built by hand, as SettlementService.post builds one, for store.settle: an inpatient bill
- * of `person` at `hospitalCode` (which need not be registered: the store is what is being tested), priced
- * at HOSPITAL's tier, with the engine's result pre-computed on `computedOn` when it is given.
+ * A settlement's write set built by hand, as SettlementService.post builds one, for store.write: an
+ * inpatient bill of `person` at `hospitalCode` (which need not be registered: the store is what is being
+ * tested), priced at HOSPITAL's tier, computed on the ledger `computedOn` (undefined: the person has none yet).
  */
-async function handMadeJob(svc: Opened, opts: { billNo: string; hospitalCode: string; person: string; computedOn?: LedgerRow }): Promise<{ job: SettleJob; loaded: LoadedRuleset }> {
-  const hospital = (await svc.store.lookups.hospital(HOSPITAL))!;
-  const person = (await svc.store.lookups.person(opts.person))!;
+async function handMade(svc: Opened, opts: { billNo: string; hospitalCode: string; person: string; computedOn?: LedgerRow }): Promise<{ job: SettleJob; computed: Computed }> {
+  const hospital = (await svc.store.db.selectFrom('hospitals').selectAll().where('code', '=', HOSPITAL).executeTakeFirstOrThrow());
+  const person = (await svc.store.db.selectFrom('people').selectAll().where('id', '=', opts.person).executeTakeFirstOrThrow());
   const loaded = svc.rules.select(hospital.region_code, '2018-11-12');
   const raw = inpatientBill({ billNo: opts.billNo, hospital: opts.hospitalCode, person: person.id, scale: 2 });
-  const billJson = JSON.stringify({ ...raw, hospital: { code: opts.hospitalCode, tier: hospital.tier }, person: { id: person.id, populations: JSON.parse(person.populations) as string[] } });
-  const computed = opts.computedOn && computeSettlement(billFromStored(billJson), loaded.ruleset, opts.computedOn);
-  if (computed && computed.kind !== 'computed') throw new Error(`the engine refused ${opts.billNo}`);
+  const input = parseBillInput(raw);
+  if (!input.success) throw input.error;
+  const populations = JSON.parse(person.populations) as string[];
+  const computed = computeSettlement(toEngineBill(input.data, hospital.tier, populations), loaded.ruleset, opts.computedOn);
+  if (computed instanceof SettlementError) throw computed;
   const now = new Date();
   const job: SettleJob = {
     id: newSettlementId(now),
@@ -59,13 +65,14 @@ async function handMadeJob(svc: Opened, opts: { billNo: string; hospitalCode: st
     rulesetId: loaded.ruleset.id,
     rulesetHash: loaded.hash,
     billHash: '0'.repeat(64),
-    billJson,
+    billJson: JSON.stringify({ ...raw, hospital: { code: opts.hospitalCode, tier: hospital.tier }, person: { id: person.id, populations } }),
     createdAt: now.toISOString(),
     createdBy: 'test',
-    computed: computed || undefined,
   };
-  return { job, loaded };
+  return { job, computed };
 }
+
+const ledgerOf = (store: Store, person: string) => store.get<LedgerRow>(named('ledger', { person_id: person, year: 2018 }));
 
 /** A chain of snapshots is linear when, sorted by what they read, each read exactly what the one before wrote. */
 function expectLinearChain(answers: WorkerAnswer[], key: string, field: string) {
@@ -247,13 +254,22 @@ describe.each(BACKENDS)('$name store', (backend) => {
       }
     });
 
-    it('reads what a bill refers to in one go, agreeing with the single lookups whatever is missing', async () => {
+    it('reads what a bill refers to in one go, agreeing with the single reads whatever is missing', async () => {
       const svc = await openService(await backend.fresh(), { registry: true });
       try {
         const person = POOR[1]!;
-        const { job, loaded } = await handMadeJob(svc, { billNo: 'REFS-1', hospitalCode: HOSPITAL, person });
-        expect((await svc.store.settle(job, loaded)).kind).toBe('created');
-        const single = async (h: string, p: string, y: number) => ({ hospital: await svc.store.lookups.hospital(h), person: await svc.store.lookups.person(p), ledger: await svc.store.lookups.ledger(p, y) });
+        await svc.settlements.post(inpatientBill({ billNo: 'REFS-1', hospital: HOSPITAL, person }), null, 'test');
+        const db = svc.store.db;
+        const single = async (h: string, p: string, y: number) => {
+          const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code']).where('code', '=', h).executeTakeFirst();
+          const who = await db.selectFrom('people').select(['id', 'name', 'id_number', 'populations']).where('id', '=', p).executeTakeFirst();
+          const ledger = await db.selectFrom('ledgers').select(['accumulators_json', 'version']).where('person_id', '=', p).where('year', '=', y).executeTakeFirst();
+          return {
+            h_code: hospital?.code ?? null, h_name: hospital?.name ?? null, h_tier: hospital?.tier ?? null, h_region_code: hospital?.region_code ?? null,
+            p_id: who?.id ?? null, p_name: who?.name ?? null, p_id_number: who?.id_number ?? null, p_populations: who?.populations ?? null,
+            l_accumulators_json: ledger?.accumulators_json ?? null, l_version: ledger ? Number(ledger.version) : null,
+          };
+        };
         const cases: [string, string, number][] = [
           [HOSPITAL, person, 2018], // all three there
           [HOSPITAL, person, 2019], // no ledger for that year yet
@@ -263,70 +279,96 @@ describe.each(BACKENDS)('$name store', (backend) => {
           ['H-NOT-THERE', 'P-NOT-THERE', 2018],
         ];
         for (const [h, p, y] of cases) {
-          const together = await svc.store.lookups.forBill(h, p, y);
-          const apart = await single(h, p, y);
-          expect({ ...together, ledger: together.ledger && { ...together.ledger, version: Number(together.ledger.version) } }, `${h} ${p} ${y}`).toEqual({
-            ...apart,
-            ledger: apart.ledger && { ...apart.ledger, version: Number(apart.ledger.version) },
-          });
+          const together = (await svc.store.get<Record<string, unknown>>(named('forBill', { hospital_code: h, person_id: p, year: y })))!;
+          expect({ ...together, l_version: together.l_version === null ? null : Number(together.l_version) }, `${h} ${p} ${y}`).toEqual(await single(h, p, y));
         }
-        const all = await svc.store.lookups.forBill(HOSPITAL, person, 2018);
-        expect(all.hospital?.code).toBe(HOSPITAL);
-        expect(all.person?.id).toBe(person);
-        expect(all.ledger?.version).toBe(1);
-        expect(all.ledger?.accumulators_json).not.toBe('{}');
+        const all = (await svc.store.get<Record<string, unknown>>(named('forBill', { hospital_code: HOSPITAL, person_id: person, year: 2018 })))!;
+        expect([all.h_code, all.p_id, Number(all.l_version)]).toEqual([HOSPITAL, person, 1]);
+        expect(all.l_accumulators_json).not.toBe('{}');
       } finally {
         await svc.close();
       }
     });
 
-    it('a settlement computed before its transaction is used only on the ledger it was computed on', async () => {
+    it('writes a settlement only on the ledger it was computed on: a moved ledger is answered stale, with the ledger as it is', async () => {
       const svc = await openService(await backend.fresh(), { registry: true });
       try {
         const person = POOR[3]!;
-        const jobFor = (billNo: string, computedOn?: LedgerRow) => handMadeJob(svc, { billNo, hospitalCode: HOSPITAL, person, computedOn });
-        const serious = (row: { result_json: string }) => (JSON.parse(row.result_json) as { accumulators: Record<string, Record<string, { before: string }>> }).accumulators.serious!.cumulative!.before;
+        const counts = async () => ({ s: await count(svc.store, 'settlements'), a: await count(svc.store, 'audit_log'), f: await count(svc.store, 'settlement_funds') });
 
-        // Computed on an empty ledger, but another settlement of the person commits first: the
-        // transaction must compute again on the ledger it locks, not write the stale result.
-        const { job: plain, loaded } = await jobFor('PRE-1');
-        const first = await svc.store.settle(plain, loaded);
-        expect(first.kind).toBe('created');
-        const { job: stale } = await jobFor('PRE-2', EMPTY_LEDGER);
-        expect(serious({ result_json: stale.computed!.resultJson })).toBe('0.00');
-        const second = await svc.store.settle(stale, loaded);
-        if (second.kind !== 'created') throw new Error(second.kind);
-        const ledgerBefore = JSON.parse(first.kind === 'created' ? first.row.result_json : '{}') as { accumulators: { serious: { cumulative: { after: string } } } };
-        expect(serious(second.row)).toBe(ledgerBefore.accumulators.serious.cumulative.after);
-        expect(second.row.result_json).not.toBe(stale.computed!.resultJson);
+        // Computed on no ledger at all (the person's first bill of the year): written.
+        const first = await handMade(svc, { billNo: 'PRE-1', hospitalCode: HOSPITAL, person });
+        expect(await svc.store.write(settlementWriteSet(first.job, first.computed))).toEqual({ kind: 'written' });
+        const afterFirst = (await ledgerOf(svc.store, person))!;
+        expect(Number(afterFirst.version)).toBe(1);
+        expect(afterFirst.accumulators_json).toBe(first.computed.ledgerAfterJson);
 
-        // Computed on the ledger as it is: written as computed. (A marked result shows that it is the one
-        // written, not a fresh computation that happens to agree.)
-        const current = (await svc.store.lookups.ledger(person, 2018))!;
-        const { job: fresh } = await jobFor('PRE-3', current);
-        fresh.computed = { ...fresh.computed!, resultJson: fresh.computed!.resultJson.replace('{', '{"marked":true,') };
-        const third = await svc.store.settle(fresh, loaded);
-        if (third.kind !== 'created') throw new Error(third.kind);
-        expect(third.row.result_json).toBe(fresh.computed.resultJson);
+        // Computed on no ledger too, but PRE-1 has committed since: nothing is written, and the answer
+        // carries the ledger as PRE-1 left it, for the caller to compute on again.
+        const before = await counts();
+        const stale = await handMade(svc, { billNo: 'PRE-2', hospitalCode: HOSPITAL, person });
+        const outcome = await svc.store.write(settlementWriteSet(stale.job, stale.computed));
+        expect(outcome.kind).toBe('stale');
+        expect(outcome.kind === 'stale' && { ...outcome.row, version: Number(outcome.row!.version) }).toEqual({ ...afterFirst, version: 1 });
+        expect(await counts()).toEqual(before);
 
-        // Which of them the transaction computed again; and what the SQLite writer thread sends back for
-        // each: no row when the row is the job's own computation, which the API thread rebuilds exactly.
-        expect([first, second, third].map((a) => a.kind === 'created' && a.computedAgain)).toEqual([true, true, false]); // PRE-1 was sent without a computation
-        expect(outcomeToWire(third)).toEqual({ kind: 'written as sent' });
-        expect(outcomeToWire(second)).toEqual(second);
-        expect(outcomeFromWire(outcomeToWire(third), fresh)).toEqual(third);
-        expect(outcomeFromWire(outcomeToWire(second), stale)).toEqual(second);
-        // And what it is sent: every job, with a computation or without, arrives as it was packed.
-        for (const [i, job] of [plain, stale, fresh].entries()) expect(unpackJob(packJob(i + 1, job))).toEqual({ id: i + 1, job });
-        expect(plain.computed).toBeUndefined();
-        expect(fresh.computed.funds.length).toBeGreaterThan(1);
+        // Computed on an older version of an existing ledger: stale as well.
+        const second = await handMade(svc, { billNo: 'PRE-3', hospitalCode: HOSPITAL, person, computedOn: afterFirst });
+        expect((await svc.store.write(settlementWriteSet(second.job, second.computed))).kind).toBe('written');
+        const older = await handMade(svc, { billNo: 'PRE-4', hospitalCode: HOSPITAL, person, computedOn: afterFirst });
+        expect((await svc.store.write(settlementWriteSet(older.job, older.computed))).kind).toBe('stale');
 
-        // The row each answer carries is the row written.
-        for (const answer of [first, second, third]) {
-          if (answer.kind !== 'created') throw new Error(answer.kind);
-          const stored = await svc.store.db.selectFrom('settlements').selectAll().where('id', '=', answer.row.id).executeTakeFirstOrThrow();
-          expect({ ...stored, total_fen: Number(stored.total_fen), fund_pays_fen: Number(stored.fund_pays_fen), patient_pays_fen: Number(stored.patient_pays_fen) }).toEqual(answer.row);
-        }
+        // Computed on the ledger as it is: written exactly as computed (a marked result shows that it is
+        // the one written, not a fresh computation that happens to agree).
+        const current = (await ledgerOf(svc.store, person))!;
+        const fresh = await handMade(svc, { billNo: 'PRE-5', hospitalCode: HOSPITAL, person, computedOn: { ...current, version: Number(current.version) } });
+        const marked = { ...fresh.computed, resultJson: fresh.computed.resultJson.replace('{', '{"marked":true,') };
+        expect((await svc.store.write(settlementWriteSet(fresh.job, marked))).kind).toBe('written');
+        const stored = await svc.store.db.selectFrom('settlements').select('result_json').where('id', '=', fresh.job.id).executeTakeFirstOrThrow();
+        expect(stored.result_json).toBe(marked.resultJson);
+
+        // A bill number settled before is answered as existing, with that settlement, whatever the ledger.
+        const again = await handMade(svc, { billNo: 'PRE-1', hospitalCode: HOSPITAL, person, computedOn: current });
+        const existing = await svc.store.write(settlementWriteSet(again.job, again.computed));
+        expect(existing.kind).toBe('existing');
+        expect(existing.kind === 'existing' && (existing.row as unknown as SettlementTable).id).toBe(first.job.id);
+        expect(await count(svc.store, 'settlements')).toBe(3);
+        expect(violationsOf(await runDoctor(svc.store, { year: 2018 }))).toEqual([]);
+      } finally {
+        await svc.close();
+      }
+    });
+
+    it('a settlement whose ledger moved under it is computed again on the new ledger, and the retry is what wrote it', async () => {
+      const svc = await openService(await backend.fresh(), { registry: true });
+      try {
+        const person = POOR[0]!;
+        // A store that lets another window's bill for the same person commit between the service's read of
+        // the ledger and its write: the first write set is answered stale, the service must compute again.
+        const writes: string[] = [];
+        let interleaved = false;
+        const other = new SettlementService({ store: svc.store, rules: svc.rules });
+        const store: Store = {
+          ...svc.store,
+          get: (s) => svc.store.get(s),
+          async write(set) {
+            if (!interleaved) {
+              interleaved = true;
+              await other.post(inpatientBill({ billNo: 'OTHER-1', hospital: HOSPITAL, person, scale: 3 }), null, 'test');
+            }
+            const outcome = await svc.store.write(set);
+            writes.push(outcome.kind);
+            return outcome;
+          },
+        };
+        const service = new SettlementService({ store, rules: svc.rules });
+        const posted = await service.post(inpatientBill({ billNo: 'MINE-1', hospital: HOSPITAL, person }), null, 'test');
+        expect(writes).toEqual(['stale', 'written']);
+        // It counted on OTHER-1's year-to-date: what it read before is what OTHER-1 wrote after.
+        const otherRow = (await svc.store.db.selectFrom('settlements').select('result_json').where('bill_no', '=', 'OTHER-1').executeTakeFirstOrThrow());
+        const after = (JSON.parse(otherRow.result_json) as { accumulators: Record<string, { paid: { after: string } }> }).accumulators.basic!.paid.after;
+        expect(posted.view.result.accumulators.basic!.paid!.before).toBe(after);
+        expect(violationsOf(await runDoctor(svc.store, { year: 2018 }))).toEqual([]);
       } finally {
         await svc.close();
       }
@@ -335,20 +377,20 @@ describe.each(BACKENDS)('$name store', (backend) => {
     it('a settlement that fails halfway leaves nothing behind, and the ones written with it commit', async () => {
       const svc = await openService(await backend.fresh(), { registry: true });
       try {
-        // A job the API would never send: its hospital is not registered, so it gets as far as locking
-        // (creating) the person's ledger row and fails on the settlement's foreign key. On SQLite it is
-        // sent in the same tick as the good ones, so it lands in their group-commit batch.
+        // A write set the API would never send: its hospital is not registered, so after its ledger's
+        // compare-and-set it fails on the settlement's foreign key. On SQLite it is sent in the same tick as
+        // the good ones, so it lands in their group-commit batch.
         const person = POOR[2]!;
-        const { job: broken, loaded } = await handMadeJob(svc, { billNo: 'HALF-1', hospitalCode: 'H-NOT-REGISTERED', person });
+        const broken = await handMade(svc, { billNo: 'HALF-1', hospitalCode: 'H-NOT-REGISTERED', person });
         const good = (i: number) => svc.settlements.post(inpatientBill({ billNo: `HALF-G${i}`, hospital: HOSPITAL, person: POOR[i % 2]!, scale: 1 + i }), null, 'test');
-        const answers = await Promise.allSettled([...[0, 1, 2, 3].map(good), svc.store.settle(broken, loaded), ...[4, 5, 6, 7].map(good)]);
+        const answers = await Promise.allSettled([...[0, 1, 2, 3].map(good), svc.store.write(settlementWriteSet(broken.job, broken.computed)), ...[4, 5, 6, 7].map(good)]);
 
         expect(answers.map((a) => a.status)).toEqual([...Array(4).fill('fulfilled'), 'rejected', ...Array(4).fill('fulfilled')]);
         expect(String((answers[4] as PromiseRejectedResult).reason)).toMatch(/foreign key/i);
         // Nothing of the broken one: no settlement, no ledger row, no audit entry.
-        expect(await svc.store.db.selectFrom('settlements').select('id').where('id', '=', broken.id).executeTakeFirst()).toBeUndefined();
+        expect(await svc.store.db.selectFrom('settlements').select('id').where('id', '=', broken.job.id).executeTakeFirst()).toBeUndefined();
         expect(await svc.store.db.selectFrom('ledgers').select('person_id').where('person_id', '=', person).executeTakeFirst()).toBeUndefined();
-        expect(await svc.store.db.selectFrom('audit_log').select('seq').where('subject', '=', broken.id).executeTakeFirst()).toBeUndefined();
+        expect(await svc.store.db.selectFrom('audit_log').select('seq').where('subject', '=', broken.job.id).executeTakeFirst()).toBeUndefined();
         // Every good one exactly once, and the books agree with them.
         expect(await count(svc.store, 'settlements')).toBe(8);
         expect((await verifyAuditLog(svc.store.db)).entries).toBe(8);

@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import { loadRulesDir } from '../../src/rules/load.js';
 import { RuleBook } from '../../src/rules/select.js';
-import { ApiError } from '../../src/service/errors.js';
-import { SettlementService } from '../../src/service/settlements.js';
-import { openStore } from '../../src/store/db.js';
+import { ApiError } from '../../src/errors/api-error.js';
+import { SettlementService } from '../../src/settle/service.js';
+import { openStore } from '../../src/store/open.js';
 import type { WorkerAnswer } from './backends.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -9,13 +9,15 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadRulesDir } from '../../src/rules/load.js';
-import { RuleBook } from '../../src/rules/select.js';
-import { runDoctor } from '../../src/service/doctor.js';
-import { SettlementService } from '../../src/service/settlements.js';
-import { openSqliteStore, type Store } from '../../src/store/db.js';
-import { loadRegistry } from '../../src/store/seed.js';
-import { ROOT, inpatientBill, refusal } from '../http/fixture.js';
+import { loadRulesDir } from '../../../src/rules/load.js';
+import { RuleBook } from '../../../src/rules/select.js';
+import { runDoctor } from '../../../src/audit/doctor.js';
+import { SettlementService } from '../../../src/settle/service.js';
+import { openSqliteStore } from '../../../src/store/sqlite/store.js';
+import type { Store } from '../../../src/store/port.js';
+import { named } from '../../../src/store/write-set.js';
+import { loadRegistry } from '../../../src/app/seed.js';
+import { ROOT, inpatientBill, refusal } from '../../http/fixture.js';
 
 const HOSPITAL = 'H152200-L01';
 const PERSON = 'P-000002';
@@ -33,7 +35,7 @@ async function serviceWithDyingWriter(when: 'before-commit' | 'after-commit') {
   // The thread is started on the first settlement, and takes the environment as it is then.
   process.env.ONESTOP_TEST_WRITER_DIES = when;
   process.env.ONESTOP_TEST_WRITER_DIED = marker;
-  const store = await openSqliteStore(join(dir, 'test.db'), { writerWorker: new URL('./fixtures/dying-writer.mjs', import.meta.url) });
+  const store = await openSqliteStore(join(dir, 'test.db'), { writerWorker: new URL('../fixtures/dying-writer.mjs', import.meta.url) });
   opened.push(store);
   await loadRegistry(store, join(ROOT, 'seeds'));
   const settlements = new SettlementService({ store, rules: new RuleBook(loadRulesDir(join(ROOT, 'rules'))) });
@@ -81,7 +83,7 @@ describe('the SQLite writer thread stops while it holds a settlement', () => {
     const again = await settlements.post(bill, null);
     expect(again.replay).toBe(false);
     expect(await settledRows(store, 'DIES-BEFORE')).toHaveLength(1);
-    const ledger = await store.lookups.ledger(PERSON, 2018);
+    const ledger = await store.get<{ version: number }>(named('ledger', { person_id: PERSON, year: 2018 }));
     expect(ledger?.version).toBe(1);
     expect((await runDoctor(store, { year: 2018 })).ok).toBe(true);
   });

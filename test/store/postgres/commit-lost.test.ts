@@ -10,13 +10,14 @@
  * never arrives). A real server, a real pg client and the real store.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runDoctor } from '../../src/service/doctor.js';
-import { errorAnswer } from '../../src/http/errors.js';
-import { commitOutcomeUnknown } from '../../src/store/postgres.js';
-import { CommitUnknown } from '../../src/store/settlement-tx.js';
-import { inpatientBill, refusal } from '../http/fixture.js';
-import { BACKENDS, IN_CI, openService, type Opened } from './backends.js';
-import { cutProxy, type CutProxy } from './fixtures/pg-cut-proxy.js';
+import { runDoctor } from '../../../src/audit/doctor.js';
+import { errorAnswer } from '../../../src/http/errors.js';
+import { commitOutcomeUnknown } from '../../../src/store/postgres/store.js';
+import { CommitUnknown } from '../../../src/store/commit-unknown.js';
+import { named } from '../../../src/store/write-set.js';
+import { inpatientBill, refusal } from '../../http/fixture.js';
+import { BACKENDS, IN_CI, openService, type Opened } from '../backends.js';
+import { cutProxy, type CutProxy } from '../fixtures/pg-cut-proxy.js';
 
 const pgBackend = BACKENDS.find((b) => b.name === 'postgres')!;
 const HOSPITAL = 'H152200-L01';
@@ -99,12 +100,12 @@ describe.skipIf(pgBackend.skip !== null && !IN_CI)('PostgreSQL: the connection i
     expect(e.code).toBe('SETTLEMENT_UNCONFIRMED');
     expect(await rows(direct, 'PG-CUT-BEFORE')).toHaveLength(0);
     // The server rolled the transaction back: the person's ledger lock is free again.
-    expect(await direct.store.lookups.ledger(PERSON, 2018)).toBeUndefined();
+    expect(await direct.store.get<{ version: number }>(named('ledger', { person_id: PERSON, year: 2018 }))).toBeUndefined();
 
     const again = await service.settlements.post(bill, null);
     expect(again.replay).toBe(false);
     expect(await rows(direct, 'PG-CUT-BEFORE')).toHaveLength(1);
-    expect((await direct.store.lookups.ledger(PERSON, 2018))?.version).toBe(1);
+    expect((await direct.store.get<{ version: number }>(named('ledger', { person_id: PERSON, year: 2018 })))?.version).toBe(1);
     expect((await runDoctor(direct.store, { year: 2018 })).violations).toEqual([]);
   });
 

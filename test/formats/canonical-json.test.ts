@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/rules/load.js';
+import { canonicalJson } from '../../src/formats/canonical-json.js';
 
 function reference(v: unknown): string | undefined {
   if (v === null) return 'null';

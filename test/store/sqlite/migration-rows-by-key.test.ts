@@ -8,11 +8,11 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { verifyAuditLog } from '../../src/service/audit-log.js';
-import { runDoctor } from '../../src/service/doctor.js';
-import { migrateTo } from '../../src/store/migrations.js';
-import { inpatientBill } from '../http/fixture.js';
-import { BACKENDS, openService } from './backends.js';
+import { verifyAuditLog } from '../../../src/checks/audit-log.js';
+import { runDoctor } from '../../../src/audit/doctor.js';
+import { migrateTo } from '../../../src/store/migrations.js';
+import { inpatientBill } from '../../http/fixture.js';
+import { BACKENDS, openService } from '../backends.js';
 
 const MIGRATION = '2026-11-23-003-sqlite-rows-by-key';
 const BEFORE = '2026-11-22-002-model-job-heartbeat';
@@ -61,7 +61,7 @@ describe('migration 2026-11-23-003 (SQLite)', () => {
     })();
     for (const table of TABLES) expect(shapeOf(database, table)).toBe(ddl.get(table)!);
     expect(shapeOf(database, 'audit_log')).toMatch(/"seq" bigint primary key/);
-    const before = Object.fromEntries(TABLES.map((t) => [t, rowsOf(database, t)]));
+    const before = Object.fromEntries(TABLES.map((t) => [t, rowsOf(database, t)])) as Record<(typeof TABLES)[number], unknown[]>;
     expect(before.settlement_funds.length).toBeGreaterThan(3);
     expect(before.ledgers).toHaveLength(2);
     expect(before.audit_log.length).toBeGreaterThanOrEqual(4);

@@ -1,25 +1,20 @@
 /**
- * The money module (SETTLEMENT.md §1): the three roundings, reading amounts, and the two formats for
- * people. Every expected value is worked by hand in the comment beside it.
+ * Money as text and its roundings (SETTLEMENT.md §1): the three roundings on amounts written as text,
+ * the one reader of amounts and decimals with its messages, and the formats for people. Every expected
+ * value is worked by hand in the comment beside it.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  Decimal,
-  MoneyFormatError,
-  formatActualRatio,
-  formatAmount,
-  formatRatio,
-  formatYuan,
-  parseAmount,
-  parseDecimal,
-  roundCeilingRoom,
-  roundFloorNeed,
-  roundPayout,
-} from '../../src/money/money.js';
+import { actualRatio } from '../../src/engine/result.js';
+import { fenDown, fenHalfUp, fenUp } from '../../src/money/rounding.js';
+import { MoneyFormatError, formatPercent, formatRatio, formatUnits, formatYuan, parseRatio, parseScaled, parseUnits, readAmount, readDecimal } from '../../src/money/text.js';
+import { RATIO_DIGITS } from '../../src/money/units.js';
 
-const d = (s: string) => new Decimal(s);
-/** Rounded value as text with two decimals, so "0.10" and "0.1" cannot be confused. */
-const r2 = (x: Decimal) => x.toFixed(2);
+/** A Product (x 10^18) from decimal text, so that a rounding can be fed any exact value. */
+const P = (text: string) => parseScaled(text, 18);
+const roundPayout = (text: string) => formatUnits(fenHalfUp(P(text)));
+const roundFloorNeed = (text: string) => formatUnits(fenUp(P(text)));
+const roundCeilingRoom = (text: string) => formatUnits(fenDown(P(text)));
+const ratio = (v: unknown, bounds: { min?: string; max?: string } = {}) => formatRatio(readDecimal(v, { scale: RATIO_DIGITS, ...bounds }));
 
 describe('roundPayout: half-up to the fen', () => {
   it.each([
@@ -39,11 +34,11 @@ describe('roundPayout: half-up to the fen', () => {
     // the carry runs through every digit of the largest amount
     ['999999999999.995', '1000000000000.00'],
   ])('%s → %s', (input, expected) => {
-    expect(r2(roundPayout(d(input)))).toBe(expected);
+    expect(roundPayout(input)).toBe(expected);
   });
 
   it('rounds once, not in two stages (0.0449 → 0.04, whereas 0.0449 → 0.045 → 0.05 would be double rounding)', () => {
-    expect(r2(roundPayout(d('0.0449')))).toBe('0.04');
+    expect(roundPayout('0.0449')).toBe('0.04');
   });
 });
 
@@ -58,7 +53,7 @@ describe('roundFloorNeed: up to the fen', () => {
     ['900.081', '900.09'],
     ['0', '0.00'],
   ])('%s → %s', (input, expected) => {
-    expect(r2(roundFloorNeed(d(input)))).toBe(expected);
+    expect(roundFloorNeed(input)).toBe(expected);
   });
 });
 
@@ -72,11 +67,11 @@ describe('roundCeilingRoom: down to the fen', () => {
     ['390.015', '390.01'],
     ['0.0099999', '0.00'],
   ])('%s → %s', (input, expected) => {
-    expect(r2(roundCeilingRoom(d(input)))).toBe(expected);
+    expect(roundCeilingRoom(input)).toBe(expected);
   });
 });
 
-describe('parseAmount', () => {
+describe('readAmount', () => {
   it.each([
     ['25.50', '25.50'],
     ['25.5', '25.50'],
@@ -91,11 +86,11 @@ describe('parseAmount', () => {
     // the largest: 12 integer digits
     ['999999999999.99', '999999999999.99'],
   ])('accepts %j as %s', (input, expected) => {
-    expect(parseAmount(input).toFixed(2)).toBe(expected);
+    expect(formatUnits(readAmount(input))).toBe(expected);
   });
 
   it('reads the exact decimal, not a float (0.1 + 0.2 == 0.3 exactly)', () => {
-    expect(parseAmount('0.1').plus(parseAmount('0.2')).eq(parseAmount('0.3'))).toBe(true);
+    expect(readAmount('0.1') + readAmount('0.2')).toBe(readAmount('0.3'));
   });
 
   it.each([
@@ -123,42 +118,58 @@ describe('parseAmount', () => {
     [undefined, /应为数字/],
     [true, /应为数字/],
   ])('refuses %j', (input, message) => {
-    expect(() => parseAmount(input)).toThrow(MoneyFormatError);
-    expect(() => parseAmount(input)).toThrow(message);
+    expect(() => readAmount(input)).toThrow(MoneyFormatError);
+    expect(() => readAmount(input)).toThrow(message);
   });
 });
 
-describe('parseDecimal', () => {
+describe('readDecimal', () => {
   it('reads ratios exactly and enforces bounds inclusively', () => {
-    expect(parseDecimal('0.90', { min: '0', max: '1' }).toString()).toBe('0.9');
-    expect(parseDecimal(1, { min: '0', max: '1' }).toString()).toBe('1');
-    expect(parseDecimal('0', { min: '0', max: '1' }).toString()).toBe('0');
-    expect(() => parseDecimal('1.0001', { min: '0', max: '1' })).toThrow(/不能大于 1/);
-    expect(() => parseDecimal('-0.01', { min: '0' })).toThrow(/不能小于 0/);
-    expect(parseDecimal('-0.10', { min: '-1', max: '1' }).toString()).toBe('-0.1');
+    expect(ratio('0.90', { min: '0', max: '1' })).toBe('0.90');
+    expect(ratio(1, { min: '0', max: '1' })).toBe('1.00');
+    expect(ratio('0', { min: '0', max: '1' })).toBe('0.00');
+    expect(() => ratio('1.0001', { min: '0', max: '1' })).toThrow(/不能大于 1/);
+    expect(() => ratio('-0.01', { min: '0' })).toThrow(/不能小于 0/);
+    expect(ratio('-0.10', { min: '-1', max: '1' })).toBe('-0.10');
     // at most 8 decimals, no exponent
-    expect(parseDecimal('0.12345678').toString()).toBe('0.12345678');
-    expect(() => parseDecimal('0.123456789')).toThrow(MoneyFormatError);
-    expect(() => parseDecimal('1e-3')).toThrow(MoneyFormatError);
+    expect(ratio('0.12345678')).toBe('0.12345678');
+    expect(() => ratio('0.123456789')).toThrow(MoneyFormatError);
+    expect(() => ratio('1e-3')).toThrow(MoneyFormatError);
+  });
+
+  it('gives a field its own words for too many decimals, up to eight; beyond, the general message', () => {
+    const quantity = (v: string) => readDecimal(v, { scale: 4, decimalsMessage: '数量最多四位小数' });
+    expect(quantity('1.2345')).toBe(12345n);
+    expect(() => quantity('1.23456')).toThrow('数量最多四位小数');
+    expect(() => quantity('1.234567891')).toThrow(/不是有效数值/);
   });
 });
 
-describe('formatAmount and formatRatio', () => {
-  it('writes amounts with exactly two decimals', () => {
-    expect(formatAmount(d('0'))).toBe('0.00');
-    expect(formatAmount(d('12000'))).toBe('12000.00');
-    expect(formatAmount(d('0.5'))).toBe('0.50');
+describe('formatUnits and formatRatio', () => {
+  it('writes amounts with exactly two decimals, and fractions of a fen exactly', () => {
+    expect(formatUnits(parseUnits('0'))).toBe('0.00');
+    expect(formatUnits(parseUnits('12000'))).toBe('12000.00');
+    expect(formatUnits(parseUnits('0.5'))).toBe('0.50');
+    expect(formatUnits(parseUnits('77.775'))).toBe('77.775');
   });
 
   it('writes ratios exactly, with at least two decimals', () => {
-    expect(formatRatio(d('0.9'))).toBe('0.90');
-    expect(formatRatio(d('1'))).toBe('1.00');
-    expect(formatRatio(d('0.875'))).toBe('0.875');
-    expect(formatRatio(d('0.85'))).toBe('0.85');
+    expect(formatRatio(parseRatio('0.9'))).toBe('0.90');
+    expect(formatRatio(parseRatio('1'))).toBe('1.00');
+    expect(formatRatio(parseRatio('0.875'))).toBe('0.875');
+    expect(formatRatio(parseRatio('0.85'))).toBe('0.85');
+  });
+
+  it('writes a ratio as a percentage with at most two decimals, half-up', () => {
+    expect(formatPercent('0.95')).toBe('95%');
+    expect(formatPercent('0.875')).toBe('87.5%');
+    expect(formatPercent('0.12345')).toBe('12.35%');
+    expect(formatPercent(parseRatio('1'))).toBe('100%');
+    expect(formatPercent('-0.0174')).toBe('-1.74%');
   });
 });
 
-describe('formatActualRatio: four decimals, truncated', () => {
+describe('actualRatio: four decimals, truncated', () => {
   it.each([
     // 0.89999 truncated, not rounded to 0.9000
     ['0.89999', '1', '0.8999'],
@@ -174,7 +185,7 @@ describe('formatActualRatio: four decimals, truncated', () => {
     // a zero bill shows 0.0000, not NaN
     ['0', '0', '0.0000'],
   ])('%s / %s → %s', (fundPays, total, expected) => {
-    expect(formatActualRatio(d(fundPays), d(total))).toBe(expected);
+    expect(actualRatio(parseUnits(fundPays), parseUnits(total))).toBe(expected);
   });
 });
 
@@ -191,10 +202,10 @@ describe('formatYuan: thousands separators', () => {
     ['-999', '-999.00'],
   ])('%s → %s', (input, expected) => {
     expect(formatYuan(input)).toBe(expected);
-    expect(formatYuan(d(input))).toBe(expected);
+    expect(formatYuan(parseUnits(input))).toBe(expected);
   });
 
-  it('does not group the decimals (1234.5678 is first written 1234.57)', () => {
+  it('rounds a fraction of a fen half-up before grouping (1234.5678 is first written 1234.57)', () => {
     expect(formatYuan('1234.5678')).toBe('1,234.57');
   });
 });

@@ -1,33 +1,15 @@
 /**
- * The engine's fixed-point arithmetic (src/money/fixed.ts): amounts are `Units` (yuan x 10^10), ratios
+ * The fixed-point arithmetic (src/money/units.ts, rounding.ts, text.ts): amounts are `Units` (yuan x 10^10), ratios
  * `Ratio` (x 10^8), a ratio x an amount a `Product` (x 10^18). The three roundings of SETTLEMENT.md §1
  * (half-up payout, floor up, ceiling down) work on a Product; every expected value is worked by hand
  * beside it, and the last block checks them against decimal.js on random input.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  FEN,
-  QTY_ONE,
-  RATIO_ONE,
-  UNIT_SCALE,
-  fenDown,
-  fenHalfUp,
-  fenUp,
-  formatProduct,
-  formatRatioFixed,
-  formatScaled,
-  formatUnits,
-  parseQuantity,
-  parseRatio,
-  parseScaled,
-  parseUnits,
-  scaleUnits,
-  unitsHalfUp,
-  type Product,
-  type Units,
-} from '../../src/money/fixed.js';
-import { Decimal } from '../../src/money/money.js';
+import { fenDown, fenHalfUp, fenUp, unitsHalfUp } from '../../src/money/rounding.js';
+import { formatProduct, formatRatio as formatRatioFixed, formatScaled, formatUnits, parseQuantity, parseRatio, parseScaled, parseUnits } from '../../src/money/text.js';
+import { FEN, QTY_ONE, RATIO_ONE, UNIT_SCALE, scaleUnits, type Product, type Units } from '../../src/money/units.js';
+import { Decimal } from '../helpers.js';
 
 /** A Product from its decimal text (18 decimals). */
 const P = (text: string): Product => parseScaled(text, 18);
