@@ -14,10 +14,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createKey, revokeKey } from '../../src/service/keys.js';
-import type { DoctorReport } from '../../src/service/doctor.js';
-import { openStore } from '../../src/store/db.js';
-import { loadRegistry } from '../../src/store/seed.js';
+import { createKey, revokeKey } from '../../src/access/keys.js';
+import type { DoctorReport } from '../../src/audit/doctor.js';
+import { openStore } from '../../src/store/open.js';
+import { loadRegistry } from '../../src/app/seed.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export type StoreKind = 'sqlite' | 'postgres';
@@ -314,7 +314,7 @@ async function startApiOnce(db: Database, env: Record<string, string>, port?: nu
  */
 export async function doctor(db: Database, year = 2018): Promise<DoctorReport> {
   if (!runningAsScript || serverMode() === 'src') {
-    const { runDoctor } = await import('../../src/service/doctor.js');
+    const { runDoctor } = await import('../../src/audit/doctor.js');
     const store = await openStore(db.url);
     try {
       return await runDoctor(store, { year });
