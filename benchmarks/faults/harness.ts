@@ -242,7 +242,7 @@ export function serverMode(): 'src' | 'dist' {
   const forced = process.env.ONESTOP_FAULT_SERVER;
   if (forced === 'src' || forced === 'dist') return forced;
   if (mode) return mode;
-  const built = join(ROOT, 'dist', 'http', 'server.js');
+  const built = join(ROOT, 'dist', 'app', 'server.js');
   mode = existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, 'src')) ? 'dist' : 'src';
   return mode;
 }
@@ -265,7 +265,7 @@ export async function startApi(db: Database, env: Record<string, string> = {}, p
 async function startApiOnce(db: Database, env: Record<string, string>, port?: number): Promise<Api> {
   const p = port ?? (await freePort());
   const fromSource = serverMode() === 'src';
-  const args = fromSource ? ['--import', 'tsx', join(ROOT, 'src', 'http', 'server.ts')] : [join(ROOT, 'dist', 'http', 'server.js')];
+  const args = fromSource ? ['--import', 'tsx', join(ROOT, 'src', 'app', 'server.ts')] : [join(ROOT, 'dist', 'app', 'server.js')];
   const log = createWriteStream(join(db.dir, `server-${p}.log`), { flags: 'a' });
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
