@@ -5,7 +5,7 @@
 // could reach on this machine, so the gap between it and (b) is what HTTP costs.
 // Usage (from run.mjs): node in-process.mjs <db> <connections> <seconds> <rounds> <run id>; prints JSON.
 import { join } from 'node:path';
-import { boot } from '../../dist/store/boot.js';
+import { boot } from '../../dist/app/boot.js';
 import { billFor, loadRegistry } from './bills.mjs';
 import { cpuSince, snapshot } from './thread-cpu.mjs';
 

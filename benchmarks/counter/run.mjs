@@ -2,103 +2,16 @@
 // reaches in the same run (an express echo of the same body), measured in the same minute as what it is
 // compared with, so the ratio means something on a noisy shared machine. Loopback only, bounded duration.
 // Appends its table to benchmarks/RESULTS.md.
-import autocannon from 'autocannon';
-import { execFileSync, fork, spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync, fork } from 'node:child_process';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { billFor, loadRegistry } from './bills.mjs';
-import { startFlags } from './node-flags.mjs';
-import { cpuSince, snapshot } from './thread-cpu.mjs';
+import { billFor } from './bills.mjs';
+import { DURATION, NODE_FLAGS, ROOT, ROUNDS, cpuText, freePort, measure, median, nextSeq, registry, runId as run, startService, stop, waitHealthy } from './harness.mjs';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,8,32').split(',').map(Number);
 const PROFILE = process.env.BENCH_PROFILE !== '0';
-/** Node's flags as `npm start` sets them, for every process measured (the echo included). */
-const NODE_FLAGS = startFlags(ROOT);
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-async function waitHealthy(port, path = '/healthz') {
-  for (let i = 0; i < 300; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}${path}`, { method: path === '/echo' ? 'POST' : 'GET', headers: { 'content-type': 'application/json' }, body: path === '/echo' ? '{}' : undefined });
-      if (r.status < 500) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server on ${port} did not come up`);
-}
-
-function startService(port, db, extraArgs = []) {
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...extraArgs, join(ROOT, 'dist', 'http', 'server.js')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), ONESTOP_DB: db, ONESTOP_SEEDS: 'none', ONESTOP_RATE_LIMIT: 'off', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-}
-
-const stop = (child) => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); });
-
-let seq = 0;
-const run = process.env.BENCH_RUN ?? Date.now().toString(36);
-const { hospitals, people } = loadRegistry(join(ROOT, 'seeds'));
-
-/**
- * One autocannon run against one or more ports; every request a fresh, distinct bill. `pids` are the
- * processes serving those ports: the CPU their threads and the load generator used is counted per request.
- */
-async function measure({ ports, pids, path, connections, keys }) {
-  const threadsBefore = snapshot(pids);
-  const loadBefore = process.cpuUsage();
-  const results = await Promise.all(
-    ports.map((port) =>
-      autocannon({
-        url: `http://127.0.0.1:${port}`,
-        connections: Math.max(1, Math.round(connections / ports.length)),
-        duration: DURATION,
-        requests: [
-          {
-            method: 'POST',
-            path,
-            setupRequest: (req) => {
-              const b = billFor(seq++, run, hospitals, people);
-              req.body = b.body;
-              req.headers = { 'content-type': 'application/json', ...(keys ? { authorization: `Bearer ${keys[b.hospital]}` } : {}) };
-              return req;
-            },
-          },
-        ],
-      }),
-    ),
-  );
-  const server = cpuSince(threadsBefore);
-  const load = process.cpuUsage(loadBefore);
-  const sum = (f) => results.reduce((a, r) => a + f(r), 0);
-  const total = sum((r) => r.requests.total);
-  return {
-    cpu: { main: server.main / total, other: server.other / total, load: (load.user + load.system) / total },
-    rps: sum((r) => r.requests.average),
-    p50: Math.max(...results.map((r) => r.latency.p50)),
-    p99: Math.max(...results.map((r) => r.latency.p99)),
-    non2xx: sum((r) => r.non2xx + r.errors + r.timeouts),
-    total,
-  };
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-/** CPU per request: the service's main threads / its other threads / the load generator (— where none). */
-const cpuText = (c) => [c.main, c.other, c.load].map((us) => (us > 0 ? Math.round(us) : '—')).join(' / ');
+const { hospitals, people } = registry;
 
 const tmp = mkdtempSync(join(tmpdir(), 'onestop-bench-'));
 const db = join(tmp, 'bench.db');
@@ -117,7 +30,7 @@ await Promise.all([waitHealthy(echoPort, '/echo'), waitHealthy(port), waitHealth
 
 /** (c) The settle path without HTTP, in-process, with as many settlements in flight as (b) has connections (see in-process.mjs). */
 function inProcess(c) {
-  const out = execFileSync(process.execPath, [...NODE_FLAGS, join(import.meta.dirname, 'in-process.mjs'), db, String(c), String(DURATION), '1', `${run}-${seq++}`], {
+  const out = execFileSync(process.execPath, [...NODE_FLAGS, join(import.meta.dirname, 'in-process.mjs'), db, String(c), String(DURATION), '1', `${run}-${nextSeq()}`], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn' },
     maxBuffer: 1 << 20,

@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { billInputSchema, toEngineBill } from '../../dist/bill/schema.js';
 import { YearToDateLedger } from '../../dist/engine/ledger.js';
-import { parseUnits } from '../../dist/money/fixed.js';
+import { parseUnits } from '../../dist/money/text.js';
 import { loadRulesFile } from '../../dist/rules/load.js';
 import { billFor, loadRegistry } from '../counter/bills.mjs';
 

@@ -41,7 +41,8 @@ export async function startServer(opts: { port?: number } = {}) {
   const logger = createLogger();
   const { store, rules } = await boot({ logger });
 
-  const { handler, app } = createService({ store, rules, logger });
+  // ONESTOP_COUNTER_LANE=off serves the counter routes through express too (benchmarks/fast-paths measures both).
+  const { handler, app } = createService({ store, rules, logger, lane: process.env.ONESTOP_COUNTER_LANE !== 'off' });
   const port = opts.port ?? Number(process.env.PORT ?? 3000);
   const t = serverTimeouts();
   const server = createServer({ requestTimeout: t.requestTimeout, headersTimeout: t.headersTimeout, connectionsCheckingInterval: t.connectionsCheckingInterval }, handler);
