@@ -1,9 +1,10 @@
 // npm run bench:counter — hospital-counter throughput, measured against the ceiling the same machine
 // reaches in the same run (an express echo of the same body), measured in the same minute as what it is
 // compared with, so the ratio means something on a noisy shared machine. Loopback only, bounded duration.
-// Appends its table to benchmarks/RESULTS.md.
+// Writes its table at the top of benchmarks/RESULTS.md.
 import { execFileSync, fork } from 'node:child_process';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { recordResult } from '../record.mjs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { billFor } from './bills.mjs';
@@ -113,5 +114,5 @@ const header = [
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
 ];
 const lines = all.map((r) => `| ${r.name} | ${r.connections} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${cpuText(r.cpu)} | ${r.name === ECHO ? '1.00' : `**${r.ratio.toFixed(2)}**; ${r.ratios.map((x) => x.toFixed(2)).join(', ')}`} |`);
-appendFileSync(join(ROOT, 'benchmarks', 'RESULTS.md'), `\n${[...header, ...lines].join('\n')}\n${profileSummary ? `\n${profileSummary}\n` : ''}`);
-console.log('appended to benchmarks/RESULTS.md');
+recordResult(join(ROOT, 'benchmarks', 'RESULTS.md'), `${[...header, ...lines].join('\n')}\n${profileSummary ? `\n${profileSummary}\n` : ''}`, `# Benchmark results\n\nWritten by \`npm run bench:counter\` (hospital-counter throughput against an express echo of the same body, measured in the same run) and \`npm run bench:engine\` (the pure engine on one core), newest first. Each entry names the machine, the Node version and the date; compare ratios, not raw figures, across machines. Measurements of the implementation before the 2026-12 restructure are in history/.\n`);
+console.log('written to benchmarks/RESULTS.md');

@@ -5,9 +5,10 @@
 //  - the bill read by zod's compiled parser against zod's runtime parser (in-process, one thread);
 //  - statements compiled once (store/statements.ts) against building and compiling each settlement's
 //    statements with kysely (in-process, one thread).
-// A fast path beats the noise when every alternating pair favours it. Appends to benchmarks/FAST-PATHS.md.
+// A fast path beats the noise when every alternating pair favours it. Writes to benchmarks/FAST-PATHS.md.
 import { execFileSync, fork } from 'node:child_process';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { recordResult } from '../record.mjs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DURATION, NODE_FLAGS, ROOT, freePort, measure, median, startService, stop, waitHealthy } from '../counter/harness.mjs';
@@ -84,5 +85,5 @@ for (const m of micro) {
 }
 const text = lines.join('\n');
 console.log(text);
-appendFileSync(join(ROOT, 'benchmarks', 'FAST-PATHS.md'), `\n${text}\n`);
-console.log('appended to benchmarks/FAST-PATHS.md');
+recordResult(join(ROOT, 'benchmarks', 'FAST-PATHS.md'), text, '# Fast paths against their plain forms\n\nWritten by `npm run bench:fast-paths`, newest first. A fast path is kept only where it beats the machine\'s noise: every alternating pair in its favour.\n');
+console.log('written to benchmarks/FAST-PATHS.md');

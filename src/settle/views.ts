@@ -36,7 +36,7 @@ interface Stored {
 /**
  * A view's `result`: one getter shared by every view, reading the view's own {@link Stored}. Not a closure
  * per view: V8 keeps an accessor's functions in the object's hidden class, and a new function per object
- * made every view's row outlive every young-generation collection (benchmarks/RESULTS.md).
+ * made every view's row outlive every young-generation collection (benchmarks/history/).
  */
 const RESULT_PROPERTY: PropertyDescriptor = {
   enumerable: true,

@@ -131,10 +131,9 @@ const migrations: Record<string, Migration> = {
   // SQLite only: three tables the settlement transaction writes every time, rebuilt so each row lives in
   // the b-tree of its own key. A SQLite table otherwise keeps its rows by a hidden rowid, with its primary
   // key as a second b-tree. So each fund row, each ledger read or update and each audit entry touched two
-  // b-trees (a `bigint` primary key is not the rowid; only `integer` is). Rebuilt, the writer thread spends
-  // 7-15% less CPU per settlement, replaying the same 8,000 captured settlements in transactions of 4, six
-  // runs each in alternating order, at two times (benchmarks/RESULTS.md, 2026-11-23 00:26). Same columns,
-  // same constraints, same rows; PostgreSQL has no rowid and is left as it is.
+  // b-trees (a `bigint` primary key is not the rowid; only `integer` is); the measurement is in
+  // benchmarks/history/. Same columns, same constraints, same rows; PostgreSQL has no rowid and is left as
+  // it is.
   '2026-11-23-003-sqlite-rows-by-key': {
     async up(db: Kysely<any>) {
       if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;

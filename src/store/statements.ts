@@ -2,7 +2,8 @@
  * The statements the counter's hot path runs, each defined once, in kysely, and compiled once per
  * dialect into SQL text with its parameters in order: SQLite prepares that text (better-sqlite3), and
  * PostgreSQL sends it as it is. So there is no hand-written copy of a query beside its kysely form, and
- * no query is built afresh per settlement (building one costs ~20 µs, running it on SQLite ~5).
+ * no query is built afresh per settlement (building one costs more than running it on SQLite:
+ * benchmarks/FAST-PATHS.md).
  *
  * A statement names its parameters; a write set (./write-set.ts) refers to it by name and gives the
  * values in that order. Any other write is compiled from kysely where it is made (`Store.db` ...

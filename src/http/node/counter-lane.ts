@@ -5,9 +5,9 @@
  * (../routes/settlements.ts), through the same request log, rate limit, key check (401 before the body
  * is read), JSON body reader, role check and answer writer, in the same order.
  *
- * Why: express costs ~175 µs of CPU per request before a route runs, a third of the API thread's time
- * on the busiest route on the 2-core machine (benchmarks/RESULTS.md has the measurement against the
- * same routes through express alone).
+ * Why: express's own work before a route runs is a large share of the API thread's time on the
+ * busiest route (benchmarks/FAST-PATHS.md measures the lane against the same routes through express
+ * alone).
  *
  * What the lane does not take: anything it is not sure about goes to express untouched (the lane looks
  * only at the method, the URL and the headers before deciding): another path or a query string, a body

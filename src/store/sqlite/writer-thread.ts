@@ -7,7 +7,7 @@
  * the API thread answers only when the writer reports the COMMIT done: nothing is acknowledged before
  * it is durable. Each set is sent the moment it is ready (gathering the sets of one event-loop turn
  * into one message made the sets answered together come back together, so the two threads took turns
- * instead of working at once: benchmarks/RESULTS.md).
+ * instead of working at once: benchmarks/history/).
  *
  * If the thread dies, the sets it held fail with CommitUnknown: each was either not committed, or was
  * committed just before the thread died, and posting it again settles it (a replay if it was). The
