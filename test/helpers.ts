@@ -6,9 +6,13 @@ import type { Bill } from '../src/engine/types.js';
 
 export const FIXTURE_CASES = join(import.meta.dirname, 'fixtures', 'cases');
 export const SHARED_CASES = join(import.meta.dirname, '..', '..', 'shared', 'cases');
+/** The contract's 2026-12 additions (aboveDeductibleOf, when.diagnoses, paidElsewhere), in a folder of their own. */
+export const FIXTURE_CASES_2026_12 = join(import.meta.dirname, 'fixtures', 'cases-2026-12');
+export const SHARED_CASES_2026_12 = join(import.meta.dirname, '..', '..', 'shared', 'cases-2026-12');
 
 export interface CaseFile {
   name: string;
+  note?: string;
   rules: unknown;
   history: unknown[];
   bill: unknown;

@@ -73,6 +73,22 @@ const visitSchema = z
   .refine((v) => v.admitted <= v.discharged, { path: ['discharged'], message: '出院日期不能早于入院日期' });
 
 /**
+ * A diagnosis: its ICD-10 code and name. The code is an upper-case letter followed by digits, with at most
+ * one dot (`K80.101`); after the dot the national clinical edition (国家临床版) may write `x` as a
+ * placeholder (`I10.x00`, 高血压), so that is taken too.
+ */
+const diagnosisSchema = z.strictObject({
+  code: z.string().regex(/^[A-Z][0-9]+(\.[0-9x]+)?$/, '诊断编码应为 ICD-10 编码，如 "K80.101"、"I10.x00"（一个大写字母，后接数字，最多一个点）'),
+  name: z.string().max(200).optional(),
+});
+
+/** A payout another payer already made for a step (§3): the amount, and the deductible it applied. */
+const paidElsewhereSchema = z.record(
+  z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, '应为规则中的步骤 id，如 "basic"'),
+  z.strictObject({ payout: amountField, deductible: amountField.optional() }),
+);
+
+/**
  * A bill as posted. `hospital.tier` and `person.populations` may be left out where the store knows them
  * (the service fills them in); the CLI, which has no store, needs them in the bill.
  */
@@ -88,6 +104,10 @@ export const billInputSchema = z
     }),
     visit: visitSchema,
     diagnosis: z.string().max(500).optional(),
+    /** The principal diagnosis (主要诊断) first. */
+    diagnoses: z.array(diagnosisSchema).max(50, '诊断最多 50 个').optional(),
+    /** Payouts already made elsewhere, by step id (the bureau's settlement office; see settle/). */
+    paidElsewhere: paidElsewhereSchema.optional(),
     items: z.array(itemSchema).min(1, '账单至少有一项明细').max(5000, '明细最多 5000 项').optional(),
     buckets: bucketsSchema.optional(),
   })
@@ -108,5 +128,9 @@ export function toEngineBill(b: BillInput, tier: string, populations: readonly s
     visit: b.visit,
     items: b.items as BillItem[] | undefined,
     buckets: b.buckets as Buckets | undefined,
+    ...(b.diagnoses ? { diagnoses: b.diagnoses.map((d) => d.code) } : {}),
+    ...(b.paidElsewhere
+      ? { paidElsewhere: Object.fromEntries(Object.entries(b.paidElsewhere).map(([id, p]) => [id, { payout: p.payout, deductible: p.deductible ?? 0n }])) }
+      : {}),
   };
 }

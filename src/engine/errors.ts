@@ -9,6 +9,7 @@ export type SettlementErrorCode =
   | 'POPULATION_NOT_COVERED' // none of the person's populations is priced
   | 'TIER_NOT_PRICED' // a step needs the hospital's tier and does not price it
   | 'DATE_NOT_COVERED' // no ruleset covers the discharge date
+  | 'PAID_ELSEWHERE_INVALID' // a payout given as made elsewhere names the wrong step, or is more than is left
   | 'RULESET_NOT_FOUND'
   | 'RULES_INVALID';
 

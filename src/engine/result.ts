@@ -29,6 +29,11 @@ export const stepResultSchema = z.object({
   limitedBy: z.enum(['visitCap', 'annualCap', 'ceiling', 'remaining']).optional(),
   floor: z.object({ ratio: decimal, denominator: z.enum(['total', 'inPolicy']), denominatorAmount: money, earlierPayouts: money }).optional(),
   outOfPocket: z.object({ cap: money, paidBefore: money, wouldPay: money }).optional(),
+  /** Above another step's deductible (§3): base = remaining x (namedBase - namedPayout - below) / (namedBase - namedPayout). */
+  aboveDeductible: z.object({ of: z.string(), namedBase: money, namedPayout: money, below: decimal, remaining: money, base: money, exact: z.boolean() }).optional(),
+  /** The payout was made by another payer (the bill's paidElsewhere), with the deductible it applied. */
+  paidElsewhere: z.literal(true).optional(),
+  paidElsewhereDeductible: money.optional(),
   payout: money,
   source: z.string().optional(),
 });
@@ -46,6 +51,8 @@ export const settlementResultSchema = z
     funds: z.record(z.string(), money),
     fundPaysTotal: money,
     patientPays: money,
+    /** Per fund, the payout less what was paid elsewhere (only when something was): what receivables and budgets count. */
+    owed: z.record(z.string(), money).optional(),
     actualRatio: z.string().regex(/^\d\.\d{4}$/),
     accumulators: z.record(z.string(), z.object({ paid: change.optional(), deductibleMet: change.optional(), cumulative: change.optional() })),
   })
@@ -94,6 +101,14 @@ function stepJson(s: StepResult): StepResultJson {
   if (s.outOfPocket) {
     out.outOfPocket = { cap: formatAmount(s.outOfPocket.cap), paidBefore: formatAmount(s.outOfPocket.paidBefore), wouldPay: formatAmount(s.outOfPocket.wouldPay) };
   }
+  if (s.aboveDeductible) {
+    const a = s.aboveDeductible;
+    out.aboveDeductible = { of: a.of, namedBase: formatAmount(a.namedBase), namedPayout: formatAmount(a.namedPayout), below: exact(a.below), remaining: formatAmount(a.remaining), base: formatAmount(a.base), exact: a.exact };
+  }
+  if (s.paidElsewhere) {
+    out.paidElsewhere = true;
+    out.paidElsewhereDeductible = formatAmount(s.paidElsewhere.deductible);
+  }
   if (s.source !== undefined) out.source = s.source;
   return out;
 }
@@ -125,6 +140,7 @@ export function settlementJson(s: Settlement): SettlementJson {
     funds,
     fundPaysTotal: formatAmount(s.fundPaysTotal),
     patientPays: formatAmount(s.patientPays),
+    ...(s.owed ? { owed: Object.fromEntries(Object.entries(s.owed).map(([f, v]) => [f, formatAmount(v)])) } : {}),
     actualRatio: actualRatio(s.fundPaysTotal, s.total),
     accumulators,
   };

@@ -4,7 +4,7 @@
  */
 import type { Units } from '../money/units.js';
 import type { AccumulatorBook } from './accumulators.js';
-import type { AccumulatorField, Step, StepResult } from './types.js';
+import type { AccumulatorField, PaidElsewhere, Step, StepResult } from './types.js';
 
 export interface VisitState {
   readonly total: Units;
@@ -15,6 +15,15 @@ export interface VisitState {
   remainingOther: Units;
   /** Sum of the payouts of the steps that ran before. */
   earlierPayouts: Units;
+  /** What each step that ran reported of itself, by id: for a later step above its deductible. */
+  readonly ran: Map<string, StepFacts>;
+}
+
+/** A step that ran this visit: its base, its payout, and the part of its base under its deductible. */
+export interface StepFacts {
+  base: Units;
+  payout: Units;
+  below: Units;
 }
 
 export interface StepContext {
@@ -28,6 +37,8 @@ export interface StepOutcome {
   result: StepResult;
   /** Which remaining amount the payout comes off: in-policy only, or in-policy first then the rest. */
   draws: 'inPolicy' | 'all';
+  /** The part of its base that fell under its deductible (segmented), for a later step above it. */
+  below?: Units;
 }
 
 /**
@@ -47,6 +58,12 @@ export interface StepKindModule<S extends Step> {
   run(step: S, ctx: StepContext): StepOutcome;
   /** Called once the visit's last step has run (the out-of-pocket cap records the patient's payment). */
   afterVisit?(step: S, ctx: StepContext, patientPays: Units): void;
+  /**
+   * The step when another payer already made its payout (the bill's `paidElsewhere`): its trace and its
+   * accumulators as if it had computed `given`. Absent: the kind cannot be paid elsewhere (the
+   * out-of-pocket cap, which counts the patient's own payments).
+   */
+  paidElsewhere?(step: S, ctx: StepContext, given: PaidElsewhere): StepOutcome;
   /** The fields of its accumulator this step reads and writes over the year (§4). */
   accumulates(step: S): readonly AccumulatorField[];
   /** The cap on its accumulator's `paid` over a year, if it has one. */

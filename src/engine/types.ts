@@ -30,11 +30,21 @@ export interface Ceiling {
   denominator: 'total' | 'inPolicy';
 }
 
+/** A condition on the bill's diagnoses (§3 "Diagnosis conditions"). */
+export interface DiagnosisCondition {
+  /** ICD-10 code prefixes ("C", "I21", "E11.9"): exact, case-sensitive prefixes of the code text. */
+  diagnoses: readonly string[];
+  /** Any of the bill's diagnoses may match; otherwise only the principal one (the first). */
+  anyDiagnosis: boolean;
+}
+
 interface StepCommon {
   id: string;
   fund: Fund;
   /** Populations that get the step; undefined = all. */
   only?: readonly string[];
+  /** The step runs only for a bill whose diagnoses meet this; undefined = every bill. */
+  when?: DiagnosisCondition;
   /** The accumulator key (defaults to the step id). */
   accumulator: string;
   /** Id of the ruleset source the step cites. */
@@ -54,6 +64,8 @@ export interface CoinsuranceStep extends StepCommon {
   visitCap?: Units;
   annualCap?: Units;
   ceiling?: Ceiling;
+  /** Only the in-policy part above this earlier segmented step's deductible is the base (§3). */
+  aboveDeductibleOf?: string;
 }
 
 export interface Segment {
@@ -132,6 +144,13 @@ export interface Buckets {
   inPolicy: Units;
 }
 
+/** A payout another payer already made for one of the steps (§3 "Payouts already made elsewhere"). */
+export interface PaidElsewhere {
+  payout: Units;
+  /** The deductible that payer applied (0 when not given). */
+  deductible: Units;
+}
+
 /** A bill as the engine needs it: tier and populations already known. */
 export interface Bill {
   billNo: string;
@@ -141,6 +160,10 @@ export interface Bill {
   /** Line items; or, for modelling input, `buckets` directly (exactly one of the two). */
   items?: readonly BillItem[];
   buckets?: Buckets;
+  /** ICD-10 codes, the principal diagnosis (主要诊断) first. */
+  diagnoses?: readonly string[];
+  /** By step id: payouts already made by another payer for this bill. */
+  paidElsewhere?: Readonly<Record<string, PaidElsewhere>>;
 }
 
 export type AccumulatorField = 'paid' | 'deductibleMet' | 'cumulative';
@@ -188,6 +211,14 @@ export interface StepResult {
   floor?: { ratio: Ratio; denominator: 'total' | 'inPolicy'; denominatorAmount: Units; earlierPayouts: Units };
   /** Out-of-pocket cap step: the cap and the patient's payments so far this year. */
   outOfPocket?: { cap: Units; paidBefore: Units; wouldPay: Units };
+  /**
+   * A step above another step's deductible: the named step's base, payout and the part of its base under
+   * its deductible, the in-policy amount left when this step ran, and this step's base,
+   * `remaining x (base - payout - below) / (base - payout)`, to the fen (`exact` when it is exactly so).
+   */
+  aboveDeductible?: { of: string; namedBase: Units; namedPayout: Units; below: Units; remaining: Units; base: Units; exact: boolean };
+  /** The payout was made by another payer (the bill's `paidElsewhere`), not computed here. */
+  paidElsewhere?: { deductible: Units };
   payout: Units;
   source?: string;
 }
@@ -203,5 +234,7 @@ export interface Settlement {
   funds: Record<string, Units>;
   fundPaysTotal: Units;
   patientPays: Units;
+  /** Per fund, the payout less what was paid elsewhere: what is still owed. Only when something was. */
+  owed?: Record<string, Units>;
   accumulators: AccumulatorChanges;
 }

@@ -35,6 +35,14 @@ export function fenHalfUp(p: Product): Units {
   return halfUpDiv(p, PRODUCT_PER_FEN) * FEN;
 }
 
+/**
+ * A fraction `p / d` of a Product (d > 0), half-up to the fen, as Units: the payout on a base that is
+ * itself a fraction (above another step's deductible, §3), rounded once at full precision.
+ */
+export function fenHalfUpOf(p: Product, d: bigint): Units {
+  return halfUpDiv(p, PRODUCT_PER_FEN * d) * FEN;
+}
+
 /** Up to the fen (toward +∞), as Units. */
 export function fenUp(p: Product): Units {
   return -floorDiv(-p, PRODUCT_PER_FEN) * FEN;

@@ -64,10 +64,20 @@ const ANNOTATIONS = {
   estimates: z.record(z.string(), z.string()).optional(),
 };
 
+/**
+ * `when: { diagnoses: [...], anyDiagnosis? }`: ICD-10 code prefixes (§3 "Diagnosis conditions"). An
+ * empty list, an empty prefix or an empty `when` is refused.
+ */
+const when = z.strictObject({
+  diagnoses: z.array(z.string().min(1, '诊断编码前缀不能为空').regex(/^[A-Z0-9.]+$/, '诊断编码前缀应为 ICD-10 编码的开头，如 "C"、"I21"、"E11.9"（大写字母、数字和点）'), { error: 'when 须写明 diagnoses（诊断编码前缀列表）' }).min(1, 'diagnoses 不能为空列表'),
+  anyDiagnosis: z.boolean().optional(),
+});
+
 const common = {
   id: identifier,
   fund: identifier,
   only: z.array(identifier).min(1).optional(),
+  when: when.optional(),
   accumulator: identifier.optional(),
   source: identifier.optional(),
   ...ANNOTATIONS,
@@ -83,6 +93,7 @@ const coinsuranceStep = z.strictObject({
   annualCap: amount.optional(),
   ceiling: ceiling.optional(),
   adjust: adjust.optional(),
+  aboveDeductibleOf: identifier.optional(),
 });
 
 const segmentedStep = z.strictObject({
@@ -200,6 +211,7 @@ function checkReferences(f: RulesFile, ctx: z.RefinementCtx<RulesFile>): void {
           if (overlap) issue(at('accumulator'), `步骤 ${s.id} 与 ${t.id}（visits.${visitType}[${j}]）共用累计项 "${key}" 且可能对同一人群同时适用，同一次就诊会被重复累计；请用 only 区分人群，或使用不同的累计项`);
         });
       }
+      if (s.kind === 'coinsurance' && s.aboveDeductibleOf !== undefined) checkAboveDeductible(s, i, steps, f.populations, at, issue);
       const key = s.accumulator ?? s.id;
       const family = s.kind === 'outOfPocketCap' ? 'outOfPocketCap' : s.kind === 'floor' ? 'floor' : 'payout';
       const seen = accumulatorKinds.get(key);
@@ -207,6 +219,39 @@ function checkReferences(f: RulesFile, ctx: z.RefinementCtx<RulesFile>): void {
         issue(at('accumulator'), `累计项 "${key}" 同时被自付封顶步骤和报销步骤使用（${seen.path.join('.')}），二者含义不同，不能共用`);
       } else if (!seen) accumulatorKinds.set(key, { kind: family, path: at() });
     });
+  }
+}
+
+type CoinsuranceRaw = Extract<RawStep, { kind: 'coinsurance' }>;
+
+/**
+ * `aboveDeductibleOf` (§3): coinsurance on `inPolicy` only; the named step is a `segmented` step earlier
+ * in the same visit type that runs whenever this one runs (for every population this one runs for, and
+ * with no `when` of its own unless this one has the same `when`). Anything else is refused at load.
+ * Also refused, as onestop's own limit: an annual deductible on such a step (its base is a fraction of
+ * the remaining amount, and a year's met deductible must be exact).
+ */
+function checkAboveDeductible(
+  s: CoinsuranceRaw,
+  i: number,
+  steps: readonly RawStep[],
+  populations: readonly string[],
+  at: (...p: (string | number)[]) => (string | number)[],
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  const id = s.aboveDeductibleOf!;
+  if ((s.base ?? 'inPolicy') !== 'inPolicy') issue(at('aboveDeductibleOf'), 'aboveDeductibleOf 只适用于 base: inPolicy 的按比例报销步骤');
+  if (s.deductible?.annual !== undefined) issue(at('deductible'), 'aboveDeductibleOf 的步骤不能有年度起付线（其计算基数是剩余金额的一个比例，年度累计起付线须为精确金额）；请用 perVisit');
+  const j = steps.findIndex((t) => t.id === id);
+  if (j === -1) return issue(at('aboveDeductibleOf'), `aboveDeductibleOf 指明的步骤 "${id}" 不在同一就诊类型中`);
+  const named = steps[j]!;
+  if (j >= i) return issue(at('aboveDeductibleOf'), `aboveDeductibleOf 指明的步骤 "${id}" 应排在本步骤之前`);
+  if (named.kind !== 'segmented') return issue(at('aboveDeductibleOf'), `aboveDeductibleOf 指明的步骤 "${id}" 应为分段报销（segmented）步骤，而它是 ${named.kind}`);
+  const mine = s.only ?? populations;
+  const notCovered = named.only ? mine.filter((p) => !named.only!.includes(p)) : [];
+  if (notCovered.length) issue(at('aboveDeductibleOf'), `步骤 "${id}" 不适用于人群 ${notCovered.join('、')}，而本步骤适用：起付线以上的部分无从计算`);
+  if (named.when && JSON.stringify(named.when) !== JSON.stringify(s.when)) {
+    issue(at('aboveDeductibleOf'), `步骤 "${id}" 有自己的诊断条件（when），本步骤的 when 与之不同：它未结算时本步骤无从计算`);
   }
 }
 
@@ -255,6 +300,7 @@ function toStep(s: RawStep, path: (string | number)[]): Step {
     id: s.id,
     fund: s.fund,
     only: s.only,
+    when: s.when ? { diagnoses: s.when.diagnoses, anyDiagnosis: s.when.anyDiagnosis ?? false } : undefined,
     accumulator: s.accumulator ?? s.id,
     source: s.source,
     name: s.name,
@@ -272,6 +318,7 @@ function toStep(s: RawStep, path: (string | number)[]): Step {
         annualCap: s.annualCap,
         ceiling: s.ceiling,
         adjust: toAdjust(s.adjust),
+        aboveDeductibleOf: s.aboveDeductibleOf,
       };
     case 'segmented':
       return {

@@ -138,6 +138,12 @@ export class SettlementService {
     const input = parsed.data;
     const unsafe = unsafeIdentifier(input);
     if (unsafe) throw unprocessable('VALIDATION_FAILED', `账单有误：${unsafe}：含有不可见字符、控制字符或无效字符`, [{ path: unsafe, message: '含有不可见字符、控制字符或无效字符' }]);
+    if (input.paidElsewhere !== undefined) {
+      // Payouts made elsewhere are posted by the bureau's settlement office (经办), not a hospital window.
+      throw unprocessable('PAID_ELSEWHERE_NOT_ACCEPTED', '账单有误：paidElsewhere：医院窗口不能提交已由他处支付的金额；异地就医或已报销部分的二次补偿由医保经办机构办理', [
+        { path: 'paidElsewhere', message: '医院窗口不能提交已由他处支付的金额' },
+      ]);
+    }
     if (principal?.role === 'window' && principal.hospitalCode !== input.hospital.code) {
       throw forbidden(`此窗口密钥只能为医院 ${principal.hospitalCode} 结算，不能为 ${input.hospital.code} 结算`);
     }

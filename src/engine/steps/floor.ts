@@ -37,6 +37,27 @@ export const floor: StepKindModule<FloorStep> = {
     };
   },
 
+  // What was paid elsewhere for a floor comes off the remaining total, whatever its denominator (§3).
+  paidElsewhere(step, ctx, given) {
+    const base = remainingAll(ctx.visit);
+    return {
+      draws: 'all',
+      result: {
+        id: step.id,
+        name: step.name,
+        fund: step.fund,
+        kind: 'floor',
+        base,
+        deductible: null,
+        ratio: null,
+        capRoom: null,
+        paidElsewhere: { deductible: given.deductible },
+        payout: given.payout,
+        source: step.source,
+      },
+    };
+  },
+
   // A floor looks at this visit only.
   accumulates: () => [],
   yearCap: () => undefined,

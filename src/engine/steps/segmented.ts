@@ -15,25 +15,30 @@
  */
 import { max, min } from '../../money/units.js';
 import { priced } from '../pricing.js';
-import type { StepKindModule } from '../step-context.js';
+import type { StepContext, StepKindModule } from '../step-context.js';
 import type { SegmentApplied, SegmentedStep } from '../types.js';
 import { limitPayout } from './limits.js';
 
+/** Where this visit's base sits on the year's cumulative amount, and the part of it under the deductible. */
+function position(step: SegmentedStep, ctx: StepContext) {
+  const { segmentRatios, deductible } = priced(step, ctx.tier, ctx.population);
+  const base = ctx.visit.remainingInPolicy;
+  const from = step.scope === 'year' ? ctx.acc.read(step.accumulator, 'cumulative') : 0n;
+  const to = from + base;
+  // min(base, max(0, deductible - cumulative before)): what a later step above this deductible leaves out.
+  const deductibleApplied = max(0n, min(to, deductible) - from);
+  return { segmentRatios: segmentRatios!, deductible, base, from, to, deductibleApplied };
+}
+
 export const segmented: StepKindModule<SegmentedStep> = {
   run(step, ctx) {
-    const { segmentRatios, deductible } = priced(step, ctx.tier, ctx.population);
-    const base = ctx.visit.remainingInPolicy;
-    const from = step.scope === 'year' ? ctx.acc.read(step.accumulator, 'cumulative') : 0n;
-    const to = from + base;
-
-    // Part of this visit's amount that fell below the deductible.
-    const deductibleApplied = max(0n, min(to, deductible) - from);
+    const { segmentRatios, deductible, base, from, to, deductibleApplied } = position(step, ctx);
 
     const applied: SegmentApplied[] = [];
     let raw = 0n;
     let lower = 0n;
     step.segments.forEach((segment, i) => {
-      const ratio = segmentRatios![i]!;
+      const ratio = segmentRatios[i]!;
       const bandLow = max(max(lower, deductible), from);
       const bandHigh = segment.upTo !== undefined ? min(segment.upTo, to) : to;
       if (bandHigh > bandLow) {
@@ -50,6 +55,7 @@ export const segmented: StepKindModule<SegmentedStep> = {
 
     return {
       draws: 'inPolicy',
+      below: deductibleApplied,
       result: {
         id: step.id,
         name: step.name,
@@ -63,6 +69,32 @@ export const segmented: StepKindModule<SegmentedStep> = {
         capRoom,
         limitedBy,
         payout,
+        source: step.source,
+      },
+    };
+  },
+
+  paidElsewhere(step, ctx, given) {
+    // The whole base counts towards the year's cumulative amount, whoever paid; the part under this
+    // file's deductible is what a later step above it leaves out (§3).
+    const { base, from, deductibleApplied } = position(step, ctx);
+    if (step.scope === 'year') ctx.acc.add(step.accumulator, 'cumulative', base);
+    ctx.acc.add(step.accumulator, 'paid', given.payout);
+    return {
+      draws: 'inPolicy',
+      below: deductibleApplied,
+      result: {
+        id: step.id,
+        name: step.name,
+        fund: step.fund,
+        kind: 'segmented',
+        base,
+        deductible: deductibleApplied,
+        ratio: null,
+        cumulativeBefore: step.scope === 'year' ? from : undefined,
+        capRoom: null,
+        paidElsewhere: { deductible: given.deductible },
+        payout: given.payout,
         source: step.source,
       },
     };
