@@ -8,6 +8,7 @@
 import * as z from 'zod';
 import { formatPath } from '../engine/errors.js';
 import type { Bill } from '../engine/types.js';
+import { JsonInputError, parseJson } from '../formats/json.js';
 import { InputLineError, type LineProblem } from '../formats/line-error.js';
 import { billInputSchema, toEngineBill, type BillInput } from './schema.js';
 
@@ -25,8 +26,11 @@ export function parseBillInput(raw: unknown): z.ZodSafeParseResult<BillInput> {
 export function parseStandaloneBill(value: { line: number; text: string }): Bill {
   let json: unknown;
   try {
-    json = JSON.parse(value.text);
+    json = parseJson(value.text);
   } catch (e) {
+    if (e instanceof JsonInputError && e.key !== undefined) {
+      throw new InputLineError(value.line, undefined, [{ path: formatPath([...e.path, e.key]), message: `键 "${e.key}" 在同一对象中出现了两次，无法确定以哪个为准` }]);
+    }
     throw new InputLineError(value.line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
   }
   const billNo = typeof (json as { billNo?: unknown })?.billNo === 'string' ? (json as { billNo: string }).billNo : undefined;

@@ -1,9 +1,10 @@
 /**
  * Request bodies: the one reader of a JSON body, for express and the counter lane alike. The text has
  * been read and decoded by then (express's body-parser or the lane: UTF-8, at most BODY_LIMIT_BYTES);
- * here it becomes a value, with express.json's strict rules: an empty body is `{}`, anything else must be
- * an object or an array.
+ * here it becomes a value, with express.json's strict rules (an empty body is `{}`, anything else must be
+ * an object or an array), read by formats/json.ts: numbers exactly, a key written twice refused.
  */
+import { JsonInputError, parseJson } from '../formats/json.js';
 
 /** The largest request body any route accepts (1 MB). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -15,8 +16,10 @@ export function parseJsonBody(text: string): unknown {
     if (first !== '{' && first !== '[') throw jsonParseFailed();
   }
   try {
-    return JSON.parse(text) as unknown;
-  } catch {
+    return parseJson(text);
+  } catch (e) {
+    // A key written twice is answered as what it is (http/errors.ts); a syntax error as express answers it.
+    if (e instanceof JsonInputError && e.key !== undefined) throw e;
     throw jsonParseFailed();
   }
 }

@@ -6,7 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { formatPath } from '../engine/errors.js';
 import { ApiError } from '../errors/api-error.js';
+import { JsonInputError } from '../formats/json.js';
 import { CommitUnknown } from '../store/commit-unknown.js';
 import type { RouteAnswer } from './route.js';
 
@@ -20,6 +22,10 @@ export type ErrorAnswer = { status: number; body: ReturnType<typeof errorBody> }
 export function errorAnswer(err: unknown): ErrorAnswer & { internal: boolean } {
   const answer = (status: number, body: ReturnType<typeof errorBody>) => ({ status, body, internal: false });
   if (err instanceof ApiError) return answer(err.status, errorBody(err.code, err.message, err.issues));
+  if (err instanceof JsonInputError && err.key !== undefined) {
+    const path = formatPath([...err.path, err.key]);
+    return answer(400, errorBody('DUPLICATE_KEY', `请求体有误：${path}：键 "${err.key}" 在同一对象中出现了两次，无法确定以哪个为准`, [{ path, message: '键重复' }]));
+  }
   const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
   // body-parser's errors carry a `type`; the counter lane raises the same ones.
   switch (e?.type) {

@@ -162,6 +162,7 @@ export function readDecimal(input: unknown, bounds: DecimalBounds): bigint {
     // A decimal of up to eight places that is only too precise for this field gets the field's own words.
     const decimals = text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
     if (v === Refusal.Decimals && bounds.decimalsMessage && decimals <= 8) throw new MoneyFormatError(bounds.decimalsMessage);
+    if (v === Refusal.Decimals) throw new MoneyFormatError(`不是有效数值：最多 ${maxDecimals} 位小数（收到 "${truncate(text)}"），不能四舍五入`);
     throw new MoneyFormatError(`不是有效数值（收到 "${truncate(text)}"）`);
   }
   if (bounds.min !== undefined && v < parseScaled(bounds.min, bounds.scale)) throw new MoneyFormatError(`不能小于 ${bounds.min}（收到 "${text}"）`);

@@ -6,9 +6,11 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument, visit, type YAMLError } from 'yaml';
 import { formatPath } from '../engine/errors.js';
 import { canonicalHash } from '../formats/canonical-json.js';
+import { exactNumber } from '../formats/exact-number.js';
+import { JsonInputError, parseJson } from '../formats/json.js';
 import type { Ruleset } from '../engine/types.js';
 import { rulesFileSchema, toRuleset } from './schema.js';
 
@@ -44,14 +46,51 @@ export function rulesetFromDocument(document: unknown, file: string): LoadedRule
   return { ruleset: toRuleset(parsed.data), file, document, hash: canonicalHash(document) };
 }
 
-export function parseRulesText(text: string, file: string): LoadedRuleset {
-  let document: unknown;
+/**
+ * A rules document from its text, every number kept exact: JSON through formats/json.ts, YAML with each
+ * number taken from its own text (formats/exact-number.ts), so `ratio: 0.10000000000000001` reaches the
+ * schema as written (and is refused there) instead of as the float 0.1. A key written twice in one
+ * mapping is refused, in either.
+ */
+export function readRulesDocument(text: string, file: string): unknown {
   try {
-    document = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+    if (extname(file).toLowerCase() === '.json') return parseJson(text);
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length) throw new RulesLoadError(doc.errors.map((e) => ({ file, path: '', message: yamlProblem(e) })));
+    visit(doc, {
+      Scalar(_key, node) {
+        if (typeof node.value === 'number' && node.source !== undefined) node.value = exactNumber(node.source, node.value);
+      },
+    });
+    return doc.toJS();
   } catch (e) {
+    if (e instanceof RulesLoadError) throw e;
+    if (e instanceof JsonInputError && e.key !== undefined) {
+      throw new RulesLoadError([{ file, path: formatPath([...e.path, e.key]), message: `键 "${e.key}" 出现了两次，无法确定以哪个为准` }]);
+    }
     throw new RulesLoadError([{ file, path: '', message: `无法解析：${(e as Error).message}` }]);
   }
-  return rulesetFromDocument(document, file);
+}
+
+/** What the YAML parser found wrong, in Chinese for the bureau staff who edit the files, with its place. */
+const YAML_PROBLEMS: Record<string, string> = {
+  DUPLICATE_KEY: '同一层级中键重复，无法确定以哪个为准',
+  BAD_INDENT: '缩进不对',
+  BLOCK_AS_IMPLICIT_KEY: '缩进或冒号不对：这一行被当成了键',
+  MISSING_CHAR: '缺少字符（如冒号、引号或括号）',
+  MULTILINE_IMPLICIT_KEY: '键不能跨行',
+  TAB_AS_INDENT: '缩进不能用制表符（Tab），请用空格',
+  UNEXPECTED_TOKEN: '此处有多余或不合语法的内容',
+  BAD_SCALAR_START: '值的开头不合语法（以特殊字符开头的文字请加引号）',
+};
+
+function yamlProblem(e: YAMLError): string {
+  const where = e.linePos?.[0] ? `第 ${e.linePos[0].line} 行第 ${e.linePos[0].col} 列：` : '';
+  return `${where}${YAML_PROBLEMS[e.code] ?? 'YAML 格式错误'}（${e.message.split('\n')[0]}）`;
+}
+
+export function parseRulesText(text: string, file: string): LoadedRuleset {
+  return rulesetFromDocument(readRulesDocument(text, file), file);
 }
 
 export function loadRulesFile(path: string, displayName = path): LoadedRuleset {
