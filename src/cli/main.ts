@@ -11,6 +11,7 @@ import { boot } from '../app/boot.js';
 import { registerAuditCommands } from './audit.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerModelCommands } from './model.js';
+import { registerRulesCommands } from './rules.js';
 import { InputLineError } from '../formats/line-error.js';
 import { openInput, readYearToDate, runSettle } from './settle.js';
 
@@ -75,6 +76,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerModelCommands(program);
   registerDoctorCommand(program);
+  registerRulesCommands(program);
 
   return program;
 }

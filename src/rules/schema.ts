@@ -150,37 +150,55 @@ const rulesFileShape = z.strictObject({
   });
 
 export type RulesFile = z.output<typeof rulesFileShape>;
-export const rulesFileSchema = rulesFileShape.superRefine(checkReferences);
+/**
+ * The rules file's schema: the shape, and the cross-field rules. The cross-field rules run even when the
+ * shape has problems (zod's `when`), on what could be read, so that one pass lists every problem of a
+ * file (`onestop rules check`), not only the first kind.
+ */
+export const rulesFileSchema = rulesFileShape.check(z.superRefine(checkReferences, { when: () => true }));
+
+/** Read defensively: in a file with shape problems, any part may be missing or of the wrong type. */
+const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+const record = (x: unknown): Record<string, unknown> => (x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
+const text = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
 
 /** Cross-field rules: every name a step uses must be declared in the file. */
-function checkReferences(f: RulesFile, ctx: z.RefinementCtx<RulesFile>): void {
+function checkReferences(doc: unknown, ctx: z.RefinementCtx<unknown>): void {
+  const f = record(doc);
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-  if (f.effective.from > f.effective.to) issue(['effective'], `生效日期 from（${f.effective.from}）晚于 to（${f.effective.to}）`);
-  const sourceIds = new Set(f.sources.map((s) => s.id));
-  const tiers = new Set(f.tiers);
-  const populations = new Set(f.populations);
-  dupes(f.sources.map((s) => s.id)).forEach((id) => issue(['sources'], `来源 id "${id}" 重复`));
-  dupes(f.tiers).forEach((t) => issue(['tiers'], `医院等级 "${t}" 重复`));
-  dupes(f.populations).forEach((p) => issue(['populations'], `人群 "${p}" 重复`));
+  const effective = record(f.effective);
+  const from = text(effective.from);
+  const to = text(effective.to);
+  if (from && to && from > to) issue(['effective'], `生效日期 from（${from}）晚于 to（${to}）`);
+  const sourceIds = new Set(list(f.sources).map((x) => text(record(x).id)).filter((x): x is string => !!x));
+  const tierList = list(f.tiers).filter((x): x is string => typeof x === 'string');
+  const populationList = list(f.populations).filter((x): x is string => typeof x === 'string');
+  const tiers = new Set(tierList);
+  const populations = new Set(populationList);
+  dupes(list(f.sources).map((x) => text(record(x).id)).filter((x): x is string => !!x)).forEach((id) => issue(['sources'], `来源 id "${id}" 重复`));
+  dupes(tierList).forEach((t) => issue(['tiers'], `医院等级 "${t}" 重复`));
+  dupes(populationList).forEach((p) => issue(['populations'], `人群 "${p}" 重复`));
 
   const accumulatorKinds = new Map<string, { kind: string; path: (string | number)[] }>();
-  for (const [visitType, steps] of Object.entries(f.visits)) {
-    dupes(steps.map((s) => s.id)).forEach((id) => issue(['visits', visitType], `步骤 id "${id}" 在同一就诊类型中重复`));
+  for (const [visitType, rawSteps] of Object.entries(record(f.visits))) {
+    const steps = list(rawSteps).map(record) as unknown as RawStep[];
+    dupes(steps.map((s) => text(s.id) ?? '').filter(Boolean)).forEach((id) => issue(['visits', visitType], `步骤 id "${id}" 在同一就诊类型中重复`));
     steps.forEach((s, i) => {
       const at = (...p: (string | number)[]) => ['visits', visitType, i, ...p];
-      if (s.source !== undefined && !sourceIds.has(s.source)) issue(at('source'), `来源 "${s.source}" 未在 sources 中声明`);
-      for (const [field, src] of Object.entries(s.cite ?? {})) {
-        if (!sourceIds.has(src)) issue(at('cite', field), `来源 "${src}" 未在 sources 中声明`);
+      if (typeof s.source === 'string' && !sourceIds.has(s.source)) issue(at('source'), `来源 "${s.source}" 未在 sources 中声明`);
+      for (const [field, src] of Object.entries(record(s.cite))) {
+        if (typeof src === 'string' && !sourceIds.has(src)) issue(at('cite', field), `来源 "${src}" 未在 sources 中声明`);
         if (!(field in s)) issue(at('cite', field), `步骤没有字段 "${field}"，无法为其注明来源`);
       }
-      for (const field of Object.keys(s.estimates ?? {})) {
+      for (const field of Object.keys(record(s.estimates))) {
         if (!(field in s)) issue(at('estimates', field), `步骤没有字段 "${field}"，无法标注为估算`);
       }
-      for (const p of s.only ?? []) if (!populations.has(p)) issue(at('only'), `人群 "${p}" 未在 populations 中声明`);
+      for (const p of list(s.only)) if (typeof p === 'string' && !populations.has(p)) issue(at('only'), `人群 "${p}" 未在 populations 中声明`);
       if ('adjust' in s && s.adjust) {
-        for (const [p, a] of Object.entries(s.adjust)) {
+        for (const [p, a] of Object.entries(record(s.adjust))) {
           if (!populations.has(p)) issue(at('adjust', p), `人群 "${p}" 未在 populations 中声明`);
-          if (a.source !== undefined && !sourceIds.has(a.source)) issue(at('adjust', p, 'source'), `来源 "${a.source}" 未在 sources 中声明`);
+          const src = text(record(a).source);
+          if (src !== undefined && !sourceIds.has(src)) issue(at('adjust', p, 'source'), `来源 "${src}" 未在 sources 中声明`);
         }
       }
       for (const [field, value] of tierMaps(s)) {
@@ -188,14 +206,16 @@ function checkReferences(f: RulesFile, ctx: z.RefinementCtx<RulesFile>): void {
       }
       if (s.kind === 'segmented') {
         const scope = s.scope ?? 'year';
-        if (s.deductible?.annual !== undefined && scope === 'visit') issue(at('deductible'), 'scope: visit 的分段步骤应使用 perVisit 起付线');
-        if (s.deductible?.perVisit !== undefined && scope === 'year') issue(at('deductible'), 'scope: year 的分段步骤应使用 annual 起付线');
+        const deductible = record(s.deductible);
+        if (deductible.annual !== undefined && scope === 'visit') issue(at('deductible'), 'scope: visit 的分段步骤应使用 perVisit 起付线');
+        if (deductible.perVisit !== undefined && scope === 'year') issue(at('deductible'), 'scope: year 的分段步骤应使用 annual 起付线');
         let last: Units | undefined;
-        s.segments.forEach((seg, j) => {
-          const isLast = j === s.segments.length - 1;
+        const segments = list(s.segments).map(record);
+        segments.forEach((seg, j) => {
+          const isLast = j === segments.length - 1;
           if (isLast && seg.upTo !== undefined) issue(at('segments', j, 'upTo'), '最后一段不应有 upTo（上不封顶）');
           if (!isLast && seg.upTo === undefined) issue(at('segments', j, 'upTo'), '除最后一段外每段都需要 upTo');
-          if (seg.upTo !== undefined) {
+          if (typeof seg.upTo === 'bigint') {
             if (last !== undefined && !(seg.upTo > last)) issue(at('segments', j, 'upTo'), '分段上限 upTo 应逐段递增');
             last = seg.upTo;
           }
@@ -207,12 +227,13 @@ function checkReferences(f: RulesFile, ctx: z.RefinementCtx<RulesFile>): void {
         const key = s.accumulator ?? s.id;
         steps.slice(0, i).forEach((t, j) => {
           if (t.kind !== s.kind || (t.accumulator ?? t.id) !== key) return;
-          const overlap = !s.only || !t.only || s.only.some((p) => t.only!.includes(p));
+          const overlap = !Array.isArray(s.only) || !Array.isArray(t.only) || s.only.some((p) => t.only!.includes(p));
           if (overlap) issue(at('accumulator'), `步骤 ${s.id} 与 ${t.id}（visits.${visitType}[${j}]）共用累计项 "${key}" 且可能对同一人群同时适用，同一次就诊会被重复累计；请用 only 区分人群，或使用不同的累计项`);
         });
       }
-      if (s.kind === 'coinsurance' && s.aboveDeductibleOf !== undefined) checkAboveDeductible(s, i, steps, f.populations, at, issue);
+      if (s.kind === 'coinsurance' && typeof s.aboveDeductibleOf === 'string') checkAboveDeductible(s, i, steps, populationList, at, issue);
       const key = s.accumulator ?? s.id;
+      if (typeof key !== 'string') return;
       const family = s.kind === 'outOfPocketCap' ? 'outOfPocketCap' : s.kind === 'floor' ? 'floor' : 'payout';
       const seen = accumulatorKinds.get(key);
       if (seen && seen.kind !== family) {
@@ -241,14 +262,14 @@ function checkAboveDeductible(
 ): void {
   const id = s.aboveDeductibleOf!;
   if ((s.base ?? 'inPolicy') !== 'inPolicy') issue(at('aboveDeductibleOf'), 'aboveDeductibleOf 只适用于 base: inPolicy 的按比例报销步骤');
-  if (s.deductible?.annual !== undefined) issue(at('deductible'), 'aboveDeductibleOf 的步骤不能有年度起付线（其计算基数是剩余金额的一个比例，年度累计起付线须为精确金额）；请用 perVisit');
+  if (record(s.deductible).annual !== undefined) issue(at('deductible'), 'aboveDeductibleOf 的步骤不能有年度起付线（其计算基数是剩余金额的一个比例，年度累计起付线须为精确金额）；请用 perVisit');
   const j = steps.findIndex((t) => t.id === id);
   if (j === -1) return issue(at('aboveDeductibleOf'), `aboveDeductibleOf 指明的步骤 "${id}" 不在同一就诊类型中`);
   const named = steps[j]!;
   if (j >= i) return issue(at('aboveDeductibleOf'), `aboveDeductibleOf 指明的步骤 "${id}" 应排在本步骤之前`);
   if (named.kind !== 'segmented') return issue(at('aboveDeductibleOf'), `aboveDeductibleOf 指明的步骤 "${id}" 应为分段报销（segmented）步骤，而它是 ${named.kind}`);
-  const mine = s.only ?? populations;
-  const notCovered = named.only ? mine.filter((p) => !named.only!.includes(p)) : [];
+  const mine = Array.isArray(s.only) ? s.only : populations;
+  const notCovered = Array.isArray(named.only) ? mine.filter((p) => !named.only!.includes(p)) : [];
   if (notCovered.length) issue(at('aboveDeductibleOf'), `步骤 "${id}" 不适用于人群 ${notCovered.join('、')}，而本步骤适用：起付线以上的部分无从计算`);
   if (named.when && JSON.stringify(named.when) !== JSON.stringify(s.when)) {
     issue(at('aboveDeductibleOf'), `步骤 "${id}" 有自己的诊断条件（when），本步骤的 when 与之不同：它未结算时本步骤无从计算`);
@@ -266,14 +287,15 @@ function dupes(xs: readonly string[]): string[] {
 function tierMaps(s: RawStep): [(string | number)[], Record<string, bigint>][] {
   const out: [(string | number)[], Record<string, bigint>][] = [];
   const add = (path: (string | number)[], v: unknown) => {
-    if (v !== undefined && typeof v !== 'bigint') out.push([path, v as Record<string, bigint>]);
+    // (A field that failed its own reader holds zod's NEVER in a partly valid file: not a map of tiers.)
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && v !== z.NEVER) out.push([path, v as Record<string, bigint>]);
   };
   if (s.kind === 'coinsurance' || s.kind === 'segmented') {
-    add(['deductible', 'perVisit'], s.deductible?.perVisit);
-    add(['deductible', 'annual'], s.deductible?.annual);
+    add(['deductible', 'perVisit'], record(s.deductible).perVisit);
+    add(['deductible', 'annual'], record(s.deductible).annual);
   }
   if (s.kind === 'coinsurance') add(['ratio'], s.ratio);
-  if (s.kind === 'segmented') s.segments.forEach((seg, j) => add(['segments', j, 'ratio'], seg.ratio));
+  if (s.kind === 'segmented') list(s.segments).forEach((seg, j) => add(['segments', j, 'ratio'], record(seg).ratio));
   return out;
 }
 
