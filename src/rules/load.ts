@@ -99,12 +99,16 @@ export function loadRulesFile(path: string, displayName = path): LoadedRuleset {
 
 const RULES_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
+/** A folder of what-if overlays beside a policy (`rules/<region>/what-if/`): variants for modelling, not policy. */
+export const WHAT_IF_DIR = 'what-if';
+
 function listRulesFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...listRulesFiles(full));
-    else if (RULES_EXTENSIONS.has(extname(name).toLowerCase())) out.push(full);
+    if (statSync(full).isDirectory()) {
+      if (name !== WHAT_IF_DIR) out.push(...listRulesFiles(full));
+    } else if (RULES_EXTENSIONS.has(extname(name).toLowerCase())) out.push(full);
   }
   return out;
 }

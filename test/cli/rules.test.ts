@@ -1,0 +1,80 @@
+/**
+ * `onestop rules check` and `onestop rules diff`, as bureau staff run them (the built CLI).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'onestop.js');
+const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+
+function rulesFiles(dir = join(ROOT, 'rules')): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? rulesFiles(p) : /\.(ya?ml|json)$/.test(n) && !p.includes('/what-if/') ? [p] : [];
+  });
+}
+
+const XINGAN = readFileSync(join(ROOT, 'rules', '152200-xingan', '2018.yaml'), 'utf8');
+
+function withMistakes(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'rules-check-')), 'xingan-edited.yaml');
+  let text = XINGAN.replace('annualCap: "150000.00"', 'annualCapp: "150000.00"'); // a misspelt key
+  text = text.replace('ratio: "0.55"', 'ratio: "1.55"'); // a ratio above 1
+  text = text.replace('only: [poverty]', 'only: [povrety]'); // a population the file does not declare
+  expect(text).not.toBe(XINGAN);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('onestop rules check', () => {
+  it('passes every file in rules/, and says so for each', () => {
+    const files = rulesFiles();
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    const r = run(['rules', 'check', ...files]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout.match(/^✓ /gm)).toHaveLength(files.length);
+    expect(r.stdout).toContain(`共检查 ${files.length} 个文件：${files.length} 个无误`);
+  });
+
+  it('lists all three mistakes of a file, each with its field path, and exits 1', () => {
+    const file = withMistakes();
+    const r = run(['rules', 'check', file]);
+    expect(r.status).toBe(1);
+    const problems = r.stdout.split('\n').filter((l) => l.startsWith('✗ '));
+    expect(problems.some((l) => l.includes('visits.inpatient[0]') && l.includes('annualCapp'))).toBe(true);
+    expect(problems.some((l) => l.includes('visits.inpatient[2].ratio') && l.includes('不能大于 1'))).toBe(true);
+    expect(problems.some((l) => l.includes('visits.inpatient[2].only') && l.includes('povrety'))).toBe(true);
+    expect(r.stdout).toMatch(/1 个有问题，共 \d+ 处/);
+  });
+
+  it('refuses a number a float cannot hold, and two files for one region whose dates overlap', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-check-'));
+    const exact = join(dir, 'a.yaml');
+    writeFileSync(exact, XINGAN.replace('ratio: "0.55"', 'ratio: 0.10000000000000001'));
+    const r = run(['rules', 'check', exact]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('visits.inpatient[2].ratio：不是有效数值：最多 8 位小数（收到 "0.10000000000000001"）');
+    const twin = join(dir, 'b.yaml');
+    writeFileSync(twin, XINGAN.replace('id: xingan-2018', 'id: xingan-2018-b'));
+    const overlap = run(['rules', 'check', join(ROOT, 'rules', '152200-xingan', '2018.yaml'), twin]);
+    expect(overlap.status).toBe(1);
+    expect(overlap.stdout).toMatch(/effective：地区 152200（兴安盟）的规则 xingan-2018-b.*有效期重叠/);
+  });
+});
+
+describe('onestop rules diff', () => {
+  it('lists what changed, value by value, with the source each value cites', () => {
+    const r = run(['rules', 'diff', 'xingan-2018', withMistakes()]);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('删除 visits.inpatient.basic.annualCap：150000.00 → （无）　依据：s003 健康扶贫破解因病致贫之"痛"');
+    expect(lines).toContain('修改 visits.inpatient.commercial.ratio：0.55 → 1.55　依据：s003 健康扶贫破解因病致贫之"痛"');
+    expect(r.stdout).toContain('共 4 处改动');
+    const same = run(['rules', 'diff', 'xingan-2018', join(ROOT, 'rules', '152200-xingan', '2018.yaml')]);
+    expect(same.stdout).toContain('两者内容相同，没有改动');
+  });
+});
