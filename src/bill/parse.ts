@@ -45,3 +45,13 @@ export function parseStandaloneBill(value: { line: number; text: string }): Bill
   if (missing.length) throw new InputLineError(value.line, billNo, missing);
   return toEngineBill(b, b.hospital.tier!, b.person.populations!);
 }
+
+/**
+ * The engine's bill from a settlement's stored bill (`bill_json`: the bill as posted, with the tier and
+ * populations it was settled on): what re-computing a stored settlement starts from.
+ */
+export function engineBillFromStored(billJson: string): Bill {
+  const input = billInputSchema.parse(JSON.parse(billJson));
+  if (input.hospital.tier === undefined || input.person.populations === undefined) throw new Error('a stored bill without its tier or populations');
+  return toEngineBill(input, input.hospital.tier, input.person.populations);
+}

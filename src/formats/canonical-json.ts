@@ -27,13 +27,30 @@ function quotedKey(k: string): string {
   return q;
 }
 
-/** The keys of an object in sorted order (JavaScript's default sort, by UTF-16 code unit); no copy when they already are. */
+/**
+ * Key lists seen before and their sorted order: a bill's objects come in a few fixed shapes (the schema's
+ * output order), so the sort is looked up rather than done again. Compared key by key; small and bounded.
+ */
+const sortedCache: { keys: string[]; sorted: string[] }[] = [];
+
+/** The keys of an object in sorted order (JavaScript's default sort, by UTF-16 code unit). */
 function sortedKeys(o: object): string[] {
   const keys = Object.keys(o);
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1]! > keys[i]!) return keys.sort();
+  search: for (let c = 0; c < sortedCache.length; c++) {
+    const hit = sortedCache[c]!;
+    if (hit.keys.length !== keys.length) continue;
+    for (let i = 0; i < keys.length; i++) if (hit.keys[i] !== keys[i]) continue search;
+    return hit.sorted;
   }
-  return keys;
+  let sorted = keys;
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      sorted = [...keys].sort();
+      break;
+    }
+  }
+  if (sortedCache.length < 64) sortedCache.push({ keys, sorted });
+  return sorted;
 }
 
 // String concatenation rather than arrays joined: this hashes every bill a window posts.

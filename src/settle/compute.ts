@@ -4,7 +4,6 @@
  * compare-and-set against the version the computation read, the audit entry). Pure: no store, no clock
  * (the caller passes the time and the id).
  */
-import { createHash } from 'node:crypto';
 import { accumulatorsFromJson, accumulatorsToJson, applyChanges, type AccumulatorsJson } from '../engine/accumulators.js';
 import { SettlementError } from '../engine/errors.js';
 import { settlementJson } from '../engine/result.js';
@@ -54,7 +53,8 @@ export function computeSettlement(bill: Bill, ruleset: Ruleset, ledger: LedgerRo
   return {
     ledger,
     population: s.population,
-    ytdBeforeJson: !ledger || ledger.accumulators_json === '{}' ? '{}' : JSON.stringify(ytdJson),
+    // The ledger's text as stored: written by JSON.stringify, so it is already what the settlement records.
+    ytdBeforeJson: ledger ? ledger.accumulators_json : '{}',
     resultJson: JSON.stringify(result),
     totalFen: toFen(s.total),
     fundPaysFen: toFen(s.fundPaysTotal),
@@ -130,6 +130,8 @@ export function ledgerCas(personId: string, year: number, read: LedgerRow | unde
   };
 }
 
+const RESULT_JSON = SETTLEMENT_COLUMNS.indexOf('result_json');
+
 /**
  * The write set of a settlement: nothing if the bill number was settled before (`existing`, with that
  * settlement) or if the person's ledger moved since it was read (`stale`, with the ledger as it is);
@@ -157,9 +159,10 @@ export function settlementWriteSet(job: SettleJob, c: Computed): WriteSet {
             rulesetHash: job.rulesetHash,
             funds: c.resultFunds,
             patientPays: c.patientPays,
-            resultHash: createHash('sha256').update(c.resultJson).digest('hex'),
           },
         },
+        // The hash of the stored result, by which the audit later knows the row is as written.
+        digests: [{ field: 'resultHash', step: 2, value: RESULT_JSON }],
       },
     ],
   };

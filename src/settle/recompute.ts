@@ -4,7 +4,7 @@
  * before it. The engine is pure, so the result must be identical to the stored one, to the character.
  */
 import type { Kysely } from 'kysely';
-import { billInputSchema, toEngineBill } from '../bill/schema.js';
+import { engineBillFromStored } from '../bill/parse.js';
 import { accumulatorsFromJson, type AccumulatorsJson } from '../engine/accumulators.js';
 import { settlementJson, type SettlementJson } from '../engine/result.js';
 import { settle } from '../engine/settle.js';
@@ -30,8 +30,7 @@ export class RulesetVersions {
 
 export async function recompute(row: SettlementTable, versions: RulesetVersions): Promise<SettlementJson> {
   const loaded = await versions.get(row.ruleset_hash);
-  const input = billInputSchema.parse(JSON.parse(row.bill_json));
-  const bill = toEngineBill(input, input.hospital.tier!, input.person.populations!);
+  const bill = engineBillFromStored(row.bill_json);
   const ytd = accumulatorsFromJson(JSON.parse(row.ytd_before_json) as AccumulatorsJson);
   return settlementJson(settle(bill, loaded.ruleset, ytd));
 }

@@ -10,7 +10,7 @@
 import type * as z from 'zod';
 import type { Principal } from '../access/keys.js';
 import { billHash } from '../bill/hash.js';
-import { parseBillInput } from '../bill/parse.js';
+import { engineBillFromStored, parseBillInput } from '../bill/parse.js';
 import { toEngineBill, type BillInput } from '../bill/schema.js';
 import { accumulatorsFromJson, accumulatorsToJson, applyChanges, type AccumulatorsJson } from '../engine/accumulators.js';
 import { SettlementError, formatPath } from '../engine/errors.js';
@@ -212,20 +212,27 @@ export class SettlementService {
       createdAt: now.toISOString(),
       createdBy: actor,
     };
-    const { bill, hospital, person } = r;
+    const { hospital, person } = r;
     const ruleset = r.ruleset.ruleset;
     let ledger = r.ledger;
+    // Only what the answer needs (and the stored bill, for a second computation) is held while the bill
+    // waits for its COMMIT: with dozens of bills in flight, every object kept alive across the wait is
+    // copied by each young-generation collection.
+    let bill: Bill | undefined = r.bill;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const computed = computeSettlement(bill, ruleset, ledger);
+      const computed = computeSettlement(bill ?? engineBillFromStored(job.billJson), ruleset, ledger);
+      bill = undefined;
       if (computed instanceof SettlementError) {
         // A bill number settled before is answered as it was, even if the bill would be refused today.
         const existing = await this.store.get<SettlementTable>(named('settlementByBill', { hospital_code: job.hospitalCode, bill_no: job.billNo }));
         if (existing) return this.replayOrConflict(existing, hospital, person, hash);
         throw fromSettlementError(computed);
       }
+      const set = settlementWriteSet(job, computed);
+      const answer = settlementView(settlementRow(job, computed), hospital, person);
       let outcome;
       try {
-        outcome = await this.store.write(settlementWriteSet(job, computed));
+        outcome = await this.store.write(set);
       } catch (e) {
         if (e instanceof CommitUnknown) throw unconfirmed(job.billNo);
         // Another process settled the same bill number between our check and our insert: a replay.
@@ -237,7 +244,7 @@ export class SettlementService {
       }
       switch (outcome.kind) {
         case 'written':
-          return { replay: false, view: settlementView(settlementRow(job, computed), hospital, person) };
+          return { replay: false, view: answer };
         case 'existing':
           return this.replayOrConflict(outcome.row as unknown as SettlementTable, hospital, person, hash);
         case 'stale':

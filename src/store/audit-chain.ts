@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../formats/canonical-json.js';
 import type { AuditLogTable } from './schema.js';
+import type { AuditDigest } from './write-set.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -20,6 +21,14 @@ export function entryHash(prevHash: string, e: { seq: number; at: string; actor:
   return createHash('sha256')
     .update(`${prevHash}\n${canonicalJson({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, subject: e.subject, payload: e.payload })}`)
     .digest('hex');
+}
+
+/** The entry's payload with each digest of a value the set writes (write-set.ts AuditDigest) filled in. */
+export function withDigests(entry: AuditEntryInput, digests: readonly AuditDigest[] | undefined, valueOf: (step: number, value: number) => unknown): AuditEntryInput {
+  if (!digests?.length) return entry;
+  const payload = { ...(entry.payload as Record<string, unknown>) };
+  for (const d of digests) payload[d.field] = createHash('sha256').update(String(valueOf(d.step, d.value))).digest('hex');
+  return { ...entry, payload };
 }
 
 /** The entry that follows `last` (the chain's head, read under the write lock): its seq, links and hash. */

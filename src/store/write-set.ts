@@ -38,7 +38,19 @@ export type WriteStep =
   | { kind: 'absent'; run: Statement; otherwise: GuardOutcome }
   /** A write that must change exactly one row; otherwise the outcome, with the row `read` finds. */
   | { kind: 'one'; run: Statement; otherwise: GuardOutcome; read?: Statement }
-  | { kind: 'audit'; entry: AuditEntryInput; at: string };
+  | { kind: 'audit'; entry: AuditEntryInput; at: string; digests?: AuditDigest[] };
+
+/**
+ * A digest the audit entry carries of a value the set writes: `payload[field]` becomes the sha256 (hex) of
+ * the `value`-th value of step `step`'s statement (a settlement's stored result, say), so that the log can
+ * later show that the stored text is the one written. Computed by the store, where the set is written,
+ * rather than by the caller: it is the log's own bookkeeping, like the chain's hashes.
+ */
+export interface AuditDigest {
+  field: string;
+  step: number;
+  value: number;
+}
 
 export interface WriteSet {
   steps: WriteStep[];
@@ -57,4 +69,10 @@ export function named(statement: StatementName, values: Record<string, unknown>)
 /** A write compiled from kysely (`store.db.updateTable(…)…compile()`), as a step's statement. */
 export function compiled(query: CompiledQuery): RawStatement {
   return { sql: query.sql, parameters: query.parameters };
+}
+
+/** The `value`-th value a step's statement writes (what an audit digest is taken of). */
+export function valueOf(step: WriteStep, value: number): unknown {
+  if (step.kind === 'audit') return undefined;
+  return 'statement' in step.run ? step.run.values[value] : step.run.parameters[value];
 }

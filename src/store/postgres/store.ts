@@ -11,13 +11,13 @@
  * append at the end (an advisory lock serialises the chain's head).
  */
 import { CompiledQuery, Kysely, OperationNodeTransformer, PostgresDialect, sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow, type ValueNode, type PrimitiveValueListNode } from 'kysely';
-import { nextAuditRow } from '../audit-chain.js';
+import { nextAuditRow, withDigests } from '../audit-chain.js';
 import { CommitUnknown } from '../commit-unknown.js';
 import { migrateToLatest } from '../migrations.js';
 import { StoreWriteError, type Store } from '../port.js';
 import type { Database } from '../schema.js';
 import { bind, compileStatements } from '../statements.js';
-import type { Statement, WriteOutcome, WriteSet } from '../write-set.js';
+import { valueOf, type Statement, type WriteOutcome, type WriteSet } from '../write-set.js';
 
 /** Advisory-lock key that serialises appends to the audit chain across processes. */
 const AUDIT_HEAD_LOCK = 7447002;
@@ -193,7 +193,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
           // Two processes must not both extend the chain from the same head.
           await sql`select pg_advisory_xact_lock(${sql.lit(AUDIT_HEAD_LOCK)})`.execute(trx);
           const head = (await trx.executeQuery(toQuery({ statement: 'auditHead', values: [] }))).rows[0] as { seq: number; hash: string } | undefined;
-          const r = nextAuditRow(head, step.entry, step.at);
+          const r = nextAuditRow(head, withDigests(step.entry, step.digests, (k, v) => valueOf(steps[k]!, v)), step.at);
           await trx.executeQuery(toQuery({ statement: 'insertAudit', values: [r.seq, r.at, r.actor, r.action, r.subject, r.payload, r.prev_hash, r.hash] }));
           break;
         }

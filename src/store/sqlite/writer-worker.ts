@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteConnection } from './connection.js';
 import { GroupCommit } from './group-commit.js';
-import { WRITER_PROTOCOL, type FromWriter, type ToWriter } from './writer-thread.js';
+import { WRITER_PROTOCOL, unpackWriteSet, type FromWriter, type ToWriter } from './writer-thread.js';
 import { SqliteWriter } from './writer.js';
 
 const port = parentPort!;
@@ -23,7 +23,7 @@ port.on('message', (m: ToWriter) => {
     port.close();
     return;
   }
-  commits.submit(m.set, m.id);
+  commits.submit(unpackWriteSet(m.set), m.id);
 });
 
 port.postMessage({ ready: WRITER_PROTOCOL });

@@ -12,9 +12,9 @@
  * fails, nothing of the batch is kept, and every set of it is told so.
  */
 import type SQLite from 'better-sqlite3';
-import { nextAuditRow } from '../audit-chain.js';
+import { nextAuditRow, withDigests } from '../audit-chain.js';
 import { bind, compileStatements, type CompiledStatement, type StatementName } from '../statements.js';
-import type { Statement, WriteOutcome, WriteSet } from '../write-set.js';
+import { valueOf, type Statement, type WriteOutcome, type WriteSet } from '../write-set.js';
 
 /** How one write set ended: its outcome, or the error it threw (with SQLite's code, e.g. a unique violation). */
 export type Answer = { ok: true; outcome: WriteOutcome } | { ok: false; error: string; code?: string };
@@ -95,7 +95,7 @@ export class SqliteWriter {
         }
         case 'audit': {
           const head = this.get({ statement: 'auditHead', values: [] }) as { seq: number; hash: string } | undefined;
-          const r = nextAuditRow(head, step.entry, step.at);
+          const r = nextAuditRow(head, withDigests(step.entry, step.digests, (k, v) => valueOf(steps[k]!, v)), step.at);
           this.run({ statement: 'insertAudit', values: [r.seq, r.at, r.actor, r.action, r.subject, r.payload, r.prev_hash, r.hash] });
           wrote = true;
           break;
