@@ -8,6 +8,9 @@
  * Inside `visits.<visitType>` a segment names a step by its id (a number is taken as the step's index
  * only when no step has that id, and ids cannot start with a digit). Elsewhere a number indexes an array.
  *
+ * A value of `null` removes the field (`visits.inpatient.assistance.aboveDeductibleOf: null`: the
+ * assistance step without its tie to the serious-illness deductible).
+ *
  * Every path is resolved before anything runs. Every segment but the last must exist; the last may
  * name a field the document does not have yet (adding a `visitCap`, say), because the result is then
  * validated with the same schema as a rules file: a misspelt field, an unknown step, a ratio above 1 or
@@ -16,9 +19,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { formatPath } from '../engine/errors.js';
-import { RulesLoadError, rulesetFromDocument, type LoadedRuleset, type RulesIssue } from '../rules/load.js';
+import { RulesLoadError, readRulesDocument, rulesetFromDocument, type LoadedRuleset, type RulesIssue } from '../rules/load.js';
 
 export interface WhatIfChange {
   /** The path as written in the what-if file. */
@@ -50,13 +52,8 @@ function fail(file: string, path: string, message: string): never {
 
 /** Read a what-if file: YAML (`.yaml`, `.yml`) or JSON (`.json`), a map of path to value. */
 export function parseWhatIfText(text: string, file: string): WhatIfOverlay {
-  let doc: unknown;
-  try {
-    doc = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
-  } catch (e) {
-    fail(file, '', `无法解析测算方案文件：${(e as Error).message}`);
-  }
-  return checkOverlay(doc, file);
+  // Read as a rules file is read: every number exactly from its text, a key written twice refused.
+  return checkOverlay(readRulesDocument(text, file), file);
 }
 
 export function loadWhatIfFile(path: string): WhatIfOverlay {
@@ -134,7 +131,8 @@ export function applyWhatIf(baseline: LoadedRuleset, overlay: WhatIfOverlay, lab
     try {
       const { parent, key, documentPath } = locate(document, path, label);
       const before = (parent as Record<string | number, unknown>)[key];
-      (parent as Record<string | number, unknown>)[key] = value;
+      if (value === null && !Array.isArray(parent)) delete (parent as Record<string, unknown>)[key];
+      else (parent as Record<string | number, unknown>)[key] = value;
       changes.push({ path, documentPath, before: before === undefined ? null : before, after: value });
     } catch (e) {
       if (e instanceof RulesLoadError) issues.push(...e.issues);
