@@ -93,7 +93,8 @@ bills.forEach((b, n) => {
   check(!billNos.has(b.billNo), `${where} duplicate billNo`);
   billNos.add(b.billNo);
   const keys = Object.keys(b).join(',');
-  check(keys === 'billNo,hospital,person,visit,diagnosis,items' || keys === 'billNo,hospital,person,visit,items', `${where} keys ${keys}`);
+  check(['billNo,hospital,person,visit,diagnosis,diagnoses,items', 'billNo,hospital,person,visit,diagnosis,items', 'billNo,hospital,person,visit,items'].includes(keys), `${where} keys ${keys}`);
+  if (b.diagnoses) check(b.diagnoses.every((d) => /^[A-Z][0-9]+(\.[0-9x]+)?$/.test(d.code) && typeof d.name === 'string'), `${where} diagnoses ${JSON.stringify(b.diagnoses)}`);
 
   const h = H.get(b.hospital && b.hospital.code);
   check(!!h, `${where} unknown hospital ${b.hospital && b.hospital.code}`);

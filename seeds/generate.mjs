@@ -907,6 +907,33 @@ function place(occ, len, lo = 0, hi = 364) {
   return null;
 }
 
+/**
+ * The principal diagnosis's ICD-10 code (国家临床版 2.0 style) for the generator's diagnosis texts: the first
+ * pattern that matches the text gives the code. Every bill carries `diagnoses: [{ code, name }]`, so that
+ * the benefits gated on a diagnosis (the family-doctor package's chronic diseases, SETTLEMENT.md §3) act
+ * on the demo year.
+ */
+const ICD10 = [
+  [/食管恶性肿瘤/, 'C15.9'], [/胃恶性肿瘤/, 'C16.9'], [/直肠恶性肿瘤/, 'C20.x00'], [/肺恶性肿瘤/, 'C34.9'],
+  [/急性淋巴细胞白血病/, 'C91.0'], [/终末期肾病|慢性肾脏病5期/, 'N18.5'], [/二尖瓣/, 'I05.2'], [/主动脉瓣/, 'I35.2'],
+  [/瓣膜置换术后/, 'Z95.2'], [/房间隔缺损/, 'Q21.1'], [/股骨头坏死|全髋关节置换术后/, 'M87.0'], [/脑出血/, 'I61.9'],
+  [/社区获得性肺炎/, 'J18.9'], [/支气管肺炎/, 'J18.0'], [/慢性阻塞性肺疾病/, 'J44.1'], [/高血压/, 'I10.x00'],
+  [/2型糖尿病/, 'E11.9'], [/心绞痛/, 'I20.0'], [/冠状动脉粥样硬化性心脏病/, 'I25.1'], [/脑梗死/, 'I69.3'],
+  [/阑尾炎/, 'K35.9'], [/胆囊结石/, 'K80.101'], [/腰椎间盘突出/, 'M51.2'], [/膝关节骨性关节炎/, 'M17.9'],
+  [/萎缩性胃炎/, 'K29.4'], [/慢性胃炎/, 'K29.5'], [/胃肠炎/, 'K52.9'], [/消化不良/, 'K30.x00'], [/股骨颈骨折/, 'S72.0'],
+  [/剖宫产/, 'O82.0'], [/顺产/, 'O80.0'], [/白内障/, 'H25.9'], [/前列腺增生/, 'N40.x00'], [/上消化道出血/, 'K92.2'],
+  [/心力衰竭/, 'I50.9'], [/带状疱疹/, 'B02.9'], [/类风湿关节炎/, 'M06.9'], [/老年多种慢性病/, 'I10.x00'],
+  [/上呼吸道感染/, 'J06.9'], [/急性支气管炎/, 'J20.9'], [/腰肌劳损/, 'M54.5'], [/颈椎病/, 'M47.8'], [/腰腿痛/, 'M54.5'],
+];
+
+/** The code, or null for a claim that names no disease (a package visit without a chronic condition). */
+function icd10(text) {
+  if (text === '家庭医生签约服务') return null;
+  const hit = ICD10.find(([re]) => re.test(text));
+  if (!hit) throw new Error(`no ICD-10 code for the diagnosis "${text}": add it to ICD10`);
+  return hit[1];
+}
+
 let visitCounter = 0;
 function emit(person, hospCode, type, a, b, diagnosis, raw) {
   const hosp = H[hospCode];
@@ -916,6 +943,7 @@ function emit(person, hospCode, type, a, b, diagnosis, raw) {
     person: { id: person.id, populations: person.populations.slice() },
     visit: { type, admitted: iso(a), discharged: iso(b) },
     diagnosis,
+    diagnoses: icd10(diagnosis) ? [{ code: icd10(diagnosis), name: diagnosis.replace(/^家庭医生签约服务（(.*)）$/, '$1').replace(/（家庭病床）$/, '') }] : undefined,
     items: finishItems(raw),
   });
 }
@@ -1062,7 +1090,7 @@ bills.sort((x, y) => {
 });
 const lines = bills.map((b, i) => JSON.stringify({
   billNo: `XA18-${String(i + 1).padStart(6, '0')}`,
-  hospital: b.hospital, person: b.person, visit: b.visit, diagnosis: b.diagnosis, items: b.items,
+  hospital: b.hospital, person: b.person, visit: b.visit, diagnosis: b.diagnosis, diagnoses: b.diagnoses, items: b.items,
 }));
 const publicPeople = people.map(({ id, name, idNumber, populations, county }) => ({ id, name, idNumber, populations, county }));
 
