@@ -7,12 +7,11 @@ import { join } from 'node:path';
 import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import { pino } from 'pino';
-import { createService } from '../../src/http/app.js';
-import { mountExtensions } from '../../src/http/extensions.js';
 import { expect } from 'vitest';
-import { ApiError } from '../../src/service/errors.js';
-import { createKey, type Role } from '../../src/service/keys.js';
-import { boot, type Booted } from '../../src/store/boot.js';
+import { createKey, type Role } from '../../src/access/keys.js';
+import { boot, type Booted } from '../../src/app/boot.js';
+import { ApiError } from '../../src/errors/api-error.js';
+import { createService } from '../../src/http/service.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -28,7 +27,7 @@ export function docsImages(): string {
 }
 
 export interface TestService extends Booted {
-  /** What the server runs: the counter lane, then express (src/http/app.ts); supertest takes it as is. */
+  /** What the server runs: the counter lane, then express (src/http/service.ts); supertest takes it as is. */
   app: RequestListener;
   /** The express app alone, without the counter lane. */
   expressApp: Express;
@@ -41,10 +40,10 @@ export async function startTestService(opts: { seed?: boolean } = {}): Promise<T
   const dbFile = join(mkdtempSync(join(tmpdir(), 'onestop-')), 'test.db');
   const booted = await boot({ db: dbFile, rulesDir: join(ROOT, 'rules'), seeds: opts.seed === false ? 'none' : join(ROOT, 'seeds') });
   if (opts.seed === false) {
-    const { loadRegistry } = await import('../../src/store/seed.js');
+    const { loadRegistry } = await import('../../src/app/seed.js');
     await loadRegistry(booted.store, join(ROOT, 'seeds'));
   }
-  const { handler, app } = createService({ store: booted.store, rules: booted.rules, logger: pino({ level: 'silent' }), extend: mountExtensions });
+  const { handler, app } = createService({ store: booted.store, rules: booted.rules, logger: pino({ level: 'silent' }) });
   return {
     ...booted,
     app: handler,

@@ -14,9 +14,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadRulesDir } from '../../src/rules/load.js';
 import { RuleBook } from '../../src/rules/select.js';
-import { SettlementService } from '../../src/service/settlements.js';
-import { openStore, type Store } from '../../src/store/db.js';
-import { loadRegistry } from '../../src/store/seed.js';
+import { loadRegistry } from '../../src/app/seed.js';
+import { SettlementService } from '../../src/settle/service.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/port.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const PG_URL = process.env.ONESTOP_TEST_PG_URL;
