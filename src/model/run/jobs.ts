@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { CompiledQuery } from 'kysely';
 import type { Logger } from 'pino';
 import * as z from 'zod';
 import type { Principal } from '../../access/keys.js';
@@ -22,6 +23,7 @@ import { RulesLoadError, type LoadedRuleset } from '../../rules/load.js';
 import type { RuleBook } from '../../rules/select.js';
 import type { Store } from '../../store/port.js';
 import type { ModelJobTable } from '../../store/schema.js';
+import { compiled, type WriteSet } from '../../store/write-set.js';
 import type { ModelRow } from '../input/admission.js';
 import { csvLayout, rowFromCsv } from '../input/csv-rows.js';
 import { OptionError, growthFrom, type Growth } from '../input/growth.js';
@@ -120,6 +122,12 @@ export class ModelJobs {
     return this.deps.now?.() ?? new Date();
   }
 
+  /** One write to model_jobs, through the store's one transaction runner (store.db only builds it). */
+  private async write(query: CompiledQuery): Promise<void> {
+    const set: WriteSet = { steps: [{ kind: 'run', run: compiled(query) }] };
+    await this.deps.store.write(set);
+  }
+
   /** Validate a request completely, record the job, queue it; answers the job's id. */
   async start(body: unknown, principal: Principal | null): Promise<{ id: string; status: 'computing' }> {
     const parsed = modelRequestSchema.safeParse(body);
@@ -155,20 +163,22 @@ export class ModelJobs {
 
     const at = this.now();
     const id = `MJ${at.toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(5).toString('hex').toUpperCase()}`;
-    await this.deps.store.db
-      .insertInto('model_jobs')
-      .values({
-        id,
-        status: 'computing',
-        created_at: at.toISOString(),
-        finished_at: null,
-        request_json: JSON.stringify(req),
-        report_json: null,
-        error: null,
-        created_by: principal?.keyId ?? 'system',
-        heartbeat_at: at.toISOString(),
-      })
-      .execute();
+    await this.write(
+      this.deps.store.db
+        .insertInto('model_jobs')
+        .values({
+          id,
+          status: 'computing',
+          created_at: at.toISOString(),
+          finished_at: null,
+          request_json: JSON.stringify(req),
+          report_json: null,
+          error: null,
+          created_by: principal?.keyId ?? 'system',
+          heartbeat_at: at.toISOString(),
+        })
+        .compile(),
+    );
     this.progress.set(id, { done: 0, total });
     this.keepAlive();
     const source: ModelSource = req.source.store
@@ -203,7 +213,7 @@ export class ModelJobs {
       if (!reasonOf(e)) this.deps.logger.error({ err: e, job: id }, 'model job failed');
     }
     try {
-      await this.deps.store.db.updateTable('model_jobs').set({ status, report_json: report, error, finished_at: this.now().toISOString() }).where('id', '=', id).execute();
+      await this.write(this.deps.store.db.updateTable('model_jobs').set({ status, report_json: report, error, finished_at: this.now().toISOString() }).where('id', '=', id).compile());
     } catch (e) {
       this.deps.logger.error({ err: e, job: id }, 'could not record the end of a model job');
     } finally {
@@ -227,7 +237,7 @@ export class ModelJobs {
       return;
     }
     try {
-      await this.deps.store.db.updateTable('model_jobs').set({ heartbeat_at: this.now().toISOString() }).where('id', 'in', held).where('status', '=', 'computing').execute();
+      await this.write(this.deps.store.db.updateTable('model_jobs').set({ heartbeat_at: this.now().toISOString() }).where('id', 'in', held).where('status', '=', 'computing').compile());
     } catch (e) {
       this.deps.logger.warn({ err: e }, 'could not mark model jobs alive');
     }
@@ -246,7 +256,7 @@ export class ModelJobs {
     if (at.getTime() - Date.parse(last) <= STALE_MS) return row;
     let update = this.deps.store.db.updateTable('model_jobs').set({ status: 'error', error: INTERRUPTED, finished_at: at.toISOString() }).where('id', '=', row.id).where('status', '=', 'computing');
     update = row.heartbeat_at === null ? update.where('heartbeat_at', 'is', null) : update.where('heartbeat_at', '=', row.heartbeat_at);
-    await update.execute();
+    await this.write(update.compile());
     const now = await this.deps.store.db.selectFrom('model_jobs').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     if (now.status === 'error' && now.error === INTERRUPTED) this.deps.logger.warn({ job: row.id, lastAlive: last }, 'model job interrupted: its process stopped');
     return now;

@@ -15,6 +15,7 @@ import { loadRulesDir } from '../../../src/rules/load.js';
 import { RuleBook } from '../../../src/rules/select.js';
 import { openStore } from '../../../src/store/open.js';
 import type { Store } from '../../../src/store/port.js';
+import { compiled } from '../../../src/store/write-set.js';
 import { ROOT, synthText } from '../helpers.js';
 
 let store: Store;
@@ -30,10 +31,11 @@ afterAll(() => store?.close());
 
 /** A job row as another process would have left it. */
 async function leftBehind(id: string, opts: { created: string; heartbeat: string | null }) {
-  await store.db
+  const insert = store.db
     .insertInto('model_jobs')
     .values({ id, status: 'computing', created_at: opts.created, finished_at: null, request_json: '{}', report_json: null, error: null, created_by: 'k', heartbeat_at: opts.heartbeat })
-    .execute();
+    .compile();
+  await store.write({ steps: [{ kind: 'run', run: compiled(insert) }] });
 }
 
 describe('model jobs whose process stopped', () => {
@@ -58,7 +60,7 @@ describe('model jobs whose process stopped', () => {
     // Read stale, but marked alive by its process before the update: the update does not take it.
     await leftBehind('MJ-RACE', { created: minutes(-30), heartbeat: minutes(-5) });
     const staleRead = await store.db.selectFrom('model_jobs').selectAll().where('id', '=', 'MJ-RACE').executeTakeFirstOrThrow();
-    await store.db.updateTable('model_jobs').set({ heartbeat_at: minutes(0) }).where('id', '=', 'MJ-RACE').execute();
+    await store.write({ steps: [{ kind: 'run', run: compiled(store.db.updateTable('model_jobs').set({ heartbeat_at: minutes(0) }).where('id', '=', 'MJ-RACE').compile()) }] });
     const decided = await (jobs as unknown as { interruptedIfStale(r: typeof staleRead): Promise<typeof staleRead> }).interruptedIfStale(staleRead);
     expect(decided).toMatchObject({ status: 'computing', heartbeat_at: minutes(0) });
   });
