@@ -204,7 +204,7 @@ async function runThreads(
     w.on('message', (m: FromWorker) => {
       switch (m.type) {
         case 'ready':
-          if (m.protocol !== PROTOCOL) fail(new Error(`dist/model/worker.js is out of date (protocol ${m.protocol}, expected ${PROTOCOL}): run npm run build`));
+          if (m.protocol !== PROTOCOL) fail(new Error(`dist/model/run/worker.js is out of date (protocol ${m.protocol}, expected ${PROTOCOL}): run npm run build`));
           break;
         case 'ack':
           inFlight[k]!--;
