@@ -14,9 +14,10 @@ export class DischargeOrder {
 
   /**
    * Check an admission against the person's previous one and remember it; throws an InputLineError
-   * naming both lines when its date goes backwards. `date` is `discharged` as YYYYMMDD.
+   * naming both lines when its date goes backwards. `date` is `discharged` as YYYYMMDD. Returns the
+   * person's number (0, 1, 2… in order of first appearance).
    */
-  check(personId: string, discharged: string, date: number, line: number, billNo?: string): void {
+  check(personId: string, discharged: string, date: number, line: number, billNo?: string): number {
     const found = this.people.rowOf(personId);
     const row = found >= 0 ? found : -1 - found;
     if (found < 0) {
@@ -39,5 +40,6 @@ export class DischargeOrder {
     }
     this.last[2 * row] = date;
     this.last[2 * row + 1] = line;
+    return row;
   }
 }

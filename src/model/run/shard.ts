@@ -53,6 +53,13 @@ export class ModelShard {
   private readonly accumulatorKeys: Map<string, readonly string[] | null>[];
   private readonly lastVisitType: (string | null)[];
   private readonly lastKeys: (readonly string[] | null)[];
+  /**
+   * Per person (numbered by the order check): the year of their last admission (-1 before the first)
+   * and that year's ledger row, so that a person's next admission of the same year needs no second
+   * lookup by id.
+   */
+  private rowYear = new Int32Array(1024).fill(-1);
+  private yearRow = new Int32Array(1024);
 
   constructor(private readonly init: ShardInit) {
     this.rulesets = init.rulesets.map((r) => rulesetFromDocument(r.document, r.file).ruleset);
@@ -83,6 +90,23 @@ export class ModelShard {
     return keys;
   }
 
+  /** The ledger row of person `p`'s year. */
+  private ledgerRow(p: number, personId: string, year: number): number {
+    if (p >= this.rowYear.length) {
+      const years = new Int32Array(2 * this.rowYear.length).fill(-1);
+      years.set(this.rowYear);
+      this.rowYear = years;
+      const rows = new Int32Array(years.length);
+      rows.set(this.yearRow);
+      this.yearRow = rows;
+    }
+    if (this.rowYear[p] === year) return this.yearRow[p]!;
+    const row = this.ledger.row(personId, year);
+    this.rowYear[p] = year;
+    this.yearRow[p] = row;
+    return row;
+  }
+
   private parse(text: string, line: number): ModelRow {
     return this.init.format === 'csv' ? rowFromCsv(text, line, this.init.csv!) : rowFromJson(text, line, this.init.weights);
   }
@@ -93,8 +117,8 @@ export class ModelShard {
       const line = lines[k]!;
       const row = this.parse(texts[k]!, line);
       const bill = this.growth ? growCost(row.bill, this.growth) : row.bill;
-      this.order.check(bill.person.id, bill.visit.discharged, row.date, line, bill.billNo);
-      const person = this.ledger.row(bill.person.id, Math.floor(row.date / 10000));
+      const p = this.order.check(bill.person.id, bill.visit.discharged, row.date, line, bill.billNo);
+      const person = this.ledgerRow(p, bill.person.id, Math.floor(row.date / 10000));
       this.aggregate.begin(bill.hospital.tier, bill.visit.discharged, row.weight, row.date);
       for (let s = 0; s < this.rulesets.length; s++) {
         let settlement;
