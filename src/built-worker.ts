@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** `builtWorker('worker.js', import.meta.url)` from src/model/runner.ts → dist/model/worker.js, or null. */
+/** `builtWorker('worker.js', import.meta.url)` from src/model/run/runner.ts → dist/model/run/worker.js, or null. */
 export function builtWorker(name: string, from: string): URL | null {
   const beside = new URL(`./${name}`, from);
   const candidates = [beside];

@@ -11,7 +11,7 @@ N="${1:-1000000}"
 DATA=benchmarks/model/data
 mkdir -p "$DATA"
 CSV="$DATA/admissions-$N.csv"
-[ -f dist/model/worker.js ] || npm run build >/dev/null
+[ -f dist/model/run/worker.js ] || npm run build >/dev/null
 if [ ! -f "$CSV" ]; then
   echo "generating $CSV …" >&2
   node bin/onestop.js synth --admissions "$N" --year 2018 --seed 1 --out "$CSV"

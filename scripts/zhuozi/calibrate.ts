@@ -27,10 +27,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { Decimal as DecimalJs } from 'decimal.js';
 import { YearToDateLedger } from '../../src/engine/ledger.js';
-import { Decimal, decimalFromUnits, formatYuan } from '../../src/money/money.js';
-import { runModel } from '../../src/model/runner.js';
-import { DEFAULT_SYNTH, synthBill, synthesize, writeSynth, type SynthParams } from '../../src/model/synth.js';
+import { DEFAULT_SYNTH, synthBill, synthesize, writeSynth, type SynthParams } from '../../src/model/input/synth.js';
+import { runModel } from '../../src/model/run/runner.js';
+import { formatUnits, formatYuan } from '../../src/money/text.js';
+import type { Units } from '../../src/money/units.js';
 import { rulesetFromDocument, loadRulesFile, type LoadedRuleset } from '../../src/rules/load.js';
 import { billInputSchema, toEngineBill } from '../../src/bill/schema.js';
 
@@ -59,6 +61,11 @@ const MIX = [
 /** How the non-in-policy part splits (assumption; no Zhuozi figure depends on it). */
 const SPLIT = { outOfCatalog: 0.6, overLimit: 0.1, preSelfPay: 0.3 };
 const SEED = 2016;
+
+/** decimal.js for this script's own comparisons with the published figures (onestop computes in bigint). */
+const Decimal = DecimalJs.clone({ precision: 50, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -30, toExpPos: 40 });
+type Decimal = InstanceType<typeof Decimal>;
+const decimalFromUnits = (u: Units): Decimal => new Decimal(formatUnits(u));
 
 /** The population for a cost scale c and out-of-policy scale k. Medians are whole yuan, shares 6 places. */
 export function population(c: number, k: number): SynthParams {

@@ -64,9 +64,13 @@ export const bucketsSchema = z.strictObject({
   inPolicy: amountField,
 });
 
+/** A visit type code, and what people are told when one is not (also the fund model's CSV rows). */
+export const VISIT_TYPE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+export const VISIT_TYPE_MESSAGE = '就诊类型应为英文标识，如 inpatient、chronicOutpatient';
+
 const visitSchema = z
   .strictObject({
-    type: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, '就诊类型应为英文标识，如 inpatient、chronicOutpatient'),
+    type: z.string().regex(VISIT_TYPE, VISIT_TYPE_MESSAGE),
     admitted: isoDate,
     discharged: isoDate,
   })

@@ -17,8 +17,8 @@ import { InputLineError } from '../formats/line-error.js';
 import { YearToDateLedger } from '../engine/ledger.js';
 import { settlementJson } from '../engine/result.js';
 import type { AccumulatorField, Accumulators } from '../engine/types.js';
-import { parseUnits, type Units } from '../money/fixed.js';
-import { plainDecimalText } from '../money/money.js';
+import { readDecimal } from '../money/text.js';
+import { UNITS_DIGITS, type Units } from '../money/units.js';
 import type { LoadedRuleset } from '../rules/load.js';
 import { jsonValues } from '../formats/json-values.js';
 
@@ -32,7 +32,8 @@ export function readYearToDate(path: string): [string, number, Accumulators][] {
     for (const [year, accs] of Object.entries(years)) {
       const acc: Record<string, Partial<Record<AccumulatorField, Units>>> = {};
       for (const [key, fields] of Object.entries(accs)) {
-        acc[key] = Object.fromEntries(Object.entries(fields).map(([f, v]) => [f, parseUnits(plainDecimalText(v))]));
+        // A plain decimal (at most 8 places, any sign), read exactly as Units.
+        acc[key] = Object.fromEntries(Object.entries(fields).map(([f, v]) => [f, readDecimal(v, { scale: UNITS_DIGITS })]));
       }
       out.push([person, Number(year), acc]);
     }
@@ -50,7 +51,8 @@ export async function runSettle(opts: {
   output: Writable;
   yearToDate?: [string, number, Accumulators][];
 }): Promise<number> {
-  const ledger = new YearToDateLedger(opts.yearToDate);
+  const ledger = new YearToDateLedger();
+  for (const [person, year, accumulators] of opts.yearToDate ?? []) ledger.load(person, year, accumulators);
   let count = 0;
   for await (const value of jsonValues(opts.input)) {
     const bill = parseStandaloneBill(value);

@@ -5,7 +5,7 @@
  */
 import { formatUnits, parseUnits } from '../money/text.js';
 import type { Units } from '../money/units.js';
-import type { AccumulatorChanges, AccumulatorField, Accumulators } from './types.js';
+import type { AccumulatorChange, AccumulatorChanges, AccumulatorField, Accumulators } from './types.js';
 
 export class AccumulatorBook {
   private readonly changes: AccumulatorChanges = {};
@@ -39,18 +39,23 @@ export class AccumulatorBook {
 export type MutableAccumulators = Record<string, Partial<Record<AccumulatorField, Units>>>;
 
 /**
- * Add recorded changes to year-to-date values, in place: `after - before` of each field, or its
- * negation with `direction` -1 (a reversal takes back exactly what its settlement recorded, §4).
- * The one place a settlement's changes are applied to a year-to-date.
+ * What a recorded change adds to its year-to-date field: `after - before`, or its negation with
+ * `direction` -1 (a reversal takes back exactly what its settlement recorded, §4). The one rule by
+ * which a settlement's changes are applied to a year-to-date: {@link addChanges} here, and the
+ * compact ledger (./ledger.ts).
  */
+export function changeDelta(change: AccumulatorChange, direction: 1 | -1 = 1): Units {
+  const delta = change.after - change.before;
+  return direction === 1 ? delta : -delta;
+}
+
+/** Add recorded changes to year-to-date values, in place, by {@link changeDelta}. */
 export function addChanges(target: MutableAccumulators, changes: AccumulatorChanges, direction: 1 | -1 = 1): void {
   for (const key in changes) {
     const fields = changes[key]!;
     const entry = (target[key] ??= {});
     for (const field in fields) {
-      const change = fields[field as AccumulatorField]!;
-      const delta = change.after - change.before;
-      entry[field as AccumulatorField] = (entry[field as AccumulatorField] ?? 0n) + (direction === 1 ? delta : -delta);
+      entry[field as AccumulatorField] = (entry[field as AccumulatorField] ?? 0n) + changeDelta(fields[field as AccumulatorField]!, direction);
     }
   }
 }

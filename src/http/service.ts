@@ -5,7 +5,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { ModelJobs } from '../model/jobs.js';
+import { ModelJobs } from '../model/run/jobs.js';
 import type { RuleBook } from '../rules/select.js';
 import { SettlementService } from '../settle/service.js';
 import type { Store } from '../store/port.js';

@@ -9,9 +9,10 @@
  * {@link unitsHalfUp} is the first on an amount rather than a product (an item's unitPrice x quantity,
  * an item's over-limit part, an amount shown to people with two decimals).
  *
- * Two more are for people, never for money paid: {@link ratioDown}, the actual reimbursement ratio
- * truncated (it never shows 90% for a settlement that reimbursed 89.996%), and {@link percentHalfUp},
- * a ratio as a percentage with two decimals.
+ * Three more are for people, never for money paid: {@link ratioDown}, the actual reimbursement ratio
+ * truncated (it never shows 90% for a settlement that reimbursed 89.996%), {@link percentHalfUp},
+ * a ratio as a percentage with two decimals, and {@link quotientHalfUp}, a quotient shown half-up (the
+ * fund model's mean payment per admission, to the fen; its weighted counts, to two decimals).
  */
 import { FEN, type Product, type Ratio, type Units } from './units.js';
 
@@ -70,4 +71,17 @@ export function ratioDown(numerator: bigint, denominator: bigint, digits: number
 /** A ratio (x 10^8) as hundredths of a percent, half-up: 0.875 → 8750 (87.50%). */
 export function percentHalfUp(r: Ratio): bigint {
   return halfUpDiv(r, 10n ** 4n);
+}
+
+/**
+ * `numerator / denominator` half-up (ties away from zero) to `digits` decimals, as an integer at
+ * 10^digits (0 when the denominator is 0), exact from integers: a figure people read that is a quotient,
+ * never a payout. The fund model's mean patient payment is `quotientHalfUp(Σ fen, Σ admissions, 0)` fen.
+ */
+export function quotientHalfUp(numerator: bigint, denominator: bigint, digits: number): bigint {
+  if (denominator === 0n) return 0n;
+  const n = numerator < 0n ? -numerator : numerator;
+  const d = denominator < 0n ? -denominator : denominator;
+  const q = (2n * n * 10n ** BigInt(digits) + d) / (2n * d);
+  return numerator < 0n !== denominator < 0n ? -q : q;
 }

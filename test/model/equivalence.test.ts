@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_SYNTH } from '../../src/model/synth.js';
+import { DEFAULT_SYNTH } from '../../src/model/input/synth.js';
 import { ROOT, SEED_BILLS, cli, groupBy, synthText, tempDir, totalsFromReport, totalsOf, writeTemp, type SettledLine } from './helpers.js';
 
 function settleLines(rules: string, bills: string): SettledLine[] {

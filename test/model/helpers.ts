@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Decimal } from '../../src/money/money.js';
-import { writeSynth, type SynthParams } from '../../src/model/synth.js';
+import { writeSynth, type SynthParams } from '../../src/model/input/synth.js';
+import { Decimal } from '../helpers.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'onestop.js');

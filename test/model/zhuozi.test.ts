@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Decimal } from '../../src/money/money.js';
 import { OUTPUT_DIR, calibrate, markdown, type Calibration } from '../../scripts/zhuozi/calibrate.js';
+import { Decimal } from '../helpers.js';
 import { cli, tempDir } from './helpers.js';
 
 describe('Zhuozi 2016', () => {

@@ -10,7 +10,7 @@ import { YearToDateLedger } from '../../src/engine/ledger.js';
 import { settlementJson, type SettlementJson } from '../../src/engine/result.js';
 import type { Ruleset } from '../../src/engine/types.js';
 import { loadRulesFile } from '../../src/rules/load.js';
-import { applyWhatIf, loadWhatIfFile } from '../../src/model/whatif.js';
+import { applyWhatIf, loadWhatIfFile } from '../../src/model/input/whatif.js';
 import { engineBill } from '../helpers.js';
 
 const RULES = join(import.meta.dirname, '..', '..', 'rules');

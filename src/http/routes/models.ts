@@ -8,9 +8,9 @@
  *
  * Worker threads per run: ONESTOP_MODEL_WORKERS (default: all cores); runs are queued one at a time.
  */
-import type { ModelJobs } from '../../model/jobs.js';
-import { reportCsv } from '../../model/report-csv.js';
-import { reportHtml } from '../../model/report-html.js';
+import { reportCsv } from '../../model/report/csv.js';
+import { reportHtml } from '../../model/report/html.js';
+import type { ModelJobs } from '../../model/run/jobs.js';
 import { json, type Route } from '../route.js';
 
 export function modelRoutes(jobs: ModelJobs): Route[] {

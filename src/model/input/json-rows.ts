@@ -1,0 +1,57 @@
+/**
+ * Admission rows from JSON Lines: each line a §8 bill (items or buckets, with `hospital.tier` and
+ * `person.populations`, read by the same parser as `onestop settle`) or a flat admission row with the
+ * columns of ./admission.ts.
+ */
+import { parseStandaloneBill } from '../../bill/parse.js';
+import { isoDateNumber } from '../../formats/iso-date.js';
+import { InputLineError } from '../../formats/line-error.js';
+import { BUCKET_COLUMNS, billFromRow, type Get, type ModelRow } from './admission.js';
+import { UNIT_WEIGHT, parseWeight } from './weights.js';
+
+/** Is this JSON object a §8 bill (rather than a flat admission row)? */
+function isSection8Bill(obj: Record<string, unknown>): boolean {
+  return 'visit' in obj || 'items' in obj || 'buckets' in obj;
+}
+
+/** One JSON value (a line of JSON Lines) → a row. `weights` names a top-level property. */
+export function rowFromJson(text: string, line: number, weights?: string | null): ModelRow {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new InputLineError(line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputLineError(line, undefined, [{ path: '', message: '每行应为一个 JSON 对象（账单或就诊记录）' }]);
+  const record = obj as Record<string, unknown>;
+  let weight = UNIT_WEIGHT;
+  let billText = text;
+  if (weights) {
+    weight = parseWeight(record[weights], line, weights, typeof record.billNo === 'string' ? record.billNo : undefined);
+    if (isSection8Bill(record)) {
+      const { [weights]: _w, ...rest } = record;
+      billText = JSON.stringify(rest);
+    }
+  }
+  let bill;
+  if (isSection8Bill(record)) bill = parseStandaloneBill({ line, text: billText });
+  else {
+    const get: Get = (name) => {
+      const v = record[name];
+      if (v === undefined || v === null) return undefined;
+      if (Array.isArray(v)) return v.map(String).join('|');
+      return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
+    };
+    bill = billFromRow(get, line, BUCKET_COLUMNS.some((k) => record[k] !== undefined) ? 'buckets' : 'total');
+  }
+  return { line, bill, weight, date: isoDateNumber(bill.visit.discharged) };
+}
+
+/** The person a JSON row belongs to, for partitioning (the parent reads only this much). */
+export function personOfJson(obj: unknown): string | undefined {
+  if (obj === null || typeof obj !== 'object') return undefined;
+  const p = (obj as { person?: unknown }).person;
+  if (typeof p === 'string') return p;
+  if (p && typeof p === 'object' && typeof (p as { id?: unknown }).id === 'string') return (p as { id: string }).id;
+  return undefined;
+}
