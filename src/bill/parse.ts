@@ -51,7 +51,8 @@ export function parseStandaloneBill(value: { line: number; text: string }): Bill
  * populations it was settled on): what re-computing a stored settlement starts from.
  */
 export function engineBillFromStored(billJson: string): Bill {
-  const input = billInputSchema.parse(JSON.parse(billJson));
+  // Read exactly, as when it was posted: a stored bill keeps the numbers as the window wrote them.
+  const input = billInputSchema.parse(parseJson(billJson));
   if (input.hospital.tier === undefined || input.person.populations === undefined) throw new Error('a stored bill without its tier or populations');
   return toEngineBill(input, input.hospital.tier, input.person.populations);
 }

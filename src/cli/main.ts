@@ -12,8 +12,9 @@ import { registerAuditCommands } from './audit.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerModelCommands } from './model.js';
 import { registerRulesCommands } from './rules.js';
-import { InputLineError } from '../formats/line-error.js';
-import { openInput, readYearToDate, runSettle } from './settle.js';
+import { InputFileError, InputLineError } from '../formats/line-error.js';
+import { openInput, runSettle } from './settle.js';
+import { readYearToDate } from './year-to-date.js';
 
 export function buildProgram(): Command {
   const program = new Command('onestop')
@@ -87,7 +88,7 @@ export async function main(argv = process.argv): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof InputLineError || e instanceof RulesLoadError) {
+    if (e instanceof InputLineError || e instanceof InputFileError || e instanceof RulesLoadError) {
       process.stderr.write(`onestop: ${e.message}\n`);
       return 1;
     }

@@ -8,39 +8,18 @@
  * A bad bill stops the run: its line and field go to standard error and the exit code is 1. Every line
  * printed before it is a complete settlement of an earlier, valid bill; nothing is half-printed.
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import * as z from 'zod';
 import { parseStandaloneBill } from '../bill/parse.js';
 import { SettlementError, formatPath } from '../engine/errors.js';
 import { InputLineError } from '../formats/line-error.js';
 import { YearToDateLedger } from '../engine/ledger.js';
 import { settlementJson } from '../engine/result.js';
-import type { AccumulatorField, Accumulators } from '../engine/types.js';
-import { readDecimal } from '../money/text.js';
-import { UNITS_DIGITS, type Units } from '../money/units.js';
+import type { Accumulators } from '../engine/types.js';
 import type { LoadedRuleset } from '../rules/load.js';
 import { jsonValues } from '../formats/json-values.js';
 
 /** `{ "P-0001": { "2018": { "basic": { "paid": "1000.00" } } } }` → ledger entries. */
-export function readYearToDate(path: string): [string, number, Accumulators][] {
-  const doc = z
-    .record(z.string(), z.record(z.string().regex(/^\d{4}$/), z.record(z.string(), z.record(z.enum(['paid', 'deductibleMet', 'cumulative']), z.union([z.string(), z.number()])))))
-    .parse(JSON.parse(readFileSync(path, 'utf8')));
-  const out: [string, number, Accumulators][] = [];
-  for (const [person, years] of Object.entries(doc)) {
-    for (const [year, accs] of Object.entries(years)) {
-      const acc: Record<string, Partial<Record<AccumulatorField, Units>>> = {};
-      for (const [key, fields] of Object.entries(accs)) {
-        // A plain decimal (at most 8 places, any sign), read exactly as Units.
-        acc[key] = Object.fromEntries(Object.entries(fields).map(([f, v]) => [f, readDecimal(v, { scale: UNITS_DIGITS })]));
-      }
-      out.push([person, Number(year), acc]);
-    }
-  }
-  return out;
-}
-
 export function openInput(path: string, stdin: Readable = process.stdin): Readable {
   return path === '-' ? stdin : createReadStream(path, { encoding: 'utf8' });
 }

@@ -17,3 +17,14 @@ export class InputLineError extends Error {
     this.name = 'InputLineError';
   }
 }
+
+/** Problems in a whole input file (a year-to-date file, a what-if file): the file, each field's path. */
+export class InputFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: LineProblem[],
+  ) {
+    super(problems.map((p) => `${file}${p.path ? `：${p.path}` : ''}：${p.message}`).join('\n'));
+    this.name = 'InputFileError';
+  }
+}

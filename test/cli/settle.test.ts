@@ -85,3 +85,50 @@ describe('onestop settle', () => {
     expect(res.stdout).toBe('');
   });
 });
+
+describe('onestop settle --year-to-date', () => {
+  const bill = {
+    billNo: 'YTD-1',
+    hospital: { code: 'H-1', tier: 'county' },
+    person: { id: 'P-0001', populations: ['resident'] },
+    visit: { type: 'inpatient', admitted: '2018-03-01', discharged: '2018-03-05' },
+    buckets: { outOfCatalog: '0', overLimit: '0', preSelfPay: '0', inPolicy: '10000.00' },
+  };
+  const settleWith = (ytd: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ytd-'));
+    writeFileSync(join(dir, 'ytd.json'), ytd);
+    writeFileSync(join(dir, 'b.json'), JSON.stringify(bill));
+    return { file: join(dir, 'ytd.json'), res: run(['settle', '--rules', 'xingan-2018', '--year-to-date', join(dir, 'ytd.json'), join(dir, 'b.json')]) };
+  };
+
+  it('takes the shape the README documents, any subset of the fields, and settles from it', () => {
+    const { res } = settleWith('{"P-0001": {"2018": {"basic": {"paid": "1000.00"}}}}');
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    const s = JSON.parse(res.stdout);
+    expect(s.accumulators.basic.paid.before).toBe('1000.00');
+    // the same bill from zero differs only by what the year so far changes
+    const { res: fromZero } = settleWith('{}');
+    expect(JSON.parse(fromZero.stdout).accumulators.basic.paid.before).toBe('0.00');
+    // a fraction of a fen (an adjusted deductible) and JSON numbers are read exactly
+    const exact = settleWith('{"P-0001": {"2018": {"basic": {"paid": 1000.125}}}}').res;
+    expect(exact.status, exact.stderr).toBe(0);
+    expect(JSON.parse(exact.stdout).accumulators.basic.paid.before).toBe('1000.125');
+  });
+
+  it('refuses a negative amount, an unknown field and a key written twice, naming the file and the path', () => {
+    const negative = settleWith('{"P-0001": {"2018": {"basic": {"paid": "-1.00"}}}}');
+    expect(negative.res.status).toBe(1);
+    expect(negative.res.stderr).toContain(`${negative.file}：P-0001.2018.basic.paid：不能小于 0`);
+    const unknown = settleWith('{"P-0001": {"2018": {"basic": {"payd": "1.00"}}}}');
+    expect(unknown.res.status).toBe(1);
+    expect(unknown.res.stderr).toContain(`${unknown.file}：P-0001.2018.basic`);
+    expect(unknown.res.stderr).toContain('payd');
+    const twice = settleWith('{"P-0001": {"2018": {"basic": {"paid": "1.00", "paid": "2.00"}}}}');
+    expect(twice.res.status).toBe(1);
+    expect(twice.res.stderr).toContain(`${twice.file}：P-0001.2018.basic.paid：键 "paid" 出现了两次`);
+    const year = settleWith('{"P-0001": {"18": {"basic": {"paid": "1.00"}}}}');
+    expect(year.res.stderr).toContain('四位数字');
+    for (const r of [negative, unknown, twice, year]) expect(r.res.stdout).toBe('');
+  });
+});

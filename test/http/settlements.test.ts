@@ -284,6 +284,31 @@ describe('errors a window can act on, and nothing written', () => {
     expect(res.body.error.code).toBe('INVALID_JSON');
   });
 
+  it('a key written twice is 400 naming the key and its path, whichever value comes last', async () => {
+    const text = JSON.stringify(inpatientBill({ billNo: 'T-DUP-1', hospital: HOSPITAL, person: POOR })).replace('"class":"C"', '"class":"C","class":"A"');
+    expect(text).toContain('"class":"C","class":"A"');
+    const res = await bad(windowKey, text, true);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('DUPLICATE_KEY');
+    expect(res.body.error.message).toContain('class');
+    expect(res.body.error.issues[0].path).toMatch(/^items\[\d+\]\.class$/);
+  });
+
+  it('a number is read from its text: 99999999999.999999 is refused as it is written, never rounded through a float', async () => {
+    const bill = inpatientBill({ billNo: 'T-EXACT-1', hospital: HOSPITAL, person: POOR });
+    const text = JSON.stringify(bill).replace(`"unitPrice":"${bill.items[0]!.unitPrice}"`, '"unitPrice":99999999999.999999');
+    expect(text).toContain('"unitPrice":99999999999.999999');
+    const res = await bad(windowKey, text, true);
+    expect(res.status).toBe(422);
+    const issue = res.body.error.issues.find((i: { path: string }) => i.path === 'items[0].unitPrice');
+    expect(issue.message).toContain('99999999999.999999');
+    // the same amount with cents a float would also round is kept: 0.1 + 0.2 style digits pass through exactly
+    const fine = inpatientBill({ billNo: 'T-EXACT-2', hospital: HOSPITAL, person: POOR });
+    const q = JSON.stringify(fine).replace(`"unitPrice":"${fine.items[0]!.unitPrice}"`, '"unitPrice":0.3').replace(`"amount":"${fine.items[0]!.amount}"`, `"amount":${(Number(fine.items[0]!.quantity) * 0.3).toFixed(2)}`);
+    const preview = await request(svc.app).post('/v1/settlements/preview').set('Authorization', `Bearer ${windowKey}`).set('Content-Type', 'application/json').send(q);
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+  });
+
   it('a wrong field is 422 with its path and a message in Chinese', async () => {
     const bill = inpatientBill({ billNo: 'T-BAD-1', hospital: HOSPITAL, person: POOR });
     bill.items[2]!.amount = '1.00';

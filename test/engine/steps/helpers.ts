@@ -42,6 +42,9 @@ export interface BillOpts {
   populations?: string[];
   type?: string;
   discharged?: string;
+  /** ICD-10 codes, the principal diagnosis first. */
+  diagnoses?: string[];
+  paidElsewhere?: Record<string, { payout: string; deductible?: string }>;
 }
 
 let billNo = 0;
@@ -52,6 +55,8 @@ export function bill(o: BillOpts): Bill {
     hospital: { code: 'H-1', tier: o.tier ?? 'county' },
     person: { id: 'P-1', populations: o.populations ?? ['resident'] },
     visit: { type: o.type ?? 'inpatient', admitted: discharged, discharged },
+    ...(o.diagnoses ? { diagnoses: o.diagnoses.map((code) => ({ code, name: `诊断 ${code}` })) } : {}),
+    ...(o.paidElsewhere ? { paidElsewhere: o.paidElsewhere } : {}),
     ...(o.items
       ? { items: o.items }
       : {
