@@ -81,14 +81,18 @@ const visitSchema = z
  * one dot (`K80.101`); after the dot the national clinical edition (国家临床版) may write `x` as a
  * placeholder (`I10.x00`, 高血压), so that is taken too.
  */
+export const DIAGNOSIS_CODE = /^[A-Z][0-9]+(\.[0-9x]+)?$/;
+export const DIAGNOSIS_CODE_MESSAGE = '诊断编码应为 ICD-10 编码，如 "K80.101"、"I10.x00"（一个大写字母，后接数字，最多一个点）';
 const diagnosisSchema = z.strictObject({
-  code: z.string().regex(/^[A-Z][0-9]+(\.[0-9x]+)?$/, '诊断编码应为 ICD-10 编码，如 "K80.101"、"I10.x00"（一个大写字母，后接数字，最多一个点）'),
+  code: z.string().regex(DIAGNOSIS_CODE, DIAGNOSIS_CODE_MESSAGE),
   name: z.string().max(200).optional(),
 });
 
 /** A payout another payer already made for a step (§3): the amount, and the deductible it applied. */
+export const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+export const STEP_ID_MESSAGE = '应为规则中的步骤 id，如 "basic"';
 const paidElsewhereSchema = z.record(
-  z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, '应为规则中的步骤 id，如 "basic"'),
+  z.string().regex(STEP_ID, STEP_ID_MESSAGE),
   z.strictObject({ payout: amountField, deductible: amountField.optional() }),
 );
 

@@ -16,7 +16,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { OptionError, parseGrowthSpec } from '../model/input/growth.js';
 import { formatOfFile, type InputFormat, type ModelSource } from '../model/input/sources.js';
-import { DEFAULT_SYNTH, checkSynthParams, writeSynth, type ClassMix, type SynthParams } from '../model/input/synth.js';
+import { DEFAULT_DIAGNOSES, DEFAULT_SYNTH, checkSynthParams, writeSynth, type ClassMix, type SynthParams } from '../model/input/synth.js';
 import { applyWhatIf, loadWhatIfFile } from '../model/input/whatif.js';
 import { reportCsv } from '../model/report/csv.js';
 import { reportHtml } from '../model/report/html.js';
@@ -209,6 +209,19 @@ interface SynthOptions {
   visitType?: string;
   exactTierCounts?: boolean;
   prefix?: string;
+  diagnoses?: string;
+}
+
+/** --diagnoses: `default`, or ICD-10 code shares "I63.900=0.12,J18.900=0.1". */
+function diagnosisShares(spec: string): Record<string, number> {
+  if (spec.trim() === 'default') return { ...DEFAULT_DIAGNOSES };
+  const out: Record<string, number> = {};
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([A-Z][0-9]+(?:\.[0-9x]+)?)\s*=\s*([0-9]*\.?[0-9]+)$/.exec(part);
+    if (!m) usage(`--diagnoses 的写法应为 default，或 诊断编码=比例,诊断编码=比例，如 I63.900=0.12,J18.900=0.1（收到 “${part}”）`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
 }
 
 /** Defaults, then a --params JSON file, then the flags. */
@@ -243,6 +256,7 @@ export function synthParamsFromOptions(o: SynthOptions): SynthParams {
   if (o.visitType) p.visitType = o.visitType;
   if (o.exactTierCounts) p.exactTierCounts = true;
   if (o.prefix) p.prefix = o.prefix;
+  if (o.diagnoses) p.diagnoses = diagnosisShares(o.diagnoses);
   const problems = checkSynthParams(p);
   if (problems.length) usage(`参数有误：${problems.join('；')}`);
   return p;
@@ -297,5 +311,6 @@ export function registerModelCommands(program: Command): void {
     .option('--visit-type <type>', 'visit type of every admission (default inpatient)')
     .option('--exact-tier-counts', 'give each tier exactly its share of admissions')
     .option('--prefix <text>', 'prefix of bill numbers and person ids (default SY)')
+    .option('--diagnoses <spec>', 'draw a principal diagnosis per admission: default (a league case mix, see docs/model.md), or ICD-10 shares I63.900=0.12,J18.900=0.1')
     .action(synthAction);
 }

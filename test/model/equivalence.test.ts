@@ -89,3 +89,88 @@ function subtract(a: string, b: string): string {
   const abs = (neg ? -d : d).toString().padStart(3, '0');
   return `${neg ? '-' : ''}${abs.slice(0, -2)}.${abs.slice(-2)}`;
 }
+
+describe('steps gated by a diagnosis (§3), in the middle of a pipeline', () => {
+  it('the model books each step’s payout to its own fund whether or not the gated step ran', async () => {
+    const dir = tempDir();
+    const params = { ...DEFAULT_SYNTH, admissions: 1500, year: 2018, seed: 11, populations: { poverty: 1 }, diagnoses: { 'C34.900': 1, 'J18.900': 1, 'I10.x00': 1 } };
+    const csv = writeTemp(dir, 'pop.csv', await synthText(params, 'csv'));
+    const rules = {
+      id: 'gated-2018',
+      title: 'a cancer top-up between basic insurance and the floor',
+      region: { code: '150000', name: 'test' },
+      effective: { from: '2018-01-01', to: '2018-12-31' },
+      sources: [{ id: 's1', title: 'test' }],
+      tiers: ['township', 'county', 'league', 'province', 'outOfProvince'],
+      populations: ['poverty'],
+      visits: {
+        inpatient: [
+          { id: 'basic', fund: 'basic', kind: 'coinsurance', ratio: '0.6', source: 's1' },
+          { id: 'cancer', fund: 'assistance', kind: 'coinsurance', ratio: '0.5', when: { diagnoses: ['C'] }, source: 's1' },
+          { id: 'floor', fund: 'backstop', kind: 'floor', floor: '0.85', denominator: 'inPolicy', source: 's1' },
+        ],
+      },
+    };
+    const rulesFile = writeTemp(dir, 'gated.json', JSON.stringify(rules));
+    const jsonl = writeTemp(dir, 'pop.jsonl', await synthText(params, 'jsonl'));
+    const lines = settleLines(rulesFile, jsonl);
+    const run = cli(['model', '--rules', rulesFile, '--bills', csv, '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    const funds = Object.keys(report.baseline.funds);
+    expect(totalsFromReport(report.baseline)).toEqual(totalsOf(lines, funds));
+    // per step, too: the gated step ran for about a third of the admissions
+    const stepPaid = (id: string) =>
+      lines
+        .flatMap((l) => (l as unknown as { steps: { id: string; payout: string }[] }).steps)
+        .filter((x) => x.id === id)
+        .reduce((a, x) => a + BigInt(x.payout.replace('.', '')), 0n);
+    for (const id of ['basic', 'cancer', 'floor']) expect(report.baseline.steps[`inpatient.${id}`].paid.replace('.', ''), id).toBe(String(stepPaid(id)));
+    const ran = lines.filter((l) => (l as unknown as { steps: { id: string }[] }).steps.some((x) => x.id === 'cancer')).length;
+    expect(ran).toBeGreaterThan(350);
+    expect(ran).toBeLessThan(650);
+  });
+});
+
+describe('payouts made elsewhere (§3) in the model', () => {
+  it('a fund’s budget (owed) is its payout less what was paid elsewhere, as settle gives it bill by bill', () => {
+    const dir = tempDir();
+    // Five poor admissions at a Beijing hospital (outOfProvince), two with basic insurance settled there.
+    const rows = [
+      'billNo,person,population,tier,discharged,outOfCatalog,overLimit,preSelfPay,inPolicy,paidElsewhere',
+      'E1,P1,poverty,outOfProvince,2018-02-01,1000.00,0,0,30000.00,basic:15000.00:1000.00',
+      'E2,P2,poverty,outOfProvince,2018-03-01,0,0,0,12000.00,',
+      'E3,P1,poverty,outOfProvince,2018-05-01,0,0,500.00,8000.00,basic:4200.00',
+      'E4,P3,poverty,county,2018-06-01,0,0,0,5000.00,',
+      'E5,P2,resident,league,2018-07-01,0,0,0,9000.00,',
+    ];
+    const csv = writeTemp(dir, 'elsewhere.csv', `${rows.join('\n')}\n`);
+    const bills = rows.slice(1).map((r) => {
+      const [billNo, person, population, tier, discharged, oc, ol, ps, ip, paid] = r.split(',');
+      const [step, payout, deductible] = (paid ?? '').split(':');
+      return JSON.stringify({
+        billNo,
+        hospital: { code: '-', tier },
+        person: { id: person, populations: [population] },
+        visit: { type: 'inpatient', admitted: discharged, discharged },
+        buckets: { outOfCatalog: oc, overLimit: ol, preSelfPay: ps, inPolicy: ip },
+        ...(step ? { paidElsewhere: { [step]: { payout, ...(deductible ? { deductible } : {}) } } } : {}),
+      });
+    });
+    const jsonl = writeTemp(dir, 'elsewhere.jsonl', `${bills.join('\n')}\n`);
+    const lines = settleLines('xingan-2018', jsonl) as unknown as { funds: Record<string, string>; owed?: Record<string, string> }[];
+    const run = cli(['model', '--rules', 'xingan-2018', '--bills', csv, '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    const fen = (t: string) => BigInt(t.replace('.', ''));
+    const yuanText = (f: bigint) => `${f / 100n}.${String(f % 100n).padStart(2, '0')}`;
+    for (const fund of Object.keys(report.baseline.funds)) {
+      const owed = lines.reduce((a, l) => a + fen(l.owed?.[fund] ?? l.funds[fund] ?? '0.00'), 0n);
+      expect(report.baseline.owed[fund], fund).toBe(yuanText(owed));
+    }
+    // basic paid 15,000 + 4,200 elsewhere: it owes that much less than it paid
+    expect(fen(report.baseline.funds.basic) - fen(report.baseline.owed.basic)).toBe(fen('19200.00'));
+    expect(report.baseline.byPopulation.resident.owed).toBeUndefined();
+    expect(fen(report.baseline.byPopulation.poverty.owed.basic) + fen(report.baseline.byPopulation.resident.funds.basic)).toBe(fen(report.baseline.owed.basic));
+  });
+});

@@ -10,11 +10,10 @@
  * codes are kept in typed arrays: ~30 bytes an admission, no object per admission. They are merged by
  * concatenation (./merge.ts); the percentile is then an exact selection, never an approximation.
  */
-import { stepsFor } from '../../engine/settle.js';
-import type { Ruleset, Settlement, StepResult } from '../../engine/types.js';
+import type { Settlement, StepResult } from '../../engine/types.js';
 import { isoDateNumber } from '../../formats/iso-date.js';
 import { toFen, type Units } from '../../money/units.js';
-import { FIXED, SLOT, fundSlot, stepCountSlot, stepPaidSlot, type SlotLayout } from './slots.js';
+import { FIXED, SLOT, fundElsewhereSlot, fundSlot, stepCountSlot, stepPaidSlot, type SlotLayout } from './slots.js';
 import { WeightedSums, type WeightedSumsData } from './weighted-sums.js';
 
 /** A growable typed-array column. */
@@ -155,12 +154,16 @@ class CellSums {
 
 /** What one step of a pipeline adds to: its fund's slot, its step slots, and the floor or cap slots. */
 interface PipelineSlots {
+  /** The ids of the steps that ran, in order. */
+  ids: readonly string[];
   /** Per step of the pipeline, in order (= the settlement's `steps`, one result per step). */
   fund: Int32Array;
   paid: Int32Array;
   counted: Int32Array;
   /** 1 = floor step, 2 = out-of-pocket cap step, 0 = other. */
   kind: Uint8Array;
+  /** The fund's paid-elsewhere slot, for a step whose payout another payer made. */
+  elsewhere: Int32Array;
 }
 
 /** The aggregate of one shard (one worker thread, or the whole run in-thread). */
@@ -183,7 +186,7 @@ export class ShardAggregate {
   private readonly fundIndex: Map<string, number>;
   private readonly stepIndex: Map<string, number>;
   /** Per scenario: visit type → population → the pipeline's slots. */
-  private readonly pipelines: Map<string, Map<string, PipelineSlots>>[];
+  private readonly pipelines: Map<string, PipelineSlots>[];
   private readonly lastVisitType: (string | null)[];
   private readonly lastPopulation: (string | null)[];
   private readonly lastPipeline: (PipelineSlots | null)[];
@@ -197,15 +200,10 @@ export class ShardAggregate {
   private lastMonth = -1;
   private lastMonthCode = -1;
 
-  /**
-   * `rulesets` (baseline first, one per scenario) lets a settlement's step results be matched to the
-   * pipeline's steps by position; without them, each result is looked up by its step id.
-   */
   constructor(
     private readonly layout: SlotLayout,
     scenarios: number,
     weighted: boolean,
-    private readonly rulesets: readonly Ruleset[] | null = null,
   ) {
     this.sums = Array.from({ length: scenarios }, () => new CellSums(layout.width));
     this.patient = Array.from({ length: scenarios }, () => new Column(f64(4096), f64));
@@ -251,23 +249,17 @@ export class ShardAggregate {
   }
 
   /**
-   * The slots of each step of a settlement's pipeline, by position: the engine gives one result per
-   * step of `stepsFor(ruleset, visitType, population)`, in order, so they are worked out once per
-   * pipeline. (Checked against the ruleset the first time; without the rulesets, or if the results
-   * ever did not line up, they are worked out from each settlement's own results.)
+   * The slots of each step of a settlement's pipeline, by position, worked out once per pipeline: per
+   * visit type, population and the steps that ran (a step gated by a diagnosis, §3, runs for some bills of
+   * a population and not others, so the steps' ids are part of the key). The last pipeline is checked
+   * first, step by step (the ids are the ruleset's own strings, so the comparison is by reference).
    */
   private pipelineOf(scenario: number, s: Settlement): PipelineSlots {
-    if (s.visitType === this.lastVisitType[scenario] && s.population === this.lastPopulation[scenario]) return this.lastPipeline[scenario]!;
-    let byPopulation = this.pipelines[scenario]!.get(s.visitType);
-    if (!byPopulation) this.pipelines[scenario]!.set(s.visitType, (byPopulation = new Map()));
-    let p = byPopulation.get(s.population);
-    if (!p) {
-      p = this.slotsOf(s.visitType, s.steps);
-      const pipeline = this.rulesets ? stepsFor(this.rulesets[scenario]!, s.visitType, s.population) : null;
-      const linesUp = pipeline !== null && pipeline.length === s.steps.length && pipeline.every((step, k) => step.id === s.steps[k]!.id);
-      if (!linesUp) return p;
-      byPopulation.set(s.population, p);
-    }
+    const last = this.lastPipeline[scenario] ?? null;
+    if (last !== null && s.visitType === this.lastVisitType[scenario] && s.population === this.lastPopulation[scenario] && sameSteps(last.ids, s.steps)) return last;
+    const key = `${s.visitType}\u0000${s.population}\u0000${s.steps.map((r) => r.id).join('\u0000')}`;
+    let p = this.pipelines[scenario]!.get(key);
+    if (!p) this.pipelines[scenario]!.set(key, (p = this.slotsOf(s.visitType, s.steps)));
     this.lastVisitType[scenario] = s.visitType;
     this.lastPopulation[scenario] = s.population;
     this.lastPipeline[scenario] = p;
@@ -277,10 +269,11 @@ export class ShardAggregate {
   private slotsOf(visitType: string, results: readonly StepResult[]): PipelineSlots {
     const layout = this.layout;
     const n = results.length;
-    const p: PipelineSlots = { fund: new Int32Array(n), paid: new Int32Array(n), counted: new Int32Array(n), kind: new Uint8Array(n) };
+    const p: PipelineSlots = { ids: results.map((r) => r.id), fund: new Int32Array(n), paid: new Int32Array(n), counted: new Int32Array(n), kind: new Uint8Array(n), elsewhere: new Int32Array(n) };
     results.forEach((r, k) => {
       const j = this.stepIndex.get(`${visitType}.${r.id}`)!;
       p.fund[k] = fundSlot(layout, this.fundIndex.get(r.fund)!);
+      p.elsewhere[k] = fundElsewhereSlot(layout, this.fundIndex.get(r.fund)!);
       p.paid[k] = stepPaidSlot(layout, j);
       p.counted[k] = stepCountSlot(layout, j);
       p.kind[k] = r.kind === 'floor' ? 1 : r.kind === 'outOfPocketCap' ? 2 : 0;
@@ -329,6 +322,14 @@ export class ShardAggregate {
       if (touched[counted] === 0) {
         touched[counted] = 1;
         slots[n++] = counted;
+      }
+      if (steps[k]!.paidElsewhere !== undefined) {
+        const e = p.elsewhere[k]!;
+        v[e]! += fen;
+        if (touched[e] === 0) {
+          touched[e] = 1;
+          slots[n++] = e;
+        }
       }
       const kind = p.kind[k]!;
       if (kind === 1) {
@@ -380,3 +381,9 @@ export class ShardAggregate {
   }
 }
 
+
+function sameSteps(ids: readonly string[], steps: readonly StepResult[]): boolean {
+  if (ids.length !== steps.length) return false;
+  for (let k = 0; k < ids.length; k++) if (ids[k] !== steps[k]!.id) return false;
+  return true;
+}

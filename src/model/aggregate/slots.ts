@@ -5,7 +5,10 @@
  */
 import type { Ruleset } from '../../engine/types.js';
 
-/** Fixed slots, then one per fund, then paid amount and admission count per step, then admissions per fund. */
+/**
+ * Fixed slots, then one per fund, then paid amount and admission count per step, then admissions per
+ * fund, then what each fund's steps were paid elsewhere (§3: a fund owes its payout less that).
+ */
 export const SLOT = { admissions: 0, floorAdmissions: 1, capAdmissions: 2, total: 3, fundPays: 4, patientPays: 5, floorPaid: 6, capPaid: 7 } as const;
 export const FIXED = 8;
 
@@ -30,6 +33,11 @@ export function fundCountSlot(layout: SlotLayout, i: number): number {
   return FIXED + layout.funds.length + 2 * layout.steps.length + i;
 }
 
+/** What a fund's steps were paid elsewhere (the bills' paidElsewhere). */
+export function fundElsewhereSlot(layout: SlotLayout, i: number): number {
+  return FIXED + 2 * layout.funds.length + 2 * layout.steps.length + i;
+}
+
 /** Funds and steps of the rulesets, in the order they first appear (baseline first). */
 export function slotLayout(rulesets: readonly Ruleset[]): SlotLayout {
   const funds: string[] = [];
@@ -43,6 +51,6 @@ export function slotLayout(rulesets: readonly Ruleset[]): SlotLayout {
       }
     }
   }
-  return { funds, steps, width: FIXED + 2 * funds.length + 2 * steps.length };
+  return { funds, steps, width: FIXED + 3 * funds.length + 2 * steps.length };
 }
 

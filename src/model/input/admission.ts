@@ -13,11 +13,13 @@
  * | hospital | no | hospital code |
  * | outOfCatalog, overLimit, preSelfPay, inPolicy | one of the two | the four buckets (yuan) |
  * | total, outOfCatalogShare, overLimitShare, preSelfPayShare | | total (yuan) and the class mix (0..1; a missing share is 0) |
+ * | diagnoses | no | ICD-10 codes, the principal diagnosis first, separated by `|` (`I63.900|I10.x00`): for steps with `when.diagnoses` (§3) |
+ * | paidElsewhere | no | payouts another payer already made (§3), `step:payout` or `step:payout:deductible`, several separated by `|` (`basic:8200.00:600.00`) |
  *
  * Amounts are read exactly, straight into the engine's Units (money/text.ts), never through a float.
  */
-import { VISIT_TYPE, VISIT_TYPE_MESSAGE } from '../../bill/schema.js';
-import type { Bill, Buckets } from '../../engine/types.js';
+import { DIAGNOSIS_CODE, DIAGNOSIS_CODE_MESSAGE, STEP_ID, STEP_ID_MESSAGE, VISIT_TYPE, VISIT_TYPE_MESSAGE } from '../../bill/schema.js';
+import type { Bill, Buckets, PaidElsewhere } from '../../engine/types.js';
 import { InputLineError, type LineProblem } from '../../formats/line-error.js';
 import { isIsoDate } from '../../formats/iso-date.js';
 import { fenHalfUp } from '../../money/rounding.js';
@@ -27,7 +29,7 @@ import { RATIO_DIGITS, RATIO_ONE, min, type Ratio, type Units } from '../../mone
 export const BUCKET_COLUMNS = ['outOfCatalog', 'overLimit', 'preSelfPay', 'inPolicy'] as const;
 export const SHARE_COLUMNS = ['outOfCatalogShare', 'overLimitShare', 'preSelfPayShare'] as const;
 export const REQUIRED_COLUMNS = ['person', 'population', 'tier', 'discharged'] as const;
-const OPTIONAL_COLUMNS = ['visitType', 'admitted', 'billNo', 'hospital', 'total'] as const;
+const OPTIONAL_COLUMNS = ['visitType', 'admitted', 'billNo', 'hospital', 'total', 'diagnoses', 'paidElsewhere'] as const;
 export const KNOWN_COLUMNS = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS, ...BUCKET_COLUMNS, ...SHARE_COLUMNS];
 export type Column = (typeof KNOWN_COLUMNS)[number];
 
@@ -61,6 +63,44 @@ export function populationsOf(text: string): readonly string[] {
     if (populationLists.size < 1000) populationLists.set(text, list);
   }
   return list;
+}
+
+/**
+ * The diagnoses column's codes ("I63.900|I10.x00", principal first), or a problem. A year has few
+ * distinct texts: each is read once. Never mutated.
+ */
+const diagnosisLists = new Map<string, readonly string[] | LineProblem>();
+export function diagnosesOf(text: string): readonly string[] | LineProblem {
+  let v = diagnosisLists.get(text);
+  if (!v) {
+    const codes = text.split(/[|;]/).map((c) => c.trim());
+    const bad = codes.find((c) => !DIAGNOSIS_CODE.test(c));
+    v = bad !== undefined ? { path: 'diagnoses', message: `${DIAGNOSIS_CODE_MESSAGE}（收到 "${bad}"）` } : codes;
+    if (diagnosisLists.size < 10_000) diagnosisLists.set(text, v);
+  }
+  return v;
+}
+
+/** The paidElsewhere column ("basic:8200.00:600.00|serious:100.00"), each problem named. */
+function paidElsewhereOf(text: string, problems: LineProblem[]): Record<string, PaidElsewhere> | undefined {
+  const out: Record<string, PaidElsewhere> = {};
+  for (const part of text.split('|').map((p) => p.trim())) {
+    const [id = '', payout, deductible, ...rest] = part.split(':').map((x) => x.trim());
+    if (!STEP_ID.test(id) || payout === undefined || rest.length) {
+      problems.push({ path: 'paidElsewhere', message: `应写为 步骤:已付金额 或 步骤:已付金额:起付线，如 "basic:8200.00:600.00"（收到 "${part}"）${STEP_ID.test(id) ? '' : `；步骤 ${STEP_ID_MESSAGE}`}` });
+      continue;
+    }
+    if (id in out) {
+      problems.push({ path: `paidElsewhere.${id}`, message: `步骤 ${id} 写了两次` });
+      continue;
+    }
+    try {
+      out[id] = { payout: readAmount(payout), deductible: deductible ? readAmount(deductible) : 0n };
+    } catch (e) {
+      problems.push({ path: `paidElsewhere.${id}`, message: e instanceof MoneyFormatError ? e.message : String(e) });
+    }
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** A class-mix share: a plain decimal from 0 to 1 (at most 8 places), as a Ratio. */
@@ -136,6 +176,11 @@ export function billFromRow(get: Get, line: number, amounts: 'buckets' | 'total'
     const preSelfPay = take(ps);
     buckets = { outOfCatalog, overLimit, preSelfPay, inPolicy: left };
   }
+  const diagnosesText = text('diagnoses', false);
+  const diagnoses = diagnosesText ? diagnosesOf(diagnosesText) : undefined;
+  if (diagnoses && !Array.isArray(diagnoses)) problems.push(diagnoses as LineProblem);
+  const paidElsewhereText = text('paidElsewhere', false);
+  const paidElsewhere = paidElsewhereText ? paidElsewhereOf(paidElsewhereText, problems) : undefined;
   if (problems.length) throw new InputLineError(line, billNo, problems);
   return {
     billNo,
@@ -143,5 +188,7 @@ export function billFromRow(get: Get, line: number, amounts: 'buckets' | 'total'
     person: { id: person!, populations: populationsOf(populationText!) },
     visit: { type: visitType, admitted: admitted!, discharged: discharged! },
     buckets,
+    ...(diagnoses ? { diagnoses: diagnoses as readonly string[] } : {}),
+    ...(paidElsewhere ? { paidElsewhere } : {}),
   };
 }

@@ -13,7 +13,7 @@ import { isoDateNumber, isoDateNumberAt } from '../../formats/iso-date.js';
 import { InputLineError, type LineProblem } from '../../formats/line-error.js';
 import { MoneyFormatError, readAmountAt } from '../../money/text.js';
 import type { Units } from '../../money/units.js';
-import { BUCKET_COLUMNS, KNOWN_COLUMNS, REQUIRED_COLUMNS, SHARE_COLUMNS, billFromRow, isVisitType, populationsOf, type Column, type Get, type ModelRow } from './admission.js';
+import { BUCKET_COLUMNS, KNOWN_COLUMNS, REQUIRED_COLUMNS, SHARE_COLUMNS, billFromRow, diagnosesOf, isVisitType, populationsOf, type Column, type Get, type ModelRow } from './admission.js';
 import { UNIT_WEIGHT, parseWeight } from './weights.js';
 
 /** Where each known column sits in a CSV header (case-insensitive). */
@@ -178,16 +178,20 @@ function fastBucketBill(text: string, n: number, line: number, ix: CsvLayout['in
   if (!person || !populations || !tier) return null;
   const visitType = ix.visitType !== undefined && ix.visitType < n ? few.visitType.at(text, starts[ix.visitType]!, ends[ix.visitType]!) : 'inpatient';
   if (visitType === null) return null;
-  return {
-    bill: {
-      billNo: str(ix.billNo) || `L${line}`,
-      hospital: { code: (ix.hospital !== undefined && ix.hospital < n ? few.hospital.at(text, starts[ix.hospital]!, ends[ix.hospital]!) : '') || '-', tier },
-      person: { id: person, populations },
-      visit: { type: visitType, admitted, discharged },
-      buckets: { outOfCatalog, overLimit, preSelfPay, inPolicy },
-    },
-    date,
+  // A payout made elsewhere is rare: the general reader takes it.
+  if (ix.paidElsewhere !== undefined && ix.paidElsewhere < n && str(ix.paidElsewhere)) return null;
+  const diagnosesText = str(ix.diagnoses);
+  const diagnoses = diagnosesText ? diagnosesOf(diagnosesText) : undefined;
+  if (diagnoses && !Array.isArray(diagnoses)) return null;
+  const bill: Bill = {
+    billNo: str(ix.billNo) || `L${line}`,
+    hospital: { code: (ix.hospital !== undefined && ix.hospital < n ? few.hospital.at(text, starts[ix.hospital]!, ends[ix.hospital]!) : '') || '-', tier },
+    person: { id: person, populations },
+    visit: { type: visitType, admitted, discharged },
+    buckets: { outOfCatalog, overLimit, preSelfPay, inPolicy },
+    ...(diagnoses ? { diagnoses: diagnoses as readonly string[] } : {}),
   };
+  return { bill, date };
 }
 
 export function rowFromCsv(text: string, line: number, layout: CsvLayout): ModelRow {

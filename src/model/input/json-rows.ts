@@ -5,6 +5,8 @@
  */
 import { parseStandaloneBill } from '../../bill/parse.js';
 import { isoDateNumber } from '../../formats/iso-date.js';
+import { formatPath } from '../../engine/errors.js';
+import { JsonInputError, parseJson } from '../../formats/json.js';
 import { InputLineError } from '../../formats/line-error.js';
 import { BUCKET_COLUMNS, billFromRow, type Get, type ModelRow } from './admission.js';
 import { UNIT_WEIGHT, parseWeight } from './weights.js';
@@ -18,8 +20,12 @@ function isSection8Bill(obj: Record<string, unknown>): boolean {
 export function rowFromJson(text: string, line: number, weights?: string | null): ModelRow {
   let obj: unknown;
   try {
-    obj = JSON.parse(text);
+    // Exact: a number keeps its text where a double would change it; a key written twice is refused.
+    obj = parseJson(text);
   } catch (e) {
+    if (e instanceof JsonInputError && e.key !== undefined) {
+      throw new InputLineError(line, undefined, [{ path: formatPath([...e.path, e.key]), message: `键 "${e.key}" 在同一对象中出现了两次，无法确定以哪个为准` }]);
+    }
     throw new InputLineError(line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
   }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputLineError(line, undefined, [{ path: '', message: '每行应为一个 JSON 对象（账单或就诊记录）' }]);
@@ -39,7 +45,8 @@ export function rowFromJson(text: string, line: number, weights?: string | null)
     const get: Get = (name) => {
       const v = record[name];
       if (v === undefined || v === null) return undefined;
-      if (Array.isArray(v)) return v.map(String).join('|');
+      if (name === 'paidElsewhere' && typeof v === 'object' && !Array.isArray(v)) return paidElsewhereText(v as Record<string, unknown>);
+      if (Array.isArray(v)) return v.map((x) => (x && typeof x === 'object' && 'code' in x ? String((x as { code: unknown }).code) : String(x))).join('|');
       return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
     };
     bill = billFromRow(get, line, BUCKET_COLUMNS.some((k) => record[k] !== undefined) ? 'buckets' : 'total');
@@ -54,4 +61,14 @@ export function personOfJson(obj: unknown): string | undefined {
   if (typeof p === 'string') return p;
   if (p && typeof p === 'object' && typeof (p as { id?: unknown }).id === 'string') return (p as { id: string }).id;
   return undefined;
+}
+
+/** A flat row's `paidElsewhere` object ({"basic": {"payout": "8200.00", "deductible": "600.00"}}) in the column's text form. */
+function paidElsewhereText(v: Record<string, unknown>): string {
+  return Object.entries(v)
+    .map(([id, p]) => {
+      const { payout, deductible } = (p ?? {}) as { payout?: unknown; deductible?: unknown };
+      return [id, payout, deductible].filter((x) => x !== undefined).map(String).join(':');
+    })
+    .join('|');
 }

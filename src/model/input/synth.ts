@@ -16,12 +16,15 @@
  *    turned into whole fen at once: from there on every amount is an exact integer of fen;
  *  - the cost is split into the four buckets by the class mix (shares of out-of-catalogue, over-limit
  *    and pre-self-pay; in-policy is the rest), per tier if the tier gives one, each share varied by
- *    ±classJitter (relative) per admission.
+ *    ±classJitter (relative) per admission;
+ *  - with `diagnoses`, each admission draws a principal diagnosis (an ICD-10 code) from those shares,
+ *    from a random stream of its own, so every other draw is the same with or without it.
  *
  * Random draws are binary floats, as random draws are; amounts are never computed from them with
  * more than one rounding to the fen.
  */
 import type { Writable } from 'node:stream';
+import { DIAGNOSIS_CODE, DIAGNOSIS_CODE_MESSAGE } from '../../bill/schema.js';
 import { csvLine } from '../../formats/csv.js';
 import { formatUnits } from '../../money/text.js';
 import { fromFen } from '../../money/units.js';
@@ -61,7 +64,34 @@ export interface SynthParams {
   stay: { min: number; max: number };
   /** Prefix of person ids and bill numbers. */
   prefix: string;
+  /** Principal diagnosis shares by ICD-10 code (normalised); absent: admissions carry no diagnosis. */
+  diagnoses?: Record<string, number>;
 }
+
+/**
+ * A principal-diagnosis mix for a league's inpatient poor, for a diagnosis-gated what-if to act on. An
+ * estimate: no published case mix for Xing'an's poor was found; these are the conditions the county
+ * hospital reports and the 2018 poverty-by-illness surveys name most (stroke, pneumonia, heart disease,
+ * COPD, hypertension, diabetes, cancers, kidney disease, fractures, childbirth), with the rest as R69.
+ */
+export const DEFAULT_DIAGNOSES: Record<string, number> = {
+  'I63.900': 0.12, // cerebral infarction 脑梗死
+  'J18.900': 0.1, // pneumonia 肺炎
+  'I25.100': 0.08, // coronary heart disease 冠心病
+  'J44.100': 0.07, // COPD with acute exacerbation 慢阻肺急性加重
+  'I10.x00': 0.06, // hypertension 高血压
+  'E11.900': 0.05, // type 2 diabetes 2型糖尿病
+  'C34.900': 0.03, // lung cancer 肺恶性肿瘤
+  'C16.900': 0.02, // stomach cancer 胃恶性肿瘤
+  'N18.500': 0.02, // chronic kidney disease stage 5 慢性肾脏病5期
+  'I50.900': 0.03, // heart failure 心力衰竭
+  'K80.100': 0.04, // gallstones with cholecystitis 胆囊结石伴胆囊炎
+  'S72.000': 0.02, // fracture of the femoral neck 股骨颈骨折
+  'O80.000': 0.04, // normal delivery 顺产
+  'K29.700': 0.04, // gastritis 胃炎
+  'M17.900': 0.03, // knee osteoarthritis 膝关节病
+  'R69.x00': 0.25, // everything else 其他
+};
 
 export const DEFAULT_SYNTH: SynthParams = {
   admissions: 1000,
@@ -88,6 +118,8 @@ export const DEFAULT_SYNTH: SynthParams = {
 
 export interface SynthAdmission {
   billNo: string;
+  /** The principal diagnosis, when the parameters give a mix. */
+  diagnosis?: string;
   person: string;
   populations: string[];
   tier: string;
@@ -188,6 +220,14 @@ export function checkSynthParams(p: SynthParams): string[] {
   if (!Object.keys(p.populations).length) problems.push('populations 不能为空');
   if (!(p.admissionsPerPerson >= 1)) problems.push('admissionsPerPerson 应 ≥ 1');
   if (!(p.minCost > 0 && p.maxCost >= p.minCost && p.maxCost <= 10_000_000)) problems.push('minCost/maxCost 应满足 0 < minCost ≤ maxCost ≤ 10,000,000');
+  if (p.diagnoses) {
+    const codes = Object.entries(p.diagnoses);
+    if (!codes.length) problems.push('diagnoses 不能为空');
+    for (const [code, share] of codes) {
+      if (!DIAGNOSIS_CODE.test(code)) problems.push(`diagnoses 中 "${code}"：${DIAGNOSIS_CODE_MESSAGE}`);
+      if (!(share >= 0)) problems.push(`diagnoses.${code} 应 ≥ 0`);
+    }
+  }
   if (!(Number.isInteger(p.stay.min) && Number.isInteger(p.stay.max) && p.stay.min >= 0 && p.stay.max >= p.stay.min)) problems.push('stay 应为 0 ≤ min ≤ max 的整数天数');
   return problems;
 }
@@ -203,6 +243,8 @@ export function* synthesize(params: SynthParams): Generator<SynthAdmission> {
   const people = Math.max(1, Math.round(p.admissions / p.admissionsPerPerson));
   const width = String(people).length;
   const days = (Date.UTC(p.year + 1, 0, 1) - Date.UTC(p.year, 0, 1)) / 86_400_000;
+  const diagnoses = p.diagnoses ? normalised(Object.entries(p.diagnoses)) : null;
+  const diagnosisRandom = new Random(p.seed ^ 0x2c1b3c6d);
 
   // Exact tier counts: largest remainder, then a seeded shuffle (one byte per admission).
   let order: Uint8Array | null = null;
@@ -248,6 +290,7 @@ export function* synthesize(params: SynthParams): Generator<SynthAdmission> {
     }) as [number, number, number];
     yield {
       billNo: `${p.prefix}${p.year}-${String(i + 1).padStart(7, '0')}`,
+      ...(diagnoses ? { diagnosis: pick(diagnoses, diagnosisRandom.next()) } : {}),
       person: `${p.prefix}P-${String(personIndex + 1).padStart(width, '0')}`,
       populations: [population],
       tier,
@@ -263,8 +306,15 @@ const yuan = (fen: number) => formatUnits(fromFen(fen));
 
 export const SYNTH_CSV_HEADER = ['billNo', 'person', 'population', 'tier', 'hospital', 'visitType', 'admitted', 'discharged', 'outOfCatalog', 'overLimit', 'preSelfPay', 'inPolicy'];
 
+/** The CSV header: SYNTH_CSV_HEADER, and a diagnoses column when the parameters give a mix. */
+export function synthCsvHeader(params: Pick<SynthParams, 'diagnoses'>): string[] {
+  return params.diagnoses ? [...SYNTH_CSV_HEADER, 'diagnoses'] : SYNTH_CSV_HEADER;
+}
+
 export function synthCsvLine(a: SynthAdmission): string {
-  return csvLine([a.billNo, a.person, a.populations.join('|'), a.tier, `H-${a.tier}`, a.visitType, a.admitted, a.discharged, yuan(a.fen.outOfCatalog), yuan(a.fen.overLimit), yuan(a.fen.preSelfPay), yuan(a.fen.inPolicy)]);
+  const fields = [a.billNo, a.person, a.populations.join('|'), a.tier, `H-${a.tier}`, a.visitType, a.admitted, a.discharged, yuan(a.fen.outOfCatalog), yuan(a.fen.overLimit), yuan(a.fen.preSelfPay), yuan(a.fen.inPolicy)];
+  if (a.diagnosis !== undefined) fields.push(a.diagnosis);
+  return csvLine(fields);
 }
 
 /** A §8 bill with buckets: what `onestop settle` reads. */
@@ -275,13 +325,14 @@ export function synthBill(a: SynthAdmission) {
     person: { id: a.person, populations: a.populations },
     visit: { type: a.visitType, admitted: a.admitted, discharged: a.discharged },
     buckets: { outOfCatalog: yuan(a.fen.outOfCatalog), overLimit: yuan(a.fen.overLimit), preSelfPay: yuan(a.fen.preSelfPay), inPolicy: yuan(a.fen.inPolicy) },
+    ...(a.diagnosis !== undefined ? { diagnoses: [{ code: a.diagnosis }] } : {}),
   };
 }
 
 /** Write the population as CSV or JSON Lines, respecting back-pressure. Returns the number of rows. */
 export async function writeSynth(params: SynthParams, format: 'csv' | 'jsonl', out: Writable): Promise<number> {
   let n = 0;
-  let buf = format === 'csv' ? `${SYNTH_CSV_HEADER.join(',')}\n` : '';
+  let buf = format === 'csv' ? `${synthCsvHeader(params).join(',')}\n` : '';
   for (const a of synthesize(params)) {
     buf += `${format === 'csv' ? synthCsvLine(a) : JSON.stringify(synthBill(a))}\n`;
     n++;

@@ -11,6 +11,8 @@ type Row = GroupSummary | GroupDifference;
 
 export function reportCsv(r: ModelReport): string {
   const funds = Object.keys(r.baseline.funds);
+  // Columns of what each fund owes (§3), only when some admission carried a payout made elsewhere.
+  const owes = r.baseline.owed !== undefined || r.variant?.owed !== undefined;
   const header = [
     '方案',
     '分组维度',
@@ -19,6 +21,7 @@ export function reportCsv(r: ModelReport): string {
     '人次',
     '医疗总费用',
     ...funds.map((f) => r.labels.funds[f] ?? f),
+    ...(owes ? funds.map((f) => `${r.labels.funds[f] ?? f}应支付（扣除他处已付）`) : []),
     ...funds.map((f) => `${r.labels.funds[f] ?? f}支付人次`),
     '基金支付合计',
     '个人自付',
@@ -41,6 +44,7 @@ export function reportCsv(r: ModelReport): string {
         g.admissions,
         g.total,
         ...funds.map((f) => g.funds[f] ?? '0.00'),
+        ...(owes ? funds.map((f) => g.owed?.[f] ?? g.funds[f] ?? '0.00') : []),
         ...funds.map((f) => g.fundAdmissions[f] ?? 0),
         g.fundPaysTotal,
         g.patientPays,

@@ -35,9 +35,16 @@ function groupDifference(b: GroupSummary, v: GroupSummary): GroupDifference {
   const fundAdmissions: Record<string, number> = {};
   for (const f of new Set([...Object.keys(b.fundAdmissions), ...Object.keys(v.fundAdmissions)])) fundAdmissions[f] = minusCount(v.fundAdmissions[f] ?? 0, b.fundAdmissions[f] ?? 0);
   const both = (x: string | null, y: string | null) => (x === null || y === null ? null : minus(x, y));
+  // Without payouts made elsewhere a side owes what it paid.
+  let owed: Record<string, string> | undefined;
+  if (b.owed || v.owed) {
+    owed = {};
+    for (const f of new Set([...Object.keys(b.funds), ...Object.keys(v.funds)])) owed[f] = minus(v.owed?.[f] ?? v.funds[f] ?? '0.00', b.owed?.[f] ?? b.funds[f] ?? '0.00');
+  }
   return {
     admissions: minusCount(v.admissions, b.admissions),
     funds,
+    ...(owed ? { owed } : {}),
     fundAdmissions,
     total: minus(v.total, b.total),
     fundPaysTotal: minus(v.fundPaysTotal, b.fundPaysTotal),

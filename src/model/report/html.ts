@@ -169,6 +169,10 @@ function summaryTable(r: ModelReport, funds: string[]): string {
     line('人次', num(r.baseline.admissions), v && num(v.admissions), d && signedNum(d.admissions)),
     line('医疗总费用（元）', yuan(r.baseline.total), v && yuan(v.total), d && signedYuan(d.total)),
     ...funds.map((f) => line(`${r.labels.funds[f] ?? f}（元）`, yuan(r.baseline.funds[f] ?? '0'), v && yuan(v.funds[f] ?? '0'), d && signedYuan(d.funds[f] ?? '0'))),
+    // A payout made elsewhere (§3) counts in what a fund paid, but it owes only the rest.
+    ...(r.baseline.owed || v?.owed
+      ? funds.map((f) => line(`${r.labels.funds[f] ?? f}应支付（扣除他处已付，元）`, yuan(r.baseline.owed?.[f] ?? r.baseline.funds[f] ?? '0'), v && yuan(v.owed?.[f] ?? v.funds[f] ?? '0'), d && signedYuan(d.owed?.[f] ?? d.funds[f] ?? '0')))
+      : []),
     ...funds.map((f) => line(`${r.labels.funds[f] ?? f}支付人次`, num(r.baseline.fundAdmissions[f] ?? 0), v && num(v.fundAdmissions[f] ?? 0), d && signedNum(d.fundAdmissions[f] ?? 0))),
     line('基金支付合计（元）', yuan(r.baseline.fundPaysTotal), v && yuan(v.fundPaysTotal), d && signedYuan(d.fundPaysTotal)),
     line('个人自付（元）', yuan(r.baseline.patientPays), v && yuan(v.patientPays), d && signedYuan(d.patientPays)),

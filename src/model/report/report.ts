@@ -14,7 +14,7 @@ import { formatScaled, formatUnits } from '../../money/text.js';
 import { RATIO_ONE, fromFen, type Ratio } from '../../money/units.js';
 import type { LoadedRuleset } from '../../rules/load.js';
 import type { Merged } from '../aggregate/merge.js';
-import { SLOT, fundCountSlot, fundSlot, stepCountSlot, stepPaidSlot, type SlotLayout } from '../aggregate/slots.js';
+import { SLOT, fundCountSlot, fundElsewhereSlot, fundSlot, stepCountSlot, stepPaidSlot, type SlotLayout } from '../aggregate/slots.js';
 import type { WeightedSums } from '../aggregate/weighted-sums.js';
 import { factorText, type Growth } from '../input/growth.js';
 import type { InputInfo } from '../input/sources.js';
@@ -40,7 +40,13 @@ export interface HistogramBin {
 
 export interface GroupSummary {
   admissions: number;
+  /** What each fund's steps paid (a payout made elsewhere included: the patient's share depends on it). */
   funds: Record<string, string>;
+  /**
+   * The budget per fund (§3 `owed`): its payout less what other payers already paid for its steps.
+   * Present only when some admission of the group carried a payout made elsewhere.
+   */
+  owed?: Record<string, string>;
   /** Admissions for which each fund paid something. */
   fundAdmissions: Record<string, number>;
   total: string;
@@ -188,14 +194,20 @@ export function buildReport(m: Merged, ctx: BuildContext): ModelReport {
     const patientPays = s.slotMillionths(SLOT.patientPays);
     const funds: Record<string, string> = {};
     const fundAdmissions: Record<string, number> = {};
+    let owed: Record<string, string> | undefined;
     layout.funds.forEach((f, i) => {
-      funds[f] = yuan(value(s, fundSlot(layout, i)));
+      const paid = value(s, fundSlot(layout, i));
+      funds[f] = yuan(paid);
       fundAdmissions[f] = count(value(s, fundCountSlot(layout, i)));
+      const elsewhere = value(s, fundElsewhereSlot(layout, i));
+      if (elsewhere !== 0n) owed = {};
     });
+    if (owed) layout.funds.forEach((f, i) => (owed![f] = yuan(value(s, fundSlot(layout, i)) - value(s, fundElsewhereSlot(layout, i)))));
     const p95 = own ? quantileInPlace(values, weights) : weightedQuantile(values, weights);
     return {
       admissions: count(admissions * factor),
       funds,
+      ...(owed ? { owed } : {}),
       fundAdmissions,
       total: yuan(total * factor),
       fundPaysTotal: yuan(fundPays * factor),

@@ -64,7 +64,7 @@ export class ModelShard {
   constructor(private readonly init: ShardInit) {
     this.rulesets = init.rulesets.map((r) => rulesetFromDocument(r.document, r.file).ruleset);
     this.ledger = new YearToDateLedger({ scenarios: this.rulesets.length, fields: this.rulesets.flatMap(accumulatorFields) });
-    this.aggregate = new ShardAggregate(slotLayout(this.rulesets), this.rulesets.length, init.weights !== null, this.rulesets);
+    this.aggregate = new ShardAggregate(slotLayout(this.rulesets), this.rulesets.length, init.weights !== null);
     this.growth = init.growthCost === null ? null : parseRatio(init.growthCost);
     this.accumulatorKeys = this.rulesets.map(() => new Map());
     this.lastVisitType = this.rulesets.map(() => null);

@@ -72,6 +72,28 @@ describe('CSV rows: the fast reader equals the general one', () => {
     );
   });
 
+  it('with diagnoses and paidElsewhere columns too (property)', () => {
+    const wide = csvLayout(parseCsvRecord(`${HEADER},diagnoses,paidElsewhere`));
+    const row = fc.tuple(
+      amount,
+      text(['', 'I10.x00', 'I63.900|I10.x00', 'C34', ' E11.9 ', 'i10', 'I10.1.2', 'I10|', 'K80.101;E11']),
+      text(['', 'basic:8200.00', 'basic:8200.00:600.00', 'basic:1|serious:2.5', 'basic', 'basic:x', 'basic:1|basic:2', '1bad:1', 'basic:-1', 'basic:1:2:3']),
+    );
+    fc.assert(
+      fc.property(row, ([ip, diagnoses, paid]) => {
+        const line = `B1,P1,poverty,county,H-1,inpatient,2018-03-01,2018-03-04,0,0,0,${ip},${diagnoses},${paid}`;
+        expect(outcome(line, wide)).toEqual(outcome(quoted(line), wide));
+      }),
+      { numRuns: 1000 },
+    );
+    const r = rowFromCsv('B1,P1,poverty,county,H-1,inpatient,2018-03-01,2018-03-04,0,0,0,10000.00,I63.900|I10.x00,basic:8200.00:600.00|serious:1', 2, wide);
+    expect(r.bill.diagnoses).toEqual(['I63.900', 'I10.x00']);
+    expect(r.bill.paidElsewhere).toEqual({ basic: { payout: parseUnits('8200.00'), deductible: parseUnits('600.00') }, serious: { payout: parseUnits('1.00'), deductible: 0n } });
+    expect(() => rowFromCsv('B1,P1,poverty,county,H-1,inpatient,2018-03-01,2018-03-04,0,0,0,1,i10,basic:x', 2, wide)).toThrow(
+      /第 2 行（账单 B1）：diagnoses：诊断编码应为 ICD-10 编码.*（收到 "i10"）；paidElsewhere\.basic：/,
+    );
+  });
+
   it('reads a typical row into Units, with the discharge date as a number', () => {
     const r = rowFromCsv('SY2018-0000001,SYP-579946,poverty,league,H-league,inpatient,2018-01-01,2018-01-02,650.17,114.88,321.6,5213', 2, layout);
     expect(r.bill).toEqual({
@@ -133,5 +155,23 @@ describe('weights and class-mix shares', () => {
     for (const workers of [0, 2]) {
       await expect(runModel({ rules: resolveRuleset('xingan-2018'), source: { kind: 'text', text, format: 'csv' }, workers })).rejects.toThrow('第 3 行：person：不能为空');
     }
+  });
+});
+
+describe('JSON Lines rows', () => {
+  it('numbers are read from their text, and a key written twice is refused with its line and path', async () => {
+    const { rowFromJson } = await import('../../../src/model/input/json-rows.js');
+    const flat = rowFromJson('{"person":"P1","population":"poverty","tier":"county","discharged":"2018-03-04","outOfCatalog":0,"overLimit":0,"preSelfPay":0,"inPolicy":1234.5,"diagnoses":["I10.x00"],"paidElsewhere":{"basic":{"payout":100.1}}}', 4);
+    expect(flat.bill.buckets!.inPolicy).toBe(parseUnits('1234.50'));
+    expect(flat.bill.diagnoses).toEqual(['I10.x00']);
+    expect(flat.bill.paidElsewhere).toEqual({ basic: { payout: parseUnits('100.10'), deductible: 0n } });
+    // a number a double cannot hold is refused as written, not rounded to 100000000000.00
+    expect(() => rowFromJson('{"person":"P1","population":"poverty","tier":"county","discharged":"2018-03-04","outOfCatalog":0,"overLimit":0,"preSelfPay":0,"inPolicy":99999999999.999999}', 5)).toThrow(
+      '99999999999.999999',
+    );
+    expect(() => rowFromJson('{"person":"P1","person":"P2","population":"poverty","tier":"county","discharged":"2018-03-04","total":1}', 6)).toThrow('第 6 行：person：键 "person" 在同一对象中出现了两次');
+    // a §8 bill line takes the bill's diagnoses as the bill parser reads them
+    const s8 = rowFromJson(JSON.stringify({ billNo: 'B', hospital: { code: 'H', tier: 'county' }, person: { id: 'P', populations: ['poverty'] }, visit: { type: 'inpatient', admitted: '2018-01-01', discharged: '2018-01-02' }, buckets: { outOfCatalog: '0', overLimit: '0', preSelfPay: '0', inPolicy: '1' }, diagnoses: [{ code: 'C34.900', name: '肺癌' }] }), 7);
+    expect(s8.bill.diagnoses).toEqual(['C34.900']);
   });
 });

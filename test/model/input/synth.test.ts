@@ -1,4 +1,7 @@
 /** The synthetic population generator: deterministic, and it does what its parameters say. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SYNTH, synthBill, synthesize, type SynthParams } from '../../../src/model/input/synth.js';
 import { cli, synthText } from '../helpers.js';
@@ -79,5 +82,36 @@ describe('onestop synth', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('clinic');
     expect(bad.stderr).toContain('--median');
+  });
+});
+
+describe('onestop synth --diagnoses', () => {
+  it('draws a principal diagnosis per admission from its shares, and leaves every other draw as it was', async () => {
+    const plain = (await synthText(params({ admissions: 500 }), 'csv')).trim().split('\n');
+    const withDx = (await synthText(params({ admissions: 500, diagnoses: { 'C16.900': 1, 'I10.x00': 3 } }), 'csv')).trim().split('\n');
+    expect(withDx[0]).toBe(`${plain[0]},diagnoses`);
+    const codes = withDx.slice(1).map((l) => l.split(',').at(-1));
+    withDx.slice(1).forEach((l, i) => expect(l.slice(0, l.lastIndexOf(','))).toBe(plain[i + 1]));
+    const c16 = codes.filter((c) => c === 'C16.900').length;
+    expect(c16 + codes.filter((c) => c === 'I10.x00').length).toBe(500);
+    expect(c16).toBeGreaterThan(90); // 125 expected at a share of 1/4
+    expect(c16).toBeLessThan(160);
+    const bill = synthBill([...synthesize(params({ admissions: 1, diagnoses: { 'C16.900': 1 } }))][0]!);
+    expect(bill.diagnoses).toEqual([{ code: 'C16.900' }]);
+  });
+
+  it('gives a diagnosis-gated what-if something to act on: Zhuozi’s 患大病 reading pays the county fund less', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synth-dx-'));
+    const csv = join(dir, 'a.csv');
+    expect(cli(['synth', '--admissions', '400', '--year', '2016', '--seed', '3', '--populations', 'poverty=1', '--diagnoses', 'default', '--out', csv]).status).toBe(0);
+    const run = cli(['model', '--rules', 'zhuozi-2016', '--bills', csv, '--what-if', 'rules/150921-zhuozi/what-if/serious-illness-only.yaml', '--workers', '0', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    // the county health-security fund is booked to the backstop fund (rules/150921-zhuozi/2016.yaml)
+    const fund = (r: { funds: Record<string, string> }) => Number(r.funds.backstop);
+    expect(report.variant.funds.basic).toBe(report.baseline.funds.basic);
+    expect(fund(report.variant)).toBeLessThan(fund(report.baseline) / 2);
+    expect(fund(report.variant)).toBeGreaterThan(0); // the C16 and N18.5 admissions of the default mix are still topped up
+    expect(cli(['synth', '--admissions', '1', '--year', '2016', '--seed', '3', '--diagnoses', 'i63=1']).stderr).toContain('--diagnoses 的写法');
   });
 });
