@@ -85,6 +85,7 @@ export interface SeededBill {
   person: { id: string; populations?: string[] };
   visit: { type: string; admitted: string; discharged: string };
   items: Record<string, string>[];
+  diagnoses: { code: string; name?: string }[];
   [field: string]: unknown;
 }
 

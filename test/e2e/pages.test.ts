@@ -96,6 +96,18 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in Chromium', () => {
     await row2.locator('[data-field=class]').selectOption(oldClass);
     if (oldRatio) await row2.locator('[data-field=selfPayRatio]').fill(oldRatio);
 
+    // The diagnoses came with the bill, principal first; a malformed code is shown at its own field.
+    const dxRows = page.locator('#diagnoses tbody tr');
+    expect(await dxRows.count()).toBe(bill.diagnoses.length);
+    expect(await dxRows.first().locator('td').first().textContent()).toBe('主要诊断');
+    const code = dxRows.first().locator('[data-dx=code]');
+    expect(await code.inputValue()).toBe(bill.diagnoses[0]!.code);
+    await code.fill('I10.1.2');
+    await page.click('#preview-btn');
+    await expect.poll(() => code.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.textContent('#form-summary')).toContain('主要诊断 疾病编码');
+    await code.fill(bill.diagnoses[0]!.code);
+
     // 预结算: the waterfall, and the patient amount equal to the API's preview of the same bill.
     await page.click('#preview-btn');
     await page.waitForSelector('[data-testid=waterfall]');
@@ -197,7 +209,7 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in Chromium', () => {
     expect(await page.locator('#items tbody tr [data-field=amount]').allTextContents()).toEqual(['20.85', '0.30']);
 
     // Ctrl+Enter previews from anywhere in the form.
-    await page.focus('#diagnosis');
+    await page.focus('#diagnoses [data-dx=code]');
     await page.keyboard.press('Control+Enter');
     await page.waitForSelector('[data-testid=waterfall]');
     expect(await page.textContent('[data-testid=total]')).toBe('21.15');

@@ -118,3 +118,23 @@ describe('bill.js', () => {
     expect(bill.itemsFromCsv(bill.itemsToCsv(items)).items).toEqual(items);
   });
 });
+
+describe('samples.js', () => {
+  it('each demo bill is the seeded bill it names: the same person, visit, diagnoses and items', async () => {
+    const { SAMPLES } = await import(pathToFileURL(join(JS, 'samples.js')).href);
+    const seeds = new Map(
+      readFileSync(join(ROOT, 'seeds', 'bills.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .map((b) => [b.billNo, b]),
+    );
+    expect(SAMPLES.length).toBeGreaterThan(0);
+    for (const s of SAMPLES as { seed: string; bill: Record<string, unknown> }[]) {
+      const seed = seeds.get(s.seed);
+      expect(seed, s.seed).toBeDefined();
+      for (const k of ['person', 'visit', 'diagnoses', 'items']) expect(s.bill[k], `${s.seed} ${k}`).toEqual(k === 'person' ? { id: seed.person.id } : seed[k]);
+      expect((s.bill.hospital as { code: string }).code).toBe(seed.hospital.code);
+    }
+  });
+});

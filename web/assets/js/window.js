@@ -43,6 +43,7 @@ function init({ who, rulesets }) {
   if (!restoreDraft()) {
     $('#billNo').value = newBillNo();
     addRow();
+    setDiagnoses([]);
   }
   wire();
   pageReady();
@@ -148,9 +149,68 @@ function buildBill() {
     visit: { type: $('#visitType').value, admitted: $('#admitted').value, discharged: $('#discharged').value },
     items: itemRows().map((tr) => apiItem({ ...rowRaw(tr), amount: '' })),
   };
-  const diagnosis = $('#diagnosis').value.trim();
-  if (diagnosis) bill.diagnosis = diagnosis;
+  const dx = diagnosisValues().filter((d) => d.code || d.name);
+  // Coded diagnoses are what diagnosis-gated benefits read (主要诊断 first); a name alone is kept as text.
+  if (dx.some((d) => d.code)) bill.diagnoses = dx.map((d) => (d.name ? { code: d.code, name: d.name } : { code: d.code }));
+  else if (dx.length) bill.diagnosis = dx.map((d) => d.name).join('；');
   return bill;
+}
+
+// ───────────── diagnoses: principal first ─────────────
+
+const dxBody = $('#diagnoses tbody');
+
+function diagnosisValues() {
+  return [...dxBody.rows].map((tr) => ({ code: normaliseDiagnosisCode($('[data-dx=code]', tr).value), name: $('[data-dx=name]', tr).value.trim() }));
+}
+
+/** "k80.101" → "K80.101"; the clinical edition's placeholder stays a small x ("i10.X00" → "I10.x00"). */
+function normaliseDiagnosisCode(raw) {
+  const c = raw.trim().toUpperCase();
+  return c.slice(0, 1) + c.slice(1).replace(/X/g, 'x');
+}
+
+function relabelDiagnoses() {
+  [...dxBody.rows].forEach((tr, i) => {
+    tr.cells[0].textContent = i === 0 ? '主要诊断' : `其他诊断 ${i}`;
+    $('[data-dx=up]', tr).hidden = i === 0;
+    $('[data-dx=code]', tr).setAttribute('aria-label', `${i === 0 ? '主要诊断' : `其他诊断 ${i}`} 疾病编码`);
+    $('[data-dx=name]', tr).setAttribute('aria-label', `${i === 0 ? '主要诊断' : `其他诊断 ${i}`} 名称`);
+  });
+}
+
+function addDiagnosis(d = { code: '', name: '' }, focus = false) {
+  const code = h('input', { 'data-dx': 'code', value: d.code ?? '', placeholder: '如 K80.101', spellcheck: 'false', autocomplete: 'off' });
+  const name = h('input', { 'data-dx': 'name', value: d.name ?? '', placeholder: '如 胆囊结石伴慢性胆囊炎' });
+  const tr = h(
+    'tr',
+    {},
+    h('td', { class: 'muted small' }),
+    h('td', {}, code),
+    h('td', {}, name),
+    h(
+      'td',
+      { class: 'actions' },
+      h('button', { type: 'button', class: 'link', 'data-dx': 'up', title: '设为主要诊断', text: '设为主要', onclick: () => (dxBody.prepend(tr), relabelDiagnoses(), saveDraft()) }),
+      h('button', { type: 'button', class: 'link danger', title: '删除这一诊断', text: '删除', onclick: () => (tr.remove(), dxBody.rows.length || addDiagnosis(), relabelDiagnoses(), saveDraft()) }),
+    ),
+  );
+  for (const input of [code, name]) input.addEventListener('input', () => (clearFieldError(input.closest('td')), saveDraft()));
+  dxBody.append(tr);
+  relabelDiagnoses();
+  if (focus) code.focus();
+  return tr;
+}
+
+function setDiagnoses(list) {
+  dxBody.replaceChildren();
+  for (const d of list.length ? list : [{ code: '', name: '' }]) addDiagnosis(d);
+}
+
+/** A bill's diagnoses for the form: coded ones, or the old free-text diagnosis as a name. */
+function diagnosesOfBill(bill) {
+  if (Array.isArray(bill.diagnoses) && bill.diagnoses.length) return bill.diagnoses.map((d) => ({ code: d.code ?? '', name: d.name ?? '' }));
+  return bill.diagnosis ? [{ code: '', name: String(bill.diagnosis) }] : [];
 }
 
 /** Client-side checks of what the API cannot read at all (numbers); everything else is the API's to say. */
@@ -184,13 +244,18 @@ const FIELD_IDS = {
   'visit.admitted': 'admitted',
   'visit.discharged': 'discharged',
   visit: 'visitType',
-  diagnosis: 'diagnosis',
 };
 const FIELD_NAMES = { code: '编码', name: '名称', class: '类别', selfPayRatio: '先行自付比例', unitPrice: '单价', quantity: '数量', amount: '金额', priceCap: '限价' };
 
 /** The field on the page for an API issue path such as `items[2].amount`. */
 function locate(path) {
   if (FIELD_IDS[path]) return $(`#${FIELD_IDS[path]}`);
+  const dx = /^diagnoses\[(\d+)\](?:\.(code|name))?/.exec(path ?? '');
+  if (dx) {
+    const tr = dxBody.rows[Number(dx[1])];
+    return tr ? $(`[data-dx=${dx[2] ?? 'code'}]`, tr).closest('td') : $('#diagnoses');
+  }
+  if (path === 'diagnoses' || path === 'diagnosis') return $('#diagnoses');
   const m = /^items\[(\d+)\](?:\.(\w+))?/.exec(path ?? '');
   if (m) {
     const tr = itemRows()[Number(m[1])];
@@ -202,6 +267,8 @@ function locate(path) {
   return null;
 }
 function describe(path) {
+  const dx = /^diagnoses\[(\d+)\](?:\.(code|name))?/.exec(path ?? '');
+  if (dx) return `${Number(dx[1]) === 0 ? '主要诊断' : `其他诊断 ${dx[1]}`}${dx[2] === 'name' ? ' 名称' : ' 疾病编码'}`;
   const m = /^items\[(\d+)\](?:\.(\w+))?/.exec(path ?? '');
   if (m) return `明细第 ${Number(m[1]) + 1} 行${m[2] ? ` ${FIELD_NAMES[m[2]] ?? m[2]}` : ''}`;
   const label = FIELD_IDS[path] ? $(`label[for=${FIELD_IDS[path]}]`)?.textContent : '';
@@ -258,7 +325,7 @@ function writeDraft() {
     visitType: $('#visitType').value,
     admitted: $('#admitted').value,
     discharged: $('#discharged').value,
-    diagnosis: $('#diagnosis').value,
+    diagnoses: diagnosisValues(),
     items: itemRows().map(rowRaw),
     settledBillNo,
     savedAt: new Date().toISOString(),
@@ -281,7 +348,7 @@ function restoreDraft() {
   if (d.visitType) $('#visitType').value = d.visitType;
   $('#admitted').value = d.admitted ?? '';
   $('#discharged').value = d.discharged ?? '';
-  $('#diagnosis').value = d.diagnosis ?? '';
+  setDiagnoses(d.diagnoses ?? (d.diagnosis ? [{ code: '', name: d.diagnosis }] : []));
   setItems(d.items ?? []);
   settledBillNo = d.settledBillNo ?? null;
   $('#billNo').readOnly = settledBillNo !== null && settledBillNo === $('#billNo').value;
@@ -293,7 +360,8 @@ function newBill() {
   sessionStorage.removeItem(DRAFT);
   clearErrors(form);
   summary.hidden = true;
-  for (const id of ['personId', 'admitted', 'discharged', 'diagnosis']) $(`#${id}`).value = '';
+  for (const id of ['personId', 'admitted', 'discharged']) $(`#${id}`).value = '';
+  setDiagnoses([]);
   $('#person-info').replaceChildren();
   setItems([]);
   setBillNo(newBillNo());
@@ -331,7 +399,7 @@ function fillBill(bill, { keepBillNo }) {
   }
   $('#admitted').value = bill.visit?.admitted ?? '';
   $('#discharged').value = bill.visit?.discharged ?? '';
-  $('#diagnosis').value = bill.diagnosis ?? '';
+  setDiagnoses(diagnosesOfBill(bill));
 }
 
 // ───────────── person lookup ─────────────
@@ -543,6 +611,7 @@ async function openSettlement(id) {
 // ───────────── events ─────────────
 
 function wire() {
+  $('#add-diagnosis').addEventListener('click', () => addDiagnosis({ code: '', name: '' }, true));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const button = e.submitter ?? $('#preview-btn');
