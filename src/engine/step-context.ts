@@ -73,3 +73,8 @@ export interface StepKindModule<S extends Step> {
 export function remainingAll(v: Readonly<VisitState>): Units {
   return v.remainingInPolicy + v.remainingOther;
 }
+
+/** A step's result: which step it is (id, name, fund, kind, source) and what it computed. */
+export function stepResult(step: Step, computed: Omit<StepResult, 'id' | 'name' | 'fund' | 'kind' | 'source'>): StepResult {
+  return { id: step.id, name: step.name, fund: step.fund, kind: step.kind, ...computed, source: step.source };
+}

@@ -16,7 +16,7 @@
 import { fenHalfUpOf } from '../../money/rounding.js';
 import { max, type Units } from '../../money/units.js';
 import { priced } from '../pricing.js';
-import { remainingAll, type StepContext, type StepKindModule } from '../step-context.js';
+import { remainingAll, stepResult, type StepContext, type StepKindModule } from '../step-context.js';
 import type { CoinsuranceStep, StepResult } from '../types.js';
 import { limitPayout } from './limits.js';
 
@@ -66,11 +66,7 @@ export const coinsurance: StepKindModule<CoinsuranceStep> = {
 
     return {
       draws: step.base,
-      result: {
-        id: step.id,
-        name: step.name,
-        fund: step.fund,
-        kind: 'coinsurance',
+      result: stepResult(step, {
         base: remaining,
         deductible: applied,
         ratio,
@@ -78,8 +74,7 @@ export const coinsurance: StepKindModule<CoinsuranceStep> = {
         limitedBy,
         ...(above ? { aboveDeductible: above } : {}),
         payout,
-        source: step.source,
-      },
+      }),
     };
   },
 
@@ -90,19 +85,14 @@ export const coinsurance: StepKindModule<CoinsuranceStep> = {
     ctx.acc.add(step.accumulator, 'paid', given.payout);
     return {
       draws: step.base,
-      result: {
-        id: step.id,
-        name: step.name,
-        fund: step.fund,
-        kind: 'coinsurance',
+      result: stepResult(step, {
         base: remaining,
         deductible: given.deductible,
         ratio: null,
         capRoom: null,
         paidElsewhere: { deductible: given.deductible },
         payout: given.payout,
-        source: step.source,
-      },
+      }),
     };
   },
 

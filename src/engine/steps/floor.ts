@@ -9,7 +9,7 @@
  */
 import { fenUp } from '../../money/rounding.js';
 import { asProduct, max, min } from '../../money/units.js';
-import { remainingAll, type StepKindModule } from '../step-context.js';
+import { remainingAll, stepResult, type StepKindModule } from '../step-context.js';
 import type { FloorStep } from '../types.js';
 
 export const floor: StepKindModule<FloorStep> = {
@@ -20,11 +20,7 @@ export const floor: StepKindModule<FloorStep> = {
     const payout = min(need, base);
     return {
       draws: step.denominator === 'total' ? 'all' : 'inPolicy',
-      result: {
-        id: step.id,
-        name: step.name,
-        fund: step.fund,
-        kind: 'floor',
+      result: stepResult(step, {
         base,
         deductible: null,
         ratio: null,
@@ -32,8 +28,7 @@ export const floor: StepKindModule<FloorStep> = {
         limitedBy: payout < need ? 'remaining' : undefined,
         floor: { ratio: step.floor, denominator: step.denominator, denominatorAmount, earlierPayouts: ctx.visit.earlierPayouts },
         payout,
-        source: step.source,
-      },
+      }),
     };
   },
 
@@ -42,19 +37,14 @@ export const floor: StepKindModule<FloorStep> = {
     const base = remainingAll(ctx.visit);
     return {
       draws: 'all',
-      result: {
-        id: step.id,
-        name: step.name,
-        fund: step.fund,
-        kind: 'floor',
+      result: stepResult(step, {
         base,
         deductible: null,
         ratio: null,
         capRoom: null,
         paidElsewhere: { deductible: given.deductible },
         payout: given.payout,
-        source: step.source,
-      },
+      }),
     };
   },
 

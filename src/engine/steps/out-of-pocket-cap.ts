@@ -7,7 +7,7 @@
  * patientPays; `inPolicy`: the in-policy part of it), added once the visit's last step has run.
  */
 import { max } from '../../money/units.js';
-import { remainingAll, type StepKindModule } from '../step-context.js';
+import { remainingAll, stepResult, type StepKindModule } from '../step-context.js';
 import type { OutOfPocketCapStep } from '../types.js';
 
 export const outOfPocketCap: StepKindModule<OutOfPocketCapStep> = {
@@ -18,19 +18,14 @@ export const outOfPocketCap: StepKindModule<OutOfPocketCapStep> = {
     const payout = max(0n, wouldPay - room);
     return {
       draws: step.base,
-      result: {
-        id: step.id,
-        name: step.name,
-        fund: step.fund,
-        kind: 'outOfPocketCap',
+      result: stepResult(step, {
         base: wouldPay,
         deductible: null,
         ratio: null,
         capRoom: room,
         outOfPocket: { cap: step.cap, paidBefore, wouldPay },
         payout,
-        source: step.source,
-      },
+      }),
     };
   },
 

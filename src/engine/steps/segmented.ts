@@ -15,7 +15,7 @@
  */
 import { max, min } from '../../money/units.js';
 import { priced } from '../pricing.js';
-import type { StepContext, StepKindModule } from '../step-context.js';
+import { stepResult, type StepContext, type StepKindModule } from '../step-context.js';
 import type { SegmentApplied, SegmentedStep } from '../types.js';
 import { limitPayout } from './limits.js';
 
@@ -56,11 +56,7 @@ export const segmented: StepKindModule<SegmentedStep> = {
     return {
       draws: 'inPolicy',
       below: deductibleApplied,
-      result: {
-        id: step.id,
-        name: step.name,
-        fund: step.fund,
-        kind: 'segmented',
+      result: stepResult(step, {
         base,
         deductible: deductibleApplied,
         ratio: null,
@@ -69,8 +65,7 @@ export const segmented: StepKindModule<SegmentedStep> = {
         capRoom,
         limitedBy,
         payout,
-        source: step.source,
-      },
+      }),
     };
   },
 
@@ -83,11 +78,7 @@ export const segmented: StepKindModule<SegmentedStep> = {
     return {
       draws: 'inPolicy',
       below: deductibleApplied,
-      result: {
-        id: step.id,
-        name: step.name,
-        fund: step.fund,
-        kind: 'segmented',
+      result: stepResult(step, {
         base,
         deductible: deductibleApplied,
         ratio: null,
@@ -95,8 +86,7 @@ export const segmented: StepKindModule<SegmentedStep> = {
         capRoom: null,
         paidElsewhere: { deductible: given.deductible },
         payout: given.payout,
-        source: step.source,
-      },
+      }),
     };
   },
 
