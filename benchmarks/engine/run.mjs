@@ -1,8 +1,8 @@
 // npm run bench:engine — the pure engine on one core: 20-item bills and bucket-level admissions
 // through the Xing'an 2018 pipelines (poor people's six layers and residents' two), with year-to-date
 // accumulators carried per person as at the counter. Bills are parsed before the clock starts: this
-// measures settle(), not JSON or zod. Appends to benchmarks/RESULTS.md.
-import { appendFileSync, readFileSync } from 'node:fs';
+// measures settle(), not JSON or zod. Writes its table at the top of benchmarks/RESULTS.md (newest first).
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { billInputSchema, toEngineBill } from '../../dist/bill/schema.js';
@@ -10,6 +10,7 @@ import { YearToDateLedger } from '../../dist/engine/ledger.js';
 import { parseUnits } from '../../dist/money/text.js';
 import { loadRulesFile } from '../../dist/rules/load.js';
 import { billFor, loadRegistry } from '../counter/bills.mjs';
+import { recordResult } from '../record.mjs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -61,10 +62,9 @@ for (const [name, bills, target] of [
 }
 
 const cpu = cpus();
-appendFileSync(
+recordResult(
   join(ROOT, 'benchmarks', 'RESULTS.md'),
   [
-    '',
     `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — engine benchmark (one core)`,
     '',
     `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores; Node ${process.version}; ${SECONDS} s per round, ${ROUNDS} rounds (median); ${N} distinct bills through xingan-2018 with year-to-date carried per person. Command: \`npm run bench:engine\``,
@@ -72,7 +72,7 @@ appendFileSync(
     '| input | settled per second | target | |',
     '| --- | ---: | ---: | --- |',
     ...rows,
-    '',
   ].join('\n'),
+  '# Benchmark results\n\nWritten by `npm run bench:counter` and `npm run bench:engine`, newest first.\n',
 );
-console.log('appended to benchmarks/RESULTS.md');
+console.log('written to benchmarks/RESULTS.md');
