@@ -24,9 +24,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { SettlementJson } from '../engine/result.js';
+import { engineBillFromStored } from '../bill/parse.js';
 import type { Step } from '../engine/types.js';
-import { Decimal, ZERO, decimalFromRatio, decimalFromUnits, formatAmount, fromFen } from '../money/money.js';
+import type { SettlementJson } from '../engine/result.js';
+import { floorShortfalls } from '../checks/floor.js';
+import { amountOf, resultMoney, storedMoney, type StoredMoney } from '../checks/stored-result.js';
+import { sumFindings, type SumFinding } from '../checks/sums.js';
+import { YearCapBook, addedUnderCaps } from '../checks/year-caps.js';
+import { formatRatio, formatUnits } from '../money/text.js';
+import { fromFen, type Units } from '../money/units.js';
 import { RulesetVersions, recompute } from '../settle/recompute.js';
 import { unprocessable } from '../errors/api-error.js';
 import type { Store } from '../store/port.js';
@@ -115,20 +121,16 @@ export interface AuditReport {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const fen = (v: number | bigint | string) => BigInt(String(v));
-const yuanOfFen = (v: bigint) => formatAmount(fromFen(v));
-const d = (v: unknown) => new Decimal(typeof v === 'string' || typeof v === 'number' ? v : '0');
+const yuanOfFen = (v: bigint) => formatUnits(fromFen(v));
+const money = (v: Units | null | undefined) => (v === null || v === undefined ? null : formatUnits(v));
 
-function pipelineFor(ruleset: { visits: Readonly<Record<string, readonly Step[]>> }, visitType: string, population: string): readonly Step[] {
-  const p = Object.prototype.hasOwnProperty.call(ruleset.visits, visitType) ? ruleset.visits[visitType]! : [];
-  return p.filter((s) => !s.only || s.only.includes(population));
-}
-
-/** Compare the stored money columns and settlement_funds with a result (recomputed or stored). */
+/** The stored money columns and settlement_funds against a result (recomputed or stored), exactly. */
 function columnDifferences(row: SettlementTable, funds: Map<string, bigint>, r: SettlementJson): Difference[] {
   const out: Difference[] = [];
-  const col = (path: string, stored: bigint, expected: string) => {
+  const col = (path: string, stored: bigint, expected: unknown) => {
     const s = yuanOfFen(stored);
-    if (s !== d(expected).toFixed(2)) out.push({ path, stored: s, recomputed: d(expected).toFixed(2) });
+    const e = money(amountOf(expected));
+    if (s !== e) out.push({ path, stored: s, recomputed: e });
   };
   col('settlements.total_fen', fen(row.total_fen), r.total);
   col('settlements.fund_pays_fen', fen(row.fund_pays_fen), r.fundPaysTotal);
@@ -137,34 +139,50 @@ function columnDifferences(row: SettlementTable, funds: Map<string, bigint>, r: 
     const stored = funds.get(f);
     const expected = r.funds?.[f];
     const s = stored === undefined ? null : yuanOfFen(stored);
-    const e = expected === undefined ? null : d(expected).toFixed(2);
+    const e = expected === undefined ? null : money(amountOf(expected));
     if (s !== e) out.push({ path: `settlement_funds.${f}`, stored: s, recomputed: e });
   }
   return out;
 }
 
-/** The stored record checked against itself. */
+/** A finding of the sum checks (checks/sums.ts), in the audit's words: the path, both figures, why. */
+function sumProblem(f: SumFinding, stored: StoredMoney): SumBreach['problems'][number] {
+  const p = (path: string, stored: Units | null | undefined, expected: Units | null | undefined, message: string) => ({ path, stored: money(stored), expected: money(expected), message });
+  switch (f.kind) {
+    case 'columns':
+      return p('settlements.patient_pays_fen', f.patientPays, f.total - f.fundPays, '基金支付列 + 个人支付列 ≠ 医疗费总额列');
+    case 'fundRowsVsColumn':
+      return p('settlement_funds (sum)', f.rows, f.fundPays, '基金明细表之和与基金支付总额列不符');
+    case 'fundRowsUnbalanced':
+      return p('settlement_funds (sum)', f.rows, f.total - f.patientPays, '基金明细表之和 + 个人支付列 ≠ 医疗费总额列');
+    case 'negative':
+      return p(f.what === 'fundRow' ? `settlement_funds.${f.name}` : f.what === 'fund' ? `result_json.funds.${f.name}` : f.what === 'step' ? `result_json.steps.${f.name}` : 'result_json.patientPays', f.amount, 0n, '金额为负');
+    case 'unreadable':
+      return { path: `result_json.${f.paths.join(', ')}`, stored: null, expected: null, message: '结算结果中的金额缺失或格式错误' };
+    case 'resultVsColumns': {
+      const field = f.fields[0]!;
+      const column = { total: 'settlements.total_fen', fundPays: 'settlements.fund_pays_fen', patientPays: 'settlements.patient_pays_fen' }[field];
+      return p(column, stored[field], f.result[field], `金额列与结算结果不符（${f.fields.join('、')}）`);
+    }
+    case 'fundRowVsResult':
+      return p(`settlement_funds.${f.fund}`, f.row, f.result, '基金明细表金额与结算结果不符');
+    case 'resultFundsVsTotal':
+      return p('result_json.fundPaysTotal', f.fundPaysTotal, f.funds, '各基金支付之和与基金支付总额不符');
+    case 'resultUnbalanced':
+      return p('result_json.patientPays', f.patientPays, f.total - f.funds, '基金支付 + 个人支付 ≠ 医疗费总额');
+    case 'buckets':
+      return p('result_json.buckets', f.sum, f.total, '四类费用之和与医疗费总额不符');
+    case 'aboveCapRoom':
+      return p(`result_json.steps.${f.stepId}.payout`, f.payout, f.capRoom, '步骤支付超过其封顶余额');
+    case 'stepsVsFund':
+      return p(`result_json.funds.${f.fund}`, f.recorded, f.steps, `基金 ${f.fund} 的金额与其各步骤支付之和不符`);
+  }
+}
+
+/** The stored record checked against itself, with the stored result's columns compared exactly. */
 function sumProblems(row: SettlementTable, funds: Map<string, bigint>, r: SettlementJson): SumBreach['problems'] {
-  const problems: SumBreach['problems'] = [];
-  const add = (path: string, stored: Decimal | null, expected: Decimal | null, message: string) =>
-    problems.push({ path, stored: stored ? stored.toFixed(2) : null, expected: expected ? expected.toFixed(2) : null, message });
-  const fundSum = Object.values(r.funds ?? {}).reduce((s, v) => s.plus(d(v)), ZERO);
-  if (!fundSum.eq(d(r.fundPaysTotal))) add('result_json.fundPaysTotal', d(r.fundPaysTotal), fundSum, '各基金支付之和与基金支付总额不符');
-  if (!fundSum.plus(d(r.patientPays)).eq(d(r.total))) add('result_json.patientPays', d(r.patientPays), d(r.total).minus(fundSum), '基金支付 + 个人支付 ≠ 医疗费总额');
-  const byFund = new Map<string, Decimal>();
-  for (const s of r.steps ?? []) byFund.set(s.fund, (byFund.get(s.fund) ?? ZERO).plus(d(s.payout)));
-  for (const [f, v] of byFund) {
-    if (!v.eq(d(r.funds?.[f]))) add(`result_json.funds.${f}`, d(r.funds?.[f]), v, `基金 ${f} 的金额与其各步骤支付之和不符`);
-  }
-  for (const c of columnDifferences(row, funds, r)) {
-    add(c.path, c.stored === null ? null : d(c.stored), c.recomputed === null ? null : d(c.recomputed), c.path.startsWith('settlement_funds') ? '基金明细表金额与结算结果不符' : '金额列与结算结果不符');
-  }
-  const colFunds = [...funds.values()].reduce((s, v) => s + v, 0n);
-  if (colFunds !== fen(row.fund_pays_fen)) add('settlement_funds (sum)', fromFen(colFunds), fromFen(fen(row.fund_pays_fen)), '基金明细表之和与基金支付总额列不符');
-  if (fen(row.fund_pays_fen) + fen(row.patient_pays_fen) !== fen(row.total_fen)) {
-    add('settlements.patient_pays_fen', fromFen(fen(row.patient_pays_fen)), fromFen(fen(row.total_fen) - fen(row.fund_pays_fen)), '基金支付列 + 个人支付列 ≠ 医疗费总额列');
-  }
-  return problems;
+  const stored = storedMoney(row, new Map([...funds].map(([f, v]) => [f, fromFen(v)])));
+  return sumFindings(stored, resultMoney(r)).map((f) => sumProblem(f, stored));
 }
 
 export async function runAudit(store: Store, scope: AuditScope): Promise<AuditReport> {
@@ -323,33 +341,32 @@ export async function runAudit(store: Store, scope: AuditScope): Promise<AuditRe
       report.anchorBreaches.push({ id: row.id, billNo: row.bill_no, problem: 'entry-without-status', message: `审计日志记录结算 ${row.id} 已撤销，但其状态为已结算` });
     }
 
-    // 4. Floor guarantee (settled only).
+    // 4. Floor guarantee (settled only), on the steps that ran for this bill (checks/floor.ts).
     if (row.status === 'settled' && storedResult) {
       try {
         const ruleset = (await versions.get(row.ruleset_hash)).ruleset;
-        for (const step of pipelineFor(ruleset, row.visit_type, row.population)) {
-          if (step.kind !== 'floor') continue;
-          const denom = step.denominator === 'total' ? d(storedResult.total) : d(storedResult.buckets?.inPolicy);
-          const required = decimalFromRatio(step.floor).mul(denom);
-          const paid = d(storedResult.fundPaysTotal);
-          if (paid.lt(required)) {
+        const m = resultMoney(storedResult);
+        const inPolicy = m.buckets?.[3];
+        if (m.total !== null && m.fundPaysTotal !== null && inPolicy !== null && inPolicy !== undefined) {
+          const diagnoses = engineBillFromStored(row.bill_json).diagnoses;
+          for (const f of floorShortfalls(ruleset, { visitType: row.visit_type, population: row.population, diagnoses, total: m.total, inPolicy, fundPaysTotal: m.fundPaysTotal })) {
             report.floorBreaches.push({
               id: row.id,
               billNo: row.bill_no,
               personId: row.person_id,
-              stepId: step.id,
-              floor: step.floor.toString(),
-              denominator: step.denominator,
-              denominatorAmount: denom.toFixed(2),
-              required: required.toDecimalPlaces(2, Decimal.ROUND_CEIL).toFixed(2),
-              fundPaysTotal: paid.toFixed(2),
-              shortfall: required.minus(paid).toDecimalPlaces(2, Decimal.ROUND_CEIL).toFixed(2),
-              actualRatio: denom.isZero() ? '0.0000' : paid.div(denom).toFixed(4, Decimal.ROUND_DOWN),
+              stepId: f.stepId,
+              floor: formatRatio(f.floor),
+              denominator: f.denominator,
+              denominatorAmount: formatUnits(f.denominatorAmount),
+              required: formatUnits(f.required),
+              fundPaysTotal: formatUnits(f.fundPaysTotal),
+              shortfall: formatUnits(f.shortfall),
+              actualRatio: f.actualRatio,
             });
           }
         }
       } catch {
-        // the ruleset version is missing or edited: already a mismatch with its error
+        // the ruleset version is missing or edited, or the bill unreadable: already a mismatch with its error
       }
     }
   }
@@ -395,56 +412,42 @@ async function capBreaches(db: Kysely<Database>, inScope: SettlementTable[], ver
   }
   const out: CapBreach[] = [];
   for (const list of groups.values()) {
-    // accumulator key → running total, its cap and the breach found so far
-    const running = new Map<string, { type: CapBreach['type']; stepId: string; cap: Decimal; sum: Decimal; breach?: { id: string; billNo: string } }>();
+    // accumulator key → the running total under its year cap (engine/steps yearCaps) and the first breach
+    const caps = new YearCapBook();
+    const running = new Map<string, { sum: Units; breach?: { id: string; billNo: string } }>();
     for (const row of list) {
-      let result: SettlementJson;
+      let result: unknown;
       let steps: readonly Step[];
       try {
-        result = JSON.parse(row.result_json) as SettlementJson;
-        steps = (await versions.get(row.ruleset_hash)).ruleset.visits[row.visit_type] ?? [];
+        result = JSON.parse(row.result_json);
+        const ruleset = (await versions.get(row.ruleset_hash)).ruleset;
+        caps.add(ruleset);
+        steps = ruleset.visits[row.visit_type] ?? [];
       } catch {
         continue; // reported as a mismatch
       }
-      for (const s of result.steps ?? []) {
-        const def = steps.find((x) => x.id === s.id);
-        if (!def) continue;
-        let type: CapBreach['type'];
-        let cap: Decimal;
-        let add: Decimal;
-        if ((def.kind === 'coinsurance' || def.kind === 'segmented') && def.annualCap !== undefined) {
-          type = 'annualCap';
-          cap = decimalFromUnits(def.annualCap);
-          add = d(s.payout);
-        } else if (def.kind === 'outOfPocketCap') {
-          type = 'outOfPocketCap';
-          cap = decimalFromUnits(def.cap);
-          if (def.base === 'all') add = d(result.patientPays);
-          else {
-            const c = result.accumulators?.[def.accumulator]?.paid;
-            add = c ? d(c.after).minus(d(c.before)) : ZERO;
-          }
-        } else continue;
-        const key = `${type}:${def.accumulator}`;
-        const entry = running.get(key) ?? { type, stepId: def.id, cap, sum: ZERO };
-        entry.sum = entry.sum.plus(add);
-        entry.cap = cap;
-        if (entry.sum.gt(entry.cap) && !entry.breach && scopeIds.has(row.id)) entry.breach = { id: row.id, billNo: row.bill_no };
+      for (const [key, added] of addedUnderCaps(result, steps)) {
+        const cap = caps.get(key);
+        if (!cap) continue;
+        const entry = running.get(key) ?? { sum: 0n };
+        entry.sum += added;
+        if (entry.sum > cap.cap && !entry.breach && scopeIds.has(row.id)) entry.breach = { id: row.id, billNo: row.bill_no };
         running.set(key, entry);
       }
     }
     const first = list[0]!;
     for (const [key, e] of running) {
-      if (!e.breach || !e.sum.gt(e.cap)) continue;
+      const cap = caps.get(key)!;
+      if (!e.breach || !(e.sum > cap.cap)) continue;
       out.push({
-        type: e.type,
+        type: cap.kind,
         personId: first.person_id,
         year: first.year,
-        stepId: e.stepId,
-        accumulator: key.slice(key.indexOf(':') + 1),
-        cap: e.cap.toFixed(2),
-        cumulative: e.sum.toFixed(2),
-        excess: e.sum.minus(e.cap).toFixed(2),
+        stepId: cap.step.id,
+        accumulator: key,
+        cap: formatUnits(cap.cap),
+        cumulative: formatUnits(e.sum),
+        excess: formatUnits(e.sum - cap.cap),
         settlementId: e.breach.id,
         billNo: e.breach.billNo,
       });

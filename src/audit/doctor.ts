@@ -17,9 +17,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { SettlementJson } from '../engine/result.js';
-import type { AccumulatorField } from '../engine/types.js';
-import { Decimal, ZERO, decimalFromUnits, fromFen } from '../money/money.js';
+import { ChangeSums, ledgerAgainstChanges, recordedChanges } from '../checks/ledger.js';
+import { resultMoney, storedMoney } from '../checks/stored-result.js';
+import { sumFindings, type SumFinding } from '../checks/sums.js';
+import { YearCapBook, capsExceeded } from '../checks/year-caps.js';
+import { formatUnits } from '../money/text.js';
+import { fromFen, type Units } from '../money/units.js';
 import type { Store } from '../store/port.js';
 import type { Database, SettlementTable } from '../store/schema.js';
 import { verifyAuditLog } from '../checks/audit-log.js';
@@ -70,21 +73,7 @@ type SettlementRow = Pick<
   'id' | 'person_id' | 'year' | 'status' | 'ruleset_hash' | 'ytd_before_json' | 'result_json' | 'total_fen' | 'fund_pays_fen' | 'patient_pays_fen'
 >;
 
-const FIELDS: AccumulatorField[] = ['paid', 'deductibleMet', 'cumulative'];
-
-function yuan(d: Decimal): string {
-  return d.decimalPlaces() <= 2 ? d.toFixed(2) : d.toString();
-}
-
-function dec(v: unknown): Decimal | null {
-  try {
-    if (typeof v !== 'string' && typeof v !== 'number') return null;
-    const d = new Decimal(v);
-    return d.isFinite() ? d : null;
-  } catch {
-    return null;
-  }
-}
+const yuan = (u: Units) => formatUnits(u);
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -97,12 +86,6 @@ interface AuditFacts {
   reverses: number;
 }
 
-/** Caps by accumulator key, from the ruleset versions a person's settlements used. */
-interface Caps {
-  annual: Map<string, Decimal>;
-  outOfPocket: Map<string, Decimal>;
-}
-
 export async function runDoctor(store: Store, opts: DoctorOptions = {}): Promise<DoctorReport> {
   // One snapshot for the whole check, so a server settling meanwhile cannot make a false alarm.
   const tx = store.db.transaction();
@@ -113,7 +96,6 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
   const batchSize = opts.batchSize ?? 500;
   const violations: Violation[] = [];
   const versions = new RulesetVersions(db);
-  const capsCache = new Map<string, Caps | null>();
 
   let years: number[];
   if (opts.year !== undefined) years = [opts.year];
@@ -152,7 +134,7 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
         people++;
         settlements += own.length;
         reversed += own.filter((s) => s.status === 'reversed').length;
-        await checkPerson(l.person_id, year, l.accumulators_json, own, funds, audit, (h) => capsOf(h, versions, capsCache), violations);
+        await checkPerson(l.person_id, year, l.accumulators_json, own, funds, audit, versions, violations);
       }
     }
     // … and people with settlements this year but no ledger row at all.
@@ -174,7 +156,7 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
         people++;
         settlements += own.length;
         reversed += own.filter((s) => s.status === 'reversed').length;
-        await checkPerson(id, year, null, own, funds, audit, (h) => capsOf(h, versions, capsCache), violations);
+        await checkPerson(id, year, null, own, funds, audit, versions, violations);
       }
     }
   }
@@ -248,34 +230,6 @@ async function auditFacts(db: Kysely<Database>): Promise<Map<string, AuditFacts>
   return out;
 }
 
-async function capsOf(hash: string, versions: RulesetVersions, cache: Map<string, Caps | null>): Promise<Caps | null> {
-  if (cache.has(hash)) return cache.get(hash)!;
-  let caps: Caps | null = null;
-  try {
-    const loaded = await versions.get(hash);
-    caps = { annual: new Map(), outOfPocket: new Map() };
-    for (const steps of Object.values(loaded.ruleset.visits)) {
-      for (const s of steps) {
-        // Steps that share an accumulator each keep it under their own cap: the largest is the bound.
-        if ((s.kind === 'coinsurance' || s.kind === 'segmented') && s.annualCap !== undefined) {
-          const prev = caps.annual.get(s.accumulator);
-          const cap = decimalFromUnits(s.annualCap);
-          caps.annual.set(s.accumulator, prev ? Decimal.max(prev, cap) : cap);
-        }
-        if (s.kind === 'outOfPocketCap') {
-          const prev = caps.outOfPocket.get(s.accumulator);
-          const cap = decimalFromUnits(s.cap);
-          caps.outOfPocket.set(s.accumulator, prev ? Decimal.max(prev, cap) : cap);
-        }
-      }
-    }
-  } catch {
-    caps = null;
-  }
-  cache.set(hash, caps);
-  return caps;
-}
-
 async function checkPerson(
   personId: string,
   year: number,
@@ -283,30 +237,27 @@ async function checkPerson(
   rows: SettlementRow[],
   funds: Map<string, Map<string, number>>,
   audit: Map<string, AuditFacts> | null,
-  caps: (hash: string) => Promise<Caps | null>,
+  versions: RulesetVersions,
   out: Violation[],
 ): Promise<void> {
   const who = `参保人 ${personId} ${year} 年`;
-  const sums = new Map<string, Decimal>();
-  const annualCaps = new Map<string, Decimal>();
-  const oopCaps = new Map<string, Decimal>();
+  const sums = new ChangeSums();
+  const caps = new YearCapBook();
 
   for (const s of rows) {
-    let result: SettlementJson;
+    let result: unknown;
     try {
-      result = JSON.parse(s.result_json) as SettlementJson;
+      result = JSON.parse(s.result_json);
     } catch {
       out.push({ kind: 'RESULT_MISMATCH', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：保存的结算结果不是有效的 JSON` });
       continue;
     }
     checkSettlement(s, result, funds.get(s.id) ?? new Map(), out, personId, year);
 
-    const c = await caps(s.ruleset_hash);
-    if (!c) {
+    try {
+      caps.add((await versions.get(s.ruleset_hash)).ruleset);
+    } catch {
       out.push({ kind: 'RULESET_MISSING', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：所用规则版本 ${s.ruleset_hash.slice(0, 12)}… 不在库中或已被改动，无法核对封顶线` });
-    } else {
-      for (const [k, v] of c.annual) annualCaps.set(k, annualCaps.has(k) ? Decimal.max(annualCaps.get(k)!, v) : v);
-      for (const [k, v] of c.outOfPocket) oopCaps.set(k, oopCaps.has(k) ? Decimal.max(oopCaps.get(k)!, v) : v);
     }
 
     if (audit) {
@@ -328,150 +279,92 @@ async function checkPerson(
       }
     }
 
-    // The "before" values it recorded must be the snapshot stored with it.
-    let before: Record<string, Partial<Record<AccumulatorField, string>>> = {};
-    try {
-      before = JSON.parse(s.ytd_before_json) as typeof before;
-    } catch {
-      out.push({ kind: 'SNAPSHOT_MISMATCH', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：保存的结算前累计值不是有效的 JSON` });
-    }
-    for (const [key, fields] of Object.entries(result.accumulators ?? {})) {
-      for (const f of FIELDS) {
-        const c = fields?.[f];
-        if (!c) continue;
-        const b = dec(c.before);
-        const a = dec(c.after);
-        if (!b || !a) {
-          out.push({ kind: 'RESULT_MISMATCH', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：累计值 ${key}.${f} 的变化不是有效数值` });
-          continue;
-        }
-        const stored = dec(before[key]?.[f] ?? '0') ?? ZERO;
-        if (!stored.eq(b)) {
-          out.push({
-            kind: 'SNAPSHOT_MISMATCH',
-            personId,
-            year,
-            settlementId: s.id,
-            message: `结算 ${s.id}（${who}）：累计值 ${key}.${f} 记录的结算前数值 ${yuan(b)} 与随结算保存的快照 ${yuan(stored)} 不符`,
-          });
-        }
-        if (s.status === 'settled') sums.set(`${key}.${f}`, (sums.get(`${key}.${f}`) ?? ZERO).plus(a.minus(b)));
+    // The "before" values it recorded must be the snapshot stored with it (checks/ledger.ts).
+    const { changes, findings } = recordedChanges((result as { accumulators?: unknown } | null)?.accumulators, s.ytd_before_json);
+    for (const f of findings) {
+      if (f.kind === 'snapshotNotJson') out.push({ kind: 'SNAPSHOT_MISMATCH', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：保存的结算前累计值不是有效的 JSON` });
+      else if (f.kind === 'changeUnreadable') out.push({ kind: 'RESULT_MISMATCH', personId, year, settlementId: s.id, message: `结算 ${s.id}（${who}）：累计值 ${f.key}.${f.field} 的变化不是有效数值` });
+      else {
+        out.push({
+          kind: 'SNAPSHOT_MISMATCH',
+          personId,
+          year,
+          settlementId: s.id,
+          message: `结算 ${s.id}（${who}）：累计值 ${f.key}.${f.field} 记录的结算前数值 ${yuan(f.before)} 与随结算保存的快照 ${yuan(f.snapshot)} 不符`,
+        });
       }
     }
+    if (s.status === 'settled') sums.add(changes);
   }
 
   // The ledger must be exactly the sum of what its unreversed settlements changed.
-  let ledger: Record<string, Partial<Record<AccumulatorField, string>>> = {};
-  if (ledgerJson !== null) {
-    try {
-      ledger = JSON.parse(ledgerJson) as typeof ledger;
-    } catch {
-      out.push({ kind: 'LEDGER_MISMATCH', personId, year, message: `${who}的累计值账本不是有效的 JSON` });
-    }
-  }
-  const ledgerValues = new Map<string, Decimal>();
-  for (const [key, fields] of Object.entries(ledger)) {
-    for (const [f, v] of Object.entries(fields ?? {})) {
-      const d = dec(v);
-      if (!d) out.push({ kind: 'LEDGER_MISMATCH', personId, year, message: `${who}累计值 ${key}.${f} 不是有效数值（${String(v)}）` });
-      else ledgerValues.set(`${key}.${f}`, d);
-    }
-  }
-  for (const k of [...new Set([...ledgerValues.keys(), ...sums.keys()])].sort()) {
-    const have = ledgerValues.get(k) ?? ZERO;
-    const want = sums.get(k) ?? ZERO;
-    if (!have.eq(want)) {
+  const { values, findings } = ledgerAgainstChanges(ledgerJson, sums);
+  for (const f of findings) {
+    if (f.kind === 'ledgerNotJson') out.push({ kind: 'LEDGER_MISMATCH', personId, year, message: `${who}的累计值账本不是有效的 JSON` });
+    else if (f.kind === 'valueUnreadable') out.push({ kind: 'LEDGER_MISMATCH', personId, year, message: `${who}累计值 ${f.key}.${f.field} 不是有效数值（${String(f.value)}）` });
+    else {
+      const have = f.ledger ?? 0n;
       out.push({
         kind: 'LEDGER_MISMATCH',
         personId,
         year,
-        message: `${who}累计值 ${k}：账本${ledgerJson === null ? '缺失（按 0 计）' : `为 ${yuan(have)}`}，未撤销结算记录的变化之和为 ${yuan(want)}（相差 ${yuan(have.minus(want))}）`,
+        message: `${who}累计值 ${f.key}：账本${f.ledger === null ? '缺失（按 0 计）' : `为 ${yuan(have)}`}，未撤销结算记录的变化之和为 ${yuan(f.sum)}（相差 ${yuan(have - f.sum)}）`,
       });
     }
   }
   // No year-to-date above an annual cap, nor the patient's own payments above the out-of-pocket cap.
-  for (const [key, cap] of annualCaps) {
-    const paid = ledgerValues.get(`${key}.paid`) ?? ZERO;
-    if (paid.gt(cap)) out.push({ kind: 'CAP_EXCEEDED', personId, year, message: `${who} ${key} 年度累计支付 ${yuan(paid)}，超过年度封顶线 ${yuan(cap)}` });
-  }
-  for (const [key, cap] of oopCaps) {
-    const paid = ledgerValues.get(`${key}.paid`) ?? ZERO;
-    if (paid.gt(cap)) out.push({ kind: 'CAP_EXCEEDED', personId, year, message: `${who}个人年度累计自付 ${yuan(paid)}（${key}），超过 ${yuan(cap)} 元的自付封顶` });
+  for (const e of capsExceeded(caps, (key) => values.get(`${key}.paid`) ?? 0n)) {
+    out.push({
+      kind: 'CAP_EXCEEDED',
+      personId,
+      year,
+      message:
+        e.cap.kind === 'annualCap'
+          ? `${who} ${e.key} 年度累计支付 ${yuan(e.paid)}，超过年度封顶线 ${yuan(e.cap.cap)}`
+          : `${who}个人年度累计自付 ${yuan(e.paid)}（${e.key}），超过 ${yuan(e.cap.cap)} 元的自付封顶`,
+    });
   }
 }
 
-function checkSettlement(s: SettlementRow, r: SettlementJson, fundRows: Map<string, number>, out: Violation[], personId: string, year: number): void {
-  const v = (kind: ViolationKind, message: string) => out.push({ kind, personId, year, settlementId: s.id, message: `结算 ${s.id}：${message}` });
-  const total = fromFen(s.total_fen);
-  const fundPays = fromFen(s.fund_pays_fen);
-  const patientPays = fromFen(s.patient_pays_fen);
+/** A finding of the sum checks (checks/sums.ts), in doctor's words. */
+function sumViolation(f: SumFinding): [ViolationKind, string] {
+  switch (f.kind) {
+    case 'columns':
+      return ['SUM_IDENTITY', `基金支付合计 ${yuan(f.fundPays)} + 个人支付 ${yuan(f.patientPays)} ≠ 总额 ${yuan(f.total)}`];
+    case 'fundRowsVsColumn':
+      return ['FUNDS_MISMATCH', `各基金支付明细之和 ${yuan(f.rows)} ≠ 基金支付合计 ${yuan(f.fundPays)}`];
+    case 'fundRowsUnbalanced':
+      return ['SUM_IDENTITY', `各基金支付明细之和 ${yuan(f.rows)} + 个人支付 ${yuan(f.patientPays)} ≠ 总额 ${yuan(f.total)}`];
+    case 'negative':
+      return ['NEGATIVE_PAYOUT', `${f.what === 'patientPays' ? '个人支付' : f.what === 'step' ? `步骤 ${f.name} 支付` : `基金 ${f.name} 支付`}为负数（${yuan(f.amount)}）`];
+    case 'unreadable':
+      if (f.what === 'totals') return ['RESULT_MISMATCH', '保存的结算结果缺少总额、基金支付合计或个人支付'];
+      if (f.what === 'buckets') return ['BUCKETS_MISMATCH', '保存的结算结果缺少四类金额（全自费、超限价、先行自付、政策范围内）'];
+      return ['RESULT_MISMATCH', `${f.what === 'fund' ? `保存的结算结果中基金 ${f.name} 的支付` : `步骤 ${f.name} 的支付`}不是有效数值`];
+    case 'resultVsColumns':
+      return ['RESULT_MISMATCH', `保存的结算结果（总额 ${yuan(f.result.total)}，基金 ${yuan(f.result.fundPays)}，个人 ${yuan(f.result.patientPays)}）与结算记录不符（${f.fields.join('、')}）`];
+    case 'fundRowVsResult':
+      return f.result === undefined
+        ? ['FUNDS_MISMATCH', `支付明细中有基金 ${f.fund}，结算结果中没有`]
+        : ['FUNDS_MISMATCH', `基金 ${f.fund}：结算结果为 ${yuan(f.result)}，支付明细为 ${f.row === undefined ? '（缺失）' : yuan(f.row)}`];
+    case 'resultFundsVsTotal':
+      return ['SUM_IDENTITY', `结算结果中各基金支付之和 ${yuan(f.funds)} ≠ 基金支付合计 ${yuan(f.fundPaysTotal)}`];
+    case 'resultUnbalanced':
+      return ['SUM_IDENTITY', `结算结果中各基金支付之和 ${yuan(f.funds)} + 个人支付 ${yuan(f.patientPays)} ≠ 总额 ${yuan(f.total)}`];
+    case 'buckets':
+      return ['BUCKETS_MISMATCH', `四类金额之和 ${yuan(f.sum)} ≠ 总额 ${yuan(f.total)}`];
+    case 'aboveCapRoom':
+      return ['CAP_EXCEEDED', `步骤 ${f.stepId} 支付 ${yuan(f.payout)}，超过其封顶余额 ${yuan(f.capRoom)}`];
+    case 'stepsVsFund':
+      return ['RESULT_MISMATCH', `基金 ${f.fund}：各步骤支付之和 ${yuan(f.steps)}，结算结果记为 ${f.recorded === null ? '（缺失）' : yuan(f.recorded)}`];
+  }
+}
 
-  // The columns.
-  if (!fundPays.plus(patientPays).eq(total)) v('SUM_IDENTITY', `基金支付合计 ${yuan(fundPays)} + 个人支付 ${yuan(patientPays)} ≠ 总额 ${yuan(total)}`);
-  // The per-fund rows.
-  let rowsSum = ZERO;
-  for (const fen of fundRows.values()) rowsSum = rowsSum.plus(fromFen(fen));
-  if (!rowsSum.eq(fundPays)) v('FUNDS_MISMATCH', `各基金支付明细之和 ${yuan(rowsSum)} ≠ 基金支付合计 ${yuan(fundPays)}`);
-  if (!rowsSum.plus(patientPays).eq(total)) v('SUM_IDENTITY', `各基金支付明细之和 ${yuan(rowsSum)} + 个人支付 ${yuan(patientPays)} ≠ 总额 ${yuan(total)}`);
-  for (const [fund, fen] of fundRows) if (fen < 0) v('NEGATIVE_PAYOUT', `基金 ${fund} 支付为负数（${yuan(fromFen(fen))}）`);
-
-  // The stored result, which must say the same.
-  const rTotal = dec(r.total);
-  const rPatient = dec(r.patientPays);
-  const rFundPays = dec(r.fundPaysTotal);
-  if (!rTotal || !rPatient || !rFundPays) {
-    v('RESULT_MISMATCH', '保存的结算结果缺少总额、基金支付合计或个人支付');
-    return;
-  }
-  if (!rTotal.eq(total) || !rPatient.eq(patientPays) || !rFundPays.eq(fundPays)) {
-    v('RESULT_MISMATCH', `保存的结算结果（总额 ${yuan(rTotal)}，基金 ${yuan(rFundPays)}，个人 ${yuan(rPatient)}）与结算记录（总额 ${yuan(total)}，基金 ${yuan(fundPays)}，个人 ${yuan(patientPays)}）不符`);
-  }
-  let resultFunds = ZERO;
-  for (const [fund, amount] of Object.entries(r.funds ?? {})) {
-    const d = dec(amount);
-    if (!d) {
-      v('RESULT_MISMATCH', `保存的结算结果中基金 ${fund} 的支付不是有效数值`);
-      continue;
-    }
-    resultFunds = resultFunds.plus(d);
-    if (d.isNegative()) v('NEGATIVE_PAYOUT', `基金 ${fund} 支付为负数（${yuan(d)}）`);
-    const row = fundRows.get(fund);
-    if (d.isZero() ? row !== undefined && row !== 0 : row === undefined || !fromFen(row).eq(d)) {
-      v('FUNDS_MISMATCH', `基金 ${fund}：结算结果为 ${yuan(d)}，支付明细为 ${row === undefined ? '（缺失）' : yuan(fromFen(row))}`);
-    }
-  }
-  for (const fund of fundRows.keys()) if (!(fund in (r.funds ?? {}))) v('FUNDS_MISMATCH', `支付明细中有基金 ${fund}，结算结果中没有`);
-  if (!resultFunds.plus(rPatient).eq(rTotal)) v('SUM_IDENTITY', `结算结果中各基金支付之和 ${yuan(resultFunds)} + 个人支付 ${yuan(rPatient)} ≠ 总额 ${yuan(rTotal)}`);
-  if (rPatient.isNegative()) v('NEGATIVE_PAYOUT', `个人支付为负数（${yuan(rPatient)}）`);
-
-  // Buckets.
-  const b = r.buckets;
-  const parts = b ? [b.outOfCatalog, b.overLimit, b.preSelfPay, b.inPolicy].map(dec) : [];
-  if (parts.length !== 4 || parts.some((p) => p === null)) v('BUCKETS_MISMATCH', '保存的结算结果缺少四类金额（全自费、超限价、先行自付、政策范围内）');
-  else {
-    const sum = (parts as Decimal[]).reduce((a, x) => a.plus(x), ZERO);
-    if (!sum.eq(rTotal)) v('BUCKETS_MISMATCH', `四类金额之和 ${yuan(sum)} ≠ 总额 ${yuan(rTotal)}`);
-  }
-
-  // Steps: no negative payout, none above the cap room it saw, and per fund they add up to the fund.
-  const byFund = new Map<string, Decimal>();
-  for (const st of r.steps ?? []) {
-    const p = dec(st.payout);
-    if (!p) {
-      v('RESULT_MISMATCH', `步骤 ${st.id} 的支付不是有效数值`);
-      continue;
-    }
-    if (p.isNegative()) v('NEGATIVE_PAYOUT', `步骤 ${st.id} 支付为负数（${yuan(p)}）`);
-    // capRoom of a coinsurance or segmented step is what its caps left; of an out-of-pocket step, the
-    // patient's room under the cap (a different thing).
-    const capped = st.kind === 'coinsurance' || st.kind === 'segmented';
-    const room = !capped || st.capRoom === null || st.capRoom === undefined ? null : dec(st.capRoom);
-    if (room && p.gt(room)) v('CAP_EXCEEDED', `步骤 ${st.id} 支付 ${yuan(p)}，超过其封顶余额 ${yuan(room)}`);
-    byFund.set(st.fund, (byFund.get(st.fund) ?? ZERO).plus(p));
-  }
-  for (const [fund, sum] of byFund) {
-    const f = dec(r.funds?.[fund]);
-    if (!f || !f.eq(sum)) v('RESULT_MISMATCH', `基金 ${fund}：各步骤支付之和 ${yuan(sum)}，结算结果记为 ${f ? yuan(f) : '（缺失）'}`);
+function checkSettlement(s: SettlementRow, r: unknown, fundRows: Map<string, number>, out: Violation[], personId: string, year: number): void {
+  const stored = storedMoney(s, new Map([...fundRows].map(([f, fen]) => [f, fromFen(fen)])));
+  for (const f of sumFindings(stored, resultMoney(r))) {
+    const [kind, message] = sumViolation(f);
+    out.push({ kind, personId, year, settlementId: s.id, message: `结算 ${s.id}：${message}` });
   }
 }
 
