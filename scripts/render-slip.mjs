@@ -29,8 +29,8 @@ if (!/^postgres(ql)?:\/\//.test(dbUrl) && !existsSync(dbUrl)) {
 }
 
 const { openStore } = await import('../dist/store/db.js');
-const { loadSlipInput } = await import('../dist/audit/slip-data.js');
-const { renderSlip } = await import('../dist/audit/slip.js');
+const { loadSlipInput } = await import('../dist/explain/slip-data.js');
+const { renderSlip } = await import('../dist/explain/slip.js');
 const { chromium } = await import('playwright-core');
 
 const store = await openStore(dbUrl);

@@ -6,18 +6,11 @@
 import * as z from 'zod';
 import '../errors/zod-locale.js';
 import { stepResultSchema } from '../engine/result.js';
-import { ApiError } from '../errors/api-error.js';
-import { formatPath } from '../engine/errors.js';
+import { isoDateSchema } from '../formats/iso-date.js';
 
 const money = z.string().regex(/^-?\d+\.\d{2}$/);
 
-export const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
-  .refine((s) => {
-    const t = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(t.getTime()) && t.toISOString().startsWith(s);
-  }, '不是有效日期');
+const isoDay = isoDateSchema;
 
 const hospitalCode = z.string().trim().min(1, '不能为空').max(64, '最长 64 个字符');
 
@@ -44,25 +37,6 @@ export const receivablesQuerySchema = z
 
 export const settlementFormatQuerySchema = z.strictObject({ format: z.enum(['nhsa'], { error: '格式应为 nhsa（国家医保信息平台结算信息格式）' }) });
 
-/** zod issues → 422 with every field path and a Chinese message. */
-export function requestError(error: z.ZodError, prefix: (string | number)[] = []): ApiError {
-  const issues = error.issues.flatMap((i) =>
-    // An unknown field is reported at its own path, so the caller sees which one.
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((k) => ({ path: formatPath([...prefix, ...(i.path as (string | number)[]), k]), message: '不支持此字段' }))
-      : [{ path: formatPath([...prefix, ...(i.path as (string | number)[])]), message: i.message }],
-  );
-  const first = issues[0];
-  const text = first ? `${first.path ? `${first.path}：` : ''}${first.message}${issues.length > 1 ? `（另有 ${issues.length - 1} 处）` : ''}` : '';
-  return new ApiError(422, 'VALIDATION_FAILED', `请求有误：${text}`, issues);
-}
-
-export function parseOr422<T extends z.ZodType>(schema: T, value: unknown, prefix: (string | number)[] = []): z.output<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw requestError(r.error, prefix);
-  return r.data;
-}
-
 const citation = z.object({ sourceId: z.string(), title: z.string(), file: z.string().optional(), url: z.string().optional() });
 
 export const traceSchema = z
@@ -82,6 +56,8 @@ export const traceSchema = z
     patientPays: money,
     actualRatio: z.string(),
     summary: z.string().describe('one Chinese sentence for the whole settlement'),
+    diagnoses: z.array(z.object({ code: z.string(), name: z.string().optional() })).describe('the bill\'s diagnoses, principal first'),
+    owed: z.record(z.string(), money).optional().describe('per fund: its payout less what was paid elsewhere (present only when something was)'),
     steps: z.array(
       stepResultSchema.extend({
         sentence: z.string().describe('one plain Chinese sentence a patient understands'),
@@ -96,7 +72,7 @@ export const traceSchema = z
 export const nhsaSchema = z
   .object({
     setlinfo: z.record(z.string(), z.string()),
-    setldetail: z.array(z.object({ fund_pay_type: z.string(), fund_pay_type_name: z.string(), fund_payamt: money, setl_proc_info: z.string(), fund: z.string() })),
+    setldetail: z.array(z.object({ fund_pay_type: z.string(), fund_pay_type_name: z.string(), fund_payamt: money, setl_proc_info: z.string(), fund: z.string(), owed_payamt: money.optional().describe('onestop extension: what the fund owes once payouts made elsewhere are taken off') })),
   })
   .meta({ id: 'NhsaSettlement' });
 

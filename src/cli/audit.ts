@@ -12,11 +12,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runAudit, type AuditReport } from '../audit/audit.js';
-import { buildTrace } from '../audit/explain.js';
+import { buildTrace, storedDiagnoses } from '../explain/explain.js';
 import { fundLabel } from '../labels/labels.js';
-import { receivables, receivablesCsv } from '../audit/receivables.js';
-import { auditRequestSchema, parseOr422 } from '../audit/schemas.js';
-import { formatYuan } from '../money/money.js';
+import { receivables, receivablesCsv } from '../reports/receivables.js';
+import { auditRequestSchema } from '../audit/schemas.js';
+import { parseOr422 } from '../errors/from-zod.js';
+import { formatYuan } from '../money/text.js';
 import { ApiError } from '../errors/api-error.js';
 import { parseAnchor, verifyAuditLog, type AuditAnchor } from '../checks/audit-log.js';
 import { RulesetVersions } from '../settle/recompute.js';
@@ -147,7 +148,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--hospital <code>', 'one hospital')
     .option('--json', 'print the report as JSON (the same as POST /v1/audits)')
     .action(async (o: { from?: string; to?: string; hospital?: string; json?: boolean }) => {
-      const scope = parseOr422(auditRequestSchema, { from: o.from, to: o.to, hospital: o.hospital });
+      const scope = parseOr422(auditRequestSchema, { from: o.from, to: o.to, hospital: o.hospital }, { what: '请求', unknownKeysApart: true });
       const report = await withStore((store) => runAudit(store, scope));
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatAuditReport(report));
       if (!report.clean) throw new ApiError(422, 'AUDIT_FINDINGS', '审计发现问题（见上）');
@@ -190,7 +191,7 @@ export function registerAuditCommands(program: Command): void {
         if (!row) throw new ApiError(404, 'NOT_FOUND', `结算 ${id} 不存在`);
         const ruleset = await new RulesetVersions(store.db).get(row.ruleset_hash);
         const tier = (JSON.parse(row.bill_json) as { hospital?: { tier?: string } }).hospital?.tier ?? '';
-        return buildTrace({ id: row.id, status: row.status, result: JSON.parse(row.result_json) as SettlementJson, ruleset, tier });
+        return buildTrace({ id: row.id, status: row.status, result: JSON.parse(row.result_json) as SettlementJson, ruleset, tier, diagnoses: storedDiagnoses(row.bill_json) });
       });
       if (o.json) {
         process.stdout.write(`${JSON.stringify(trace, null, 2)}\n`);
@@ -216,7 +217,7 @@ export function registerAuditCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       // The parent `audit` command has the same options and, as commander parses, may have taken them.
       const o = cmd.optsWithGlobals<{ from?: string; to?: string; hospital?: string; csv?: boolean }>();
-      const q = parseOr422(auditRequestSchema, { from: o.from, to: o.to, hospital: o.hospital });
+      const q = parseOr422(auditRequestSchema, { from: o.from, to: o.to, hospital: o.hospital }, { what: '请求', unknownKeysApart: true });
       const r = await withStore((store) => receivables(store.db, q));
       if (o.csv) {
         process.stdout.write(receivablesCsv(r));

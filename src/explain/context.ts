@@ -4,6 +4,7 @@
  * settlement was computed with, loaded by its hash from ruleset_versions.
  */
 import type { SettlementJson } from '../engine/result.js';
+import { storedDiagnoses } from './explain.js';
 import type { LoadedRuleset } from '../rules/load.js';
 import { ApiError, notFound } from '../errors/api-error.js';
 import type { Principal } from '../access/keys.js';
@@ -20,6 +21,8 @@ export interface StoredSettlement {
   ruleset: LoadedRuleset;
   /** The hospital tier the bill was settled at (as stored with the bill). */
   tier: string;
+  /** The bill's diagnoses, principal first. */
+  diagnoses: { code: string; name?: string }[];
 }
 
 export async function loadStoredSettlement(deps: { store: Store; settlements: SettlementService }, id: string, principal: Principal): Promise<StoredSettlement> {
@@ -37,5 +40,5 @@ export async function loadStoredSettlement(deps: { store: Store; settlements: Se
     );
   }
   const bill = JSON.parse(row.bill_json) as { hospital?: { tier?: string } };
-  return { view, row, result: view.result, ruleset, tier: bill.hospital?.tier ?? view.hospital.tier };
+  return { view, row, result: view.result, ruleset, tier: bill.hospital?.tier ?? view.hospital.tier, diagnoses: storedDiagnoses(row.bill_json) };
 }

@@ -41,6 +41,10 @@ export interface Trace {
   patientPays: string;
   actualRatio: string;
   summary: string;
+  /** The bill's diagnoses, principal first. */
+  diagnoses: { code: string; name?: string }[];
+  /** What each fund owes the hospital where a payout was made elsewhere (§3); absent otherwise. */
+  owed?: Record<string, string>;
   steps: TraceStep[];
 }
 
@@ -66,13 +70,19 @@ function documentStep(ruleset: LoadedRuleset, visitType: string, stepId: string)
 }
 
 /** Sentences for every step, in order (also used by the slip and the NHSA detail). */
-export function sentencesFor(result: SettlementJson, ruleset: LoadedRuleset, tier: string): string[] {
-  return result.steps.map((s) => stepSentence(s, { result, def: stepDefinition(ruleset, result.visitType, s.id), tier }));
+export function sentencesFor(result: SettlementJson, ruleset: LoadedRuleset, tier: string, diagnoses?: readonly { code: string; name?: string }[]): string[] {
+  return result.steps.map((s) => stepSentence(s, { result, def: stepDefinition(ruleset, result.visitType, s.id), tier, diagnoses }));
 }
 
-export function buildTrace(input: { id: string; status: 'settled' | 'reversed'; result: SettlementJson; ruleset: LoadedRuleset; tier: string }): Trace {
+/** The diagnoses of a stored bill (bill_json), principal first; [] when it has none. */
+export function storedDiagnoses(billJson: string): { code: string; name?: string }[] {
+  const b = JSON.parse(billJson) as { diagnoses?: { code: string; name?: string }[] };
+  return Array.isArray(b.diagnoses) ? b.diagnoses.map((d) => ({ code: d.code, ...(d.name ? { name: d.name } : {}) })) : [];
+}
+
+export function buildTrace(input: { id: string; status: 'settled' | 'reversed'; result: SettlementJson; ruleset: LoadedRuleset; tier: string; diagnoses?: { code: string; name?: string }[] }): Trace {
   const { result: r, ruleset } = input;
-  const sentences = sentencesFor(r, ruleset, input.tier);
+  const sentences = sentencesFor(r, ruleset, input.tier, input.diagnoses);
   const steps: TraceStep[] = r.steps.map((s, i) => {
     const doc = documentStep(ruleset, r.visitType, s.id);
     const estimates = doc?.estimates && typeof doc.estimates === 'object' ? (doc.estimates as Record<string, string>) : null;
@@ -109,6 +119,8 @@ export function buildTrace(input: { id: string; status: 'settled' | 'reversed'; 
     patientPays: r.patientPays,
     actualRatio: r.actualRatio,
     summary: summarySentence(r, input.status),
+    diagnoses: input.diagnoses ?? [],
+    ...(r.owed ? { owed: r.owed } : {}),
     steps,
   };
 }

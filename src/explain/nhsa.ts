@@ -21,7 +21,9 @@
  * region's fund code (fund-codes.ts) and, in setl_proc_info, the plain sentences of that fund's steps.
  */
 import type { SettlementJson } from '../engine/result.js';
-import { Decimal, ZERO, sum } from '../money/money.js';
+import { unitsHalfUp } from '../money/rounding.js';
+import { formatUnits, parseUnits } from '../money/text.js';
+import type { Units } from '../money/units.js';
 import { fundCode, fundCodesFor } from './fund-codes.js';
 import { beijingTime } from '../labels/labels.js';
 
@@ -29,10 +31,12 @@ const SEPARATE = new Set(['basic', 'seriousIllness', 'assistance']);
 
 export interface NhsaSettlement {
   setlinfo: Record<string, string>;
-  setldetail: { fund_pay_type: string; fund_pay_type_name: string; fund_payamt: string; setl_proc_info: string; fund: string }[];
+  setldetail: { fund_pay_type: string; fund_pay_type_name: string; fund_payamt: string; setl_proc_info: string; fund: string; owed_payamt?: string }[];
 }
 
-const amt = (x: Decimal | string) => new Decimal(x).toFixed(2);
+/** An amount as the NHSA fields write it: two decimals, half-up to the fen (money/rounding.ts). */
+const amt = (x: Units | string) => formatUnits(unitsHalfUp(typeof x === 'bigint' ? x : parseUnits(x)));
+const sum = (xs: Units[]) => xs.reduce((a, b) => a + b, 0n);
 
 export function toNhsa(input: {
   id: string;
@@ -48,9 +52,9 @@ export function toNhsa(input: {
 }): NhsaSettlement {
   const r = input.result;
   const codes = fundCodesFor(input.hospital.regionCode);
-  const fund = (f: string) => new Decimal(r.funds[f] ?? '0');
-  const other = sum(Object.entries(r.funds).filter(([f]) => !SEPARATE.has(f)).map(([, v]) => new Decimal(v)));
-  const basicDeductible = sum(r.steps.filter((s) => s.fund === 'basic' && s.deductible !== null).map((s) => new Decimal(s.deductible!)));
+  const fund = (f: string) => parseUnits(r.funds[f] ?? '0');
+  const other = sum(Object.entries(r.funds).filter(([f]) => !SEPARATE.has(f)).map(([, v]) => parseUnits(v)));
+  const basicDeductible = sum(r.steps.filter((s) => s.fund === 'basic' && s.deductible !== null).map((s) => parseUnits(s.deductible!)));
   const medType = codes.medTypes[input.visit.type];
 
   const setlinfo: Record<string, string> = {
@@ -78,9 +82,9 @@ export function toNhsa(input: {
     oth_pay: amt(other),
     fund_pay_sumamt: amt(r.fundPaysTotal),
     psn_part_amt: amt(r.patientPays),
-    acct_pay: amt(ZERO),
+    acct_pay: amt(0n),
     psn_cash_pay: amt(r.patientPays),
-    hosp_part_amt: amt(ZERO),
+    hosp_part_amt: amt(0n),
     // 有效标志: 0 once the settlement is reversed (撤销).
     vali_flag: input.status === 'reversed' ? '0' : '1',
   };
@@ -91,7 +95,8 @@ export function toNhsa(input: {
       .map((s, i) => (s.fund === f ? input.sentences[i] : undefined))
       .filter((x): x is string => !!x)
       .join('；');
-    return { fund_pay_type: c.code, fund_pay_type_name: c.name, fund_payamt: amt(v), setl_proc_info: info, fund: f };
+    // Where a payout was made elsewhere (§3), what the fund still owes this hospital (an extension field).
+    return { fund_pay_type: c.code, fund_pay_type_name: c.name, fund_payamt: amt(v), setl_proc_info: info, fund: f, ...(r.owed ? { owed_payamt: amt(r.owed[f] ?? v) } : {}) };
   });
   return { setlinfo, setldetail };
 }

@@ -4,7 +4,9 @@
  * Follows the usual finance rules: 壹拾 not 拾, one 零 for a run of zeros, 零 before 分 when 角 is zero,
  * 整 when there are no 角 and 分.
  */
-import { Decimal } from '../money/money.js';
+import { unitsHalfUp } from '../money/rounding.js';
+import { formatUnits, parseUnits } from '../money/text.js';
+import type { Units } from '../money/units.js';
 
 const DIGITS = '零壹贰叁肆伍陆柒捌玖';
 const SMALL = ['', '拾', '佰', '仟'];
@@ -48,10 +50,11 @@ function integerPart(int: string): string {
   return out;
 }
 
-export function rmbUpper(amount: Decimal | string): string {
-  const d = new Decimal(amount);
-  const negative = d.isNegative() && !d.isZero();
-  const [int = '0', frac = '00'] = d.abs().toFixed(2).split('.');
+/** An amount (Units, or decimal text) half-up to the fen, in capital numerals. */
+export function rmbUpper(amount: Units | string): string {
+  const u = unitsHalfUp(typeof amount === 'bigint' ? amount : parseUnits(amount));
+  const negative = u < 0n;
+  const [int = '0', frac = '00'] = formatUnits(negative ? -u : u).split('.');
   const jiao = Number(frac[0]);
   const fen = Number(frac[1]);
   const yuan = int === '0' ? '' : `${integerPart(int)}元`;

@@ -8,7 +8,7 @@ import { notFound } from '../errors/api-error.js';
 import { maskIdNumber } from '../register/mask.js';
 import { RulesetVersions } from '../settle/recompute.js';
 import type { Database } from '../store/schema.js';
-import { sentencesFor } from './explain.js';
+import { sentencesFor, storedDiagnoses } from './explain.js';
 import { summarySentence } from './sentences.js';
 import type { SlipInput } from './slip.js';
 
@@ -35,7 +35,8 @@ export async function loadSlipInput(db: Kysely<Database>, id: string): Promise<S
     rulesetTitle: ruleset.ruleset.title,
     rulesetHash: row.ruleset_hash,
     result,
-    sentences: sentencesFor(result, ruleset, tier),
+    diagnoses: storedDiagnoses(row.bill_json),
+    sentences: sentencesFor(result, ruleset, tier, storedDiagnoses(row.bill_json)),
     // The slip says 已撤销 in its stamp and its own line; the summary tells the amounts.
     summary: summarySentence(result, 'settled'),
   };

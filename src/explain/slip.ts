@@ -6,7 +6,7 @@
  * Every value a person typed or the store holds is HTML-escaped; the ID number is masked.
  */
 import type { SettlementJson } from '../engine/result.js';
-import { formatYuan } from '../money/money.js';
+import { formatYuan } from '../money/text.js';
 import { FUND_ORDER, beijingTime, fundLabel, populationLabel, statusLabel, stayDays, tierLabel, visitLabel } from '../labels/labels.js';
 import { rmbUpper } from './rmb.js';
 import { ratioPercent } from './sentences.js';
@@ -26,6 +26,8 @@ export interface SlipInput {
   rulesetTitle: string;
   rulesetHash: string;
   result: SettlementJson;
+  /** The bill's diagnoses, principal first. */
+  diagnoses: { code: string; name?: string }[];
   /** One plain sentence per step, in the order of result.steps. */
   sentences: string[];
   summary: string;
@@ -50,6 +52,17 @@ function detailName(name: string | undefined, label: string): string {
   if (!name || name === label) return '';
   const inner = name.startsWith(label) ? name.slice(label.length).replace(/^（(.*)）$/, '$1') : name;
   return inner;
+}
+
+/** Where a payout was made elsewhere (§3): what each fund still owes, so nobody pays the same yuan twice. */
+function owedNote(r: SettlementJson): string {
+  if (!r.owed) return '';
+  const elsewhere = r.steps.filter((st) => st.paidElsewhere);
+  const parts = elsewhere.map((st) => `${fundLabel(st.fund, st.name)} ${y(st.payout)} 元`).join('、');
+  const owed = Object.entries(r.owed)
+    .map(([f, v]) => `${fundLabel(f)} ${y(v)} 元`)
+    .join('、');
+  return `<p class="summary">其中 ${parts} 已在他处结算，本次不再支付；本次应由各项保障支付：${owed}。</p>`;
 }
 
 export function renderSlip(s: SlipInput): string {
@@ -96,20 +109,20 @@ export function renderSlip(s: SlipInput): string {
   .meta-top { display: flex; justify-content: space-between; font-size: 9pt; color: #333; margin-bottom: 2mm; }
   .meta-top b { font-family: "Noto Sans Mono CJK SC", monospace; font-weight: 600; }
   table { width: 100%; border-collapse: collapse; }
-  table.info td { border: 1px solid #9a9a9a; padding: 1.2mm 2.2mm; vertical-align: middle; }
+  table.info td { border: 1px solid #9a9a9a; padding: 0.9mm 2.2mm; vertical-align: middle; }
   table.info td.k { width: 21mm; background: #f3f4f6; color: #333; white-space: nowrap; text-align-last: justify; }
-  h2 { font-size: 11pt; margin: 4mm 0 1.5mm; padding-left: 2mm; border-left: 3px solid #b22222; letter-spacing: .08em; line-height: 1.3; }
+  h2 { font-size: 11pt; margin: 3mm 0 1.2mm; padding-left: 2mm; border-left: 3px solid #b22222; letter-spacing: .08em; line-height: 1.3; }
   table.buckets th, table.buckets td { border: 1px solid #9a9a9a; padding: 1.2mm 2mm; text-align: center; }
   table.buckets th { background: #f3f4f6; font-weight: 500; font-size: 9.5pt; }
   table.buckets td { font-variant-numeric: tabular-nums; font-size: 11pt; }
-  table.steps th, table.steps td { border: 1px solid #9a9a9a; padding: 1.3mm 2.2mm; vertical-align: top; }
+  table.steps th, table.steps td { border: 1px solid #9a9a9a; padding: 1mm 2.2mm; vertical-align: top; }
   table.steps th { background: #f3f4f6; font-weight: 500; font-size: 9.5pt; }
   table.steps td.layer { width: 33mm; }
   table.steps td.layer .no { display: block; font-size: 8.5pt; color: #777; }
   table.steps td.layer b { display: block; font-size: 10.5pt; }
   table.steps td.layer small { display: block; font-size: 8.5pt; color: #555; }
   table.steps td.amt { width: 27mm; text-align: right; font-variant-numeric: tabular-nums; font-size: 11pt; white-space: nowrap; }
-  table.steps td.why { font-size: 8.8pt; line-height: 1.4; color: #333; }
+  table.steps td.why { font-size: 8.6pt; line-height: 1.35; color: #333; }
   table.steps tr.total td { background: #f7f7f7; font-weight: 700; }
   .pay { position: relative; display: flex; align-items: center; justify-content: space-between; border: 2px solid #1a1a1a; margin-top: 4mm; padding: 2mm 5mm; }
   .pay .label { font-size: 15pt; font-weight: 700; letter-spacing: .2em; }
@@ -142,6 +155,7 @@ export function renderSlip(s: SlipInput): string {
     <tr><td class="k">姓名</td><td>${e(s.person.name)}</td><td class="k">身份证号</td><td>${e(s.person.idNumber)}</td><td class="k">人员类别</td><td>${e(populationLabel(r.population))}</td></tr>
     <tr><td class="k">${isStay ? '入院日期' : '就诊日期'}</td><td>${e(s.visit.admitted)}</td><td class="k">${isStay ? '出院日期' : '结束日期'}</td><td>${e(s.visit.discharged)}</td><td class="k">${isStay ? '住院天数' : '参保编号'}</td><td>${isStay ? `${stayDays(s.visit.admitted, s.visit.discharged)} 天` : e(s.person.id)}</td></tr>
     <tr><td class="k">账单号</td><td>${e(s.billNo)}</td><td class="k">参保编号</td><td>${e(s.person.id)}</td><td class="k">结算年度</td><td>${r.year}</td></tr>
+    ${s.diagnoses.length ? `<tr><td class="k">诊断</td><td colspan="5">${s.diagnoses.map((d, i) => `${i === 0 ? '主要诊断 ' : ''}${e(d.code)}${d.name ? ` ${e(d.name)}` : ''}`).join('；')}</td></tr>` : ''}
   </table>
 
   <h2>费用构成（元）</h2>
@@ -163,6 +177,7 @@ export function renderSlip(s: SlipInput): string {
     ${stamp}
   </div>
   <p class="summary">${e(s.summary)}</p>
+  ${owedNote(r)}
   ${reversalNote}
 
   <footer>

@@ -6,10 +6,12 @@
  * Reversals are netted by exclusion: a reversed settlement takes back its whole claim, so only settlements
  * whose status is `settled` count, in the month they were discharged. (A settlement reversed after the
  * hospital already claimed a month therefore lowers that month when the report is run again; finance
- * compares the two runs.) Sums are integer fen, in SQL, from settlement_funds.
+ * compares the two runs.) Sums are integer fen, in SQL, from settlement_funds, of what each fund owes
+ * (`owed_fen`): a payout another payer already made (the bill's paidElsewhere) is never claimed again.
  */
 import { sql, type Kysely } from 'kysely';
-import { formatAmount, fromFen } from '../money/money.js';
+import { formatUnits } from '../money/text.js';
+import { fromFen } from '../money/units.js';
 import type { Database } from '../store/schema.js';
 import { FUND_ORDER, fundLabel } from '../labels/labels.js';
 
@@ -51,7 +53,8 @@ export async function receivables(db: Kysely<Database>, q: { from?: string; to?:
       'hospitals.name as hospitalName',
       'settlement_funds.fund as fund',
       month.as('month'),
-      sql<string | number | bigint>`sum(settlement_funds.amount_fen)`.as('fen'),
+      // what the fund owes (§3 owed): never what another payer already paid
+      sql<string | number | bigint>`sum(coalesce(settlement_funds.owed_fen, settlement_funds.amount_fen))`.as('fen'),
       sql<string | number | bigint>`count(distinct settlements.id)`.as('n'),
     ])
     .groupBy(['settlements.hospital_code', 'hospitals.name', 'settlement_funds.fund', month])
@@ -61,7 +64,7 @@ export async function receivables(db: Kysely<Database>, q: { from?: string; to?:
   const out: ReceivableRow[] = rows.map((r) => {
     const f = BigInt(String(r.fen));
     totals.set(r.fund, (totals.get(r.fund) ?? 0n) + f);
-    return { hospitalCode: r.hospitalCode, hospitalName: r.hospitalName, fund: r.fund, month: r.month, amount: formatAmount(fromFen(f)), settlements: Number(r.n) };
+    return { hospitalCode: r.hospitalCode, hospitalName: r.hospitalName, fund: r.fund, month: r.month, amount: formatUnits(fromFen(f)), settlements: Number(r.n) };
   });
   out.sort((a, b) => a.hospitalCode.localeCompare(b.hospitalCode) || a.month.localeCompare(b.month) || fundRank(a.fund) - fundRank(b.fund) || a.fund.localeCompare(b.fund));
   const funds = [...totals.keys()].sort((a, b) => fundRank(a) - fundRank(b) || a.localeCompare(b));
@@ -71,8 +74,8 @@ export async function receivables(db: Kysely<Database>, q: { from?: string; to?:
     to: q.to ?? null,
     hospital: q.hospital ?? null,
     rows: out,
-    totalsByFund: Object.fromEntries(funds.map((f) => [f, formatAmount(fromFen(totals.get(f)!))])),
-    total: formatAmount(fromFen(grand)),
+    totalsByFund: Object.fromEntries(funds.map((f) => [f, formatUnits(fromFen(totals.get(f)!))])),
+    total: formatUnits(fromFen(grand)),
   };
 }
 

@@ -30,7 +30,8 @@ export interface Computed {
   totalFen: number;
   fundPaysFen: number;
   patientPaysFen: number;
-  funds: { fund: string; amountFen: number }[];
+  /** Per fund: its payout, and what it owes the hospital (the payout less what was paid elsewhere, §3). */
+  funds: { fund: string; amountFen: number; owedFen: number }[];
   /** The ledger's accumulators after this settlement. */
   ledgerAfterJson: string;
   /** For the audit entry. */
@@ -59,7 +60,7 @@ export function computeSettlement(bill: Bill, ruleset: Ruleset, ledger: LedgerRo
     totalFen: toFen(s.total),
     fundPaysFen: toFen(s.fundPaysTotal),
     patientPaysFen: toFen(s.patientPays),
-    funds: Object.entries(s.funds).map(([fund, amount]) => ({ fund, amountFen: toFen(amount) })),
+    funds: Object.entries(s.funds).map(([fund, amount]) => ({ fund, amountFen: toFen(amount), owedFen: toFen(s.owed?.[fund] ?? amount) })),
     ledgerAfterJson: JSON.stringify(accumulatorsToJson(applyChanges(ytd, s.accumulators))),
     resultFunds: result.funds,
     patientPays: result.patientPays,
@@ -144,7 +145,7 @@ export function settlementWriteSet(job: SettleJob, c: Computed): WriteSet {
       { kind: 'absent', run: named('settlementByBill', { hospital_code: job.hospitalCode, bill_no: job.billNo }), otherwise: 'existing' },
       ledgerCas(job.personId, job.year, c.ledger, c.ledgerAfterJson),
       { kind: 'run', run: { statement: 'insertSettlement', values: SETTLEMENT_COLUMNS.map((col) => row[col]) } },
-      ...c.funds.map((f) => ({ kind: 'run' as const, run: named('insertFund', { settlement_id: job.id, fund: f.fund, amount_fen: f.amountFen }) })),
+      ...c.funds.map((f) => ({ kind: 'run' as const, run: named('insertFund', { settlement_id: job.id, fund: f.fund, amount_fen: f.amountFen, owed_fen: f.owedFen }) })),
       {
         kind: 'audit',
         at: job.createdAt,

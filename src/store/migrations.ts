@@ -167,6 +167,14 @@ const migrations: Record<string, Migration> = {
       );
     },
   },
+  // What a fund owes the hospital for a settlement (§3 owed): its payout less what another payer already
+  // paid for its steps (the bill's paidElsewhere). Every settlement written before owed its whole payout.
+  '2026-12-02-004-settlement-funds-owed': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('settlement_funds').addColumn('owed_fen', 'bigint').execute();
+      await sql`update settlement_funds set owed_fen = amount_fen`.execute(db);
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

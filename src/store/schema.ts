@@ -54,6 +54,8 @@ export interface SettlementFundTable {
   settlement_id: string;
   fund: string;
   amount_fen: number;
+  /** What the fund owes the hospital (§3 owed): amount_fen less what was paid elsewhere for its steps. */
+  owed_fen: number | null;
 }
 
 /** One row per person and year: the year-to-date accumulators, locked by every settlement of that person. */

@@ -80,8 +80,8 @@ export const STATEMENTS = {
   insertSettlement: define(SETTLEMENT_COLUMNS, (db, $) =>
     db.insertInto('settlements').values(Object.fromEntries(SETTLEMENT_COLUMNS.map((c) => [c, $(c)])) as unknown as SettlementTable),
   ),
-  insertFund: define(['settlement_id', 'fund', 'amount_fen'], (db, $) =>
-    db.insertInto('settlement_funds').values({ settlement_id: $('settlement_id'), fund: $('fund'), amount_fen: $('amount_fen') }),
+  insertFund: define(['settlement_id', 'fund', 'amount_fen', 'owed_fen'], (db, $) =>
+    db.insertInto('settlement_funds').values({ settlement_id: $('settlement_id'), fund: $('fund'), amount_fen: $('amount_fen'), owed_fen: $('owed_fen') }),
   ),
   /** Reversal: only a settlement that is still settled. */
   reverseSettlement: define(['reversed_at', 'reversed_by', 'reversal_reason', 'id'], (db, $) =>

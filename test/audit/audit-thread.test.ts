@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditThread } from '../../src/audit/audit-thread.js';
 import { runAudit, type AuditReport } from '../../src/audit/audit.js';
-import { ApiError } from '../../src/service/errors.js';
-import { openSqliteStore } from '../../src/store/db.js';
+import { ApiError } from '../../src/errors/api-error.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { refusal, startTestService, type TestService } from '../http/fixture.js';
 
 let svc: TestService;

@@ -5,11 +5,11 @@
  */
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { toNhsa } from '../../src/audit/nhsa.js';
+import { toNhsa } from '../../src/explain/nhsa.js';
 import { auditReportSchema } from '../../src/audit/schemas.js';
 import { main } from '../../src/cli/main.js';
 import type { SettlementJson } from '../../src/engine/result.js';
-import { Decimal } from '../../src/money/money.js';
+import { Decimal } from '../helpers.js';
 import type { SettlementFundTable, SettlementTable } from '../../src/store/schema.js';
 import { startTestService, type TestService } from '../http/fixture.js';
 

@@ -5,8 +5,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { GENESIS_HASH, entryHash, parseAnchor, verifyAuditLog } from '../../src/service/audit-log.js';
-import { canonicalJson } from '../../src/rules/load.js';
+import { parseAnchor, verifyAuditLog } from '../../src/checks/audit-log.js';
+import { canonicalJson } from '../../src/formats/canonical-json.js';
+import { GENESIS_HASH, entryHash } from '../../src/store/audit-chain.js';
 import type { AuditLogTable } from '../../src/store/schema.js';
 import { inpatientBill, startTestService, type TestService } from '../http/fixture.js';
 

@@ -8,8 +8,10 @@
  *   serious      base 60,000 − 44,625 = 15,375; deductible 12,000 × 0.5 = 6,000;
  *                0.60 + 0.10 = 0.70 on 6,000 → 15,375:                    0.70 × 9,375 =  6,562.50
  *   commercial   base 15,375 − 6,562.50 = 8,812.50 × 0.55 = 4,846.875   →                  4,846.88
- *   assistance   base 8,812.50 − 4,846.88 = 3,965.62 × 0.90 = 3,569.058 →                  3,569.06
- *   floor        0.90 × 70,000 = 63,000 − (44,625 + 6,562.50 + 4,846.88 + 3,569.06 = 59,603.44) = 3,396.56
+ *   assistance   only above the serious-illness deductible (aboveDeductibleOf: serious): what is left,
+ *                8,812.50 − 4,846.88 = 3,965.62, × (15,375 − 6,562.50 − 6,000) / (15,375 − 6,562.50)
+ *                = 1,265.6234…; × 0.90 = 1,139.061… →                                        1,139.06
+ *   floor        0.90 × 70,000 = 63,000 − (44,625 + 6,562.50 + 4,846.88 + 1,139.06 = 57,173.44) = 5,826.56
  *   oop          the patient would pay 70,000 − 63,000 = 7,000; 5,000 cap, none paid before:     2,000.00
  *   funds 65,000.00, patient 5,000.00, actual ratio 0.9285
  */
@@ -66,16 +68,18 @@ describe('GET /v1/settlements/{id}/trace', () => {
       ['basic', '44625.00'],
       ['serious', '6562.50'],
       ['commercial', '4846.88'],
-      ['assistance', '3569.06'],
-      ['floor', '3396.56'],
+      ['assistance', '1139.06'],
+      ['floor', '5826.56'],
       ['oop', '2000.00'],
     ]);
     expect(t.steps.map((s) => s.sentence)).toEqual([
       '基本医保：政策范围内费用 60,000.00 元，扣除起付线 500.00 元后按 75% 报销 44,625.00 元',
       '大病保险：政策范围内尚未报销的 15,375.00 元计入本年累计，其中起付线 6,000.00 元以下的 6,000.00 元不予报销；累计 6,000.00 至 15,375.00 元的部分按 70% 报销 6,562.50 元',
       '商业补充保险：政策范围内尚未报销的费用 8,812.50 元，不设起付线，按 55% 报销 4,846.88 元',
-      '医疗救助：政策范围内尚未报销的费用 3,965.62 元，不设起付线，按 90% 报销 3,569.06 元',
-      '政府兜底：确保实际报销比例不低于 90%，补足 3,396.56 元（总费用 70,000.00 元的 90% 为 63,000.00 元，前面各项已报销 59,603.44 元）',
+      // only the part above the serious-illness deductible (rules/152200-xingan/2018.yaml, aboveDeductibleOf):
+      // 3,965.62 x (15,375.00 - 6,562.50 - 6,000.00) / (15,375.00 - 6,562.50) = 1,265.62…; 90% of it
+      '医疗救助：政策范围内尚未报销的费用 3,965.62 元中，大病保险起付线以上的部分 1,265.62 元，不设起付线，按 90% 报销 1,139.06 元',
+      '政府兜底：确保实际报销比例不低于 90%，补足 5,826.56 元（总费用 70,000.00 元的 90% 为 63,000.00 元，前面各项已报销 57,173.44 元）',
       '政府兜底：本次需自付 7,000.00 元，年度自付已达 7,000.00 元，超过 5,000.00 元的部分 2,000.00 元由政府兜底全额报销',
     ]);
     expect(t.summary).toBe('本次住院总费用 70,000.00 元，其中政策范围内 60,000.00 元；基本医保、大病保险、商业补充保险、医疗救助和政府兜底共报销 65,000.00 元，实际报销比例 92.85%，个人支付 5,000.00 元。');
@@ -103,7 +107,8 @@ describe('GET /v1/settlements/{id}/trace', () => {
     // Another version of the rules (the source retitled) recorded under its own hash; a settlement that
     // used it must cite it, even though the loaded rules file still says otherwise.
     const current = svc.rules.get('xingan-2018')!;
-    const { rulesetFromDocument, canonicalJson } = await import('../../src/rules/load.js');
+    const { rulesetFromDocument } = await import('../../src/rules/load.js');
+    const { canonicalJson } = await import('../../src/formats/canonical-json.js');
     const doc = structuredClone(current.document) as { sources: { id: string; title: string }[] };
     doc.sources[0]!.title = '旧版来源标题';
     const old = rulesetFromDocument(doc, '152200-xingan/2018.yaml');
@@ -143,9 +148,9 @@ describe('GET /v1/settlements/{id}?format=nhsa', () => {
       act_pay_dedc: '500.00',
       hifp_pay: '44625.00',
       hifmi_pay: '6562.50',
-      maf_pay: '3569.06',
-      // commercial 4,846.88 + backstop 3,396.56 + 2,000.00
-      oth_pay: '10243.44',
+      maf_pay: '1139.06',
+      // commercial 4,846.88 + backstop 5,826.56 + 2,000.00
+      oth_pay: '12673.44',
       fund_pay_sumamt: '65000.00',
       psn_part_amt: '5000.00',
       psn_cash_pay: '5000.00',
@@ -160,10 +165,10 @@ describe('GET /v1/settlements/{id}?format=nhsa', () => {
       ['390100', '44625.00'],
       ['390200', '6562.50'],
       ['999901', '4846.88'],
-      ['610100', '3569.06'],
-      ['640100', '5396.56'],
+      ['610100', '1139.06'],
+      ['640100', '7826.56'],
     ]);
-    expect(n.setldetail[4]!.setl_proc_info).toContain('补足 3,396.56 元');
+    expect(n.setldetail[4]!.setl_proc_info).toContain('补足 5,826.56 元');
   });
 
   it('refuses an unknown format with the field path (422), and hides other hospitals (404)', async () => {
@@ -191,7 +196,7 @@ describe('GET /v1/settlements/{id}/slip', () => {
     expect(html).not.toContain(person.id_number);
     expect(html).toContain(`${person.id_number.slice(0, 6)}********${person.id_number.slice(-4)}`);
     expect(html).toContain('兴安盟人民医院');
-    for (const text of ['2018-04-20', '2018-04-30', '70,000.00', '60,000.00', '10,000.00', '44,625.00', '6,562.50', '4,846.88', '3,569.06', '3,396.56', '2,000.00', '5,000.00', '伍仟元整', '个人支付', 'xingan-2018', id, '已结算']) {
+    for (const text of ['2018-04-20', '2018-04-30', '70,000.00', '60,000.00', '10,000.00', '44,625.00', '6,562.50', '4,846.88', '1,139.06', '5,826.56', '2,000.00', '5,000.00', '伍仟元整', '个人支付', 'xingan-2018', id, '已结算']) {
       expect(html).toContain(text);
     }
     expect(html).toContain(svc.rules.get('xingan-2018')!.hash.slice(0, 12));

@@ -3,11 +3,11 @@
  * in the comments: deductibles (per visit, annual, partly met, met), caps (visit, annual partly used,
  * annual used up), a ceiling, bands, the floor and the out-of-pocket cap; and the citations.
  */
-import { parseUnits } from '../../src/money/fixed.js';
+import { parseUnits } from '../../src/money/text.js';
 import { describe, expect, it } from 'vitest';
-import { buildTrace } from '../../src/audit/explain.js';
+import { buildTrace } from '../../src/explain/explain.js';
 import { diffJson } from '../../src/audit/diff.js';
-import { rmbUpper } from '../../src/audit/rmb.js';
+import { rmbUpper } from '../../src/explain/rmb.js';
 import { settlementJson } from '../../src/engine/result.js';
 import { settle } from '../../src/engine/settle.js';
 import type { Accumulators, AccumulatorField, Bill } from '../../src/engine/types.js';
@@ -38,8 +38,13 @@ function ytd(values: Record<string, Partial<Record<AccumulatorField, string>>>):
   return Object.fromEntries(Object.entries(values).map(([k, f]) => [k, Object.fromEntries(Object.entries(f).map(([n, v]) => [n, parseUnits(v)]))]));
 }
 
+interface BillExtras {
+  diagnoses?: { code: string; name?: string }[];
+  paidElsewhere?: Record<string, { payout: string; deductible?: string }>;
+}
+
 /** Settle a bill given by its buckets and return the trace. */
-function trace(steps: unknown[], buckets: { inPolicy: string; outOfCatalog?: string }, before: Record<string, Partial<Record<AccumulatorField, string>>> = {}, status: 'settled' | 'reversed' = 'settled') {
+function trace(steps: unknown[], buckets: { inPolicy: string; outOfCatalog?: string }, before: Record<string, Partial<Record<AccumulatorField, string>>> = {}, status: 'settled' | 'reversed' = 'settled', extras: BillExtras = {}) {
   const loaded = ruleset(steps);
   const bill: Bill = {
     billNo: 'T1',
@@ -47,9 +52,13 @@ function trace(steps: unknown[], buckets: { inPolicy: string; outOfCatalog?: str
     person: { id: 'P1', populations: ['poverty'] },
     visit: { type: 'inpatient', admitted: '2018-03-01', discharged: '2018-03-10' },
     buckets: { inPolicy: parseUnits(buckets.inPolicy), outOfCatalog: parseUnits(buckets.outOfCatalog ?? '0'), overLimit: 0n, preSelfPay: 0n },
+    ...(extras.diagnoses ? { diagnoses: extras.diagnoses.map((d) => d.code) } : {}),
+    ...(extras.paidElsewhere
+      ? { paidElsewhere: Object.fromEntries(Object.entries(extras.paidElsewhere).map(([id, p]) => [id, { payout: parseUnits(p.payout), deductible: parseUnits(p.deductible ?? '0') }])) }
+      : {}),
   };
   const result = settlementJson(settle(bill, loaded.ruleset, ytd(before)));
-  return buildTrace({ id: 'JS-TEST', status, result, ruleset: loaded, tier: 'county' });
+  return buildTrace({ id: 'JS-TEST', status, result, ruleset: loaded, tier: 'county', diagnoses: extras.diagnoses });
 }
 
 const basic = (extra: Record<string, unknown>) => ({ id: 'basic', name: '基本医保', fund: 'basic', kind: 'coinsurance', ratio: '0.80', source: 'src1', ...extra });
@@ -150,6 +159,56 @@ describe('backstop sentences', () => {
     const t = trace([basic({ ratio: '0.95' }), floorInPolicy, oop], { inPolicy: '1000.00' });
     expect(t.steps[1]!.sentence).toBe('政府兜底：确保政策范围内费用的报销比例不低于 90%；前面各项已报销 950.00 元，已达到政策范围内费用 1,000.00 元的 90%，无需补足');
     expect(t.steps[2]!.sentence).toBe('政府兜底：本年自付累计 50.00 元（含本次 50.00 元），未超过 5,000.00 元，本项不支付');
+  });
+});
+
+describe('the contract additions (§3, 2026-12)', () => {
+  const serious = { id: 'serious', name: '大病保险', fund: 'seriousIllness', kind: 'segmented', deductible: { annual: '1000.00' }, segments: [{ ratio: '0.50' }], source: 'src1' };
+  const assistance = { id: 'assistance', name: '医疗救助', fund: 'assistance', kind: 'coinsurance', ratio: '0.90', aboveDeductibleOf: 'serious', source: 'src1' };
+
+  it('a step above another step’s deductible names that part (4,000: basic 2,000; serious 500 on 1,000 above its 1,000; assistance 90% of 500)', () => {
+    const t = trace([basic({ ratio: '0.50' }), serious, assistance], { inPolicy: '4000.00' });
+    // left after serious: 1,500.00; above the deductible: 1,500 x (2,000 - 500 - 1,000) / (2,000 - 500) = 500
+    expect(t.steps[2]!.sentence).toBe('医疗救助：政策范围内尚未报销的费用 1,500.00 元中，大病保险起付线以上的部分 500.00 元，不设起付线，按 90% 报销 450.00 元');
+    const below = trace([basic({ ratio: '0.50' }), serious, assistance], { inPolicy: '2000.00' });
+    expect(below.steps[2]!.sentence).toBe('医疗救助：政策范围内尚未报销的费用 1,000.00 元，全部在大病保险起付线以下，按规定只报销大病保险起付线以上的部分，本项不予报销');
+  });
+
+  it('a payout made elsewhere is said to be so, and the trace gives what each fund owes', () => {
+    const t = trace([basic({}), serious], { inPolicy: '10000.00' }, {}, 'settled', { paidElsewhere: { basic: { payout: '7000.00', deductible: '300.00' } } });
+    expect(t.steps[0]!.sentence).toBe('基本医保：已在他处结算（异地就医直接结算或零星报销），支付 7,000.00 元（对方已扣除起付线 300.00 元），本次按已付金额计入，不再重复支付');
+    // serious: 3,000 left, 1,000 below its deductible, 50% of 2,000
+    expect(t.owed).toEqual({ basic: '0.00', seriousIllness: '1000.00' });
+    expect(trace([basic({})], { inPolicy: '100.00' }).owed).toBeUndefined();
+  });
+
+  it('the slip lists the diagnoses and what each fund owes; the NHSA detail gives owed_payamt', async () => {
+    const { renderSlip } = await import('../../src/explain/slip.js');
+    const { toNhsa } = await import('../../src/explain/nhsa.js');
+    const t = trace([basic({}), serious], { inPolicy: '10000.00' }, {}, 'settled', { paidElsewhere: { basic: { payout: '7000.00' } } });
+    const result = { ...t, year: 2018, accumulators: {}, rulesetId: t.rulesetId } as unknown as Parameters<typeof renderSlip>[0]['result'];
+    const diagnoses = [{ code: 'I63.900', name: '脑梗死' }];
+    const html = renderSlip({
+      id: 'JS-1', status: 'settled', billNo: 'B-1', hospital: { code: 'H1', name: '北京某医院', tier: 'county' }, region: { code: '152200', name: '兴安盟' },
+      person: { id: 'P1', name: '张三', idNumber: '152201********1234' }, visit: { type: 'inpatient', admitted: '2018-03-01', discharged: '2018-03-10' },
+      createdAt: '2018-03-10T02:00:00.000Z', reversedAt: null, reversalReason: null, rulesetId: 'test-2018', rulesetTitle: '测试规则', rulesetHash: 'a'.repeat(64),
+      result, diagnoses, sentences: t.steps.map((x) => x.sentence), summary: t.summary,
+    });
+    expect(html).toContain('主要诊断 I63.900 脑梗死');
+    expect(html).toContain('其中 基本医保 7,000.00 元 已在他处结算，本次不再支付；本次应由各项保障支付：基本医保 0.00 元、大病保险 1,000.00 元。');
+    const n = toNhsa({ id: 'JS-1', status: 'settled', billNo: 'B-1', person: { id: 'P1', name: '张三', idNumber: 'x' }, hospital: { code: 'H1', name: 'h', regionCode: '152200' }, visit: { type: 'inpatient', admitted: '2018-03-01', discharged: '2018-03-10' }, createdAt: '2018-03-10T02:00:00.000Z', result, sentences: [] });
+    expect(n.setldetail.map((d) => [d.fund, d.fund_payamt, d.owed_payamt])).toEqual([
+      ['basic', '7000.00', '0.00'],
+      ['seriousIllness', '1000.00', '1000.00'],
+    ]);
+  });
+
+  it('a step for some diseases only says which diagnosis met it', () => {
+    const pkg = { id: 'pkg', name: '医疗救助（签约服务包）', fund: 'assistance', kind: 'floor', floor: '0.90', denominator: 'inPolicy', when: { diagnoses: ['I10'], anyDiagnosis: true }, source: 'src1' };
+    const diagnoses = [{ code: 'K29.500', name: '慢性胃炎' }, { code: 'I10.x00', name: '原发性高血压' }];
+    const t = trace([basic({ ratio: '0.60' }), pkg], { inPolicy: '100.00' }, {}, 'settled', { diagnoses });
+    expect(t.diagnoses).toEqual(diagnoses);
+    expect(t.steps[1]!.sentence).toBe('医疗救助：确保政策范围内费用的报销比例不低于 90%，补足 30.00 元（政策范围内费用 100.00 元的 90% 为 90.00 元，前面各项已报销 60.00 元）（本项只适用于规定病种，本次诊断 I10.x00 原发性高血压 属于规定病种）');
   });
 });
 

@@ -13,7 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SettlementJson } from '../../src/engine/result.js';
-import { Decimal } from '../../src/money/money.js';
+import { Decimal } from '../helpers.js';
 import { docsImages, startTestService, type TestService } from '../http/fixture.js';
 
 const EXECUTABLE = process.env.ONESTOP_CHROMIUM ?? '/usr/bin/chromium';

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receivablesSchema } from '../../src/audit/schemas.js';
 import type { SettlementJson } from '../../src/engine/result.js';
-import { Decimal } from '../../src/money/money.js';
+import { Decimal } from '../helpers.js';
 import { startTestService, type TestService } from '../http/fixture.js';
 
 let svc: TestService;

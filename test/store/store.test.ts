@@ -44,11 +44,11 @@ const violationsOf = (r: DoctorReport) => r.violations.map((v) => `${v.kind} ${v
  * inpatient bill of `person` at `hospitalCode` (which need not be registered: the store is what is being
  * tested), priced at HOSPITAL's tier, computed on the ledger `computedOn` (undefined: the person has none yet).
  */
-async function handMade(svc: Opened, opts: { billNo: string; hospitalCode: string; person: string; computedOn?: LedgerRow }): Promise<{ job: SettleJob; computed: Computed }> {
+async function handMade(svc: Opened, opts: { billNo: string; hospitalCode: string; person: string; computedOn?: LedgerRow; paidElsewhere?: Record<string, { payout: string }> }): Promise<{ job: SettleJob; computed: Computed }> {
   const hospital = (await svc.store.db.selectFrom('hospitals').selectAll().where('code', '=', HOSPITAL).executeTakeFirstOrThrow());
   const person = (await svc.store.db.selectFrom('people').selectAll().where('id', '=', opts.person).executeTakeFirstOrThrow());
   const loaded = svc.rules.select(hospital.region_code, '2018-11-12');
-  const raw = inpatientBill({ billNo: opts.billNo, hospital: opts.hospitalCode, person: person.id, scale: 2 });
+  const raw = { ...inpatientBill({ billNo: opts.billNo, hospital: opts.hospitalCode, person: person.id, scale: 2 }), ...(opts.paidElsewhere ? { paidElsewhere: opts.paidElsewhere } : {}) };
   const input = parseBillInput(raw);
   if (!input.success) throw input.error;
   const populations = JSON.parse(person.populations) as string[];
@@ -285,6 +285,38 @@ describe.each(BACKENDS)('$name store', (backend) => {
         const all = (await svc.store.get<Record<string, unknown>>(named('forBill', { hospital_code: HOSPITAL, person_id: person, year: 2018 })))!;
         expect([all.h_code, all.p_id, Number(all.l_version)]).toEqual([HOSPITAL, person, 1]);
         expect(all.l_accumulators_json).not.toBe('{}');
+      } finally {
+        await svc.close();
+      }
+    });
+
+    it('a payout made elsewhere is stored as paid but never claimed: receivables sum what each fund owes; audit and doctor clean', async () => {
+      const svc = await openService(await backend.fresh(), { registry: true });
+      try {
+        const person = POOR[3]!;
+        // Basic insurance already paid 10,000.00 of this bill elsewhere (the office's 二次补偿, issue 24).
+        const elsewhere = await handMade(svc, { billNo: 'ELSE-1', hospitalCode: HOSPITAL, person, paidElsewhere: { basic: { payout: '10000.00' } } });
+        expect(await svc.store.write(settlementWriteSet(elsewhere.job, elsewhere.computed))).toEqual({ kind: 'written' });
+        const plain = await handMade(svc, { billNo: 'ELSE-2', hospitalCode: HOSPITAL, person: POOR[4]! });
+        expect(await svc.store.write(settlementWriteSet(plain.job, plain.computed))).toEqual({ kind: 'written' });
+        const funds = await svc.store.db.selectFrom('settlement_funds').selectAll().where('settlement_id', '=', elsewhere.job.id).execute();
+        const basic = funds.find((f) => f.fund === 'basic')!;
+        expect([Number(basic.amount_fen), Number(basic.owed_fen)]).toEqual([1_000_000, 0]);
+        for (const f of funds.filter((x) => x.fund !== 'basic')) expect(Number(f.owed_fen)).toBe(Number(f.amount_fen));
+
+        const { receivables } = await import('../../src/reports/receivables.js');
+        const r = await receivables(svc.store.db, { hospital: HOSPITAL });
+        const claimed = (fund: string) => r.rows.filter((x) => x.fund === fund).reduce((a, x) => a + BigInt(x.amount.replace('.', '')), 0n);
+        const owedOf = (c: Computed, fund: string) => BigInt(c.funds.find((f) => f.fund === fund)?.owedFen ?? 0);
+        for (const fund of ['basic', 'seriousIllness', 'commercial', 'assistance', 'backstop']) {
+          expect(claimed(fund), fund).toBe(owedOf(elsewhere.computed, fund) + owedOf(plain.computed, fund));
+        }
+        expect(claimed('basic')).toBe(owedOf(plain.computed, 'basic'));
+
+        const { runAudit } = await import('../../src/audit/audit.js');
+        const audit = await runAudit(svc.store, {});
+        expect(audit.mismatches.concat(audit.floorBreaches as never[], audit.sumBreaches as never[], audit.capBreaches as never[])).toEqual([]);
+        expect(violationsOf(await runDoctor(svc.store, { year: 2018, audit: false }))).toEqual([]);
       } finally {
         await svc.close();
       }

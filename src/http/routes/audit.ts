@@ -13,13 +13,13 @@
  */
 import type { Principal } from '../../access/keys.js';
 import { AuditThread } from '../../audit/audit-thread.js';
-import { loadStoredSettlement } from '../../audit/context.js';
-import { buildTrace, sentencesFor } from '../../audit/explain.js';
-import { toNhsa } from '../../audit/nhsa.js';
-import { receivables, receivablesCsv } from '../../audit/receivables.js';
+import { loadStoredSettlement } from '../../explain/context.js';
+import { buildTrace, sentencesFor } from '../../explain/explain.js';
+import { toNhsa } from '../../explain/nhsa.js';
+import { receivables, receivablesCsv } from '../../reports/receivables.js';
 import { auditRequestSchema, receivablesQuerySchema, settlementFormatQuerySchema } from '../../audit/schemas.js';
-import { renderSlip } from '../../audit/slip.js';
-import { loadSlipInput } from '../../audit/slip-data.js';
+import { renderSlip } from '../../explain/slip.js';
+import { loadSlipInput } from '../../explain/slip-data.js';
 import { ApiError, forbidden } from '../../errors/api-error.js';
 import { parseOr422 } from '../../errors/from-zod.js';
 import type { SettlementService } from '../../settle/service.js';
@@ -48,7 +48,7 @@ export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
       roles: ['window', 'auditor', 'finance'],
       async handle(req) {
         const s = await stored(req.params.id!, req.principal);
-        return json(buildTrace({ id: s.view.id, status: s.view.status, result: s.result, ruleset: s.ruleset, tier: s.tier }));
+        return json(buildTrace({ id: s.view.id, status: s.view.status, result: s.result, ruleset: s.ruleset, tier: s.tier, diagnoses: s.diagnoses }));
       },
     },
     {
@@ -70,7 +70,7 @@ export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
             visit: s.view.visit,
             createdAt: s.view.createdAt,
             result: s.result,
-            sentences: sentencesFor(s.result, s.ruleset, s.tier),
+            sentences: sentencesFor(s.result, s.ruleset, s.tier, s.diagnoses),
           }),
         );
       },

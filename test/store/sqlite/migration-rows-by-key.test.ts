@@ -34,7 +34,14 @@ async function olderDdl(): Promise<Map<string, string>> {
 }
 
 const shapeOf = (database: SQLite.Database, table: string) => (database.prepare("select sql from sqlite_master where type = 'table' and name = ?").get(table) as { sql: string }).sql;
-const rowsOf = (database: SQLite.Database, table: (typeof TABLES)[number]) => database.prepare(`select * from ${table} order by ${ORDER[table]}`).all();
+/** The columns each table had before 003 (the later migration 004 adds settlement_funds.owed_fen). */
+const COLUMNS: Record<(typeof TABLES)[number], string> = {
+  settlement_funds: 'settlement_id, fund, amount_fen',
+  ledgers: 'person_id, year, accumulators_json, version',
+  audit_log: 'seq, at, actor, action, subject, payload, prev_hash, hash',
+};
+const LATER = ['2026-12-02-004-settlement-funds-owed'];
+const rowsOf = (database: SQLite.Database, table: (typeof TABLES)[number]) => database.prepare(`select ${COLUMNS[table]} from ${table} order by ${ORDER[table]}`).all();
 
 describe('migration 2026-11-23-003 (SQLite)', () => {
   it('keeps every fund row, ledger and audit entry of a database with settlements, keyed by their own keys, and settling goes on', async () => {
@@ -55,9 +62,9 @@ describe('migration 2026-11-23-003 (SQLite)', () => {
     database.transaction(() => {
       for (const table of TABLES) {
         database.exec(ddl.get(table)!.replace(`"${table}"`, `"${table}_older"`));
-        database.exec(`insert into ${table}_older select * from ${table}; drop table ${table}; alter table ${table}_older rename to ${table}`);
+        database.exec(`insert into ${table}_older select ${COLUMNS[table]} from ${table}; drop table ${table}; alter table ${table}_older rename to ${table}`);
       }
-      database.prepare('delete from kysely_migration where name = ?').run(MIGRATION);
+      for (const name of [MIGRATION, ...LATER]) database.prepare('delete from kysely_migration where name = ?').run(name);
     })();
     for (const table of TABLES) expect(shapeOf(database, table)).toBe(ddl.get(table)!);
     expect(shapeOf(database, 'audit_log')).toMatch(/"seq" bigint primary key/);
@@ -78,6 +85,8 @@ describe('migration 2026-11-23-003 (SQLite)', () => {
         expect(after.prepare('select count(*) as n from audit_log where rowid != seq').get()).toEqual({ n: 0 });
         expect(after.prepare("select count(*) as n from sqlite_master where type = 'index' and tbl_name = 'audit_log'").get()).toEqual({ n: 0 });
         for (const table of TABLES) expect(rowsOf(after, table), table).toEqual(before[table]);
+        // and 004, run after it, says each fund owes its whole payout (nothing was paid elsewhere)
+        expect(after.prepare('select count(*) as n from settlement_funds where owed_fen is not amount_fen').get()).toEqual({ n: 0 });
         expect(after.pragma('foreign_key_check')).toEqual([]);
         expect(after.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
       } finally {
