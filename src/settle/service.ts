@@ -9,6 +9,7 @@
  */
 import type * as z from 'zod';
 import type { Principal } from '../access/keys.js';
+import { PersonQueue } from './person-queue.js';
 import { billHash } from '../bill/hash.js';
 import { engineBillFromStored, parseBillInput } from '../bill/parse.js';
 import { toEngineBill, type BillInput } from '../bill/schema.js';
@@ -109,6 +110,8 @@ export class SettlementService {
   private readonly store: Store;
   private readonly rules: RuleBook;
   private readonly now: () => Date;
+  /** A person's settlements and reversals in this process, one at a time (./person-queue.ts). */
+  private readonly queue = new PersonQueue();
 
   constructor(deps: ServiceDeps) {
     this.store = deps.store;
@@ -219,40 +222,44 @@ export class SettlementService {
     // waits for its COMMIT: with dozens of bills in flight, every object kept alive across the wait is
     // copied by each young-generation collection.
     let bill: Bill | undefined = r.bill;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const computed = computeSettlement(bill ?? engineBillFromStored(job.billJson), ruleset, ledger);
-      bill = undefined;
-      if (computed instanceof SettlementError) {
-        // A bill number settled before is answered as it was, even if the bill would be refused today.
-        const existing = await this.store.get<SettlementTable>(named('settlementByBill', { hospital_code: job.hospitalCode, bill_no: job.billNo }));
-        if (existing) return this.replayOrConflict(existing, hospital, person, hash);
-        throw fromSettlementError(computed);
-      }
-      const set = settlementWriteSet(job, computed);
-      const answer = settlementView(settlementRow(job, computed), hospital, person);
-      let outcome;
-      try {
-        outcome = await this.store.write(set);
-      } catch (e) {
-        if (e instanceof CommitUnknown) throw unconfirmed(job.billNo);
-        // Another process settled the same bill number between our check and our insert: a replay.
-        if (isUniqueViolation(e)) {
+    return this.queue.run(`${job.personId}\u0000${job.year}`, async (waited) => {
+      // A bill that waited behind another of the person's reads the year that one left.
+      if (waited) ledger = await this.store.get<LedgerRow>(named('ledger', { person_id: job.personId, year: job.year }));
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        const computed = computeSettlement(bill ?? engineBillFromStored(job.billJson), ruleset, ledger);
+        bill = undefined;
+        if (computed instanceof SettlementError) {
+          // A bill number settled before is answered as it was, even if the bill would be refused today.
           const existing = await this.store.get<SettlementTable>(named('settlementByBill', { hospital_code: job.hospitalCode, bill_no: job.billNo }));
           if (existing) return this.replayOrConflict(existing, hospital, person, hash);
+          throw fromSettlementError(computed);
         }
-        throw e;
+        const set = settlementWriteSet(job, computed);
+        const answer = settlementView(settlementRow(job, computed), hospital, person);
+        let outcome;
+        try {
+          outcome = await this.store.write(set);
+        } catch (e) {
+          if (e instanceof CommitUnknown) throw unconfirmed(job.billNo);
+          // Another process settled the same bill number between our check and our insert: a replay.
+          if (isUniqueViolation(e)) {
+            const existing = await this.store.get<SettlementTable>(named('settlementByBill', { hospital_code: job.hospitalCode, bill_no: job.billNo }));
+            if (existing) return this.replayOrConflict(existing, hospital, person, hash);
+          }
+          throw e;
+        }
+        switch (outcome.kind) {
+          case 'written':
+            return { replay: false, view: answer };
+          case 'existing':
+            return this.replayOrConflict(outcome.row as unknown as SettlementTable, hospital, person, hash);
+          case 'stale':
+            // Another settlement of the person committed since the ledger was read: compute again on it.
+            ledger = outcome.row as LedgerRow | undefined;
+        }
       }
-      switch (outcome.kind) {
-        case 'written':
-          return { replay: false, view: answer };
-        case 'existing':
-          return this.replayOrConflict(outcome.row as unknown as SettlementTable, hospital, person, hash);
-        case 'stale':
-          // Another settlement of the person committed since the ledger was read: compute again on it.
-          ledger = outcome.row as LedgerRow | undefined;
-      }
-    }
-    throw new ApiError(503, 'BUSY', `参保人 ${job.personId} 的结算同时进行过多，本次未结算；请稍后重新提交`);
+      throw new ApiError(503, 'BUSY', `参保人 ${job.personId} 的结算同时进行过多，本次未结算；请稍后重新提交`);
+    });
   }
 
   private replayOrConflict(existing: SettlementTable, hospital: HospitalRef, person: PersonRef, hash: string): { replay: true; view: SettlementView } {
