@@ -18,9 +18,13 @@ import { CommitUnknown } from '../commit-unknown.js';
 import type { AuditEntryInput } from '../audit-chain.js';
 import type { NamedStatement, Statement, WriteSet, WriteStep } from '../write-set.js';
 import type { Answer } from './writer.js';
+import { STATEMENTS } from '../statements.js';
 
-/** Bumped whenever the messages change, so a stale dist/ worker is refused rather than misread. */
-export const WRITER_PROTOCOL = 6;
+/**
+ * Bumped whenever the messages change, and carrying the statements' names, so that a stale dist/ worker
+ * (built before a statement was added) is refused rather than left to misread a set.
+ */
+export const WRITER_PROTOCOL = `7:${Object.keys(STATEMENTS).join(',')}`;
 
 export type ToWriter = { type: 'write'; id: number; set: PackedWriteSet } | { type: 'close' };
 
@@ -137,9 +141,9 @@ export class SqliteWriterThread {
     const worker = new Worker(this.workerUrl, { workerData: { file: this.file } });
     this.worker = worker;
     worker.unref();
-    worker.on('message', (m: FromWriter | { ready: number }) => {
+    worker.on('message', (m: FromWriter | { ready: string }) => {
       if (!Array.isArray(m)) {
-        if (m.ready !== WRITER_PROTOCOL) this.fail(worker, new Error(`the SQLite writer worker (${this.workerUrl.pathname}) is out of date (protocol ${m.ready}, expected ${WRITER_PROTOCOL}): run npm run build`));
+        if (m.ready !== WRITER_PROTOCOL) this.fail(worker, new Error(`the SQLite writer worker (${this.workerUrl.pathname}) is out of date (its statements or messages differ from this build): run npm run build`));
         return;
       }
       for (const { id, answer } of m) {
