@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Validates seeds/hospitals.json, seeds/people.json and seeds/bills.jsonl and prints a summary.
+// Validates the register files seeds/hospitals.csv and seeds/people.csv and seeds/bills.jsonl, and
+// prints a summary.
 //   node seeds/check.mjs        exit code 0 = all checks passed, 1 = at least one failure
 // Plain Node ESM, no dependencies. Money is checked with BigInt fen, never floating point.
 
@@ -8,14 +9,56 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
-const hospitals = JSON.parse(readFileSync(join(DIR, 'hospitals.json'), 'utf8'));
-const people = JSON.parse(readFileSync(join(DIR, 'people.json'), 'utf8'));
 const billLines = readFileSync(join(DIR, 'bills.jsonl'), 'utf8').split('\n').filter((l) => l.length);
 const bills = billLines.map((l, i) => { try { return JSON.parse(l); } catch (e) { throw new Error(`bills.jsonl line ${i + 1}: ${e.message}`); } });
 
 let failures = 0;
 const fail = (msg) => { if (failures < 50) console.error(`FAIL ${msg}`); failures++; };
 const check = (cond, msg) => { if (!cond) fail(msg); };
+
+// ---------------------------------------------------------------- register files (CSV)
+// UTF-8 without BOM, LF line ends, a header row and no quoting: a field may hold no comma, quote or
+// newline, so splitting on commas reads it exactly.
+const HOSPITAL_COLUMNS = ['code', 'name', 'regionCode', 'regionName', 'county', 'tier', 'from', 'to'];
+const PEOPLE_COLUMNS = ['id', 'name', 'idNumber', 'county', 'insuredRegion', 'population', 'from', 'to'];
+function readCsv(file, columns) {
+  const text = readFileSync(join(DIR, file), 'utf8');
+  check(!text.startsWith('\uFEFF'), `${file} starts with a byte-order mark`);
+  check(!text.includes('\r'), `${file} has a CR (line ends must be LF)`);
+  check(text.endsWith('\n') && !text.endsWith('\n\n'), `${file} must end with exactly one newline`);
+  check(!text.includes('"'), `${file} has a quote character (no field may need quoting)`);
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  check(lines[0] === columns.join(','), `${file} header ${lines[0]} (expected ${columns.join(',')})`);
+  const rows = [];
+  lines.slice(1).forEach((l, i) => {
+    const f = l.split(',');
+    // a field with a comma or newline would change the number of fields on its line
+    if (f.length !== columns.length) { fail(`${file} line ${i + 2}: ${f.length} fields, expected ${columns.length}`); return; }
+    check(f.every((x) => x === x.trim()), `${file} line ${i + 2}: a field has surrounding spaces`);
+    rows.push({ ...Object.fromEntries(columns.map((c, k) => [c, f[k]])), line: i + 2 });
+  });
+  return rows;
+}
+const validIso = (d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
+// a period row's dates: `from` required, `to` empty (open) or inclusive and not before `from`
+function checkPeriod(where, r) {
+  check(validIso(r.from), `${where} from ${r.from}`);
+  check(r.to === '' || (validIso(r.to) && r.to >= r.from), `${where} to ${r.to}`);
+}
+// periods (of one population, or one hospital's tiers) must not overlap; both ends inclusive
+function checkNoOverlap(where, periods) {
+  const sorted = [...periods].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1], cur = sorted[i];
+    check(prev.to !== '' && prev.to < cur.from, `${where}: ${prev.from}..${prev.to || 'open'} overlaps ${cur.from}..${cur.to || 'open'}`);
+  }
+}
+const covers = (m, date) => m.from <= date && (m.to === '' || date <= m.to);
+/** The populations in force on a date (sorted), as the register says. */
+const populationsOn = (p, date) => [...new Set(p.memberships.filter((m) => covers(m, date)).map((m) => m.population))].sort();
+/** The tiers in force on a date (one if the register is sound). */
+const tiersOn = (h, date) => h.tiers.filter((t) => covers(t, date)).map((t) => t.tier);
 
 const TIERS = ['township', 'county', 'league', 'province', 'outOfProvince'];
 const TYPES = ['inpatient', 'chronicOutpatient', 'outpatientPooling', 'homeSickbed', 'familyDoctorPackage'];
@@ -24,6 +67,7 @@ const RATIOS = ['0.05', '0.10', '0.15', '0.20', '0.30'];
 const MONEY = /^(0|[1-9]\d*)\.\d{2}$/;
 const QTY = /^(0|[1-9]\d*)(\.\d{1,2})?$/;
 const DATE = /^2018-\d{2}-\d{2}$/;
+const POPULATIONS = ['poverty', 'resident'];
 
 // ---------------------------------------------------------------- helpers (exact)
 const fen = (s) => { const [i, f] = s.split('.'); return BigInt(i) * 100n + BigInt(f); };
@@ -36,26 +80,46 @@ const dayNo = (d) => Math.round((Date.parse(`${d}T00:00:00Z`) - Date.parse('2018
 const validDate = (d) => DATE.test(d) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
 
 // ---------------------------------------------------------------- hospitals
+// one row per tier period; a hospital's other columns must be the same on all its rows
 const H = new Map();
-for (const h of hospitals) {
-  check(typeof h.code === 'string' && /^H\d{6}-[TCLPX]\d{2}$/.test(h.code), `hospital code ${h.code}`);
-  check(!H.has(h.code), `duplicate hospital ${h.code}`);
-  check(TIERS.includes(h.tier), `hospital ${h.code} tier ${h.tier}`);
-  check(h.region && h.region.code === '152200' && h.region.name === '兴安盟', `hospital ${h.code} region`);
-  check(typeof h.name === 'string' && h.name.length > 0 && typeof h.county === 'string' && h.county.length > 0, `hospital ${h.code} name/county`);
-  check('TCLPX'['township county league province outOfProvince'.split(' ').indexOf(h.tier)] === h.code[8], `hospital ${h.code} tier letter`);
-  if (h.tier === 'province' || h.tier === 'outOfProvince') check(/异地就医/.test(h.note || ''), `hospital ${h.code} note`);
-  H.set(h.code, h);
+for (const r of readCsv('hospitals.csv', HOSPITAL_COLUMNS)) {
+  const where = `hospitals.csv line ${r.line} (${r.code})`;
+  check(/^H\d{6}-[TCLPX]\d{2}$/.test(r.code), `${where} code`);
+  check(TIERS.includes(r.tier), `${where} tier ${r.tier}`);
+  check(r.regionCode === '152200' && r.regionName === '兴安盟', `${where} region ${r.regionCode} ${r.regionName}`);
+  check(r.name.length > 0 && r.county.length > 0, `${where} name/county`);
+  checkPeriod(where, r);
+  const h = H.get(r.code);
+  if (!h) { H.set(r.code, { code: r.code, name: r.name, region: { code: r.regionCode, name: r.regionName }, county: r.county, tiers: [{ tier: r.tier, from: r.from, to: r.to }] }); continue; }
+  check(h.name === r.name && h.region.code === r.regionCode && h.region.name === r.regionName && h.county === r.county, `${where} differs from the hospital's earlier row`);
+  h.tiers.push({ tier: r.tier, from: r.from, to: r.to });
 }
+for (const h of H.values()) {
+  checkNoOverlap(`hospital ${h.code} tiers`, h.tiers);
+  check(h.tiers.some((t) => 'TCLPX'[TIERS.indexOf(t.tier)] === h.code[8]), `hospital ${h.code} tier letter`);
+  h.tier = (h.tiers.find((t) => t.to === '') || h.tiers[h.tiers.length - 1]).tier; // the tier now (for the summary)
+}
+const hospitals = [...H.values()];
 
 // ---------------------------------------------------------------- people
+// one row per membership period; a person's other columns must be the same on all their rows
 const P = new Map();
 const ids = new Set();
 const names = new Set();
-for (const p of people) {
+for (const r of readCsv('people.csv', PEOPLE_COLUMNS)) {
+  const where = `people.csv line ${r.line} (${r.id})`;
+  check(POPULATIONS.includes(r.population), `${where} population ${r.population}`);
+  check(r.insuredRegion === '152200', `${where} insuredRegion ${r.insuredRegion}`);
+  checkPeriod(where, r);
+  const m = { population: r.population, from: r.from, to: r.to };
+  const known = P.get(r.id);
+  if (known) {
+    check(known.name === r.name && known.idNumber === r.idNumber && known.county === r.county && known.insuredRegion === r.insuredRegion, `${where} differs from the person's earlier row`);
+    known.memberships.push(m);
+    continue;
+  }
+  const p = { id: r.id, name: r.name, idNumber: r.idNumber, county: r.county, insuredRegion: r.insuredRegion, memberships: [m] };
   check(/^P-\d{6}$/.test(p.id), `person id ${p.id}`);
-  check(!P.has(p.id), `duplicate person ${p.id}`);
-  check(Array.isArray(p.populations) && p.populations.length === 1 && ['poverty', 'resident'].includes(p.populations[0]), `person ${p.id} populations`);
   const id = p.idNumber;
   check(typeof id === 'string' && /^\d{17}[\dX]$/.test(id), `person ${p.id} idNumber format ${id}`);
   check(checkChar(id.slice(0, 17)) === id[17], `person ${p.id} idNumber check character ${id}`);
@@ -68,6 +132,14 @@ for (const p of people) {
   ids.add(id); names.add(p.name);
   P.set(p.id, { ...p, birth, age: 2018 - by, sex: Number(id[16]) % 2 === 1 ? 'M' : 'F' });
 }
+for (const p of P.values()) {
+  for (const pop of POPULATIONS) checkNoOverlap(`person ${p.id} ${pop} periods`, p.memberships.filter((m) => m.population === pop));
+  // the summary's "population now": the one(s) whose period is open
+  p.populations = [...new Set(p.memberships.filter((m) => m.to === '').map((m) => m.population))].sort();
+  check(p.populations.length > 0, `person ${p.id} has no open membership period`);
+  p.changes = p.memberships.length > 1;
+}
+const people = [...P.values()];
 
 // names must not be real people's full names from the source documents (if they are at hand)
 const SRC = join(DIR, '..', '..', 'shared', 'seeds');
@@ -85,7 +157,7 @@ const RANGES = { // inpatient totals by tier, fen
 };
 const SMALL = { outpatientPooling: [5000n, 60000n], homeSickbed: [3000n, 200000n], familyDoctorPackage: [2000n, 30000n], chronicOutpatient: [1000n, 1000000n] };
 let prevDischarged = '';
-const stats = { types: {}, tiers: {}, classes: { A: 0, B: 0, C: 0 }, items: 0, capsBinding: 0, capsNonBinding: 0, abItems: 0, billsNoC: 0, total: 0n, byType: {}, byTier: {}, perPerson: new Map() };
+const stats = { types: {}, tiers: {}, classes: { A: 0, B: 0, C: 0 }, items: 0, capsBinding: 0, capsNonBinding: 0, abItems: 0, billsNoC: 0, total: 0n, byType: {}, byTier: {}, pops: {}, perPerson: new Map() };
 
 bills.forEach((b, n) => {
   const where = `bill ${b.billNo || `#${n + 1}`}`;
@@ -96,14 +168,17 @@ bills.forEach((b, n) => {
   check(['billNo,hospital,person,visit,diagnosis,diagnoses,items', 'billNo,hospital,person,visit,diagnosis,items', 'billNo,hospital,person,visit,items'].includes(keys), `${where} keys ${keys}`);
   if (b.diagnoses) check(b.diagnoses.every((d) => /^[A-Z][0-9]+(\.[0-9x]+)?$/.test(d.code) && typeof d.name === 'string'), `${where} diagnoses ${JSON.stringify(b.diagnoses)}`);
 
+  const v = b.visit || {};
+  // the register in force on the admission date decides the tier and the populations
   const h = H.get(b.hospital && b.hospital.code);
   check(!!h, `${where} unknown hospital ${b.hospital && b.hospital.code}`);
-  if (h) check(b.hospital.tier === h.tier, `${where} hospital tier ${b.hospital.tier} != ${h.tier}`);
+  const tierNow = h && validDate(v.admitted) ? tiersOn(h, v.admitted) : [];
+  if (h) check(tierNow.length === 1 && b.hospital.tier === tierNow[0], `${where} hospital tier ${b.hospital.tier} != ${tierNow.join('+') || 'none'} in force on ${v.admitted}`);
   const p = P.get(b.person && b.person.id);
   check(!!p, `${where} unknown person`);
-  if (p) check(JSON.stringify(b.person.populations) === JSON.stringify(p.populations), `${where} populations differ from person record`);
+  const popsNow = p && validDate(v.admitted) ? populationsOn(p, v.admitted) : [];
+  if (p) check(popsNow.length > 0 && JSON.stringify(b.person.populations) === JSON.stringify(popsNow), `${where} populations ${JSON.stringify(b.person.populations)} != ${JSON.stringify(popsNow)} in force on ${v.admitted}`);
 
-  const v = b.visit || {};
   check(TYPES.includes(v.type), `${where} visit type ${v.type}`);
   check(validDate(v.admitted) && validDate(v.discharged), `${where} dates ${v.admitted}..${v.discharged}`);
   check(v.admitted <= v.discharged, `${where} admitted after discharged`);
@@ -145,8 +220,8 @@ bills.forEach((b, n) => {
 
   // visit-type rules
   const n_ = (b.items || []).length;
-  const pop = p ? p.populations[0] : '';
-  const tier = h ? h.tier : '';
+  const pop = popsNow.length === 1 ? popsNow[0] : popsNow.join('+');
+  const tier = tierNow.length === 1 ? tierNow[0] : '';
   if (v.type === 'inpatient') {
     check(n_ >= 8 && n_ <= 30, `${where} inpatient with ${n_} items`);
     check(d > a, `${where} inpatient stay of zero days`);
@@ -172,6 +247,7 @@ bills.forEach((b, n) => {
   }
 
   stats.types[v.type] = (stats.types[v.type] || 0) + 1;
+  stats.pops[pop] = (stats.pops[pop] || 0) + 1;
   stats.tiers[tier] = (stats.tiers[tier] || 0) + 1;
   stats.byType[v.type] = (stats.byType[v.type] || 0n) + total;
   stats.total += total;
@@ -181,19 +257,33 @@ check(bills.length > 0, 'no bills');
 // ---------------------------------------------------------------- summary
 const pc = (x, n) => `${((100 * x) / n).toFixed(1)}%`;
 const count = (arr, f) => arr.reduce((m, x) => ((m[f(x)] = (m[f(x)] || 0) + 1), m), {});
-console.log('hospitals by tier:', count(hospitals, (h) => h.tier));
-console.log('people by population:', count(people, (p) => p.populations[0]), 'by county:', count(people, (p) => p.county));
+const yearPops = (p) => { // the population(s) through 2018, e.g. "poverty" or "resident→poverty→resident"
+  const seq = [];
+  for (const m of [...p.memberships].sort((a, b) => (a.from < b.from ? -1 : 1))) {
+    if (m.from <= '2018-12-31' && (m.to === '' || m.to >= '2018-01-01') && seq[seq.length - 1] !== m.population) seq.push(m.population);
+  }
+  return seq.join('→');
+};
+console.log(`hospitals: ${hospitals.length} (${hospitals.reduce((n, h) => n + h.tiers.length, 0)} tier periods); by tier now:`, count(hospitals, (h) => h.tier));
+console.log(`people: ${people.length} (${people.reduce((n, p) => n + p.memberships.length, 0)} membership periods); by population now:`, count(people, (p) => p.populations.join('+')), 'by county:', count(people, (p) => p.county));
+const changers = people.filter((p) => p.changes);
+console.log(`people whose population changes: ${changers.length}`);
+for (const p of changers) {
+  const periods = [...p.memberships].sort((a, b) => (a.from < b.from ? -1 : 1)).map((m) => `${m.population} ${m.from}..${m.to || 'open'}`).join(', ');
+  const theirs = bills.filter((b) => b.person.id === p.id).map((b) => `${b.billNo} ${b.visit.admitted}..${b.visit.discharged} ${b.person.populations.join('+')}`).join('; ');
+  console.log(`  ${p.id} ${p.name}: ${periods}; bills: ${theirs}`);
+}
 console.log('bills:', bills.length, 'by visit type:', stats.types);
-console.log('bills by hospital tier:', stats.tiers);
+console.log('bills by hospital tier:', stats.tiers, 'by population in force on admission:', stats.pops);
 console.log('money by visit type:', Object.fromEntries(Object.entries(stats.byType).map(([k, v]) => [k, yuan(v)])), 'total', yuan(stats.total));
 console.log(`items: ${stats.items}; class A ${pc(stats.classes.A, stats.items)}, B ${pc(stats.classes.B, stats.items)}, C ${pc(stats.classes.C, stats.items)}; bills without C: ${stats.billsNoC}`);
 console.log(`priceCap on A/B items: below unitPrice ${stats.capsBinding} (${pc(stats.capsBinding, stats.abItems)}), at/above unitPrice ${stats.capsNonBinding}`);
 const perPerson = [...stats.perPerson.entries()].sort((x, y) => (y[1] > x[1] ? 1 : y[1] < x[1] ? -1 : 0));
 const billsPer = count(bills, (b) => b.person.id);
-console.log('largest yearly totals:', perPerson.slice(0, 12).map(([id, t]) => `${id} ${P.get(id).populations[0]} ${billsPer[id]} bills ${yuan(t)}`).join('; '));
+console.log('largest yearly totals:', perPerson.slice(0, 12).map(([id, t]) => `${id} ${yearPops(P.get(id))} ${billsPer[id]} bills ${yuan(t)}`).join('; '));
 const perPop = { poverty: [0, 0], resident: [0, 0] };
-for (const p of people) { perPop[p.populations[0]][0]++; perPop[p.populations[0]][1] += billsPer[p.id] || 0; }
-console.log(`bills per person: poverty ${(perPop.poverty[1] / perPop.poverty[0]).toFixed(2)}, resident ${(perPop.resident[1] / perPop.resident[0]).toFixed(2)}; people without bills: ${people.filter((p) => !billsPer[p.id]).length}`);
+for (const p of people) if (!p.changes) { perPop[p.memberships[0].population][0]++; perPop[p.memberships[0].population][1] += billsPer[p.id] || 0; }
+console.log(`bills per person (people with one population): poverty ${(perPop.poverty[1] / perPop.poverty[0]).toFixed(2)}, resident ${(perPop.resident[1] / perPop.resident[0]).toFixed(2)}; people without bills: ${people.filter((p) => !billsPer[p.id]).length}`);
 
 if (failures) { console.error(`\n${failures} check(s) FAILED`); process.exit(1); }
 console.log('\nall checks passed');

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // Deterministic demo-data generator for onestop (Xing'an League 兴安盟, 2018).
 //
-//   node seeds/generate.mjs        writes seeds/hospitals.json, seeds/people.json, seeds/bills.jsonl
+//   node seeds/generate.mjs        writes seeds/hospitals.csv, seeds/people.csv (the register files)
+//                                  and seeds/bills.jsonl
 //   node seeds/check.mjs           validates them
 //
 // Plain Node ESM, no dependencies. All randomness comes from one mulberry32 PRNG with a fixed
 // seed, and every draw happens in a fixed order, so the output is byte-identical on every run.
+// The five status-change people (P-000151..P-000155) and their bills are drawn after every other
+// draw, so adding them left the first 150 people and their 410 bills exactly as they were.
 // Money is handled in integer fen and quantities in integer hundredths; no floating-point
 // arithmetic ever touches a yuan amount.
 
@@ -68,36 +71,33 @@ const COUNTIES = {
   '152222': '科右中旗', '152223': '扎赉特旗', '152224': '突泉县',
 };
 const TIERS = ['township', 'county', 'league', 'province', 'outOfProvince'];
+// register periods: the demo register starts on 2016-01-01; `to` is inclusive and '' means open
+const REGISTER_FROM = '2016-01-01';
 
 const hospitals = [
   // league 盟市级 (located in 乌兰浩特市, the league seat)
-  { code: 'H152200-L01', name: '兴安盟人民医院', tier: 'league', region: REGION, county: '乌兰浩特市',
-    note: '三级甲等综合医院，又称兴安盟医院；盟级大病集中救治定点医院，设"先诊疗、后付费"一站式结算窗口' },
+  { code: 'H152200-L01', name: '兴安盟人民医院', tier: 'league', region: REGION, county: '乌兰浩特市' },
   { code: 'H152200-L02', name: '兴安盟蒙医医院', tier: 'league', region: REGION, county: '乌兰浩特市' },
   // county 旗县级
   { code: 'H152201-C01', name: '乌兰浩特市人民医院', tier: 'county', region: REGION, county: '乌兰浩特市' },
-  { code: 'H152202-C01', name: '阿尔山市医院', tier: 'county', region: REGION, county: '阿尔山市',
-    note: '2016年起由内蒙古自治区人民医院托管（内蒙古自治区人民医院阿尔山分院）' },
+  { code: 'H152202-C01', name: '阿尔山市医院', tier: 'county', region: REGION, county: '阿尔山市' },
   { code: 'H152221-C01', name: '科右前旗人民医院', tier: 'county', region: REGION, county: '科右前旗' },
   { code: 'H152222-C01', name: '科右中旗人民医院', tier: 'county', region: REGION, county: '科右中旗' },
   { code: 'H152222-C02', name: '科右中旗蒙医院', tier: 'county', region: REGION, county: '科右中旗' },
   { code: 'H152223-C01', name: '扎赉特旗人民医院', tier: 'county', region: REGION, county: '扎赉特旗' },
   { code: 'H152223-C02', name: '扎赉特旗蒙医院', tier: 'county', region: REGION, county: '扎赉特旗' },
-  { code: 'H152224-C01', name: '突泉县医院', tier: 'county', region: REGION, county: '突泉县',
-    note: '设"扶贫病房"，为贫困患者开辟诊疗绿色通道' },
+  { code: 'H152224-C01', name: '突泉县医院', tier: 'county', region: REGION, county: '突泉县' },
   // township 乡镇/苏木卫生院
   { code: 'H152201-T01', name: '义勒力特镇卫生院', tier: 'township', region: REGION, county: '乌兰浩特市' },
   { code: 'H152202-T01', name: '明水河镇卫生院', tier: 'township', region: REGION, county: '阿尔山市' },
   { code: 'H152221-T01', name: '居力很镇卫生院', tier: 'township', region: REGION, county: '科右前旗' },
   { code: 'H152221-T02', name: '巴日嘎斯台乡卫生院', tier: 'township', region: REGION, county: '科右前旗' },
   { code: 'H152222-T01', name: '布敦化卫生院', tier: 'township', region: REGION, county: '科右中旗' },
-  { code: 'H152222-T02', name: '义和道卜卫生院', tier: 'township', region: REGION, county: '科右中旗', note: '科右中旗高力板镇' },
+  { code: 'H152222-T02', name: '义和道卜卫生院', tier: 'township', region: REGION, county: '科右中旗' },
   { code: 'H152223-T01', name: '胡尔勒镇卫生院', tier: 'township', region: REGION, county: '扎赉特旗' },
   // province and out-of-province, settled through the league's one-stop platform
-  { code: 'H150100-P01', name: '内蒙古自治区人民医院', tier: 'province', region: REGION, county: '呼和浩特市',
-    note: '异地就医，经兴安盟一站式平台结算' },
-  { code: 'H110102-X01', name: '中国医学科学院阜外医院', tier: 'outOfProvince', region: REGION, county: '北京市西城区',
-    note: '异地就医，经兴安盟一站式平台结算' },
+  { code: 'H150100-P01', name: '内蒙古自治区人民医院', tier: 'province', region: REGION, county: '呼和浩特市' },
+  { code: 'H110102-X01', name: '中国医学科学院阜外医院', tier: 'outOfProvince', region: REGION, county: '北京市西城区' },
 ];
 const H = Object.fromEntries(hospitals.map((h) => [h.code, h]));
 const LEAGUE = 'H152200-L01', LEAGUE_MONGOL = 'H152200-L02', PROVINCE = 'H150100-P01', BEIJING = 'H110102-X01';
@@ -423,7 +423,8 @@ function addPerson({ county, sex, yLo, yHi, pop }) {
     id: `P-${String(people.length + 1).padStart(6, '0')}`,
     name: makeName(county, sex, year),
     idNumber: makeIdNumber(county, birth, sex),
-    populations: [pop],
+    populations: [pop], // the population of the main generation (one each for the first 150 people)
+    periods: [{ population: pop, from: REGISTER_FROM, to: '' }], // the register's membership periods
     county: COUNTIES[county],
     // internal, not written
     _cc: county, _sex: sex, _birth: birth, _age: ageIn2018(birth),
@@ -934,13 +935,19 @@ function icd10(text) {
   return hit[1];
 }
 
+// the populations whose membership period covers a date (ISO, inclusive at both ends), as the register says
+function populationsOn(person, date) {
+  const pops = person.periods.filter((m) => m.from <= date && (m.to === '' || date <= m.to)).map((m) => m.population);
+  return [...new Set(pops)].sort();
+}
+
 let visitCounter = 0;
 function emit(person, hospCode, type, a, b, diagnosis, raw) {
   const hosp = H[hospCode];
   bills.push({
     _sort: [b, a, person.id, visitCounter++],
     hospital: { code: hosp.code, tier: hosp.tier },
-    person: { id: person.id, populations: person.populations.slice() },
+    person: { id: person.id, populations: populationsOn(person, iso(a)) },
     visit: { type, admitted: iso(a), discharged: iso(b) },
     diagnosis,
     diagnoses: icd10(diagnosis) ? [{ code: icd10(diagnosis), name: diagnosis.replace(/^家庭医生签约服务（(.*)）$/, '$1').replace(/（家庭病床）$/, '') }] : undefined,
@@ -1080,6 +1087,55 @@ for (const p of people) {
   }
 }
 
+// ---------------------------------------------------------------- people whose status changes in 2018
+// Drawn after every draw above, so the first 150 people and their bills do not change. Each has two
+// ordinary inpatient stays at a county or township hospital of their own county, on fixed dates; the
+// bill's populations are those in force on the admission date.
+const dayOf = (d) => Math.round((Date.parse(`${d}T00:00:00Z`) - Date.UTC(2018, 0, 1)) / 86400000);
+const STATUS_CHANGES = [
+  { // 脱贫后过渡期继续享受政策: left poverty on 2018-06-30, benefits continue to the end of the year
+    county: '152222', sex: 'M', y: [1950, 1962],
+    periods: [['poverty', '2016-01-01', '2018-12-31'], ['resident', '2019-01-01', '']],
+    stays: [{ hosp: 'H152222-T01', dx: 'pneumonia', admitted: '2018-04-09', days: 6 },
+      { hosp: 'H152222-C01', dx: 'hypertension', admitted: '2018-10-15', days: 9 }] },
+  { // left poverty without a transition period
+    county: '152221', sex: 'F', y: [1958, 1970],
+    periods: [['poverty', '2016-01-01', '2018-06-30'], ['resident', '2018-07-01', '']],
+    stays: [{ hosp: 'H152221-C01', dx: 'gallstone', admitted: '2018-05-14', days: 7 },
+      { hosp: 'H152221-T01', dx: 'gastroenteritis', admitted: '2018-09-10', days: 5 }] },
+  { // registered poor in the middle of the year
+    county: '152223', sex: 'M', y: [1960, 1972],
+    periods: [['resident', '2016-01-01', '2018-04-30'], ['poverty', '2018-05-01', '']],
+    stays: [{ hosp: 'H152223-C01', dx: 'lumbar', admitted: '2018-03-12', days: 10 },
+      { hosp: 'H152223-T01', dx: 'pneumonia', admitted: '2018-08-06', days: 7 }] },
+  { // 返贫: left poverty at the end of 2017, registered poor again on 2018-09-01
+    county: '152224', sex: 'F', y: [1948, 1958],
+    periods: [['poverty', '2016-01-01', '2017-12-31'], ['resident', '2018-01-01', '2018-08-31'], ['poverty', '2018-09-01', '']],
+    stays: [{ hosp: 'H152224-C01', dx: 'copd', admitted: '2018-03-19', days: 9 },
+      { hosp: 'H152224-C01', dx: 'kneeOA', admitted: '2018-10-08', days: 8 }] },
+  { // poor for the first half of 2018 only; a stay across the change goes by its admission date
+    county: '152201', sex: 'M', y: [1963, 1975],
+    periods: [['resident', '2016-01-01', '2017-12-31'], ['poverty', '2018-01-01', '2018-06-30'], ['resident', '2018-07-01', '']],
+    stays: [{ hosp: 'H152201-C01', dx: 'pneumonia', admitted: '2018-06-25', days: 10 },
+      { hosp: 'H152201-T01', dx: 'gastritis', admitted: '2018-07-10', days: 5 }] },
+];
+const newBillsFrom = bills.length;
+for (const sc of STATUS_CHANGES) {
+  const p = addPerson({ county: sc.county, sex: sc.sex, yLo: sc.y[0], yHi: sc.y[1], pop: sc.periods[0][0] });
+  p.periods = sc.periods.map(([population, from, to]) => ({ population, from, to }));
+  p.populations = populationsOn(p, '2018-01-01');
+  for (const st of sc.stays) {
+    const hosp = H[st.hosp];
+    if (countyCodeOf(hosp) !== sc.county || !['county', 'township'].includes(hosp.tier)) throw new Error(`${p.id}: ${hosp.code} is not a county or township hospital of ${p.county}`);
+    const dx = DX[st.dx];
+    const a = dayOf(st.admitted);
+    const raw = inpatientRaw(p, hosp, dx, st.days, dx.band);
+    emit(p, hosp.code, 'inpatient', a, a + st.days, dx.name, raw);
+  }
+}
+for (const b of bills.slice(newBillsFrom)) b._new = true;
+if (people.length !== N_PEOPLE + STATUS_CHANGES.length) throw new Error(`people: ${people.length}`);
+
 // ---------------------------------------------------------------- write
 bills.sort((x, y) => {
   for (let i = 0; i < 4; i++) {
@@ -1088,14 +1144,25 @@ bills.sort((x, y) => {
   }
   return 0;
 });
-const lines = bills.map((b, i) => JSON.stringify({
-  billNo: `XA18-${String(i + 1).padStart(6, '0')}`,
+// the first 410 bills keep their numbers (XA18-000001.. in this order); the status-change people's
+// bills are numbered XA18-900001.. in the same order, and all lines stay sorted by discharge date
+let nOld = 0, nNew = 0;
+const lines = bills.map((b) => JSON.stringify({
+  billNo: b._new ? `XA18-9${String(++nNew).padStart(5, '0')}` : `XA18-${String(++nOld).padStart(6, '0')}`,
   hospital: b.hospital, person: b.person, visit: b.visit, diagnosis: b.diagnosis, diagnoses: b.diagnoses, items: b.items,
 }));
-const publicPeople = people.map(({ id, name, idNumber, populations, county }) => ({ id, name, idNumber, populations, county }));
 
-writeFileSync(join(OUT, 'hospitals.json'), JSON.stringify(hospitals, null, 2) + '\n');
-writeFileSync(join(OUT, 'people.json'), JSON.stringify(publicPeople, null, 2) + '\n');
+// register files: CSV, UTF-8 without BOM, LF, a header row, no quoting (no field may need it)
+function csv(header, rows) {
+  for (const r of rows) for (const f of r) if (/[,"\r\n]/.test(f)) throw new Error(`CSV field needs quoting: ${JSON.stringify(f)}`);
+  return [header, ...rows].map((r) => r.join(',')).join('\n') + '\n';
+}
+const hospitalRows = hospitals.map((h) => [h.code, h.name, h.region.code, h.region.name, h.county, h.tier, REGISTER_FROM, '']);
+const personRows = people.flatMap((p) => [...p.periods].sort((x, y) => (x.from < y.from ? -1 : 1))
+  .map((m) => [p.id, p.name, p.idNumber, p.county, REGION.code, m.population, m.from, m.to]));
+
+writeFileSync(join(OUT, 'hospitals.csv'), csv(['code', 'name', 'regionCode', 'regionName', 'county', 'tier', 'from', 'to'], hospitalRows));
+writeFileSync(join(OUT, 'people.csv'), csv(['id', 'name', 'idNumber', 'county', 'insuredRegion', 'population', 'from', 'to'], personRows));
 writeFileSync(join(OUT, 'bills.jsonl'), lines.join('\n') + '\n');
 
 const byType = {};

@@ -17,10 +17,36 @@ function money(fen) {
   return `${Math.trunc(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 }
 
+/**
+ * The demo register from the seed register files (seeds/hospitals.csv, seeds/people.csv: a header row,
+ * no quoting, one row per tier or membership period; `to` empty = open). Returns what the benchmarks use:
+ * hospitals `{ code, name, tier, region: { code, name }, county }` with the tier whose period is open, and
+ * people `{ id, name, idNumber, populations, county }` with the population(s) whose period is open, each
+ * in the files' order.
+ */
 export function loadRegistry(seeds) {
-  const hospitals = JSON.parse(readFileSync(join(seeds, 'hospitals.json'), 'utf8'));
-  const people = JSON.parse(readFileSync(join(seeds, 'people.json'), 'utf8'));
-  return { hospitals, people };
+  const rows = (file) => {
+    const [header, ...lines] = readFileSync(join(seeds, file), 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l !== '');
+    const cols = header.split(',');
+    return lines.map((l) => {
+      const f = l.split(',');
+      return Object.fromEntries(cols.map((c, i) => [c, f[i] ?? '']));
+    });
+  };
+  const hospitals = new Map();
+  for (const r of rows('hospitals.csv')) {
+    const h = hospitals.get(r.code) ?? { code: r.code, name: r.name, tier: r.tier, region: { code: r.regionCode, name: r.regionName }, county: r.county };
+    if (r.to === '') h.tier = r.tier;
+    hospitals.set(r.code, h);
+  }
+  const people = new Map();
+  for (const r of rows('people.csv')) {
+    const p = people.get(r.id) ?? { id: r.id, name: r.name, idNumber: r.idNumber, populations: [], county: r.county };
+    if (r.to === '' && !p.populations.includes(r.population)) p.populations.push(r.population);
+    people.set(r.id, p);
+  }
+  for (const p of people.values()) p.populations.sort();
+  return { hospitals: [...hospitals.values()], people: [...people.values()] };
 }
 
 /** The i-th bill: deterministic, distinct, 20 items, ~2.5 KB of JSON (UTF-8; the names are Chinese). */

@@ -3,41 +3,33 @@
  * population, and a year of bills. Loaded on the first start of an empty database. The bills are posted
  * through the same service a window uses, so every seeded settlement is a real one.
  */
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import * as z from 'zod';
+import { importRegister } from '../register/import.js';
+import type { KnownValues } from '../register/rows.js';
+import { loadRulesDir } from '../rules/load.js';
+import { defaultRulesDir } from '../rules/resolve.js';
+import { RuleBook } from '../rules/select.js';
 import type { SettlementService } from '../settle/service.js';
 import type { Store } from '../store/port.js';
-import { compiled, type WriteStep } from '../store/write-set.js';
 
-const hospitalsSchema = z.array(
-  z.object({ code: z.string(), name: z.string(), tier: z.string(), region: z.object({ code: z.string(), name: z.string() }), county: z.string().optional() }),
-);
-const peopleSchema = z.array(z.object({ id: z.string(), name: z.string(), idNumber: z.string(), populations: z.array(z.string()).min(1), county: z.string().optional() }));
-
-export async function loadRegistry(store: Store, dir: string): Promise<{ hospitals: number; people: number }> {
-  const hospitals = hospitalsSchema.parse(JSON.parse(readFileSync(join(dir, 'hospitals.json'), 'utf8')));
-  const people = peopleSchema.parse(JSON.parse(readFileSync(join(dir, 'people.json'), 'utf8')));
-  const db = store.db;
-  const steps: WriteStep[] = [
-    ...hospitals.map((h) =>
-      db
-        .insertInto('hospitals')
-        .values({ code: h.code, name: h.name, tier: h.tier, region_code: h.region.code, region_name: h.region.name, county: h.county ?? null })
-        .onConflict((oc) => oc.column('code').doNothing())
-        .compile(),
-    ),
-    ...people.map((p) =>
-      db
-        .insertInto('people')
-        .values({ id: p.id, name: p.name, id_number: p.idNumber, populations: JSON.stringify(p.populations), county: p.county ?? null })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .compile(),
-    ),
-  ].map((q) => ({ kind: 'run' as const, run: compiled(q) }));
-  await store.write({ steps });
-  return { hospitals: hospitals.length, people: people.length };
+/**
+ * The demo register (seeds/hospitals.csv, seeds/people.csv), imported the way the bureau imports its own:
+ * the same files a clerk could pass to `onestop register import`. A bad seed file stops the start.
+ */
+export async function loadRegistry(store: Store, dir: string, known?: KnownValues): Promise<{ hospitals: number; people: number }> {
+  const vocabulary = known ?? new RuleBook(loadRulesDir(defaultRulesDir())).vocabulary();
+  const counts = { hospitals: 0, people: 0 };
+  for (const kind of ['hospitals', 'people'] as const) {
+    const file = join(dir, `${kind}.csv`);
+    const report = await importRegister(store, vocabulary, { kind, input: createReadStream(file), format: 'csv', file: `seeds/${kind}.csv`, source: 'demo seeds', dryRun: false, actor: 'seed', at: new Date().toISOString() });
+    if (report.outcome === 'refused') {
+      throw new Error(`${file}: ${report.problems.map((p) => `第 ${p.line} 行 ${p.column}：${p.message}`).join('；')}`);
+    }
+    counts[kind] = report.counts && 'newPeople' in report.counts ? report.counts.newPeople : report.counts.newHospitals;
+  }
+  return counts;
 }
 
 export function readSeedBills(dir: string): unknown[] {
@@ -50,7 +42,7 @@ export function readSeedBills(dir: string): unknown[] {
 export async function seedIfEmpty(store: Store, settlements: SettlementService, dir: string, logger?: Logger): Promise<boolean> {
   const any = await store.db.selectFrom('hospitals').select('code').limit(1).executeTakeFirst();
   if (any) return false;
-  const counts = await loadRegistry(store, dir);
+  const counts = await loadRegistry(store, dir, settlements.rules.vocabulary());
   const bills = readSeedBills(dir);
   for (const bill of bills) await settlements.post(bill, null, 'seed');
   logger?.info({ ...counts, bills: bills.length }, 'seeded an empty database with demo data from seeds/');

@@ -11,6 +11,7 @@ import { boot } from '../app/boot.js';
 import { registerAuditCommands } from './audit.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerModelCommands } from './model.js';
+import { registerRegisterCommands } from './register.js';
 import { registerRulesCommands } from './rules.js';
 import { InputFileError, InputLineError } from '../formats/line-error.js';
 import { openInput, runSettle } from './settle.js';
@@ -78,6 +79,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerDoctorCommand(program);
   registerRulesCommands(program);
+  registerRegisterCommands(program);
 
   return program;
 }

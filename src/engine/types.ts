@@ -120,6 +120,8 @@ export interface Ruleset {
   tiers: readonly string[];
   /** Precedence when a person is in several populations. */
   populations: readonly string[];
+  /** Whose date's register memberships and hospital tier count (§3); read by the caller, not the engine. */
+  eligibleOn: 'admitted' | 'discharged';
   visits: Readonly<Record<string, readonly Step[]>>;
 }
 

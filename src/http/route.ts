@@ -5,6 +5,7 @@
  * request and response (./node/counter-lane.ts). Both run the same handler.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Principal, Role } from '../access/keys.js';
 
 export interface RouteRequest {
@@ -17,6 +18,8 @@ export interface RouteRequest {
   /** Who presented the key (null on public routes). */
   principal: Principal;
   headers: IncomingHttpHeaders;
+  /** The body as it arrives (routes with `body: 'stream'`), not buffered: a register file of 100,000 rows. */
+  stream?: Readable;
 }
 
 export interface RouteAnswer {
@@ -36,8 +39,11 @@ export interface Route {
   path: string;
   /** Who may call it (admin always may); `any` = any valid key. */
   roles: readonly Role[] | 'any';
-  /** `json`: a JSON body is required (415 otherwise); `optional`: a JSON body if there is one, else `{}`. */
-  body?: 'json' | 'optional';
+  /**
+   * `json`: a JSON body is required (415 otherwise); `optional`: a JSON body if there is one, else `{}`;
+   * `stream`: the body is the route's to read (`stream`), with its own limit.
+   */
+  body?: 'json' | 'optional' | 'stream';
   /** The 415 message when the body is not JSON. */
   mediaTypeMessage?: string;
   handle(req: RouteRequest): Promise<RouteAnswer>;

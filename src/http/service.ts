@@ -16,6 +16,7 @@ import { openApiDocument } from './openapi.js';
 import type { Route } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { modelRoutes, workersFromEnv } from './routes/models.js';
+import { registerRoutes } from './routes/register.js';
 import { settlementRoutes } from './routes/settlements.js';
 
 export interface ServiceDeps {
@@ -44,6 +45,7 @@ export function createService(deps: ServiceDeps): Service {
     ...settlementRoutes({ store: deps.store, rules: deps.rules, settlements }),
     ...auditRoutes({ store: deps.store, settlements }),
     ...modelRoutes(models),
+    ...registerRoutes({ store: deps.store, rules: deps.rules, now: deps.now }),
   ];
   const limiter = new RateLimiter();
   const publicRoutes = [

@@ -144,6 +144,8 @@ const rulesFileShape = z.strictObject({
     sources: z.array(source).min(1),
     tiers: z.array(identifier).min(1),
     populations: z.array(identifier).min(1),
+    /** The date whose register memberships and hospital tier count (§3): admission (default) or discharge. */
+    eligibleOn: z.enum(['admitted', 'discharged'], { error: 'eligibleOn 应为 admitted（按入院日期，默认）或 discharged（按出院日期）' }).optional(),
     visits: z.record(identifier, z.array(step).min(1)),
     notes: z.string().optional(),
     name: z.string().optional(),
@@ -313,6 +315,7 @@ export function toRuleset(f: RulesFile): Ruleset {
     sources: f.sources.map((src) => ({ ...src, date: src.date })),
     tiers: f.tiers,
     populations: f.populations,
+    eligibleOn: f.eligibleOn ?? 'admitted',
     visits,
   };
 }

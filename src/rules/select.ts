@@ -26,6 +26,14 @@ export class RuleBook {
     for (const l of all) this.byId.set(l.ruleset.id, l);
   }
 
+  /** The populations and hospital tiers any loaded ruleset names: what a register file may use. */
+  vocabulary(): { populations: ReadonlySet<string>; tiers: ReadonlySet<string> } {
+    return {
+      populations: new Set(this.all.flatMap((l) => l.ruleset.populations)),
+      tiers: new Set(this.all.flatMap((l) => l.ruleset.tiers)),
+    };
+  }
+
   get(id: string): LoadedRuleset | undefined {
     return this.byId.get(id);
   }

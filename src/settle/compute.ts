@@ -81,6 +81,8 @@ export interface SettleJob {
   billHash: string;
   /** The bill as stored: as posted, with the tier and populations it was settled on. */
   billJson: string;
+  /** What the settlement used of the register (settle/eligibility.ts), as stored; null without one. */
+  eligibilityJson: string | null;
   createdAt: string;
   createdBy: string;
 }
@@ -112,6 +114,7 @@ export function settlementRow(job: SettleJob, c: Computed): SettlementTable {
     reversed_at: null,
     reversed_by: null,
     reversal_reason: null,
+    eligibility_json: job.eligibilityJson,
   };
 }
 

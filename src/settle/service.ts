@@ -10,6 +10,7 @@
 import type * as z from 'zod';
 import type { Principal } from '../access/keys.js';
 import { PersonQueue } from './person-queue.js';
+import { eligibilityRecord, membershipsInForce, tierInForce, type MembershipPeriod, type TierPeriod } from '../register/in-force.js';
 import { billHash } from '../bill/hash.js';
 import { engineBillFromStored, parseBillInput } from '../bill/parse.js';
 import { toEngineBill, type BillInput } from '../bill/schema.js';
@@ -70,12 +71,14 @@ interface Resolved {
   year: number;
   /** The person's ledger for that year as last committed, if there is one yet. */
   ledger: LedgerRow | undefined;
+  /** What the settlement used of the register (register/in-force.ts), as stored with it. */
+  eligibilityJson: string;
 }
 
 /** The row of the `forBill` statement (store/statements.ts). */
 interface ForBillRow {
   h_code: string | null; h_name: string | null; h_tier: string | null; h_region_code: string | null;
-  p_id: string | null; p_name: string | null; p_id_number: string | null; p_populations: string | null;
+  p_id: string | null; p_name: string | null; p_id_number: string | null; p_insured_region: string | null;
   l_accumulators_json: string | null; l_version: number | null;
 }
 
@@ -108,7 +111,7 @@ const MAX_ATTEMPTS = 100;
 
 export class SettlementService {
   private readonly store: Store;
-  private readonly rules: RuleBook;
+  readonly rules: RuleBook;
   private readonly now: () => Date;
   /** A person's settlements and reversals in this process, one at a time (./person-queue.ts). */
   private readonly queue = new PersonQueue();
@@ -154,29 +157,49 @@ export class SettlementService {
     // The hospital, the person and the person's year so far, as last committed, in one read.
     const r = (await this.store.get<ForBillRow>(named('forBill', { hospital_code: input.hospital.code, person_id: input.person.id, year })))!;
     if (r.h_code === null) throw unprocessable('UNKNOWN_HOSPITAL', `医院编码 ${input.hospital.code} 未登记`, [{ path: 'hospital.code', message: '医院未登记' }]);
-    const hospital: HospitalRef = { code: r.h_code, name: r.h_name!, tier: r.h_tier!, region_code: r.h_region_code! };
-    if (input.hospital.tier !== undefined && input.hospital.tier !== hospital.tier) {
-      throw unprocessable('HOSPITAL_TIER_MISMATCH', `医院等级与登记不符：账单写 ${input.hospital.tier}，登记为 ${hospital.tier}`, [{ path: 'hospital.tier', message: `登记为 ${hospital.tier}` }]);
-    }
     if (r.p_id === null) throw unprocessable('UNKNOWN_PERSON', `参保人 ${input.person.id} 未登记`, [{ path: 'person.id', message: '参保人未登记' }]);
     const person: PersonRef = { id: r.p_id, name: r.p_name!, id_number: r.p_id_number! };
-    const populations = JSON.parse(r.p_populations!) as string[];
-    if (input.person.populations !== undefined && [...input.person.populations].sort().join() !== [...populations].sort().join()) {
-      throw unprocessable('POPULATION_MISMATCH', `参保人群与登记不符：账单写 [${input.person.populations.join(', ')}]，登记为 [${populations.join(', ')}]`, [
-        { path: 'person.populations', message: `登记为 [${populations.join(', ')}]` },
-      ]);
-    }
+    // The policy of the place the person is insured (参保地), for the date; the hospital's without a register entry.
     let ruleset: LoadedRuleset;
     try {
-      ruleset = this.rules.select(hospital.region_code, input.visit.discharged);
+      ruleset = this.rules.select(r.p_insured_region ?? r.h_region_code!, input.visit.discharged);
     } catch (e) {
       if (e instanceof SettlementError) throw fromSettlementError(e);
       throw e;
     }
+    // The register on the visit's date (§3): the admission date unless the ruleset says the discharge date.
+    const on = ruleset.ruleset.eligibleOn;
+    const date = on === 'discharged' ? input.visit.discharged : input.visit.admitted;
+    const [memberships, tiers] = await Promise.all([
+      this.store.all<MembershipPeriod>(named('membershipsOf', { person_id: person.id })),
+      this.store.all<TierPeriod>(named('tiersOf', { code: r.h_code })),
+    ]);
+    const tier = tierInForce(tiers, date);
+    if (!tier) {
+      throw unprocessable('HOSPITAL_TIER_NOT_IN_FORCE', `医院 ${r.h_code} 在 ${date}（${on === 'discharged' ? '出院' : '入院'}日期）没有登记的医院等级`, [{ path: 'hospital.code', message: `${date} 没有登记的医院等级` }]);
+    }
+    const hospital: HospitalRef = { code: r.h_code, name: r.h_name!, tier: tier.tier, region_code: r.h_region_code! };
+    if (input.hospital.tier !== undefined && input.hospital.tier !== hospital.tier) {
+      throw unprocessable('HOSPITAL_TIER_MISMATCH', `医院等级与登记不符：账单写 ${input.hospital.tier}，${date} 登记为 ${hospital.tier}`, [{ path: 'hospital.tier', message: `登记为 ${hospital.tier}` }]);
+    }
+    const inForce = membershipsInForce(memberships, date);
+    const populations = [...new Set(inForce.map((m) => m.population))];
+    if (populations.length === 0) {
+      const known = memberships.map((m) => `${m.population} ${m.from_date} 至 ${m.to_date ?? '今'}`).join('；');
+      throw unprocessable('NOT_ELIGIBLE_ON_DATE', `参保人 ${person.id} 在 ${date}（${on === 'discharged' ? '出院' : '入院'}日期）没有有效的参保身份${known ? `（登记的身份：${known}）` : ''}`, [
+        { path: `visit.${on}`, message: `${date} 没有有效的参保身份` },
+      ]);
+    }
+    if (input.person.populations !== undefined && [...input.person.populations].sort().join() !== [...populations].sort().join()) {
+      throw unprocessable('POPULATION_MISMATCH', `参保人群与登记不符：账单写 [${input.person.populations.join(', ')}]，${date} 登记为 [${populations.join(', ')}]`, [
+        { path: 'person.populations', message: `登记为 [${populations.join(', ')}]` },
+      ]);
+    }
     const bill = toEngineBill(input, hospital.tier, populations);
     const storedBill = { ...(raw as Record<string, unknown>), hospital: { ...(raw as { hospital: object }).hospital, tier: hospital.tier }, person: { id: person.id, populations } };
     const ledger = r.l_version === null ? undefined : { accumulators_json: r.l_accumulators_json!, version: r.l_version };
-    return { input, bill, hospital, person, ruleset, storedBill, year, ledger };
+    const eligibilityJson = JSON.stringify(eligibilityRecord(date, on, inForce, tier));
+    return { input, bill, hospital, person, ruleset, storedBill, year, ledger, eligibilityJson };
   }
 
   /** 预结算: the same computation on the person's current year-to-date, nothing stored. */
@@ -212,6 +235,7 @@ export class SettlementService {
       rulesetHash: r.ruleset.hash,
       billHash: hash,
       billJson: JSON.stringify(r.storedBill),
+      eligibilityJson: r.eligibilityJson,
       createdAt: now.toISOString(),
       createdBy: actor,
     };

@@ -12,7 +12,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 export interface AuditEntryInput {
   actor: string;
-  action: 'settlement.create' | 'settlement.reverse' | 'key.create' | 'key.revoke' | 'seed.load';
+  action: 'settlement.create' | 'settlement.reverse' | 'key.create' | 'key.revoke' | 'seed.load' | 'register.import';
   subject: string;
   payload: unknown;
 }

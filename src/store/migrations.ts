@@ -175,6 +175,102 @@ const migrations: Record<string, Migration> = {
       await sql`update settlement_funds set owed_fen = amount_fen`.execute(db);
     },
   },
+  // The register (issue 21): people with dated memberships and hospitals with dated tiers, loaded in
+  // batches, versioned (a row is superseded, never edited or deleted: the register as it stood at any
+  // time can be read back), and what each settlement used of it. The people.populations of earlier
+  // releases become memberships open from the beginning, recorded by the batch MIGRATED-2026-12.
+  '2026-12-02-005-register': {
+    async up(db: Kysely<any>) {
+      const at = new Date().toISOString();
+      await db.schema
+        .createTable('register_batches')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('content_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('source', 'text')
+        .addColumn('rows', 'integer', (c) => c.notNull())
+        .addColumn('summary_json', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('created_by', 'varchar(64)', (c) => c.notNull())
+        .execute();
+      // One row: the register's version, the compare-and-set of every import.
+      await db.schema.createTable('register_state').addColumn('id', 'varchar(16)', (c) => c.primaryKey()).addColumn('version', 'integer', (c) => c.notNull()).execute();
+      await db.insertInto('register_state').values({ id: 'register', version: 0 }).execute();
+
+      await db.schema.alterTable('people').addColumn('insured_region', 'varchar(6)').execute();
+      await db.schema
+        .createTable('person_versions')
+        .addColumn('person_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('batch_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('id_number', 'varchar(32)', (c) => c.notNull())
+        .addColumn('county', 'text')
+        .addColumn('insured_region', 'varchar(6)')
+        .addColumn('recorded_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('superseded_at', 'varchar(32)')
+        .addPrimaryKeyConstraint('person_versions_pk', ['person_id', 'batch_id'])
+        .execute();
+      await db.schema
+        .createTable('memberships')
+        .addColumn('person_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('population', 'varchar(32)', (c) => c.notNull())
+        .addColumn('from_date', 'varchar(10)', (c) => c.notNull())
+        .addColumn('to_date', 'varchar(10)')
+        .addColumn('batch_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('recorded_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('superseded_at', 'varchar(32)')
+        .addColumn('superseded_by', 'varchar(64)')
+        .addPrimaryKeyConstraint('memberships_pk', ['person_id', 'population', 'from_date', 'batch_id'])
+        .execute();
+      await db.schema
+        .createTable('hospital_tiers')
+        .addColumn('code', 'varchar(64)', (c) => c.notNull())
+        .addColumn('tier', 'varchar(32)', (c) => c.notNull())
+        .addColumn('from_date', 'varchar(10)', (c) => c.notNull())
+        .addColumn('to_date', 'varchar(10)')
+        .addColumn('batch_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('recorded_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('superseded_at', 'varchar(32)')
+        .addColumn('superseded_by', 'varchar(64)')
+        .addPrimaryKeyConstraint('hospital_tiers_pk', ['code', 'from_date', 'batch_id'])
+        .execute();
+      await db.schema
+        .createTable('hospital_versions')
+        .addColumn('code', 'varchar(64)', (c) => c.notNull())
+        .addColumn('batch_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('region_code', 'varchar(6)', (c) => c.notNull())
+        .addColumn('region_name', 'text', (c) => c.notNull())
+        .addColumn('county', 'text')
+        .addColumn('recorded_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('superseded_at', 'varchar(32)')
+        .addPrimaryKeyConstraint('hospital_versions_pk', ['code', 'batch_id'])
+        .execute();
+      await db.schema.alterTable('settlements').addColumn('eligibility_json', 'text').execute();
+
+      // What earlier releases held becomes the register's first batch.
+      const people = await db.selectFrom('people').selectAll().execute();
+      const hospitals = await db.selectFrom('hospitals').selectAll().execute();
+      if (people.length || hospitals.length) {
+        const batch = 'MIGRATED-2026-12';
+        await db
+          .insertInto('register_batches')
+          .values({ id: batch, kind: 'migration', file: '(earlier release)', content_hash: '0'.repeat(64), source: null, rows: people.length + hospitals.length, summary_json: '{}', created_at: at, created_by: 'migration' })
+          .execute();
+        for (const p of people) {
+          await db.insertInto('person_versions').values({ person_id: p.id, batch_id: batch, name: p.name, id_number: p.id_number, county: p.county, insured_region: null, recorded_at: at, superseded_at: null }).execute();
+          for (const population of JSON.parse(p.populations) as string[]) {
+            await db.insertInto('memberships').values({ person_id: p.id, population, from_date: '0001-01-01', to_date: null, batch_id: batch, recorded_at: at, superseded_at: null, superseded_by: null }).execute();
+          }
+        }
+        for (const h of hospitals) {
+          await db.insertInto('hospital_versions').values({ code: h.code, batch_id: batch, name: h.name, region_code: h.region_code, region_name: h.region_name, county: h.county, recorded_at: at, superseded_at: null }).execute();
+          await db.insertInto('hospital_tiers').values({ code: h.code, tier: h.tier, from_date: '0001-01-01', to_date: null, batch_id: batch, recorded_at: at, superseded_at: null, superseded_by: null }).execute();
+        }
+      }
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -23,6 +23,8 @@ export interface Store {
   readonly reopen: string | null;
   /** One row of a named statement (./statements.ts), from committed data. */
   get<Row = Record<string, unknown>>(s: NamedStatement): Promise<Row | undefined>;
+  /** Every row of a named statement, from committed data. */
+  all<Row = Record<string, unknown>>(s: NamedStatement): Promise<Row[]>;
   /**
    * Commit a write set, all of it or nothing. Resolves once it is durable; rejects with a
    * {@link StoreWriteError} (the database refused a statement) or a CommitUnknown (./commit-unknown.ts).

@@ -12,13 +12,82 @@ export interface HospitalTable {
   county: string | null;
 }
 
+/** The register's current view of a person (the history is in person_versions and memberships). */
 export interface PersonTable {
   id: string;
   name: string;
   id_number: string;
-  /** JSON array of population ids, e.g. ["poverty"]. */
+  /** Earlier releases' fixed populations (JSON array); the memberships table is what counts now. */
   populations: string;
   county: string | null;
+  /** 参保地: the region whose policy covers the person (null: the hospital's region, as before the register). */
+  insured_region: string | null;
+}
+
+export interface RegisterBatchTable {
+  id: string;
+  kind: 'people' | 'hospitals' | 'migration';
+  file: string;
+  /** sha256 of what the batch stated (its rows, normalised): the same file imported again changes nothing. */
+  content_hash: string;
+  source: string | null;
+  rows: number;
+  summary_json: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface RegisterStateTable {
+  id: string;
+  version: number;
+}
+
+/** A version of a person's details, as one batch stated them; superseded by a later batch, never edited. */
+export interface PersonVersionTable {
+  person_id: string;
+  batch_id: string;
+  name: string;
+  id_number: string;
+  county: string | null;
+  insured_region: string | null;
+  recorded_at: string;
+  superseded_at: string | null;
+}
+
+/** A person in a population for a period (dates inclusive; to null = open), as a batch recorded it. */
+export interface MembershipTable {
+  person_id: string;
+  population: string;
+  from_date: string;
+  to_date: string | null;
+  batch_id: string;
+  recorded_at: string;
+  /** When a later batch replaced it (the register as it stood before then still shows it). */
+  superseded_at: string | null;
+  superseded_by: string | null;
+}
+
+/** A hospital's tier for a period, as a batch recorded it. */
+export interface HospitalTierTable {
+  code: string;
+  tier: string;
+  from_date: string;
+  to_date: string | null;
+  batch_id: string;
+  recorded_at: string;
+  superseded_at: string | null;
+  superseded_by: string | null;
+}
+
+export interface HospitalVersionTable {
+  code: string;
+  batch_id: string;
+  name: string;
+  region_code: string;
+  region_name: string;
+  county: string | null;
+  recorded_at: string;
+  superseded_at: string | null;
 }
 
 export interface SettlementTable {
@@ -48,6 +117,12 @@ export interface SettlementTable {
   reversed_at: string | null;
   reversed_by: string | null;
   reversal_reason: string | null;
+  /**
+   * What the settlement used of the register (JSON): the date its memberships and tier were taken on, the
+   * memberships in force then and the tier, each with the batch that recorded it. Null for a settlement
+   * made without a register entry (earlier releases).
+   */
+  eligibility_json: string | null;
 }
 
 export interface SettlementFundTable {
@@ -117,6 +192,12 @@ export interface Database {
   people: PersonTable;
   settlements: SettlementTable;
   settlement_funds: SettlementFundTable;
+  register_batches: RegisterBatchTable;
+  register_state: RegisterStateTable;
+  person_versions: PersonVersionTable;
+  memberships: MembershipTable;
+  hospital_tiers: HospitalTierTable;
+  hospital_versions: HospitalVersionTable;
   ledgers: LedgerTable;
   api_keys: ApiKeyTable;
   audit_log: AuditLogTable;

@@ -27,6 +27,7 @@ export const SETTLEMENT_COLUMNS = [
   'id', 'hospital_code', 'bill_no', 'person_id', 'year', 'admitted', 'discharged', 'visit_type', 'population',
   'ruleset_id', 'ruleset_hash', 'bill_hash', 'bill_json', 'ytd_before_json', 'result_json', 'total_fen',
   'fund_pays_fen', 'patient_pays_fen', 'status', 'created_at', 'created_by', 'reversed_at', 'reversed_by', 'reversal_reason',
+  'eligibility_json',
 ] as const satisfies readonly (keyof SettlementTable)[];
 
 // Every column named, so the build stops when SettlementTable gains one the list lacks.
@@ -50,9 +51,23 @@ export const STATEMENTS = {
       .leftJoin('ledgers as l', (j) => j.onRef('l.person_id', '=', 'k.person_id').onRef('l.year', '=', 'k.year'))
       .select([
         'h.code as h_code', 'h.name as h_name', 'h.tier as h_tier', 'h.region_code as h_region_code',
-        'p.id as p_id', 'p.name as p_name', 'p.id_number as p_id_number', 'p.populations as p_populations',
+        'p.id as p_id', 'p.name as p_name', 'p.id_number as p_id_number', 'p.insured_region as p_insured_region',
         'l.accumulators_json as l_accumulators_json', 'l.version as l_version',
       ]),
+  ),
+  /** A person's memberships as the register stands (none superseded), oldest first. */
+  membershipsOf: define(['person_id'], (db, $) =>
+    db
+      .selectFrom('memberships')
+      .select(['population', 'from_date', 'to_date', 'batch_id'])
+      .where('person_id', '=', $('person_id'))
+      .where('superseded_at', 'is', null)
+      .orderBy('from_date')
+      .orderBy('population'),
+  ),
+  /** A hospital's tier periods as the register stands, oldest first. */
+  tiersOf: define(['code'], (db, $) =>
+    db.selectFrom('hospital_tiers').select(['tier', 'from_date', 'to_date', 'batch_id']).where('code', '=', $('code')).where('superseded_at', 'is', null).orderBy('from_date'),
   ),
   settlementByBill: define(['hospital_code', 'bill_no'], (db, $) =>
     db.selectFrom('settlements').selectAll().where('hospital_code', '=', $('hospital_code')).where('bill_no', '=', $('bill_no')),
@@ -90,6 +105,67 @@ export const STATEMENTS = {
       .set({ status: 'reversed', reversed_at: $('reversed_at'), reversed_by: $('reversed_by'), reversal_reason: $('reversal_reason') })
       .where('id', '=', $('id'))
       .where('status', '=', 'settled'),
+  ),
+  // The register (register/import.ts): rows are recorded and superseded, never edited or deleted,
+  // except for the current views (people, hospitals) the counter reads, kept equal to the latest version.
+  /** The register's compare-and-set: only if no other import committed since this one read it. */
+  bumpRegister: define(['next_version', 'version'], (db, $) =>
+    db.updateTable('register_state').set({ version: $('next_version') }).where('id', '=', 'register').where('version', '=', $('version')),
+  ),
+  insertRegisterBatch: define(['id', 'kind', 'file', 'content_hash', 'source', 'rows', 'summary_json', 'created_at', 'created_by'], (db, $) =>
+    db.insertInto('register_batches').values({
+      id: $('id'), kind: $('kind'), file: $('file'), content_hash: $('content_hash'), source: $('source'), rows: $('rows'), summary_json: $('summary_json'), created_at: $('created_at'), created_by: $('created_by'),
+    }),
+  ),
+  insertPerson: define(['id', 'name', 'id_number', 'populations', 'county', 'insured_region'], (db, $) =>
+    db.insertInto('people').values({ id: $('id'), name: $('name'), id_number: $('id_number'), populations: $('populations'), county: $('county'), insured_region: $('insured_region') }),
+  ),
+  updatePerson: define(['name', 'id_number', 'populations', 'county', 'insured_region', 'id'], (db, $) =>
+    db.updateTable('people').set({ name: $('name'), id_number: $('id_number'), populations: $('populations'), county: $('county'), insured_region: $('insured_region') }).where('id', '=', $('id')),
+  ),
+  supersedePersonVersion: define(['superseded_at', 'person_id'], (db, $) =>
+    db.updateTable('person_versions').set({ superseded_at: $('superseded_at') }).where('person_id', '=', $('person_id')).where('superseded_at', 'is', null),
+  ),
+  insertPersonVersion: define(['person_id', 'batch_id', 'name', 'id_number', 'county', 'insured_region', 'recorded_at'], (db, $) =>
+    db.insertInto('person_versions').values({
+      person_id: $('person_id'), batch_id: $('batch_id'), name: $('name'), id_number: $('id_number'), county: $('county'), insured_region: $('insured_region'), recorded_at: $('recorded_at'), superseded_at: null,
+    }),
+  ),
+  /** A person's current periods of one population, superseded by a batch that states them anew. */
+  supersedeMemberships: define(['superseded_at', 'superseded_by', 'person_id', 'population'], (db, $) =>
+    db
+      .updateTable('memberships')
+      .set({ superseded_at: $('superseded_at'), superseded_by: $('superseded_by') })
+      .where('person_id', '=', $('person_id'))
+      .where('population', '=', $('population'))
+      .where('superseded_at', 'is', null),
+  ),
+  insertMembership: define(['person_id', 'population', 'from_date', 'to_date', 'batch_id', 'recorded_at'], (db, $) =>
+    db.insertInto('memberships').values({
+      person_id: $('person_id'), population: $('population'), from_date: $('from_date'), to_date: $('to_date'), batch_id: $('batch_id'), recorded_at: $('recorded_at'), superseded_at: null, superseded_by: null,
+    }),
+  ),
+  insertHospital: define(['code', 'name', 'tier', 'region_code', 'region_name', 'county'], (db, $) =>
+    db.insertInto('hospitals').values({ code: $('code'), name: $('name'), tier: $('tier'), region_code: $('region_code'), region_name: $('region_name'), county: $('county') }),
+  ),
+  updateHospital: define(['name', 'tier', 'region_code', 'region_name', 'county', 'code'], (db, $) =>
+    db.updateTable('hospitals').set({ name: $('name'), tier: $('tier'), region_code: $('region_code'), region_name: $('region_name'), county: $('county') }).where('code', '=', $('code')),
+  ),
+  supersedeHospitalVersion: define(['superseded_at', 'code'], (db, $) =>
+    db.updateTable('hospital_versions').set({ superseded_at: $('superseded_at') }).where('code', '=', $('code')).where('superseded_at', 'is', null),
+  ),
+  insertHospitalVersion: define(['code', 'batch_id', 'name', 'region_code', 'region_name', 'county', 'recorded_at'], (db, $) =>
+    db.insertInto('hospital_versions').values({
+      code: $('code'), batch_id: $('batch_id'), name: $('name'), region_code: $('region_code'), region_name: $('region_name'), county: $('county'), recorded_at: $('recorded_at'), superseded_at: null,
+    }),
+  ),
+  supersedeTiers: define(['superseded_at', 'superseded_by', 'code'], (db, $) =>
+    db.updateTable('hospital_tiers').set({ superseded_at: $('superseded_at'), superseded_by: $('superseded_by') }).where('code', '=', $('code')).where('superseded_at', 'is', null),
+  ),
+  insertTier: define(['code', 'tier', 'from_date', 'to_date', 'batch_id', 'recorded_at'], (db, $) =>
+    db.insertInto('hospital_tiers').values({
+      code: $('code'), tier: $('tier'), from_date: $('from_date'), to_date: $('to_date'), batch_id: $('batch_id'), recorded_at: $('recorded_at'), superseded_at: null, superseded_by: null,
+    }),
   ),
   auditHead: define([], (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1)),
   insertAudit: define(['seq', 'at', 'actor', 'action', 'subject', 'payload', 'prev_hash', 'hash'], (db, $) =>

@@ -17,7 +17,7 @@ afterEach(async () => {
   svc = undefined;
 });
 
-/** A fresh store: 1 key, 6 settlements, 1 reversal = 8 log rows. */
+/** A fresh store: the register (hospitals, people: 2 imports), 1 key, 6 settlements, 1 reversal = 10 log rows. */
 async function fresh(): Promise<TestService> {
   svc = await startTestService({ seed: false });
   await svc.key('auditor');
@@ -47,11 +47,11 @@ describe('verifyAuditLog', () => {
   it('an untouched log has no problems and reports its head', async () => {
     const s = await fresh();
     const rows = await log(s);
-    expect(rows).toHaveLength(8);
+    expect(rows).toHaveLength(10);
     const v = await verifyAuditLog(s.store.db);
     expect(v.problems).toEqual([]);
-    expect(v.entries).toBe(8);
-    expect(v.head).toEqual({ seq: 8, hash: rows[7]!.hash });
+    expect(v.entries).toBe(10);
+    expect(v.head).toEqual({ seq: 10, hash: rows[9]!.hash });
     expect(rows[0]!.prev_hash).toBe(GENESIS_HASH);
   });
 
@@ -91,11 +91,11 @@ describe('verifyAuditLog', () => {
 
   it('a removed last row, which the chain alone cannot show, is found against the store', async () => {
     const s = await fresh();
-    const last = (await log(s))[7]!;
+    const last = (await log(s))[9]!;
     expect(last.action).toBe('settlement.reverse');
-    await s.store.db.deleteFrom('audit_log').where('seq', '=', 8).execute();
+    await s.store.db.deleteFrom('audit_log').where('seq', '=', 10).execute();
     const v = await verifyAuditLog(s.store.db);
-    expect(summary(v.problems)).toEqual([[8, 'missing-entry']]);
+    expect(summary(v.problems)).toEqual([[10, 'missing-entry']]);
     expect(v.problems[0]!.message).toContain(`结算 ${last.subject} 的撤销`);
   });
 
@@ -109,52 +109,52 @@ describe('verifyAuditLog', () => {
       [4, 'renumbered'],
       [4, 'missing-entry'],
     ]);
-    expect(v.problems.find((p) => p.problem === 'renumbered')!.message).toContain('第 4～7 条记录的序号被前移 1 位');
+    expect(v.problems.find((p) => p.problem === 'renumbered')!.message).toContain('第 4～9 条记录的序号被前移 1 位');
   });
 
   it('an inserted row is named, even with a correct hash, when the rows after it were renumbered', async () => {
     const s = await fresh();
     const rows = await log(s);
     await shift(s, 3, 1);
-    // A forged reversal of settlement #1, chained properly onto row 2.
-    const forged = { seq: 3, at: rows[1]!.at, actor: 'test', action: 'settlement.reverse', subject: rows[1]!.subject, payload: canonicalJson({ reason: null }) };
+    // A forged reversal of the first settlement (row 4), chained properly onto row 2.
+    const forged = { seq: 3, at: rows[1]!.at, actor: 'test', action: 'settlement.reverse', subject: rows[3]!.subject, payload: canonicalJson({ reason: null }) };
     await s.store.db.insertInto('audit_log').values({ ...forged, prev_hash: rows[1]!.hash, hash: entryHash(rows[1]!.hash, forged) }).execute();
     const v = await verifyAuditLog(s.store.db);
     expect(summary(v.problems)).toEqual([
       [3, 'inserted'],
       [4, 'renumbered'],
     ]);
-    expect(v.problems[0]!.message).toContain(`settlement.reverse ${rows[1]!.subject}`);
+    expect(v.problems[0]!.message).toContain(`settlement.reverse ${rows[3]!.subject}`);
   });
 
   it('a row appended by hand (its hash does not fit) is named', async () => {
     const s = await fresh();
-    const last = (await log(s))[7]!;
+    const last = (await log(s))[9]!;
     await s.store.db
       .insertInto('audit_log')
-      .values({ seq: 9, at: new Date().toISOString(), actor: 'x', action: 'key.create', subject: 'k_forged', payload: '{}', prev_hash: last.hash, hash: 'f'.repeat(64) })
+      .values({ seq: 11, at: new Date().toISOString(), actor: 'x', action: 'key.create', subject: 'k_forged', payload: '{}', prev_hash: last.hash, hash: 'f'.repeat(64) })
       .execute();
     const v = await verifyAuditLog(s.store.db);
     expect(summary(v.problems)).toEqual([
-      [9, 'edited'],
-      [9, 'orphan-entry'],
+      [11, 'edited'],
+      [11, 'orphan-entry'],
     ]);
   });
 
   it('a row appended with a correct hash for a write that never happened is named', async () => {
     const s = await fresh();
-    const last = (await log(s))[7]!;
-    const forged = { seq: 9, at: new Date().toISOString(), actor: 'x', action: 'settlement.create', subject: 'JS-NEVER', payload: '{}' };
+    const last = (await log(s))[9]!;
+    const forged = { seq: 11, at: new Date().toISOString(), actor: 'x', action: 'settlement.create', subject: 'JS-NEVER', payload: '{}' };
     await s.store.db.insertInto('audit_log').values({ ...forged, prev_hash: last.hash, hash: entryHash(last.hash, forged) }).execute();
     const v = await verifyAuditLog(s.store.db);
-    expect(summary(v.problems)).toEqual([[9, 'orphan-entry']]);
+    expect(summary(v.problems)).toEqual([[11, 'orphan-entry']]);
     expect(v.problems[0]!.message).toContain('JS-NEVER');
   });
 
   it('a chain rewritten from some row on, every hash recomputed, is caught only against a head written down before', async () => {
     const s = await fresh();
     const before = await log(s);
-    const written = { seq: 8, hash: before[7]!.hash };
+    const written = { seq: 10, hash: before[9]!.hash };
     // Rewrite row 4 and recompute its hash and every later row's link and hash: the chain alone holds.
     let prev = before[2]!.hash;
     for (const row of before.slice(3)) {
@@ -167,7 +167,7 @@ describe('verifyAuditLog', () => {
 
     const v = await verifyAuditLog(s.store.db, [written, { seq: 3, hash: before[2]!.hash }, { seq: 99, hash: written.hash }]);
     expect(summary(v.problems)).toEqual([
-      [8, 'anchor-mismatch'],
+      [10, 'anchor-mismatch'],
       [99, 'anchor-missing'],
     ]);
     expect(v.problems[0]!.message).toContain(written.hash);
@@ -202,26 +202,26 @@ describe('onestop audit verify-log', () => {
     const s = await fresh();
     const r = await cli(s, ['audit', 'verify-log']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('审计日志共 8 条');
-    expect(r.out).toContain((await log(s))[7]!.hash);
+    expect(r.out).toContain('审计日志共 10 条');
+    expect(r.out).toContain((await log(s))[9]!.hash);
     expect(r.out).toContain('未发现改动');
   });
 
   it('checks a head written down before (--anchor seq:hash): exits 0 while it holds, 1 once the chain is rewritten', async () => {
     const s = await fresh();
-    const head = (await log(s))[7]!;
-    const ok = await cli(s, ['audit', 'verify-log', '--anchor', `8:${head.hash}`]);
+    const head = (await log(s))[9]!;
+    const ok = await cli(s, ['audit', 'verify-log', '--anchor', `10:${head.hash}`]);
     expect(ok.code).toBe(0);
-    expect(ok.out).toContain(`8:${head.hash}`);
+    expect(ok.out).toContain(`10:${head.hash}`);
     expect(ok.out).toContain('与另行记录的 1 个哈希核对一致');
 
     const edited = { ...head, actor: 'someone-else' };
-    await s.store.db.updateTable('audit_log').set({ actor: edited.actor, hash: entryHash(head.prev_hash, edited) }).where('seq', '=', 8).execute();
+    await s.store.db.updateTable('audit_log').set({ actor: edited.actor, hash: entryHash(head.prev_hash, edited) }).where('seq', '=', 10).execute();
     const plain = await cli(s, ['audit', 'verify-log']);
     expect(plain.code).toBe(0); // the last row, rehashed: nothing after it to disagree
-    const anchored = await cli(s, ['audit', 'verify-log', '--anchor', `8:${head.hash}`]);
+    const anchored = await cli(s, ['audit', 'verify-log', '--anchor', `10:${head.hash}`]);
     expect(anchored.code).toBe(1);
-    expect(anchored.out).toContain('第 8 条［与另行记录的哈希不符］');
+    expect(anchored.out).toContain('第 10 条［与另行记录的哈希不符］');
 
     const malformed = await cli(s, ['audit', 'verify-log', '--anchor', 'yesterday']);
     expect(malformed.code).not.toBe(0);

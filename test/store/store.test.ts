@@ -224,7 +224,8 @@ describe.each(BACKENDS)('$name store', (backend) => {
         await svc.settlements.reverse(ids[0]!.id, null, '测试撤销', 'test');
         const chain = await verifyAuditLog(svc.store.db);
         expect(chain.problems).toEqual([]);
-        expect(chain.entries).toBe(21);
+        // the register's two imports (hospitals, people), 20 settlements, 1 reversal
+        expect(chain.entries).toBe(23);
         expect(violationsOf(await runDoctor(svc.store, { year: 2018 }))).toEqual([]);
 
         // Tamper, as a faulty script or a hand edit would, and see each named.
@@ -262,11 +263,11 @@ describe.each(BACKENDS)('$name store', (backend) => {
         const db = svc.store.db;
         const single = async (h: string, p: string, y: number) => {
           const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code']).where('code', '=', h).executeTakeFirst();
-          const who = await db.selectFrom('people').select(['id', 'name', 'id_number', 'populations']).where('id', '=', p).executeTakeFirst();
+          const who = await db.selectFrom('people').select(['id', 'name', 'id_number', 'insured_region']).where('id', '=', p).executeTakeFirst();
           const ledger = await db.selectFrom('ledgers').select(['accumulators_json', 'version']).where('person_id', '=', p).where('year', '=', y).executeTakeFirst();
           return {
             h_code: hospital?.code ?? null, h_name: hospital?.name ?? null, h_tier: hospital?.tier ?? null, h_region_code: hospital?.region_code ?? null,
-            p_id: who?.id ?? null, p_name: who?.name ?? null, p_id_number: who?.id_number ?? null, p_populations: who?.populations ?? null,
+            p_id: who?.id ?? null, p_name: who?.name ?? null, p_id_number: who?.id_number ?? null, p_insured_region: who?.insured_region ?? null,
             l_accumulators_json: ledger?.accumulators_json ?? null, l_version: ledger ? Number(ledger.version) : null,
           };
         };
@@ -425,7 +426,7 @@ describe.each(BACKENDS)('$name store', (backend) => {
         expect(await svc.store.db.selectFrom('audit_log').select('seq').where('subject', '=', broken.job.id).executeTakeFirst()).toBeUndefined();
         // Every good one exactly once, and the books agree with them.
         expect(await count(svc.store, 'settlements')).toBe(8);
-        expect((await verifyAuditLog(svc.store.db)).entries).toBe(8);
+        expect((await verifyAuditLog(svc.store.db)).entries).toBe(8 + 2); // and the register's two imports
         expect(violationsOf(await runDoctor(svc.store, { year: 2018 }))).toEqual([]);
       } finally {
         await svc.close();

@@ -36,7 +36,8 @@ async function routeRequest(route: Route, req: Request, res: Response): Promise<
   if (route.body && isJson && Buffer.isBuffer(req.body)) body = parseJsonBody(jsonBodyText(req.body, req.headers['content-type']));
   if (route.roles !== 'any') checkRole(principal, route.roles);
   if (route.body === 'json' && !isJson) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', route.mediaTypeMessage ?? '请以 Content-Type: application/json 提交');
-  return { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, principal, headers: req.headers };
+  const stream = route.body === 'stream' ? req : undefined;
+  return { params: req.params as Record<string, string>, query: req.query as Record<string, unknown>, body, principal, headers: req.headers, stream };
 }
 
 export function expressApp(deps: ExpressDeps): Express {

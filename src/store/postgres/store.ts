@@ -252,6 +252,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
     async get(s) {
       return (await db.executeQuery(toQuery(s))).rows[0] as never;
     },
+    async all(s) {
+      return (await db.executeQuery(toQuery(s))).rows as never;
+    },
     write,
     async close() {
       await db.destroy();

@@ -64,6 +64,10 @@ export async function openSqliteStore(file: string, opts: SqliteStoreOptions = {
       const c = statements[s.statement];
       return database.prepare(c.sql).get(...bind(c, s.values)) as never;
     },
+    async all(s) {
+      const c = statements[s.statement];
+      return database.prepare(c.sql).all(...bind(c, s.values)) as never;
+    },
     async write(set: WriteSet): Promise<WriteOutcome> {
       const answer = thread ? await thread.write(set) : await new Promise<Answer>((done) => inline!.submit(set, done));
       if (!answer.ok) throw new StoreWriteError(answer.error, answer.code);

@@ -40,7 +40,12 @@ const COLUMNS: Record<(typeof TABLES)[number], string> = {
   ledgers: 'person_id, year, accumulators_json, version',
   audit_log: 'seq, at, actor, action, subject, payload, prev_hash, hash',
 };
-const LATER = ['2026-12-02-004-settlement-funds-owed'];
+const LATER = ['2026-12-02-004-settlement-funds-owed', '2026-12-02-005-register'];
+/** What 005 (the register) adds, taken away so that it runs again after 003 as it would have. */
+const REGISTER_UNDO = [
+  'drop table register_batches', 'drop table register_state', 'drop table person_versions', 'drop table memberships', 'drop table hospital_tiers', 'drop table hospital_versions',
+  'alter table people drop column insured_region', 'alter table settlements drop column eligibility_json',
+];
 const rowsOf = (database: SQLite.Database, table: (typeof TABLES)[number]) => database.prepare(`select ${COLUMNS[table]} from ${table} order by ${ORDER[table]}`).all();
 
 describe('migration 2026-11-23-003 (SQLite)', () => {
@@ -65,6 +70,7 @@ describe('migration 2026-11-23-003 (SQLite)', () => {
         database.exec(`insert into ${table}_older select ${COLUMNS[table]} from ${table}; drop table ${table}; alter table ${table}_older rename to ${table}`);
       }
       for (const name of [MIGRATION, ...LATER]) database.prepare('delete from kysely_migration where name = ?').run(name);
+      for (const statement of REGISTER_UNDO) database.exec(statement);
     })();
     for (const table of TABLES) expect(shapeOf(database, table)).toBe(ddl.get(table)!);
     expect(shapeOf(database, 'audit_log')).toMatch(/"seq" bigint primary key/);
@@ -74,8 +80,8 @@ describe('migration 2026-11-23-003 (SQLite)', () => {
     expect(before.audit_log.length).toBeGreaterThanOrEqual(4);
     database.close();
 
-    // Opening the store runs 003.
-    const svc = await openService(file, { registry: true });
+    // Opening the store runs 003 (and the later ones; the register is already there).
+    const svc = await openService(file);
     try {
       const after = new SQLite(file, { readonly: true });
       try {
