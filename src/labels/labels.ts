@@ -58,6 +58,14 @@ export function labelOf(map: Readonly<Record<string, string>>, key: string): str
   return Object.prototype.hasOwnProperty.call(map, key) ? map[key]! : key;
 }
 
+/** Who a key belongs to (`onestop keys`, the pages' header). */
+export const ROLE_LABELS: Readonly<Record<string, string>> = {
+  window: '结算窗口',
+  auditor: '医保局稽核',
+  finance: '财政测算',
+  admin: '管理员',
+};
+
 export const STATUS_LABELS: Readonly<Record<string, string>> = { settled: '已结算', reversed: '已撤销' };
 
 export function statusLabel(s: string): string {
