@@ -22,7 +22,8 @@ import { reportCsv } from '../model/report/csv.js';
 import { reportHtml } from '../model/report/html.js';
 import type { ModelReport } from '../model/report/report.js';
 import { runModel, type Execution, type Progress } from '../model/run/runner.js';
-import { formatPercent, formatYuan } from '../money/text.js';
+import { percentHalfUp, quotientHalfUp } from '../money/rounding.js';
+import { formatScaled, formatYuan, parseRatio, parseScaled } from '../money/text.js';
 import { resolveRuleset } from '../rules/resolve.js';
 import { ApiError } from '../errors/api-error.js';
 
@@ -41,6 +42,26 @@ export function writeReportFiles(report: ModelReport, dir: string): string[] {
   return files;
 }
 
+/** A ratio as a percentage with exactly two decimals ("0.83" → "83.00%"), half-up (money/rounding.ts percentHalfUp). */
+function percent(ratio: string): string {
+  return `${formatScaled(percentHalfUp(parseRatio(ratio)), 2, 2)}%`;
+}
+
+/** A difference of two ratios in percentage points, two decimals ("0.0174" → "1.74 个百分点"). */
+function points(ratioDifference: string): string {
+  return `${formatScaled(percentHalfUp(parseRatio(ratioDifference)), 2, 2)} 个百分点`;
+}
+
+/**
+ * A count of admissions as people read it: whole admissions with thousands separators. The report's
+ * counts carry two decimals when weights or growth make them fractional (66755.33 admissions); here they
+ * are rounded half-up to a whole admission (money/rounding.ts quotientHalfUp), and the table says so.
+ */
+function wholeCount(n: number): bigint {
+  return quotientHalfUp(parseScaled(String(n), 2), 100n, 0);
+}
+const countText = (c: bigint) => c.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
 /** The run's headline figures as a plain-text table, in Chinese. */
 export function summaryText(r: ModelReport): string {
   const v = r.variant ?? undefined;
@@ -51,11 +72,17 @@ export function summaryText(r: ModelReport): string {
   for (const f of Object.keys(r.baseline.funds)) money(r.labels.funds[f] ?? f, r.baseline.funds[f]!, v?.funds[f], d?.funds[f]);
   money('基金支付合计', r.baseline.fundPaysTotal, v?.fundPaysTotal, d?.fundPaysTotal);
   money('个人自付', r.baseline.patientPays, v?.patientPays, d?.patientPays);
-  rows.push(['实际报销比例', formatPercent(r.baseline.actualRatio), v && formatPercent(v.actualRatio), d && formatPercent(d.actualRatio)]);
+  rows.push(['实际报销比例', percent(r.baseline.actualRatio), v && percent(v.actualRatio), d && points(d.actualRatio)]);
   rows.push(['自付均值/人次', r.baseline.patient.mean ? formatYuan(r.baseline.patient.mean) : '—', v?.patient.mean ? formatYuan(v.patient.mean) : v && '—', d?.patient.mean ? formatYuan(d.patient.mean) : d && '—']);
   rows.push(['自付P95/人次', r.baseline.patient.p95 ? formatYuan(r.baseline.patient.p95) : '—', v?.patient.p95 ? formatYuan(v.patient.p95) : v && '—', d?.patient.p95 ? formatYuan(d.patient.p95) : d && '—']);
-  rows.push(['保底步骤人次', String(r.baseline.floorPaidAdmissions), v && String(v.floorPaidAdmissions), d && String(d.floorPaidAdmissions)]);
-  rows.push(['自付封顶步骤人次', String(r.baseline.capPaidAdmissions), v && String(v.capPaidAdmissions), d && String(d.capPaidAdmissions)]);
+  // Counts: whole admissions, and the difference of the whole counts shown (so the columns subtract).
+  const counts = (name: string, b: number, vv?: number) => {
+    const bc = wholeCount(b);
+    const vc = vv === undefined ? undefined : wholeCount(vv);
+    rows.push([name, countText(bc), vc === undefined ? undefined : countText(vc), vc === undefined ? undefined : countText(vc - bc)]);
+  };
+  counts('保底步骤人次', r.baseline.floorPaidAdmissions, v?.floorPaidAdmissions);
+  counts('自付封顶步骤人次', r.baseline.capPaidAdmissions, v?.capPaidAdmissions);
   const head: [string, string, string?, string?] = ['', '基线', v ? '测算方案' : undefined, v ? '差额' : undefined];
   // East Asian characters are two columns wide in a terminal.
   const width = (s: string) => [...s].reduce((n, c) => n + (/[\u3000-\u9fff\uff00-\uffef]/.test(c) ? 2 : 1), 0);
@@ -63,8 +90,12 @@ export function summaryText(r: ModelReport): string {
   const pad = (s: string, i: number) => (i === 0 ? s + ' '.repeat(cols[i]! - width(s)) : ' '.repeat(cols[i]! - width(s)) + s);
   const lines = [head, ...rows].map((row) => row.filter((c) => c !== undefined).map((c, i) => pad(c!, i)).join('  '));
   const title = `基金需求测算：${r.rulesetTitle}（${r.rulesetId}）${r.whatIf ? `；测算方案：${r.whatIf.label}` : ''}`;
-  const info = `记录 ${r.admissions} 条${r.weights || r.growth ? `；加权人次 ${r.weightedAdmissions}` : ''}${r.growth ? `；增长系数 费用×${r.growth.cost} 人次×${r.growth.admissions}` : ''}`;
-  return [title, info, ...lines].join('\n');
+  const scaled = r.weights || r.growth;
+  const how = [r.weights ? `按权重列“${r.weights}”` : '', r.growth ? `按增长系数（费用 ×${r.growth.cost}，人次 ×${r.growth.admissions}）` : ''].filter(Boolean).join('、');
+  const info = `记录 ${countText(BigInt(r.admissions))} 条${scaled ? `；${how}折算为 ${countText(wholeCount(r.weightedAdmissions))} 人次` : ''}`;
+  const out = [title, info, ...lines];
+  if (scaled) out.push('注：折算后的人次（及保底、封顶步骤人次）四舍五入到整数显示；两位小数的值见 --json 或 --out 写出的报告。');
+  return out.join('\n');
 }
 
 /** A progress bar on standard error, shown only once the run has taken a second. */
