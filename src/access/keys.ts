@@ -51,6 +51,45 @@ export async function createKey(
   return { id, secret };
 }
 
+/** A key as `onestop keys list` shows it: never its secret (only the secret's hash is stored). */
+export interface KeyListing {
+  id: string;
+  role: Role;
+  hospitalCode: string | null;
+  hospitalName: string | null;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** Every key, oldest first. */
+export async function listKeys(store: Store): Promise<KeyListing[]> {
+  const rows = await store.db
+    .selectFrom('api_keys')
+    .leftJoin('hospitals', 'hospitals.code', 'api_keys.hospital_code')
+    .select(['api_keys.id', 'api_keys.role', 'api_keys.hospital_code', 'hospitals.name as hospital_name', 'api_keys.label', 'api_keys.created_at', 'api_keys.revoked_at'])
+    .orderBy('api_keys.created_at')
+    .orderBy('api_keys.id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    role: r.role,
+    hospitalCode: r.hospital_code,
+    hospitalName: r.hospital_name ?? null,
+    label: r.label,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  }));
+}
+
+/**
+ * A key id as a list shows it, `k_5b01…f543`: enough to tell keys apart and to match the id printed when
+ * the key was made, not enough to copy into a revocation by mistake from a screenshot of the list.
+ */
+export function maskKeyId(id: string): string {
+  return id.length > 10 ? `${id.slice(0, 6)}…${id.slice(-4)}` : id;
+}
+
 export async function revokeKey(store: Store, id: string, actor = 'cli', now: Date = new Date()): Promise<boolean> {
   const at = now.toISOString();
   const revoke = store.db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).compile();

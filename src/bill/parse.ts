@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { formatPath } from '../engine/errors.js';
 import type { Bill } from '../engine/types.js';
-import { JsonInputError, parseJson } from '../formats/json.js';
+import { JsonInputError, jsonSyntaxProblem, parseJson } from '../formats/json.js';
 import { InputLineError, type LineProblem } from '../formats/line-error.js';
 import { billInputSchema, toEngineBill, type BillInput } from './schema.js';
 
@@ -31,7 +31,8 @@ export function parseStandaloneBill(value: { line: number; text: string }): Bill
     if (e instanceof JsonInputError && e.key !== undefined) {
       throw new InputLineError(value.line, undefined, [{ path: formatPath([...e.path, e.key]), message: `键 "${e.key}" 在同一对象中出现了两次，无法确定以哪个为准` }]);
     }
-    throw new InputLineError(value.line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
+    const p = jsonSyntaxProblem(e, value.line);
+    throw new InputLineError(p.line, undefined, [{ path: '', message: p.message }]);
   }
   const billNo = typeof (json as { billNo?: unknown })?.billNo === 'string' ? (json as { billNo: string }).billNo : undefined;
   const parsed = parseBillInput(json);

@@ -142,11 +142,11 @@ export function formatAuditReport(r: AuditReport): string {
 export function registerAuditCommands(program: Command): void {
   const audit = program
     .command('audit')
-    .description('recompute audit: re-run every settlement in scope from its stored bill, ruleset version and accumulators; exit 1 on any finding')
-    .option('--from <date>', 'discharged on or after (YYYY-MM-DD)')
-    .option('--to <date>', 'discharged on or before (YYYY-MM-DD)')
-    .option('--hospital <code>', 'one hospital')
-    .option('--json', 'print the report as JSON (the same as POST /v1/audits)')
+    .description('重新计算审计：按所存账单、规则版本和结算前累计逐笔重新计算范围内的结算；发现任何问题时退出码为 1')
+    .option('--from <date>', '出院日期不早于（YYYY-MM-DD）')
+    .option('--to <date>', '出院日期不晚于（YYYY-MM-DD）')
+    .option('--hospital <code>', '只审计这一家医院')
+    .option('--json', '以 JSON 打印报告（与 POST /v1/audits 相同）')
     .action(async (o: { from?: string; to?: string; hospital?: string; json?: boolean }) => {
       const scope = parseOr422(auditRequestSchema, { from: o.from, to: o.to, hospital: o.hospital }, { what: '请求', unknownKeysApart: true });
       const report = await withStore((store) => runAudit(store, scope));
@@ -156,9 +156,9 @@ export function registerAuditCommands(program: Command): void {
 
   audit
     .command('verify-log')
-    .description('check the hash-chained audit log: names every edited, removed or inserted row; exit 1 on any problem')
-    .option('--json', 'print { entries, head, problems } as JSON')
-    .option('--anchor <seq:hash>', 'a head written down earlier (as printed: seq:hash); checks that row still has that hash; repeatable', collectAnchor, [] as AuditAnchor[])
+    .description('检查哈希链审计日志：指出每一条被改动、删除或插入的记录；有问题时退出码为 1')
+    .option('--json', '以 JSON 打印 `{ entries, head, problems }`')
+    .option('--anchor <seq:hash>', '早先记下的链头（按打印的 seq:hash 格式）：检查那一条记录的哈希仍然相同；可给多个', collectAnchor, [] as AuditAnchor[])
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ json?: boolean; anchor: AuditAnchor[] }>();
       const v = await withStore((store) => verifyAuditLog(store.db, o.anchor));
@@ -181,9 +181,9 @@ export function registerAuditCommands(program: Command): void {
 
   audit
     .command('explain')
-    .description("a settlement's trace: every step with its plain-Chinese sentence and its source")
-    .argument('<id>', 'settlement id (JS…)')
-    .option('--json', 'print the trace as JSON (the same as GET /v1/settlements/{id}/trace)')
+    .description('一笔结算的计算过程：每一步的金额、说明和依据')
+    .argument('<id>', '结算号（JS…）')
+    .option('--json', '以 JSON 打印（与 GET /v1/settlements/{id}/trace 相同）')
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<{ json?: boolean }>();
       const trace = await withStore(async (store) => {
@@ -209,11 +209,11 @@ export function registerAuditCommands(program: Command): void {
 
   audit
     .command('receivables')
-    .description('per hospital × fund × month of discharge, what each fund owes (reversed settlements excluded)')
-    .option('--from <date>', 'discharged on or after (YYYY-MM-DD)')
-    .option('--to <date>', 'discharged on or before (YYYY-MM-DD)')
-    .option('--hospital <code>', 'one hospital')
-    .option('--csv', 'CSV for Excel (UTF-8 with BOM) instead of a table')
+    .description('应收款：按医院、基金和出院月份列出各基金应付给医院的金额（不含已撤销的结算）')
+    .option('--from <date>', '出院日期不早于（YYYY-MM-DD）')
+    .option('--to <date>', '出院日期不晚于（YYYY-MM-DD）')
+    .option('--hospital <code>', '只看这一家医院')
+    .option('--csv', '输出 CSV（UTF-8 带 BOM，可直接用 Excel 打开），而不是表格')
     .action(async (_o: unknown, cmd: Command) => {
       // The parent `audit` command has the same options and, as commander parses, may have taken them.
       const o = cmd.optsWithGlobals<{ from?: string; to?: string; hospital?: string; csv?: boolean }>();

@@ -21,12 +21,12 @@ export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
     .description(
-      'check that every person’s accumulators equal the sum of the recorded changes of their unreversed settlements, that every settlement balances (funds + patient = total), that no cap is exceeded, and that the audit log is complete; names each violation',
+      '数据体检：每人的本年累计等于其未撤销结算所记变化之和，每笔结算收支平衡（各基金 + 个人 = 总费用），没有超过封顶线，审计日志完整；逐条指出不符之处',
     )
-    .option('--year <year>', 'only this year (of the discharge date); default every year in the store', parseYear)
-    .option('--db <url>', 'SQLite file or postgres:// URL (default ONESTOP_DB, else data/onestop.db)')
-    .option('--no-audit', 'skip the audit-log checks')
-    .option('--json', 'print the report as JSON')
+    .option('--year <year>', '只查这一年（按出院日期）；默认查库中所有年度', parseYear)
+    .option('--db <url>', 'SQLite 文件或 postgres:// 地址（默认取 ONESTOP_DB，否则 data/onestop.db）')
+    .option('--no-audit', '不检查审计日志')
+    .option('--json', '以 JSON 打印报告')
     .action(async (o: { year?: number; db?: string; audit: boolean; json?: boolean }) => {
       const url = o.db ?? defaultDatabaseUrl();
       // Opening a missing SQLite file would create an empty database and report it clean.

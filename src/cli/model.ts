@@ -22,7 +22,8 @@ import { reportCsv } from '../model/report/csv.js';
 import { reportHtml } from '../model/report/html.js';
 import type { ModelReport } from '../model/report/report.js';
 import { runModel, type Execution, type Progress } from '../model/run/runner.js';
-import { formatPercent, formatYuan } from '../money/text.js';
+import { percentHalfUp, quotientHalfUp } from '../money/rounding.js';
+import { formatScaled, formatYuan, parseRatio, parseScaled } from '../money/text.js';
 import { resolveRuleset } from '../rules/resolve.js';
 import { ApiError } from '../errors/api-error.js';
 
@@ -41,6 +42,26 @@ export function writeReportFiles(report: ModelReport, dir: string): string[] {
   return files;
 }
 
+/** A ratio as a percentage with exactly two decimals ("0.83" → "83.00%"), half-up (money/rounding.ts percentHalfUp). */
+function percent(ratio: string): string {
+  return `${formatScaled(percentHalfUp(parseRatio(ratio)), 2, 2)}%`;
+}
+
+/** A difference of two ratios in percentage points, two decimals ("0.0174" → "1.74 个百分点"). */
+function points(ratioDifference: string): string {
+  return `${formatScaled(percentHalfUp(parseRatio(ratioDifference)), 2, 2)} 个百分点`;
+}
+
+/**
+ * A count of admissions as people read it: whole admissions with thousands separators. The report's
+ * counts carry two decimals when weights or growth make them fractional (66755.33 admissions); here they
+ * are rounded half-up to a whole admission (money/rounding.ts quotientHalfUp), and the table says so.
+ */
+function wholeCount(n: number): bigint {
+  return quotientHalfUp(parseScaled(String(n), 2), 100n, 0);
+}
+const countText = (c: bigint) => c.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
 /** The run's headline figures as a plain-text table, in Chinese. */
 export function summaryText(r: ModelReport): string {
   const v = r.variant ?? undefined;
@@ -51,11 +72,17 @@ export function summaryText(r: ModelReport): string {
   for (const f of Object.keys(r.baseline.funds)) money(r.labels.funds[f] ?? f, r.baseline.funds[f]!, v?.funds[f], d?.funds[f]);
   money('基金支付合计', r.baseline.fundPaysTotal, v?.fundPaysTotal, d?.fundPaysTotal);
   money('个人自付', r.baseline.patientPays, v?.patientPays, d?.patientPays);
-  rows.push(['实际报销比例', formatPercent(r.baseline.actualRatio), v && formatPercent(v.actualRatio), d && formatPercent(d.actualRatio)]);
+  rows.push(['实际报销比例', percent(r.baseline.actualRatio), v && percent(v.actualRatio), d && points(d.actualRatio)]);
   rows.push(['自付均值/人次', r.baseline.patient.mean ? formatYuan(r.baseline.patient.mean) : '—', v?.patient.mean ? formatYuan(v.patient.mean) : v && '—', d?.patient.mean ? formatYuan(d.patient.mean) : d && '—']);
   rows.push(['自付P95/人次', r.baseline.patient.p95 ? formatYuan(r.baseline.patient.p95) : '—', v?.patient.p95 ? formatYuan(v.patient.p95) : v && '—', d?.patient.p95 ? formatYuan(d.patient.p95) : d && '—']);
-  rows.push(['保底步骤人次', String(r.baseline.floorPaidAdmissions), v && String(v.floorPaidAdmissions), d && String(d.floorPaidAdmissions)]);
-  rows.push(['自付封顶步骤人次', String(r.baseline.capPaidAdmissions), v && String(v.capPaidAdmissions), d && String(d.capPaidAdmissions)]);
+  // Counts: whole admissions, and the difference of the whole counts shown (so the columns subtract).
+  const counts = (name: string, b: number, vv?: number) => {
+    const bc = wholeCount(b);
+    const vc = vv === undefined ? undefined : wholeCount(vv);
+    rows.push([name, countText(bc), vc === undefined ? undefined : countText(vc), vc === undefined ? undefined : countText(vc - bc)]);
+  };
+  counts('保底步骤人次', r.baseline.floorPaidAdmissions, v?.floorPaidAdmissions);
+  counts('自付封顶步骤人次', r.baseline.capPaidAdmissions, v?.capPaidAdmissions);
   const head: [string, string, string?, string?] = ['', '基线', v ? '测算方案' : undefined, v ? '差额' : undefined];
   // East Asian characters are two columns wide in a terminal.
   const width = (s: string) => [...s].reduce((n, c) => n + (/[\u3000-\u9fff\uff00-\uffef]/.test(c) ? 2 : 1), 0);
@@ -63,8 +90,12 @@ export function summaryText(r: ModelReport): string {
   const pad = (s: string, i: number) => (i === 0 ? s + ' '.repeat(cols[i]! - width(s)) : ' '.repeat(cols[i]! - width(s)) + s);
   const lines = [head, ...rows].map((row) => row.filter((c) => c !== undefined).map((c, i) => pad(c!, i)).join('  '));
   const title = `基金需求测算：${r.rulesetTitle}（${r.rulesetId}）${r.whatIf ? `；测算方案：${r.whatIf.label}` : ''}`;
-  const info = `记录 ${r.admissions} 条${r.weights || r.growth ? `；加权人次 ${r.weightedAdmissions}` : ''}${r.growth ? `；增长系数 费用×${r.growth.cost} 人次×${r.growth.admissions}` : ''}`;
-  return [title, info, ...lines].join('\n');
+  const scaled = r.weights || r.growth;
+  const how = [r.weights ? `按权重列“${r.weights}”` : '', r.growth ? `按增长系数（费用 ×${r.growth.cost}，人次 ×${r.growth.admissions}）` : ''].filter(Boolean).join('、');
+  const info = `记录 ${countText(BigInt(r.admissions))} 条${scaled ? `；${how}折算为 ${countText(wholeCount(r.weightedAdmissions))} 人次` : ''}`;
+  const out = [title, info, ...lines];
+  if (scaled) out.push('注：折算后的人次（及保底、封顶步骤人次）四舍五入到整数显示；两位小数的值见 --json 或 --out 写出的报告。');
+  return out.join('\n');
 }
 
 /** A progress bar on standard error, shown only once the run has taken a second. */
@@ -278,39 +309,39 @@ async function synthAction(o: SynthOptions): Promise<void> {
 export function registerModelCommands(program: Command): void {
   program
     .command('model')
-    .description('fund-needs modelling (基金需求测算): settle a year of admissions with the counter\'s engine, under a ruleset and optionally a what-if, and report per fund, population, tier and month')
-    .requiredOption('--rules <fileOrId>', 'a rules file (YAML/JSON), or a ruleset id under ONESTOP_RULES (default rules/)')
-    .option('--bills <file>', 'admissions: CSV (one row per admission) or JSON Lines (§8 bills, or admission rows); - for standard input')
-    .option('--format <csv|jsonl>', 'input format, when the file extension does not say')
-    .option('--from-store', 'model the settled bills in the store (ONESTOP_DB) instead of a file; needs --year')
-    .option('--year <year>', 'with --from-store: the year of discharge')
-    .option('--what-if <file>', 'a YAML/JSON map of rules path → new value, e.g. visits.inpatient.floor.floor: 0.95')
-    .option('--weights <column>', 'a column (CSV) or property (JSON) whose value multiplies each row in the report')
-    .option('--growth <spec>', 'project next year: cost=1.06 scales every amount before settling, admissions=1.03 scales counts and totals')
-    .option('--out <dir>', 'write report.json, report.csv and report.html to this directory')
-    .option('--workers <n>', 'worker threads (default: all cores; 0 = in the main thread)')
-    .option('--json', 'print the report as JSON on standard output (no progress bar, no summary)')
+    .description('基金需求测算：用与结算窗口相同的计算，按一套规则（可加测算方案）结算一年的就诊，按基金、人群、医院等级和月份汇总')
+    .requiredOption('--rules <fileOrId>', '规则文件（YAML 或 JSON），或规则目录（ONESTOP_RULES，默认 rules/）中的规则 id')
+    .option('--bills <file>', '就诊数据：CSV（每行一次就诊）或 JSONL（每行一张账单或一条就诊记录）；- 表示标准输入')
+    .option('--format <csv|jsonl>', '输入格式（文件扩展名看不出时）')
+    .option('--from-store', '改用库中（ONESTOP_DB）已结算的账单，需同时给出 --year')
+    .option('--year <year>', '与 --from-store 同用：出院年度')
+    .option('--what-if <file>', '测算方案：YAML 或 JSON 的“规则路径: 新值”，如 visits.inpatient.floor.floor: 0.95；可用 label: 为方案命名')
+    .option('--weights <column>', '权重列（CSV 的列或 JSON 的字段），每行按其值计入报告')
+    .option('--growth <spec>', '推算下一年：cost=1.06 在结算前把每笔金额乘以系数，admissions=1.03 把人次和合计乘以系数')
+    .option('--out <dir>', '把 report.json、report.csv 和 report.html 写到此目录')
+    .option('--workers <n>', '工作线程数（默认：全部 CPU 核；0 表示在主线程中计算）')
+    .option('--json', '在标准输出打印报告 JSON（不显示进度条和摘要）')
     .action(modelAction);
 
   program
     .command('synth')
-    .description('a synthetic population of admissions (deterministic with --seed), for offices with no bill export yet')
-    .requiredOption('--admissions <n>', 'number of admissions')
-    .requiredOption('--year <year>', 'year of discharge')
-    .requiredOption('--seed <seed>', 'random seed (integer): the same seed gives the same file')
-    .option('--format <csv|jsonl>', 'csv (bucket-level rows, default) or jsonl (§8 bills with buckets)')
-    .option('--out <file>', 'write to a file instead of standard output')
-    .option('--params <file>', 'a JSON file of parameters (tiers, classMix, populations, …; see docs/model.md)')
-    .option('--tier-mix <spec>', 'admission share per tier, e.g. township=0.3,county=0.45,league=0.15,province=0.07,outOfProvince=0.03')
-    .option('--median <spec>', 'median cost per tier in yuan, e.g. county=5500,league=14000')
-    .option('--spread <spec>', 'σ of log(cost): one number for every tier, or per tier county=0.6')
-    .option('--class-mix <spec>', 'shares of the total: outOfCatalog=0.08,overLimit=0.02,preSelfPay=0.05')
-    .option('--class-jitter <x>', 'relative variation of the class mix per admission (0..1)')
-    .option('--populations <spec>', 'population shares, e.g. poverty=0.65,resident=0.35')
-    .option('--admissions-per-person <x>', 'λ ≥ 1: people are a pool of admissions/λ, each with Poisson(λ) admissions; those with none are left out, so the file averages λ/(1−e^−λ) (1.3 → 1.8)')
-    .option('--visit-type <type>', 'visit type of every admission (default inpatient)')
-    .option('--exact-tier-counts', 'give each tier exactly its share of admissions')
-    .option('--prefix <text>', 'prefix of bill numbers and person ids (default SY)')
-    .option('--diagnoses <spec>', 'draw a principal diagnosis per admission: default (a league case mix, see docs/model.md), or ICD-10 shares I63.900=0.12,J18.900=0.1')
+    .description('生成一批模拟就诊（同一 --seed 总得到同一文件），供还没有账单导出的地方测算')
+    .requiredOption('--admissions <n>', '就诊人次')
+    .requiredOption('--year <year>', '出院年度')
+    .requiredOption('--seed <seed>', '随机种子（整数）：种子相同，文件相同')
+    .option('--format <csv|jsonl>', 'csv（按四类费用的行，默认）或 jsonl（带四类费用的账单）')
+    .option('--out <file>', '写到文件，而不是标准输出')
+    .option('--params <file>', '参数 JSON 文件（tiers、classMix、populations 等，见 docs/model.md）')
+    .option('--tier-mix <spec>', '各级医院的人次占比，如 township=0.3,county=0.45,league=0.15,province=0.07,outOfProvince=0.03')
+    .option('--median <spec>', '各级医院的费用中位数（元），如 county=5500,league=14000')
+    .option('--spread <spec>', '费用对数的标准差 σ：一个数用于所有等级，或按等级 county=0.6')
+    .option('--class-mix <spec>', '四类费用占总费用的比例，如 outOfCatalog=0.08,overLimit=0.02,preSelfPay=0.05')
+    .option('--class-jitter <x>', '每次就诊四类费用比例的相对波动（0 至 1）')
+    .option('--populations <spec>', '人群占比，如 poverty=0.65,resident=0.35')
+    .option('--admissions-per-person <x>', 'λ ≥ 1：人数为 人次/λ，每人的就诊次数服从参数为 λ 的泊松分布，没有就诊的人不计入，故文件中平均每人 λ/(1−e^−λ) 次（1.3 → 1.8）')
+    .option('--visit-type <type>', '每次就诊的就诊类型（默认 inpatient 住院）')
+    .option('--exact-tier-counts', '各级医院的人次严格按占比分配')
+    .option('--prefix <text>', '账单号和参保人编号的前缀（默认 SY）')
+    .option('--diagnoses <spec>', '为每次就诊抽取主要诊断：default（一个盟市的病种构成，见 docs/model.md），或 ICD-10 编码占比 I63.900=0.12,J18.900=0.1')
     .action(synthAction);
 }

@@ -13,19 +13,20 @@ export function parseJsonBody(text: string): unknown {
   if (text.length === 0) return {};
   if (text[0] !== '{' && text[0] !== '[') {
     const first = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d]|$)/.exec(text)![1];
-    if (first !== '{' && first !== '[') throw jsonParseFailed();
+    if (first !== '{' && first !== '[') throw jsonParseFailed(first ? `开头应为 { 或 [，收到“${first}”` : '只有空白字符');
   }
   try {
     return parseJson(text);
   } catch (e) {
     // A key written twice is answered as what it is (http/errors.ts); a syntax error as express answers it.
     if (e instanceof JsonInputError && e.key !== undefined) throw e;
-    throw jsonParseFailed();
+    throw jsonParseFailed(e instanceof JsonInputError ? e.message : undefined);
   }
 }
 
-function jsonParseFailed() {
-  return Object.assign(new SyntaxError('request body is not valid JSON'), { status: 400, type: 'entity.parse.failed' });
+/** body-parser's error for a body that is not JSON, with where and what in Chinese when it is known. */
+function jsonParseFailed(where?: string) {
+  return Object.assign(new SyntaxError('request body is not valid JSON'), { status: 400, type: 'entity.parse.failed', ...(where ? { where } : {}) });
 }
 
 /**

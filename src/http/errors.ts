@@ -26,11 +26,11 @@ export function errorAnswer(err: unknown): ErrorAnswer & { internal: boolean } {
     const path = formatPath([...err.path, err.key]);
     return answer(400, errorBody('DUPLICATE_KEY', `请求体有误：${path}：键 "${err.key}" 在同一对象中出现了两次，无法确定以哪个为准`, [{ path, message: '键重复' }]));
   }
-  const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
+  const e = err as { type?: string; status?: number; statusCode?: number; message?: string; where?: string };
   // body-parser's errors carry a `type`; the counter lane raises the same ones.
   switch (e?.type) {
     case 'entity.parse.failed':
-      return answer(400, errorBody('INVALID_JSON', '请求体不是有效的 JSON，请检查括号、引号和逗号'));
+      return answer(400, errorBody('INVALID_JSON', `请求体不是有效的 JSON${e.where ? `（${e.where}）` : ''}，请检查括号、引号和逗号`));
     case 'entity.too.large':
       return answer(413, errorBody('PAYLOAD_TOO_LARGE', '请求体过大（上限 1 MB）；一张账单请分开提交'));
     case 'encoding.unsupported':

@@ -4,15 +4,19 @@
  */
 import * as z from 'zod';
 import { auditOpenApiPaths } from '../audit/openapi.js';
+import { modelRequestSchema } from '../model/run/jobs.js';
 import {
   accumulatorsSchema,
   billSchemaForDocs,
   errorSchema,
+  modelJobSchema,
+  modelJobStartedSchema,
   previewSchema,
   reversalBodySchema,
   rulesetSummarySchema,
   settlementListSchema,
   settlementViewSchema,
+  whoamiSchema,
 } from './schemas.js';
 
 type Schema = z.ZodType;
@@ -42,8 +46,9 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'no key, or an invalid or revoked key',
   403: 'the key’s role or hospital does not allow this',
   404: 'not found (or not visible to this key)',
-  409: 'bill number already settled with other content; or already reversed',
+  409: 'bill number already settled with other content; or already reversed; or (a model report) the run has not finished or failed',
   413: 'body larger than 1 MB',
+  415: 'the body is not Content-Type: application/json',
   422: 'a field is wrong: `issues` lists each field path and what is wrong',
   429: 'too many requests',
   503: 'the outcome of the write is unknown (the SQLite writer thread stopped while it held it, or the PostgreSQL connection was lost at COMMIT). SETTLEMENT_UNCONFIRMED (settle): post the same bill again: a settled one is answered as a replay (200), an unsettled one is settled (201). WRITE_UNCONFIRMED (other writes): read the current state before trying again',
@@ -52,13 +57,81 @@ const ERROR_TEXT: Record<number, string> = {
 const ok = (description: string, schema: Schema) => ({ description, content: { 'application/json': { schema: json(schema) } } });
 const body = (schema: Schema) => ({ required: true, content: { 'application/json': { schema: json(schema, 'input') } } });
 const pathId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const text = (description: string, type: string) => ({ description, content: { [type]: { schema: { type: 'string' } } } });
 const q = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 
 export function openApiDocument(): Record<string, unknown> {
   components = {};
   const doc = buildDocument();
+  doc.paths = foldQueryKeys(doc.paths as Record<string, Record<string, Operation>>);
   (doc.components as Record<string, unknown>).schemas = components;
   return doc;
+}
+
+interface Operation {
+  summary?: string;
+  description?: string;
+  parameters?: { name: string; in: string; required?: boolean; description?: string; schema?: Record<string, unknown> }[];
+  responses?: Record<string, { description: string; content?: Record<string, { schema: Record<string, unknown> }> }>;
+  [k: string]: unknown;
+}
+
+/**
+ * A path key may not carry a query string in OpenAPI (`/v1/settlements/{id}?format=nhsa`): such a key
+ * (the audit's paths still write the NHSA view that way) is folded into its path as what it is, a query
+ * parameter whose value picks the answer's shape. Its parameter's values join the path's own, its 200
+ * answer becomes one of the two shapes, and its summary goes to the description.
+ */
+export function foldQueryKeys(paths: Record<string, Record<string, Operation>>): Record<string, Record<string, Operation>> {
+  const out: Record<string, Record<string, Operation>> = {};
+  for (const [key, item] of Object.entries(paths)) if (!key.includes('?')) out[key] = item;
+  for (const [key, item] of Object.entries(paths)) {
+    if (!key.includes('?')) continue;
+    const [path, query] = key.split('?') as [string, string];
+    const values = new URLSearchParams(query);
+    const target = (out[path] ??= {});
+    for (const [method, op] of Object.entries(item)) {
+      const base = target[method];
+      if (!base) {
+        target[method] = op;
+        continue;
+      }
+      const params = [...(base.parameters ?? [])];
+      for (const p of op.parameters ?? []) {
+        if (p.in !== 'query') {
+          if (!params.some((q) => q.in === p.in && q.name === p.name)) params.push(p);
+          continue;
+        }
+        const existing = params.find((q) => q.in === 'query' && q.name === p.name);
+        const value = values.get(p.name);
+        const description = `${p.name}=${value ?? ''}: ${op.summary ?? ''}`;
+        if (existing) {
+          const e = existing.schema?.enum as unknown[] | undefined;
+          existing.schema = { ...existing.schema, ...(e && value ? { enum: [...new Set([...e, value])] } : {}) };
+          existing.description = `${existing.description ?? ''}; ${description}`;
+        } else params.push({ ...p, required: false, description: `${description}. Without it, the settlement as stored.` });
+      }
+      base.parameters = params;
+      base.description = [base.description, `With ${[...values].map(([k, v]) => `${k}=${v}`).join('&')}: ${op.summary ?? ''}`].filter(Boolean).join('\n\n');
+      // Each answer code: the schemas of both shapes, as one of.
+      const responses = { ...(base.responses ?? {}) };
+      for (const [code, r] of Object.entries(op.responses ?? {})) {
+        const mine = responses[code];
+        if (!mine) {
+          responses[code] = r;
+          continue;
+        }
+        const content = { ...(mine.content ?? {}) };
+        for (const [type, c] of Object.entries(r.content ?? {})) {
+          const had = content[type]?.schema;
+          content[type] = { schema: had && JSON.stringify(had) !== JSON.stringify(c.schema) ? { oneOf: [had, c.schema] } : c.schema };
+        }
+        responses[code] = { description: mine.description === r.description ? mine.description : `${mine.description}; or, ${[...values].map(([k, v]) => `${k}=${v}`).join('&')}: ${r.description}`, content };
+      }
+      base.responses = responses;
+    }
+  }
+  return out;
 }
 
 function buildDocument(): Record<string, unknown> {
@@ -74,7 +147,14 @@ function buildDocument(): Record<string, unknown> {
     components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'onestop API key (npx onestop keys create)' } } },
     security: [{ apiKey: [] }],
     paths: {
-      '/healthz': { get: { summary: 'liveness and store check', security: [], responses: { '200': { description: 'ok' } } } },
+      '/healthz': {
+        get: {
+          summary: 'liveness and store check',
+          security: [],
+          responses: { '200': ok('the store answers', z.object({ ok: z.literal(true), store: z.enum(['sqlite', 'postgres']), rulesets: z.number().int() })), '500': { description: 'the store does not answer' } },
+        },
+      },
+      '/openapi.json': { get: { summary: 'this document', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
       '/v1/settlements': {
         post: {
           summary: '结算 settle a bill (window, admin)',
@@ -104,9 +184,34 @@ function buildDocument(): Record<string, unknown> {
       '/v1/people/{id}/accumulators': {
         get: { summary: 'a person’s year-to-date accumulators', parameters: [pathId, { ...q('year', 'year', { type: 'integer' }), required: true }], responses: { '200': ok('accumulators', accumulatorsSchema), ...errors(401, 404, 422) } },
       },
-      '/v1/whoami': { get: { summary: 'the calling key: id, role, bound hospital', responses: { '200': { description: 'the key' }, ...errors(401) } } },
+      '/v1/whoami': { get: { summary: 'the calling key: id, role, bound hospital', responses: { '200': ok('the key', whoamiSchema), ...errors(401) } } },
       '/v1/rulesets': { get: { summary: 'loaded rulesets', responses: { '200': ok('rulesets', z.array(rulesetSummarySchema)), ...errors(401) } } },
-      '/v1/rulesets/{id}': { get: { summary: 'one ruleset as written, with its version hash', parameters: [pathId], responses: { '200': { description: 'the rules document' }, ...errors(401, 404) } } },
+      '/v1/rulesets/{id}': {
+        get: {
+          summary: 'one ruleset as written, with its version hash',
+          parameters: [pathId],
+          responses: {
+            '200': ok('the rules document (rules/README.md, SETTLEMENT.md §6)', z.object({ id: z.string(), hash: z.string(), file: z.string(), document: z.record(z.string(), z.unknown()) })),
+            ...errors(401, 404),
+          },
+        },
+      },
+      '/v1/models': {
+        post: {
+          summary: '基金需求测算 start a fund-needs model run (finance, admin): the store’s settled year or uploaded bills, a ruleset, optionally a what-if (its `label` names it) and growth',
+          requestBody: body(modelRequestSchema),
+          responses: { '202': ok('started; poll GET /v1/models/{id}', modelJobStartedSchema), ...errors(400, 401, 403, 413, 415, 422, 429) },
+        },
+      },
+      '/v1/models/{id}': {
+        get: { summary: 'a model run: its status and progress, and its report once finished', parameters: [pathId], responses: { '200': ok('the run', modelJobSchema), ...errors(401, 403, 404) } },
+      },
+      '/v1/models/{id}/report.html': {
+        get: { summary: 'the finished report as a self-contained page in Chinese (the one `onestop model --out` writes)', parameters: [pathId], responses: { '200': text('text/html; charset=utf-8', 'text/html'), ...errors(401, 403, 404, 409) } },
+      },
+      '/v1/models/{id}/report.csv': {
+        get: { summary: 'the finished report as one CSV table (UTF-8), for spreadsheets', parameters: [pathId], responses: { '200': text('text/csv; charset=utf-8, as an attachment', 'text/csv'), ...errors(401, 403, 404, 409) } },
+      },
       ...auditOpenApiPaths({ json, errors }),
     },
   };

@@ -92,3 +92,76 @@ export const errorSchema = z
   .meta({ id: 'Error' });
 
 export const billSchemaForDocs = billInputSchema.meta({ id: 'Bill', description: 'SETTLEMENT.md §8: one visit with its line items' });
+
+// ── fund-needs modelling (/v1/models): the report's shape as model/report/report.ts builds it ──
+
+const count = z.number().describe('admissions; two decimals when weights or growth make it fractional');
+const groupSummary = z.looseObject({
+  admissions: count,
+  funds: z.record(z.string(), money),
+  owed: z.record(z.string(), money).optional(),
+  fundAdmissions: z.record(z.string(), count),
+  total: money,
+  fundPaysTotal: money,
+  patientPays: money,
+  actualRatio: z.string().regex(/^-?\d+\.\d{4}$/),
+  patient: z.looseObject({ mean: money.nullable(), p95: money.nullable() }),
+  floorPaidAdmissions: count,
+  floorPaid: money,
+  capPaidAdmissions: count,
+  capPaid: money,
+});
+const summary = groupSummary.extend({
+  steps: z.record(z.string(), z.looseObject({ paid: money, admissions: count })),
+  byPopulation: z.record(z.string(), groupSummary),
+  byTier: z.record(z.string(), groupSummary),
+  byMonth: z.record(z.string(), groupSummary),
+});
+const whatIfInfo = z.object({
+  label: z.string().describe('the what-if’s own `label`, or its changes in words'),
+  rulesetId: z.string(),
+  rulesetHash: z.string(),
+  changes: z.array(z.object({ path: z.string(), description: z.string().describe('where the change landed, in words'), before: z.unknown(), after: z.unknown() })),
+});
+
+export const modelReportSchema = z
+  .object({
+    kind: z.literal('onestop.model.report'),
+    version: z.literal(1),
+    rulesetId: z.string(),
+    rulesetTitle: z.string(),
+    rulesetHash: z.string(),
+    whatIf: whatIfInfo.nullable(),
+    variant: summary.extend({ whatIf: whatIfInfo }).nullable(),
+    input: z.looseObject({ source: z.enum(['csv', 'jsonl', 'store']), rows: z.number().int() }),
+    weights: z.string().nullable(),
+    growth: z.object({ cost: z.string(), admissions: z.string() }).nullable(),
+    admissions: z.number().int(),
+    weightedAdmissions: count,
+    baseline: summary,
+    difference: summary.optional().describe('variant minus baseline, field by field'),
+    labels: z.object({ funds: z.record(z.string(), z.string()), tiers: z.record(z.string(), z.string()), populations: z.record(z.string(), z.string()), steps: z.record(z.string(), z.string()) }),
+  })
+  .meta({ id: 'ModelReport' });
+
+export const modelJobSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['computing', 'ok', 'error']),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+    progress: z.object({ done: z.number().int(), total: z.number().int().optional() }).optional(),
+    report: modelReportSchema.optional(),
+    error: z.string().optional().describe('why the run failed, in Chinese'),
+  })
+  .meta({ id: 'ModelJob' });
+
+export const modelJobStartedSchema = z
+  .object({ id: z.string(), status: z.literal('computing') })
+  .meta({ id: 'ModelJobStarted', description: 'a run accepted; poll GET /v1/models/{id}' });
+
+export const whoamiSchema = z.object({
+  keyId: z.string(),
+  role: z.enum(['window', 'auditor', 'finance', 'admin']),
+  hospital: z.object({ code: z.string(), name: z.string(), tier: z.string() }).nullable(),
+});

@@ -13,9 +13,13 @@ export function defaultRulesDir(): string {
 
 export function resolveRuleset(fileOrId: string, rulesDir = defaultRulesDir()): LoadedRuleset {
   if (existsSync(fileOrId) && statSync(fileOrId).isFile()) return loadRulesFile(fileOrId);
-  if (existsSync(rulesDir)) {
-    const hit = loadRulesDir(rulesDir).find((l) => l.ruleset.id === fileOrId);
-    if (hit) return hit;
-  }
-  throw new SettlementError('RULESET_NOT_FOUND', `找不到规则文件或规则 id "${fileOrId}"（规则目录：${rulesDir}）`);
+  const all = existsSync(rulesDir) ? loadRulesDir(rulesDir) : [];
+  const hit = all.find((l) => l.ruleset.id === fileOrId);
+  if (hit) return hit;
+  // Name what exists, so a mistyped id is put right without opening the rules directory.
+  const known = all.map((l) => `${l.ruleset.id}（${l.ruleset.title}）`);
+  throw new SettlementError(
+    'RULESET_NOT_FOUND',
+    `找不到规则文件或规则 id "${fileOrId}"。${known.length ? `规则目录 ${rulesDir} 中现有的规则：${known.join('、')}` : `规则目录 ${rulesDir} 中没有规则文件`}`,
+  );
 }

@@ -6,7 +6,7 @@
 import { parseStandaloneBill } from '../../bill/parse.js';
 import { isoDateNumber } from '../../formats/iso-date.js';
 import { formatPath } from '../../engine/errors.js';
-import { JsonInputError, parseJson } from '../../formats/json.js';
+import { JsonInputError, jsonSyntaxProblem, parseJson } from '../../formats/json.js';
 import { InputLineError } from '../../formats/line-error.js';
 import { BUCKET_COLUMNS, billFromRow, type Get, type ModelRow } from './admission.js';
 import { UNIT_WEIGHT, parseWeight } from './weights.js';
@@ -26,7 +26,8 @@ export function rowFromJson(text: string, line: number, weights?: string | null)
     if (e instanceof JsonInputError && e.key !== undefined) {
       throw new InputLineError(line, undefined, [{ path: formatPath([...e.path, e.key]), message: `键 "${e.key}" 在同一对象中出现了两次，无法确定以哪个为准` }]);
     }
-    throw new InputLineError(line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
+    const p = jsonSyntaxProblem(e, line);
+    throw new InputLineError(p.line, undefined, [{ path: '', message: p.message }]);
   }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputLineError(line, undefined, [{ path: '', message: '每行应为一个 JSON 对象（账单或就诊记录）' }]);
   const record = obj as Record<string, unknown>;

@@ -8,6 +8,7 @@ import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { csvRecordChunks, fieldBounds, newFieldBounds, parseCsvRecord, type CsvRecord } from '../../formats/csv.js';
 import { jsonValues } from '../../formats/json-values.js';
+import { jsonSyntaxError, jsonSyntaxProblem } from '../../formats/json.js';
 import { InputLineError } from '../../formats/line-error.js';
 import type { Store } from '../../store/port.js';
 import { csvLayout, type CsvLayout } from './csv-rows.js';
@@ -118,7 +119,8 @@ async function* jsonData(input: Readable): AsyncGenerator<SourceRecord[]> {
     try {
       obj = JSON.parse(v.text);
     } catch (e) {
-      throw new InputLineError(v.line, undefined, [{ path: '', message: `不是有效的 JSON：${(e as Error).message}` }]);
+      const p = jsonSyntaxProblem(jsonSyntaxError(v.text, e as Error), v.line);
+      throw new InputLineError(p.line, undefined, [{ path: '', message: p.message }]);
     }
     const person = personOfJson(obj)?.trim();
     if (!person) {

@@ -11,6 +11,9 @@
  * A value of `null` removes the field (`visits.inpatient.assistance.aboveDeductibleOf: null`: the
  * assistance step without its tie to the serious-illness deductible).
  *
+ * `label: 保底比例提高到 95%` names the variant in the report (a rules file has no top-level `label`, so
+ * the key cannot be a path). Without it the variant is named by its changes, in words.
+ *
  * Every path is resolved before anything runs. Every segment but the last must exist; the last may
  * name a field the document does not have yet (adding a `visitCap`, say), because the result is then
  * validated with the same schema as a rules file: a misspelt field, an unknown step, a ratio above 1 or
@@ -20,7 +23,9 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { formatPath } from '../../engine/errors.js';
+import { describeRulesPath } from '../../rules/describe.js';
 import { RulesLoadError, readRulesDocument, rulesetFromDocument, type LoadedRuleset, type RulesIssue } from '../../rules/load.js';
+import { visitLabel } from '../../labels/labels.js';
 
 export interface WhatIfChange {
   /** The path as written in the what-if file. */
@@ -30,11 +35,13 @@ export interface WhatIfChange {
   /** The value before (null when the field was absent) and after. */
   before: unknown;
   after: unknown;
+  /** Where it landed, in words: 住院 第 5 步「政府兜底（保底90%）」的保底比例. */
+  description: string;
 }
 
 export interface Variant {
   loaded: LoadedRuleset;
-  /** How the report names the variant: the what-if file's name, or "whatIf" for an API request. */
+  /** How the report names the variant: the overlay's `label`, or its changes in words. */
   label: string;
   changes: WhatIfChange[];
 }
@@ -60,11 +67,20 @@ export function loadWhatIfFile(path: string): WhatIfOverlay {
   return parseWhatIfText(readFileSync(path, 'utf8'), basename(path));
 }
 
-/** The overlay must be a non-empty map of path → value. */
+/** The overlay must be a non-empty map of path → value (and may carry a `label`). */
 export function checkOverlay(doc: unknown, file: string): WhatIfOverlay {
   if (!isPlainObject(doc)) fail(file, '', '测算方案应为“路径: 新值”的映射，例如 visits.inpatient.floor.floor: 0.95');
-  if (Object.keys(doc).length === 0) fail(file, '', '测算方案没有任何修改');
+  if (Object.keys(doc).filter((k) => k !== LABEL).length === 0) fail(file, '', '测算方案没有任何修改');
+  if (LABEL in doc && (typeof doc[LABEL] !== 'string' || !doc[LABEL].trim() || doc[LABEL].length > 200)) fail(file, LABEL, '方案名称 label 应为不超过 200 字的文字');
   return doc;
+}
+
+/** The key that names a variant instead of changing it. */
+const LABEL = 'label';
+
+/** A value as the variant's name writes it: numbers and text as written, anything else as JSON. */
+function plain(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
 }
 
 const STEP_LIST = (p: readonly (string | number)[]) => p.length === 2 && p[0] === 'visits';
@@ -78,15 +94,15 @@ function locate(document: unknown, path: string, file: string): { parent: Record
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
     const last = i === segments.length - 1;
-    const where = at.length ? `“${formatPath(at)}”` : '规则文件顶层';
+    const where = at.length ? `${describeRulesPath(at, document)}（${formatPath(at)}）` : '规则文件顶层';
     if (Array.isArray(node)) {
       let index: number;
       if (STEP_LIST(at)) {
         index = node.findIndex((s) => isPlainObject(s) && s.id === seg);
         if (index === -1 && /^\d+$/.test(seg) && Number(seg) < node.length) index = Number(seg);
         if (index === -1) {
-          const ids = node.map((s) => (isPlainObject(s) ? String(s.id) : '?')).join('、');
-          fail(file, path, `就诊类型 ${String(at[1])} 没有 id 为 “${seg}” 的步骤（现有步骤：${ids}）`);
+          const ids = node.map((s) => (isPlainObject(s) ? `${String(s.id)}${typeof s.name === 'string' ? `（${s.name}）` : ''}` : '?')).join('、');
+          fail(file, path, `就诊类型 ${String(at[1])}（${visitLabel(String(at[1]))}）没有 id 为 “${seg}” 的步骤（现有步骤：${ids}）`);
         }
       } else {
         if (!/^\d+$/.test(seg) || Number(seg) >= node.length) fail(file, path, `${where} 是有 ${node.length} 项的列表，没有第 “${seg}” 项（序号从 0 开始）`);
@@ -123,17 +139,20 @@ function startsWith(path: string, prefix: string): boolean {
  * Lay the overlay over the baseline's document and validate the result. Throws a RulesLoadError whose
  * issues name the what-if paths at fault; nothing is half-applied (the baseline document is not touched).
  */
-export function applyWhatIf(baseline: LoadedRuleset, overlay: WhatIfOverlay, label: string): Variant {
+export function applyWhatIf(baseline: LoadedRuleset, overlay: WhatIfOverlay, source: string): Variant {
+  checkOverlay(overlay, source);
   const document = structuredClone(baseline.document);
   const changes: WhatIfChange[] = [];
   const issues: RulesIssue[] = [];
   for (const [path, value] of Object.entries(overlay)) {
+    if (path === LABEL) continue;
     try {
-      const { parent, key, documentPath } = locate(document, path, label);
+      const { parent, key, documentPath } = locate(document, path, source);
       const before = (parent as Record<string | number, unknown>)[key];
       if (value === null && !Array.isArray(parent)) delete (parent as Record<string, unknown>)[key];
       else (parent as Record<string | number, unknown>)[key] = value;
-      changes.push({ path, documentPath, before: before === undefined ? null : before, after: value });
+      const description = describeRulesPath(documentPath, baseline.document);
+      changes.push({ path, documentPath, before: before === undefined ? null : before, after: value, description });
     } catch (e) {
       if (e instanceof RulesLoadError) issues.push(...e.issues);
       else throw e;
@@ -143,7 +162,7 @@ export function applyWhatIf(baseline: LoadedRuleset, overlay: WhatIfOverlay, lab
   // (a missing step and a misspelt field alike) is reported in one go.
   let loaded: LoadedRuleset | null = null;
   try {
-    loaded = rulesetFromDocument(document, label);
+    loaded = rulesetFromDocument(document, source);
   } catch (e) {
     if (!(e instanceof RulesLoadError)) throw e;
     // Name the what-if path whose landing place contains the bad field; the rules path goes in the message.
@@ -152,13 +171,15 @@ export function applyWhatIf(baseline: LoadedRuleset, overlay: WhatIfOverlay, lab
       const hit = located.find((l) => startsWith(i.path, l.at)) ?? located.find((l) => startsWith(l.at, i.path) && i.path !== '');
       issues.push(
         hit
-          ? { file: label, path: hit.c.path, message: `${i.message}（改动后规则的 ${i.path || '顶层'} 不合法）` }
-          : { file: label, path: i.path, message: `改动后的规则不合法：${i.message}` },
+          ? { file: source, path: hit.c.path, message: `${i.message}（改动后：${describeRulesPath(i.path, document)}）` }
+          : { file: source, path: i.path, message: `改动后的规则不合法：${describeRulesPath(i.path, document)}：${i.message}` },
       );
     }
   }
   if (issues.length || !loaded) throw new RulesLoadError(issues);
-  return { loaded, label, changes: changes.map((c) => ({ ...c, before: jsonable(c.before), after: jsonable(c.after) })) };
+  const named = typeof overlay[LABEL] === 'string' ? overlay[LABEL].trim() : '';
+  const out = changes.map((c) => ({ ...c, before: jsonable(c.before), after: jsonable(c.after) }));
+  return { loaded, label: named || out.map((c) => (c.after === null ? `删去${c.description}` : `${c.description}改为 ${plain(c.after)}`)).join('；'), changes: out };
 }
 
 /** Values as the report shows them (YAML dates as ISO text). */

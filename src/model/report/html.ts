@@ -220,8 +220,8 @@ export function reportHtml(r: ModelReport): string {
   const funds = Object.keys(r.baseline.funds);
   const fundLabels = r.labels.funds;
   const whatIf = r.whatIf
-    ? `<section><h2>测算方案：${esc(r.whatIf.label)}</h2><table class="groups"><tr><th>规则路径</th><th>原值</th><th>新值</th></tr>${r.whatIf.changes
-        .map((c) => `<tr><td><code>${esc(c.path)}</code></td><td>${esc(plain(c.before))}</td><td>${esc(plain(c.after))}</td></tr>`)
+    ? `<section><h2>测算方案：${esc(r.whatIf.label)}</h2><table class="groups"><tr><th>改动</th><th>规则路径</th><th>原值</th><th>新值</th></tr>${r.whatIf.changes
+        .map((c) => `<tr><td>${esc(c.description ?? '')}</td><td><code>${esc(c.path)}</code></td><td>${esc(plain(c.before))}</td><td>${esc(plain(c.after))}</td></tr>`)
         .join('')}</table></section>`
     : '';
   const histogramSeries = [{ name: '基线', colour: BASELINE_COLOUR, bins: r.baseline.patient.histogram }];

@@ -94,7 +94,8 @@ export interface WhatIfInfo {
   label: string;
   rulesetId: string;
   rulesetHash: string;
-  changes: { path: string; before: unknown; after: unknown }[];
+  /** Each change: the path as written, where it landed in words, the value before and after. */
+  changes: { path: string; description: string; before: unknown; after: unknown }[];
 }
 
 export interface ModelReport {
@@ -275,7 +276,7 @@ export function buildReport(m: Merged, ctx: BuildContext): ModelReport {
         label: ctx.variant.label,
         rulesetId: ctx.variant.loaded.ruleset.id,
         rulesetHash: ctx.variant.loaded.hash,
-        changes: ctx.variant.changes.map((c) => ({ path: c.path, before: c.before, after: c.after })),
+        changes: ctx.variant.changes.map((c) => ({ path: c.path, description: c.description, before: c.before, after: c.after })),
       }
     : null;
 

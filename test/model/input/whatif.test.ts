@@ -1,9 +1,9 @@
 /** What-if overlays: applied by path, every path checked before anything runs, a typo refused by name. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CoinsuranceStep, FloorStep, SegmentedStep } from '../../../src/engine/types.js';
-import { applyWhatIf, parseWhatIfText } from '../../../src/model/input/whatif.js';
+import { applyWhatIf, loadWhatIfFile, parseWhatIfText } from '../../../src/model/input/whatif.js';
 import { parseRatio, parseUnits } from '../../../src/money/text.js';
 import type { Ratio } from '../../../src/money/units.js';
 import { RulesLoadError } from '../../../src/rules/load.js';
@@ -31,7 +31,9 @@ describe('what-if overlays', () => {
     expect(step<FloorStep>(v.loaded, 'floor').floor).toBe(parseRatio('0.95'));
     expect(step<FloorStep>(base, 'floor').floor).toBe(parseRatio('0.90'));
     expect(JSON.stringify(base.document)).toBe(before);
-    expect(v.changes).toEqual([{ path: 'visits.inpatient.floor.floor', documentPath: ['visits', 'inpatient', 4, 'floor'], before: '0.90', after: 0.95 }]);
+    expect(v.changes).toEqual([
+      { path: 'visits.inpatient.floor.floor', documentPath: ['visits', 'inpatient', 4, 'floor'], before: '0.90', after: 0.95, description: '住院 第 5 步「政府兜底（保底90%）」的保底比例' },
+    ]);
     expect(v.loaded.hash).not.toBe(base.hash);
   });
 
@@ -65,10 +67,31 @@ describe('what-if overlays', () => {
     expect(e.issues[0]!.message).toMatch(message);
   });
 
-  it('refuses a value that makes the policy invalid, naming the what-if path', () => {
+  it('refuses a value that makes the policy invalid, naming the what-if path, and the place in words (not visits.inpatient[4])', () => {
     const e = refusal({ 'visits.inpatient.floor.floor': 1.5 });
     expect(e.issues[0]!.path).toBe('visits.inpatient.floor.floor');
     expect(e.issues[0]!.message).toContain('不能大于 1');
+    expect(e.issues[0]!.message).toContain('（改动后：住院 第 5 步「政府兜底（保底90%）」的保底比例）');
+    expect(e.issues[0]!.message).not.toMatch(/visits|\[\d\]/);
+  });
+
+  it('names the variant by its `label`, or else by its changes in words', () => {
+    const named = applyWhatIf(xingan(), { label: '保底比例提高到 95%', 'visits.inpatient.floor.floor': 0.95 }, 'w.yaml');
+    expect(named.label).toBe('保底比例提高到 95%');
+    expect(named.changes.map((c) => c.path)).toEqual(['visits.inpatient.floor.floor']);
+    const unnamed = applyWhatIf(xingan(), { 'visits.inpatient.floor.floor': 0.95, 'visits.inpatient.basic.ratio.county': '0.80', 'visits.inpatient.assistance.aboveDeductibleOf': null }, 'w.yaml');
+    expect(unnamed.label).toBe('住院 第 5 步「政府兜底（保底90%）」的保底比例改为 0.95；住院 第 1 步「基本医保」的报销比例（旗县级医院）改为 0.80；删去住院 第 4 步「医疗救助」的起付线分界');
+    expect(refusal({ label: '只有名称' }).issues[0]!.message).toBe('测算方案没有任何修改');
+    expect(refusal({ label: 3, 'visits.inpatient.floor.floor': 0.95 }).issues[0]).toMatchObject({ path: 'label', message: expect.stringContaining('方案名称') });
+  });
+
+  it('each what-if file beside its policy names itself', () => {
+    for (const [rules, file] of [['xingan-2018', '152200-xingan/what-if/assistance-all-in-policy.yaml'], ['xingan-2018', '152200-xingan/what-if/self-pay-in-policy-only.yaml'], ['zhuozi-2016', '150921-zhuozi/what-if/serious-illness-only.yaml']] as const) {
+      const v = applyWhatIf(resolveRuleset(rules), loadWhatIfFile(join('rules', file)), file);
+      expect(v.label, file).toMatch(/[\u4e00-\u9fff]/);
+      expect(v.label, file).not.toContain('.yaml');
+      expect(v.label, file).toBe(/^# 测算方案：(.*)$/m.exec(readFileSync(join('rules', file), 'utf8'))![1]);
+    }
   });
 
   it('reports every bad path at once, and applies none of a partly bad overlay', () => {

@@ -80,13 +80,15 @@ describe('POST /v1/models', () => {
     expect(start.status).toBe(202);
     const job = await finished(start.body.id);
     expect(job.status).toBe('ok');
-    expect(job.report.variant.whatIf.changes).toEqual([{ path: 'visits.inpatient.floor.floor', before: '0.90', after: 0.95 }]);
+    expect(job.report.variant.whatIf.changes).toEqual([{ path: 'visits.inpatient.floor.floor', description: '住院 第 5 步「政府兜底（保底90%）」的保底比例', before: '0.90', after: 0.95 }]);
+    // Named by its change in words, not "whatIf" (issue 25).
+    expect(job.report.whatIf.label).toBe('住院 第 5 步「政府兜底（保底90%）」的保底比例改为 0.95');
     expect(job.report.growth).toEqual({ cost: '1.05', admissions: '1.02' });
 
     const dir = tempDir();
     const file = writeTemp(dir, 'upload.csv', csv);
-    // The API names its variant "whatIf"; the CLI names it after the file, so call the file that.
-    const w = writeTemp(dir, 'whatIf', JSON.stringify(whatIf));
+    // Without a label the API and the CLI both name the variant by its changes.
+    const w = writeTemp(dir, 'what-if.json', JSON.stringify(whatIf));
     const out = join(dir, 'out');
     const run = cli(['model', '--rules', 'xingan-2018', '--bills', file, '--what-if', w, '--growth', 'cost=1.05,admissions=1.02', '--out', out]);
     expect(run.status).toBe(0);

@@ -3,7 +3,7 @@
 import { get, isMissingEndpoint, post } from './api.js';
 import { fundOrder, legend, monthColumns, shareBars } from './chart.js';
 import { POPULATIONS, TIERS, fundName } from './labels.js';
-import { formatAmount, formatRatio, toFenRounded } from './money.js';
+import { formatAmount, formatCount, formatRatio, toFenRounded } from './money.js';
 import { $, $$, banner, busy, clearErrors, download, fieldError, h, pageReady, showApiError, startPage } from './ui.js';
 
 const form = $('#model-form');
@@ -82,7 +82,10 @@ function whatIfBody() {
     const value = $('.wi-value', row).value;
     if (path) out[path] = typedValue(value);
   }
-  return Object.keys(out).length ? out : undefined;
+  if (!Object.keys(out).length) return undefined;
+  // The variant's name in the report; without one the server names it by its changes.
+  const label = $('#whatif-label').value.trim();
+  return label ? { label, ...out } : out;
 }
 
 // ───────────── source ─────────────
@@ -168,6 +171,7 @@ function locate(path) {
   if (p === 'rules') return $('#rules');
   if (p.startsWith('source.store')) return $('#year');
   if (p.startsWith('source')) return sourceKind() === 'store' ? $('#year') : $('#bills-file');
+  if (p === 'whatIf.label') return $('#whatif-label');
   if (p.startsWith('whatIf')) {
     const key = p.replace(/^whatIf\.?/, '').replace(/^\["?|"?\]$/g, '');
     const row = $$('.whatif-row').find((r) => key.startsWith($('.wi-path', r).value.trim()) && $('.wi-path', r).value.trim());
@@ -233,6 +237,13 @@ function money(v) {
   return v === undefined || v === null ? '—' : formatAmount(v);
 }
 
+/** A count of admissions, whole: the report's two-decimal counts (weights, growth) rounded half-up. */
+function count(n) {
+  if (n === undefined || n === null) return '—';
+  return formatCount(n);
+}
+const isWhole = (n) => Number.isInteger(n);
+
 function delta(v) {
   if (v === undefined || v === null) return '';
   const fen = toFenRounded(v) ?? 0n;
@@ -275,7 +286,7 @@ function groupTable(title, groups, labels = {}) {
               'tr',
               {},
               h('td', { text: labels[k] ?? k }),
-              h('td', { class: 'num', text: String(g.admissions ?? '—') }),
+              h('td', { class: 'num', text: count(g.admissions) }),
               h('td', { class: 'num', text: money(g.total) }),
               ...funds.map((f) => h('td', { class: 'num', text: money(g.funds?.[f] ?? '0') })),
               h('td', { class: 'num', text: money(g.patientPays) }),
@@ -336,19 +347,26 @@ function showReport(id, report) {
     ),
   );
 
+  const shown = (x) => (x === null || x === undefined ? '（无）' : typeof x === 'object' ? JSON.stringify(x) : String(x));
   const whatIf = report.whatIf?.changes?.length
     ? h(
         'div',
-        {},
-        h('h3', { text: '测算方案的改动' }),
-        h('ul', {}, report.whatIf.changes.map((c) => h('li', {}, h('code', { text: c.path }), `：${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`))),
+        { 'data-testid': 'whatif-changes' },
+        h('h3', { text: `测算方案：${report.whatIf.label}` }),
+        h(
+          'ul',
+          {},
+          report.whatIf.changes.map((c) =>
+            h('li', {}, `${c.description ?? c.path}：${shown(c.before)} → ${c.after === null ? '删去' : shown(c.after)} `, h('code', { class: 'muted small', text: c.path })),
+          ),
+        ),
       )
     : null;
 
   const body = [
     h(
       'p',
-      { class: 'muted small', id: 'report-input', text: `输入：${report.input?.source === 'store' ? `库中 ${report.input.year} 年已结算账单` : (report.input?.file ?? report.input?.source ?? '上传文件')}；人次 ${report.weightedAdmissions ?? report.admissions ?? b.admissions ?? '—'}；规则版本 ${String(report.rulesetHash ?? '').slice(0, 12)}` },
+      { class: 'muted small', id: 'report-input', text: `输入：${report.input?.source === 'store' ? `库中 ${report.input.year} 年已结算账单` : (report.input?.file ?? report.input?.source ?? '上传文件')}；人次 ${count(report.weightedAdmissions ?? report.admissions ?? b.admissions)}${isWhole(report.weightedAdmissions ?? 0) ? '' : '（按权重或增长系数折算，四舍五入到整数）'}；规则版本 ${String(report.rulesetHash ?? '').slice(0, 12)}` },
     ),
     h(
       'div',

@@ -131,3 +131,14 @@ export function decimalToString(d) {
   const s = (neg ? -d.units : d.units).toString().padStart(d.scale + 1, '0');
   return `${neg ? '-' : ''}${d.scale ? `${s.slice(0, -d.scale)}.${s.slice(-d.scale)}` : s}`;
 }
+
+/**
+ * A count of admissions for people: whole, with thousands separators. The model's counts carry two
+ * decimals when weights or growth make them fractional (66755.33); they are rounded half-up to a whole
+ * admission here, as the CLI does (quotientHalfUp in src/money/rounding.ts).
+ */
+export function formatCount(value) {
+  const d = parseDecimal(typeof value === 'number' ? String(value) : value, 40);
+  if (!d) return '—';
+  return group(rescale(d, 0).toString());
+}
