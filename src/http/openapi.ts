@@ -56,6 +56,16 @@ const ERROR_TEXT: Record<number, string> = {
 
 const ok = (description: string, schema: Schema) => ({ description, content: { 'application/json': { schema: json(schema) } } });
 const body = (schema: Schema) => ({ required: true, content: { 'application/json': { schema: json(schema, 'input') } } });
+const periodSchema = z.object({ population: z.string(), from: z.string(), to: z.string().nullable(), batch: z.string() });
+const membershipSchema = periodSchema.extend({ recordedAt: z.string(), supersededAt: z.string().nullable(), supersededBy: z.string().nullable() });
+const personRecordSchema = z.object({
+  id: z.string(), name: z.string(), idNumber: z.string().describe('masked'), county: z.string().nullable(), insuredRegion: z.string().nullable(),
+  memberships: z.array(membershipSchema), superseded: z.array(membershipSchema), inForce: z.record(z.string(), z.array(periodSchema)),
+});
+const registerReportSchema = z.object({
+  outcome: z.enum(['applied', 'dry-run', 'unchanged']), kind: z.enum(['people', 'hospitals']), file: z.string(), rows: z.number().int(), batch: z.string().nullable(),
+  counts: z.record(z.string(), z.number().int()), message: z.string(),
+});
 const pathId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const text = (description: string, type: string) => ({ description, content: { [type]: { schema: { type: 'string' } } } });
 const q = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
@@ -212,6 +222,35 @@ function buildDocument(): Record<string, unknown> {
       '/v1/models/{id}/report.csv': {
         get: { summary: 'the finished report as one CSV table (UTF-8), for spreadsheets', parameters: [pathId], responses: { '200': text('text/csv; charset=utf-8, as an attachment', 'text/csv'), ...errors(401, 403, 404, 409) } },
       },
+      '/v1/people/{id}': {
+        get: {
+          summary: 'a person in the register (ID number masked): memberships with their dates and batches, those a later batch replaced, and what is in force on each `on` date',
+          parameters: [pathId, q('on', 'a date (YYYY-MM-DD), repeatable: the memberships in force on it (a visit’s admission and discharge)')],
+          responses: { '200': ok('the person', personRecordSchema), ...errors(400, 401, 403, 404) },
+        },
+      },
+      ...Object.fromEntries(
+        (['people', 'hospitals'] as const).map((kind) => [
+          `/v1/register/${kind}`,
+          {
+            post: {
+              summary: `登记导入 import a ${kind} register file (admin): applied whole or not at all; a file that says what the register says changes nothing`,
+              description:
+                kind === 'people'
+                  ? 'One membership a row: id, name, idNumber, county, insuredRegion, population, from, to (English or Chinese column names). The file states the complete memberships of each person it names for the populations it contains.'
+                  : 'One tier period a row: code, name, regionCode, regionName, county, tier, from, to.',
+              parameters: [q('dryRun', 'true: say what would change, change nothing', { type: 'string', enum: ['true', 'false'] }), q('source', 'the document that stated it (a notice number)'), q('file', 'the file’s name, recorded with the batch')],
+              requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } } },
+              responses: {
+                '200': ok('applied, dry-run, or unchanged, with the counts', registerReportSchema),
+                ...errors(401, 403, 415),
+                '413': { description: 'the file is larger than 64 MiB; nothing applied', content: { 'application/json': { schema: json(errorSchema) } } },
+                '422': { description: 'REGISTER_FILE_INVALID: every bad row in `issues` (line, column, what is wrong); nothing applied', content: { 'application/json': { schema: json(errorSchema) } } },
+              },
+            },
+          },
+        ]),
+      ),
       ...auditOpenApiPaths({ json, errors }),
     },
   };

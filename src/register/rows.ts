@@ -204,8 +204,12 @@ export async function readPeopleFile(input: Readable, format: 'csv' | 'jsonl', k
   const people = new Map<string, PersonInFile>();
   const rowsSeen = new Map<string, number>();
   let rows = 0;
+  let fromColumn = 'from';
+  let idColumn = 'idNumber';
   for await (const r of rawRows(input, PEOPLE_COLUMNS, PEOPLE_REQUIRED, format, problems)) {
     rows++;
+    fromColumn = r.column('from');
+    idColumn = r.column('idNumber');
     const bad = (field: string, message: string) => problems.push({ line: r.line, column: r.column(field), message });
     const v = (f: keyof typeof PEOPLE_COLUMNS) => r.get(f);
     const before = problems.length;
@@ -253,7 +257,7 @@ export async function readPeopleFile(input: Readable, format: 'csv' | 'jsonl', k
   }
   for (const p of people.values()) {
     for (const [population, periods] of p.memberships) {
-      overlapProblems(periods, `${p.id} 的人员类别 ${population} `, problems, 'from');
+      overlapProblems(periods, `${p.id} 的人员类别 ${population} `, problems, fromColumn);
       periods.sort((a, b) => (a.from < b.from ? -1 : 1));
     }
   }
@@ -261,7 +265,7 @@ export async function readPeopleFile(input: Readable, format: 'csv' | 'jsonl', k
   const byNumber = new Map<string, PersonInFile>();
   for (const p of people.values()) {
     const other = byNumber.get(p.idNumber);
-    if (other) problems.push({ line: p.line, column: 'idNumber', message: `与第 ${other.line} 行的 ${other.id} 身份证号相同（${maskIdNumber(p.idNumber)}）` });
+    if (other) problems.push({ line: p.line, column: idColumn, message: `与第 ${other.line} 行的 ${other.id} 身份证号相同（${maskIdNumber(p.idNumber)}）` });
     else byNumber.set(p.idNumber, p);
   }
   problems.sort((a, b) => a.line - b.line);
@@ -274,8 +278,10 @@ export async function readHospitalsFile(input: Readable, format: 'csv' | 'jsonl'
   const hospitals = new Map<string, HospitalInFile>();
   const rowsSeen = new Map<string, number>();
   let rows = 0;
+  let fromColumn = 'from';
   for await (const r of rawRows(input, HOSPITAL_COLUMNS, HOSPITAL_REQUIRED, format, problems)) {
     rows++;
+    fromColumn = r.column('from');
     const bad = (field: string, message: string) => problems.push({ line: r.line, column: r.column(field), message });
     const v = (f: keyof typeof HOSPITAL_COLUMNS) => r.get(f);
     const before = problems.length;
@@ -312,7 +318,7 @@ export async function readHospitalsFile(input: Readable, format: 'csv' | 'jsonl'
     h.tiers.push({ tier, from, to: to === '' ? null : to, line: r.line });
   }
   for (const h of hospitals.values()) {
-    overlapProblems(h.tiers, `${h.code} 的等级`, problems, 'from');
+    overlapProblems(h.tiers, `${h.code} 的等级`, problems, fromColumn);
     h.tiers.sort((a, b) => (a.from < b.from ? -1 : 1));
   }
   problems.sort((a, b) => a.line - b.line);
