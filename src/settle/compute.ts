@@ -111,6 +111,9 @@ export function settlementRow(job: SettleJob, c: Computed): SettlementTable {
     reversed_at: null,
     reversed_by: null,
     reversal_reason: null,
+    // The version its compare-and-set writes: its place in the order the person's year was settled in.
+    ledger_version: (c.ledger ? Number(c.ledger.version) : 0) + 1,
+    reversed_version: null,
   };
 }
 

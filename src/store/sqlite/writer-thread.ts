@@ -19,8 +19,11 @@ import type { AuditEntryInput } from '../audit-chain.js';
 import type { NamedStatement, Statement, WriteSet, WriteStep } from '../write-set.js';
 import type { Answer } from './writer.js';
 
-/** Bumped whenever the messages change, so a stale dist/ worker is refused rather than misread. */
-export const WRITER_PROTOCOL = 6;
+/**
+ * Bumped whenever the messages change, or what a named statement means (its columns: 7 added the
+ * settlements' ledger versions and the adjustments), so a stale dist/ worker is refused rather than misread.
+ */
+export const WRITER_PROTOCOL = 7;
 
 export type ToWriter = { type: 'write'; id: number; set: PackedWriteSet } | { type: 'close' };
 

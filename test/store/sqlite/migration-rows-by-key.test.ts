@@ -50,14 +50,20 @@ describe('migration 2026-11-23-003 (SQLite)', () => {
     await first.settlements.reverse(posted[1]!.view.id, null, '录入错误', 'test');
     await first.close();
 
-    // Put the three tables back as they were before 003, rows and all, and forget that 003 ran.
+    // Put the three tables back as they were before 003, rows and all, and forget that 003 ran. What
+    // 004 (re-adjudication) added is taken away too, so that both run again in order: 004 then numbers
+    // the settlements by their times, as the code of this release numbered them by ledger version.
     const database = new SQLite(file);
+    const versions = database.prepare('select id, ledger_version, reversed_version from settlements order by id').all();
+    expect(database.prepare('select count(*) as n from adjustments').get()).toEqual({ n: 0 });
     database.transaction(() => {
       for (const table of TABLES) {
         database.exec(ddl.get(table)!.replace(`"${table}"`, `"${table}_older"`));
         database.exec(`insert into ${table}_older select * from ${table}; drop table ${table}; alter table ${table}_older rename to ${table}`);
       }
-      database.prepare('delete from kysely_migration where name = ?').run(MIGRATION);
+      database.exec('drop table adjustment_funds; drop table adjustments; drop index settlements_reversed');
+      database.exec('alter table settlements drop column ledger_version; alter table settlements drop column reversed_version');
+      database.prepare('delete from kysely_migration where name >= ?').run(MIGRATION);
     })();
     for (const table of TABLES) expect(shapeOf(database, table)).toBe(ddl.get(table)!);
     expect(shapeOf(database, 'audit_log')).toMatch(/"seq" bigint primary key/);
@@ -78,6 +84,7 @@ describe('migration 2026-11-23-003 (SQLite)', () => {
         expect(after.prepare('select count(*) as n from audit_log where rowid != seq').get()).toEqual({ n: 0 });
         expect(after.prepare("select count(*) as n from sqlite_master where type = 'index' and tbl_name = 'audit_log'").get()).toEqual({ n: 0 });
         for (const table of TABLES) expect(rowsOf(after, table), table).toEqual(before[table]);
+        expect(after.prepare('select id, ledger_version, reversed_version from settlements order by id').all()).toEqual(versions);
         expect(after.pragma('foreign_key_check')).toEqual([]);
         expect(after.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
       } finally {
