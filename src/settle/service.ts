@@ -12,15 +12,15 @@ import type { Principal } from '../access/keys.js';
 import { billHash } from '../bill/hash.js';
 import { engineBillFromStored, parseBillInput } from '../bill/parse.js';
 import { toEngineBill, type BillInput } from '../bill/schema.js';
-import { accumulatorsFromJson, accumulatorsToJson, applyChanges, type AccumulatorsJson } from '../engine/accumulators.js';
+import { accumulatorsFromJson, type AccumulatorsJson } from '../engine/accumulators.js';
 import { SettlementError, formatPath } from '../engine/errors.js';
 import { settlementJson, type SettlementJson } from '../engine/result.js';
 import { settle } from '../engine/settle.js';
-import type { AccumulatorChanges, Bill } from '../engine/types.js';
+import type { Bill, Ruleset } from '../engine/types.js';
 import { ApiError, conflict, forbidden, notFound, unprocessable } from '../errors/api-error.js';
 import { zodError } from '../errors/from-zod.js';
 import { canonicalJson } from '../formats/canonical-json.js';
-import { formatUnits, parseUnits } from '../money/text.js';
+import { formatUnits } from '../money/text.js';
 import { fromFen } from '../money/units.js';
 import { maskIdNumber } from '../register/mask.js';
 import type { LoadedRuleset } from '../rules/load.js';
@@ -29,8 +29,12 @@ import { CommitUnknown } from '../store/commit-unknown.js';
 import { isUniqueViolation, type Store } from '../store/port.js';
 import type { SettlementTable } from '../store/schema.js';
 import { compiled, named } from '../store/write-set.js';
-import { computeSettlement, ledgerCas, settlementRow, settlementWriteSet, type LedgerRow, type SettleJob } from './compute.js';
-import { newSettlementId } from './ids.js';
+import { computeSettlement, settlementRow, settlementWriteSet, type LedgerRow, type SettleJob } from './compute.js';
+import { adjustmentView, readjudicationView, type ReadjudicationView } from './adjustments.js';
+import { newAdjustmentId, newSettlementId } from './ids.js';
+import { newestVersion, readAdjustmentsOf, readPersonYear } from './person-year.js';
+import { RulesetVersions } from './recompute.js';
+import { computeReversal } from './reversal.js';
 import { settlementView, type HospitalRef, type PersonRef, type SettlementView } from './views.js';
 
 export interface ServiceDeps {
@@ -38,6 +42,9 @@ export interface ServiceDeps {
   rules: RuleBook;
   now?: () => Date;
 }
+
+/** The answer to a reversal: the reversed settlement, and what settling the rest of its year again changed. */
+export type ReversalAnswer = SettlementView & { readjudication: ReadjudicationView };
 
 export interface SettlementSummary {
   id: string;
@@ -109,9 +116,11 @@ export class SettlementService {
   private readonly store: Store;
   private readonly rules: RuleBook;
   private readonly now: () => Date;
+  private readonly versions: RulesetVersions;
 
   constructor(deps: ServiceDeps) {
     this.store = deps.store;
+    this.versions = new RulesetVersions(deps.store.db);
     this.rules = deps.rules;
     this.now = deps.now ?? (() => new Date());
   }
@@ -262,32 +271,71 @@ export class SettlementService {
     return { replay: true, view: settlementView(existing, hospital, person) };
   }
 
-  /** 撤销结算: mark reversed and take back exactly the accumulator changes the settlement recorded. */
-  async reverse(id: string, principal: Principal | null, reason: string | undefined, actor = principal?.keyId ?? 'system'): Promise<SettlementView> {
+  /**
+   * 撤销结算 (SETTLEMENT.md §4): take back what the settlement stands at, and settle every later unreversed
+   * settlement of the person's year again, in ledger order, on the corrected year-to-date; where one
+   * changes, an adjustment (应补应退) is written with the reversal. All of it is computed from one ledger
+   * version and written by compare-and-set against it: when another settlement or reversal of the person
+   * committed in between, the year is read and computed again.
+   */
+  async reverse(id: string, principal: Principal | null, reason: string | undefined, actor = principal?.keyId ?? 'system'): Promise<ReversalAnswer> {
     const row = await this.store.get<SettlementTable>(named('settlementById', { id }));
     if (!row || (principal?.role === 'window' && principal.hospitalCode !== row.hospital_code)) throw notFound(`结算 ${id} `);
     if (row.status === 'reversed') throw alreadyReversed(row);
-    const result = JSON.parse(row.result_json) as SettlementJson;
-    const changes = recordedChanges(result);
-    let ledger = await this.store.get<LedgerRow>(named('ledger', { person_id: row.person_id, year: row.year }));
+    const bills = new Map<string, Bill>();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const ytd = accumulatorsFromJson(JSON.parse(ledger?.accumulators_json ?? '{}') as AccumulatorsJson);
-      const after = JSON.stringify(accumulatorsToJson(applyChanges(ytd, changes, -1)));
-      const at = this.now().toISOString();
-      const reversal = { reversed_at: at, reversed_by: actor, reversal_reason: reason ?? null };
-      // A CommitUnknown is answered as 503 "look before you try again" (http/errors.ts).
-      const outcome = await this.store.write({
-        steps: [
-          { kind: 'one', run: named('reverseSettlement', { ...reversal, id }), otherwise: 'existing', read: named('settlementById', { id }) },
-          ledgerCas(row.person_id, row.year, ledger, after),
-          { kind: 'audit', at, entry: { actor, action: 'settlement.reverse', subject: id, payload: { reason: reason ?? null, funds: result.funds, patientPays: result.patientPays } } },
-        ],
+      // The ledger first, then the year: rows read after it hold everything up to its version.
+      const ledger = await this.store.get<LedgerRow>(named('ledger', { person_id: row.person_id, year: row.year }));
+      if (!ledger) throw new Error(`settlement ${id} has no ledger row for ${row.person_id} ${row.year}`);
+      const py = await readPersonYear(this.store.db, row.person_id, row.year);
+      // A write committed between the two reads: read both again.
+      if (newestVersion(py) > Number(ledger.version)) continue;
+      const target = py.settlements.find((s) => s.id === id)!;
+      if (target.status === 'reversed') throw alreadyReversed(target);
+      const rulesets = new Map<string, Ruleset>();
+      for (const s of py.settlements) if (s.status === 'settled' && !rulesets.has(s.ruleset_hash)) rulesets.set(s.ruleset_hash, await this.rulesetByHash(s.ruleset_hash));
+      const at = this.now();
+      const computed = computeReversal(py, ledger, {
+        id,
+        reason: reason ?? null,
+        at: at.toISOString(),
+        actor,
+        newAdjustmentId: () => newAdjustmentId(at),
+        settleAgain: (s, ytd) => {
+          let bill = bills.get(s.id);
+          if (!bill) bills.set(s.id, (bill = engineBillFromStored(s.bill_json)));
+          return settle(bill, rulesets.get(s.ruleset_hash)!, ytd);
+        },
       });
-      if (outcome.kind === 'written') return this.loadView({ ...row, status: 'reversed', ...reversal });
+      if ('blocked' in computed) throw reversalBlocked(row, py.settlements.find((s) => s.id === computed.blocked.id)!, computed.blocked.error);
+      // A CommitUnknown is answered as 503 "look before you try again" (http/errors.ts).
+      const outcome = await this.store.write(computed.set);
       if (outcome.kind === 'existing') throw alreadyReversed((outcome.row as unknown as SettlementTable | undefined) ?? row);
-      ledger = outcome.row as LedgerRow | undefined;
+      if (outcome.kind === 'stale') continue;
+      const view = await this.loadView({ ...target, status: 'reversed', reversed_at: at.toISOString(), reversed_by: actor, reversal_reason: reason ?? null, reversed_version: Number(ledger.version) + 1 });
+      const bySettlement = new Map(computed.later.map((s) => [s.id, s]));
+      const codes = [...new Set(computed.adjustments.map((a) => bySettlement.get(a.row.settlement_id)!.hospital_code))];
+      const names = new Map(
+        codes.length ? (await this.store.db.selectFrom('hospitals').select(['code', 'name']).where('code', 'in', codes).execute()).map((h) => [h.code, h.name]) : [],
+      );
+      const readjudication = readjudicationView(
+        computed.later.length,
+        computed.adjustments.map((record) => {
+          const s = bySettlement.get(record.row.settlement_id)!;
+          return { record, billNo: s.bill_no, hospital: { code: s.hospital_code, name: names.get(s.hospital_code) ?? s.hospital_code }, discharged: s.discharged };
+        }),
+        row.hospital_code,
+        { id: row.id, billNo: row.bill_no },
+      );
+      return Object.assign(view, { readjudication });
     }
     throw new ApiError(503, 'BUSY', `参保人 ${row.person_id} 的结算同时进行过多，本次未撤销；请稍后重试`);
+  }
+
+  /** A ruleset version by its hash: the loaded one, else the one recorded in the store. */
+  private async rulesetByHash(hash: string): Promise<Ruleset> {
+    const loaded = this.rules.all.find((l) => l.hash === hash);
+    return (loaded ?? (await this.versions.get(hash))).ruleset;
   }
 
   async get(id: string, principal: Principal | null): Promise<SettlementView> {
@@ -305,7 +353,13 @@ export class SettlementService {
     const db = this.store.db;
     const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code']).where('code', '=', row.hospital_code).executeTakeFirstOrThrow();
     const person = await db.selectFrom('people').select(['id', 'name', 'id_number']).where('id', '=', row.person_id).executeTakeFirstOrThrow();
-    return settlementView(row, hospital, person);
+    const adjustments = await readAdjustmentsOf(db, [row.id]);
+    const view = settlementView(row, hospital, person);
+    const latest = adjustments[adjustments.length - 1];
+    const current = latest ? (JSON.parse(latest.result_json) as SettlementJson) : view.result;
+    view.adjustments = adjustments.map((a) => adjustmentView(a));
+    view.current = { funds: current.funds, fundPaysTotal: current.fundPaysTotal, patientPays: current.patientPays, actualRatio: current.actualRatio, adjustmentId: latest?.id ?? null };
+    return view;
   }
 
   async list(
@@ -377,19 +431,18 @@ export class SettlementService {
   }
 }
 
-/** The accumulator changes a stored result recorded, as the engine's values: what a reversal takes back. */
-function recordedChanges(result: SettlementJson): AccumulatorChanges {
-  const out: AccumulatorChanges = {};
-  for (const [key, fields] of Object.entries(result.accumulators)) {
-    const entry: AccumulatorChanges[string] = {};
-    for (const [field, c] of Object.entries(fields)) if (c) entry[field as keyof typeof entry] = { before: parseUnits(c.before), after: parseUnits(c.after) };
-    out[key] = entry;
-  }
-  return out;
-}
-
 function alreadyReversed(row: SettlementTable): ApiError {
   return conflict('ALREADY_REVERSED', `结算 ${row.id} 已于 ${row.reversed_at} 撤销，不能重复撤销`);
+}
+
+/** A later settlement can no longer be settled on the corrected year-to-date: the reversal is refused, naming it. */
+function reversalBlocked(reversed: SettlementTable, blocked: SettlementTable, e: SettlementError): ApiError {
+  const path = formatPath(e.path);
+  return unprocessable(
+    'REVERSAL_BLOCKED',
+    `结算 ${reversed.id} 未撤销：撤销后须将其后的结算 ${blocked.id}（医院 ${blocked.hospital_code}，账单 ${blocked.bill_no}）按更正后的年度累计重新结算，但它已无法结算：${e.message}`,
+    [{ path: `settlements.${blocked.id}${path ? `.${path}` : ''}`, message: e.message }],
+  );
 }
 
 function unconfirmed(billNo: string): ApiError {
