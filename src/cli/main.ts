@@ -12,6 +12,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerModelCommands } from './model.js';
 import { registerRulesCommands } from './rules.js';
+import { registerStatementCommand } from './statement.js';
 import { InputLineError } from '../formats/line-error.js';
 import { openInput, readYearToDate, runSettle } from './settle.js';
 
@@ -77,6 +78,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerDoctorCommand(program);
   registerRulesCommands(program);
+  registerStatementCommand(program);
 
   return program;
 }

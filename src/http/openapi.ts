@@ -8,7 +8,9 @@ import {
   accumulatorsSchema,
   billSchemaForDocs,
   errorSchema,
+  personYearStatementSchema,
   previewSchema,
+  reversalAnswerSchema,
   reversalBodySchema,
   rulesetSummarySchema,
   settlementListSchema,
@@ -95,14 +97,21 @@ function buildDocument(): Record<string, unknown> {
       },
       '/v1/settlements/{id}/reversal': {
         post: {
-          summary: '撤销结算 reverse: takes back exactly the accumulator changes it made',
+          summary: '撤销结算 reverse: takes back what the settlement stands at and settles every later settlement of the person’s year again (应补应退 adjustments, SETTLEMENT.md §4)',
           parameters: [pathId],
           requestBody: { required: false, content: { 'application/json': { schema: json(reversalBodySchema, 'input') } } },
-          responses: { '200': ok('reversed', settlementViewSchema), ...errors(401, 403, 404, 409, 422, 503) },
+          responses: { '200': ok('reversed, with what settling the rest of the year again changed', reversalAnswerSchema), ...errors(401, 403, 404, 409, 422, 503) },
         },
       },
       '/v1/people/{id}/accumulators': {
         get: { summary: 'a person’s year-to-date accumulators', parameters: [pathId, { ...q('year', 'year', { type: 'integer' }), required: true }], responses: { '200': ok('accumulators', accumulatorsSchema), ...errors(401, 404, 422) } },
+      },
+      '/v1/people/{id}/years/{year}': {
+        get: {
+          summary: '年度结算汇总 a person’s year: every settlement, reversal and adjustment in ledger order, running year-to-date, totals per fund',
+          parameters: [pathId, { name: 'year', in: 'path', required: true, schema: { type: 'integer' } }, q('format', 'json (default) | text (printable)')],
+          responses: { '200': ok('the statement', personYearStatementSchema), ...errors(401, 403, 404, 422) },
+        },
       },
       '/v1/whoami': { get: { summary: 'the calling key: id, role, bound hospital', responses: { '200': { description: 'the key' }, ...errors(401) } } },
       '/v1/rulesets': { get: { summary: 'loaded rulesets', responses: { '200': ok('rulesets', z.array(rulesetSummarySchema)), ...errors(401) } } },
