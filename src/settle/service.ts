@@ -33,6 +33,7 @@ import { computeSettlement, settlementRow, settlementWriteSet, type LedgerRow, t
 import { adjustmentView, readjudicationView, type ReadjudicationView } from './adjustments.js';
 import { newAdjustmentId, newSettlementId } from './ids.js';
 import { newestVersion, readAdjustmentsOf, readPersonYear } from './person-year.js';
+import { PersonLocks } from './person-lock.js';
 import { RulesetVersions } from './recompute.js';
 import { computeReversal } from './reversal.js';
 import { settlementView, type HospitalRef, type PersonRef, type SettlementView } from './views.js';
@@ -117,6 +118,7 @@ export class SettlementService {
   private readonly rules: RuleBook;
   private readonly now: () => Date;
   private readonly versions: RulesetVersions;
+  private readonly locks = new PersonLocks();
 
   constructor(deps: ServiceDeps) {
     this.store = deps.store;
@@ -221,9 +223,16 @@ export class SettlementService {
       createdAt: now.toISOString(),
       createdBy: actor,
     };
+    // Another use case of this person ran first in this process: its write moved the ledger read above.
+    const waited = this.locks.busy(job.personId, job.year);
+    return this.locks.run(job.personId, job.year, () => this.postLocked(job, r, hash, waited));
+  }
+
+  /** The settlement's computation and write, as the only use case of the person running in this process. */
+  private async postLocked(job: SettleJob, r: Resolved, hash: string, waited: boolean): Promise<{ replay: boolean; view: SettlementView }> {
     const { hospital, person } = r;
     const ruleset = r.ruleset.ruleset;
-    let ledger = r.ledger;
+    let ledger: LedgerRow | undefined = waited ? await this.store.get<LedgerRow>(named('ledger', { person_id: job.personId, year: job.year })) : r.ledger;
     // Only what the answer needs (and the stored bill, for a second computation) is held while the bill
     // waits for its COMMIT: with dozens of bills in flight, every object kept alive across the wait is
     // copied by each young-generation collection.
@@ -282,6 +291,10 @@ export class SettlementService {
     const row = await this.store.get<SettlementTable>(named('settlementById', { id }));
     if (!row || (principal?.role === 'window' && principal.hospitalCode !== row.hospital_code)) throw notFound(`结算 ${id} `);
     if (row.status === 'reversed') throw alreadyReversed(row);
+    return this.locks.run(row.person_id, row.year, () => this.reverseLocked(row, id, reason, actor));
+  }
+
+  private async reverseLocked(row: SettlementTable, id: string, reason: string | undefined, actor: string): Promise<ReversalAnswer> {
     const bills = new Map<string, Bill>();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       // The ledger first, then the year: rows read after it hold everything up to its version.
