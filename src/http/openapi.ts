@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { auditOpenApiPaths } from '../audit/openapi.js';
 import {
   accumulatorsSchema,
+  adjustmentListSchema,
   billSchemaForDocs,
   errorSchema,
   personYearStatementSchema,
@@ -105,6 +106,13 @@ function buildDocument(): Record<string, unknown> {
       },
       '/v1/people/{id}/accumulators': {
         get: { summary: 'a person’s year-to-date accumulators', parameters: [pathId, { ...q('year', 'year', { type: 'integer' }), required: true }], responses: { '200': ok('accumulators', accumulatorsSchema), ...errors(401, 404, 422) } },
+      },
+      '/v1/adjustments': {
+        get: {
+          summary: '应补应退 notices: adjustments of settlements (a window key: its own hospital’s, whichever hospital reversed), newest first',
+          parameters: [q('hospital', 'hospital of the adjusted settlement'), q('person', 'person id'), q('from', 'reversed on or after (YYYY-MM-DD, Beijing time)'), q('to', 'reversed on or before'), q('page', '1-based', { type: 'integer' }), q('pageSize', '1..500', { type: 'integer' })],
+          responses: { '200': ok('a page of adjustments', adjustmentListSchema), ...errors(401, 403, 422) },
+        },
       },
       '/v1/people/{id}/years/{year}': {
         get: {

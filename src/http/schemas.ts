@@ -86,6 +86,30 @@ export const readjudicationSchema = z.object({
 
 export const reversalAnswerSchema = settlementViewSchema.extend({ readjudication: readjudicationSchema }).meta({ id: 'Reversal' });
 
+export const adjustmentListQuerySchema = z.strictObject({
+  hospital: z.string().max(64).optional(),
+  person: z.string().max(64).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  page: z.coerce.number().int().min(1).max(100000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const adjustmentListSchema = z
+  .object({
+    items: z.array(
+      adjustmentViewSchema.omit({ result: true }).extend({
+        personId: z.string(),
+        settlement: z.object({ id: z.string(), billNo: z.string(), hospital: z.object({ code: z.string(), name: z.string() }), discharged: isoDate, status: z.enum(['settled', 'reversed']) }),
+        reversal: z.object({ id: z.string(), billNo: z.string(), hospital: z.object({ code: z.string(), name: z.string() }) }),
+      }),
+    ),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int(),
+  })
+  .meta({ id: 'AdjustmentList' });
+
 export const statementParamsSchema = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
 export const statementQuerySchema = z.strictObject({ format: z.enum(['json', 'text']).optional() });
 

@@ -30,7 +30,8 @@ import { isUniqueViolation, type Store } from '../store/port.js';
 import type { SettlementTable } from '../store/schema.js';
 import { compiled, named } from '../store/write-set.js';
 import { computeSettlement, settlementRow, settlementWriteSet, type LedgerRow, type SettleJob } from './compute.js';
-import { adjustmentView, readjudicationView, type ReadjudicationView } from './adjustments.js';
+import { adjustmentView, readjudicationView, type AdjustmentView, type ReadjudicationView } from './adjustments.js';
+import { beijingTime } from '../labels/labels.js';
 import { newAdjustmentId, newSettlementId } from './ids.js';
 import { newestVersion, readAdjustmentsOf, readPersonYear } from './person-year.js';
 import { PersonLocks } from './person-lock.js';
@@ -43,6 +44,13 @@ export interface ServiceDeps {
   rules: RuleBook;
   now?: () => Date;
 }
+
+/** An adjustment as a notice for the hospital of the adjusted settlement. */
+export type AdjustmentNotice = Omit<AdjustmentView, 'result'> & {
+  personId: string;
+  settlement: { id: string; billNo: string; hospital: { code: string; name: string }; discharged: string; status: SettlementTable['status'] };
+  reversal: { id: string; billNo: string; hospital: { code: string; name: string } };
+};
 
 /** The answer to a reversal: the reversed settlement, and what settling the rest of its year again changed. */
 export type ReversalAnswer = SettlementView & { readjudication: ReadjudicationView };
@@ -433,6 +441,61 @@ export class SettlementService {
       page: q.page,
       pageSize: q.pageSize,
       total: Number(count),
+    };
+  }
+
+  /**
+   * 应补应退 notices: adjustments of settlements, newest first, by the (Beijing) date of the reversal that
+   * made them. A window key sees those of its own hospital's settlements, whichever hospital reversed:
+   * the hospital settles the difference with the patient and the funds.
+   */
+  async adjustmentList(
+    q: { hospital?: string; person?: string; from?: string; to?: string; page: number; pageSize: number },
+    principal: Principal | null,
+  ): Promise<{ items: AdjustmentNotice[]; page: number; pageSize: number; total: number }> {
+    if (principal?.role === 'window') {
+      if (q.hospital && q.hospital !== principal.hospitalCode) throw forbidden(`此窗口密钥只能查询医院 ${principal.hospitalCode} 的应补应退`);
+      q = { ...q, hospital: principal.hospitalCode ?? undefined };
+    }
+    const db = this.store.db;
+    // A day either side in UTC, then by the Beijing date.
+    const shift = (d: string, days: number) => new Date(Date.parse(`${d}T00:00:00Z`) + days * 86_400_000).toISOString();
+    const rows = await db
+      .selectFrom('adjustments')
+      .innerJoin('settlements as s', 's.id', 'adjustments.settlement_id')
+      .innerJoin('settlements as r', 'r.id', 'adjustments.reversal_of')
+      .innerJoin('hospitals as h', 'h.code', 's.hospital_code')
+      .innerJoin('hospitals as rh', 'rh.code', 'r.hospital_code')
+      .selectAll('adjustments')
+      .select(['s.bill_no as s_bill_no', 's.hospital_code as s_hospital', 'h.name as s_hospital_name', 's.discharged as s_discharged', 's.status as s_status', 'r.bill_no as r_bill_no', 'r.hospital_code as r_hospital', 'rh.name as r_hospital_name'])
+      .$if(!!q.hospital, (b) => b.where('s.hospital_code', '=', q.hospital!))
+      .$if(!!q.person, (b) => b.where('adjustments.person_id', '=', q.person!))
+      .$if(!!q.from, (b) => b.where('adjustments.created_at', '>=', shift(q.from!, -1)))
+      .$if(!!q.to, (b) => b.where('adjustments.created_at', '<', shift(q.to!, 2)))
+      .orderBy('adjustments.created_at', 'desc')
+      .orderBy('adjustments.id')
+      .execute();
+    const inPeriod = rows.filter((r) => {
+      const day = beijingTime(r.created_at).slice(0, 10);
+      return (!q.from || day >= q.from) && (!q.to || day <= q.to);
+    });
+    const page = inPeriod.slice((q.page - 1) * q.pageSize, q.page * q.pageSize);
+    const funds = await readAdjustmentsOf(db, [...new Set(page.map((r) => r.settlement_id))]);
+    const byId = new Map(funds.map((a) => [a.id, a]));
+    return {
+      items: page.map((r) => {
+        const a = byId.get(r.id)!;
+        const { result: _result, ...view } = adjustmentView(a, { billNo: r.s_bill_no, hospitalName: r.s_hospital_name, discharged: r.s_discharged });
+        return {
+          ...view,
+          personId: r.person_id,
+          settlement: { id: r.settlement_id, billNo: r.s_bill_no, hospital: { code: r.s_hospital, name: r.s_hospital_name }, discharged: r.s_discharged, status: r.s_status },
+          reversal: { id: r.reversal_of, billNo: r.r_bill_no, hospital: { code: r.r_hospital, name: r.r_hospital_name } },
+        };
+      }),
+      page: q.page,
+      pageSize: q.pageSize,
+      total: inPeriod.length,
     };
   }
 

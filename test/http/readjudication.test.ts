@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { personYearStatementSchema, reversalAnswerSchema, settlementViewSchema } from '../../src/http/schemas.js';
+import { adjustmentListSchema, personYearStatementSchema, reversalAnswerSchema, settlementViewSchema } from '../../src/http/schemas.js';
 import { ROOT, startTestService, type TestService } from './fixture.js';
 
 let svc: TestService;
@@ -88,6 +88,22 @@ describe('GET /v1/settlements/{id}', () => {
     const plain = settlementViewSchema.parse((await get(league, `/v1/settlements/${ids.a}`)).body);
     expect(plain.adjustments).toEqual([]);
     expect(plain.current).toMatchObject({ funds: plain.result.funds, adjustmentId: null });
+  });
+});
+
+describe('GET /v1/adjustments', () => {
+  it('gives a hospital the 应补应退 of its own settlements, also when another hospital reversed', async () => {
+    const mine = adjustmentListSchema.parse((await get(county, '/v1/adjustments')).body);
+    expect(mine.items.map((a) => a.settlementId)).toEqual([ids.c]);
+    expect(mine.items[0]).toMatchObject({ reversal: { id: ids.a, hospital: { code: 'H152200-L01' } }, settlement: { hospital: { code: 'H152201-C01' }, billNo: 'RA-C' } });
+    expect(mine.items[0]!.notice).toContain('RA-C');
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    expect(adjustmentListSchema.parse((await get(auditor, `/v1/adjustments?person=${PERSON}&from=${today}&to=${today}`)).body).total).toBe(2);
+    expect(adjustmentListSchema.parse((await get(auditor, `/v1/adjustments?to=2018-12-31`)).body).total).toBe(0);
+    expect((await get(league, '/v1/adjustments?hospital=H152201-C01')).status).toBe(403);
+    const bad = await get(auditor, '/v1/adjustments?from=2018-13-01');
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.issues[0].path).toBe('query.from');
   });
 });
 

@@ -11,7 +11,7 @@ import type { Store } from '../../store/port.js';
 import { loadPersonYearStatement } from '../../statement/load.js';
 import { formatStatement } from '../../statement/text.js';
 import { json, type Route, type RouteAnswer } from '../route.js';
-import { listQuerySchema, reversalBodySchema, statementParamsSchema, statementQuerySchema, yearQuerySchema } from '../schemas.js';
+import { adjustmentListQuerySchema, listQuerySchema, reversalBodySchema, statementParamsSchema, statementQuerySchema, yearQuerySchema } from '../schemas.js';
 
 export interface SettlementRoutesDeps {
   store: Store;
@@ -73,6 +73,15 @@ export function settlementRoutes({ store, rules, settlements }: SettlementRoutes
       async handle(req) {
         const body = parseOr422(reversalBodySchema, req.body, { what: '账单' });
         return json(await settlements.reverse(req.params.id!, req.principal, body.reason));
+      },
+    },
+    {
+      // 应补应退 notices for the window page: adjustments of the key's hospital's settlements, newest first.
+      method: 'GET',
+      path: '/v1/adjustments',
+      roles: ['window', 'auditor', 'finance'],
+      async handle(req) {
+        return json(await settlements.adjustmentList(query(adjustmentListQuerySchema, req.query) as never, req.principal));
       },
     },
     {
