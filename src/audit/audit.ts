@@ -20,7 +20,8 @@
  *  - anchorBreaches: the hash-chained audit log does not vouch for the stored record: no settlement.create
  *    entry, its resultHash is not the sha256 of result_json (result_json edited), its funds differ, or the
  *    status disagrees with the settlement.reverse entries;
- *  - totals: unreversed settlements only, from the stored money columns (what the funds are claimed for).
+ *  - totals: unreversed settlements only, from the stored money columns (what the funds are claimed for),
+ *    with their adjustments (应补应退, issue 23): the year's figures as they now stand.
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -34,6 +35,8 @@ import { YearCapBook, addedUnderCaps } from '../checks/year-caps.js';
 import { formatRatio, formatUnits } from '../money/text.js';
 import { fromFen, type Units } from '../money/units.js';
 import { RulesetVersions, recompute } from '../settle/recompute.js';
+import { readAdjustmentsOf, type AdjustmentRow } from '../settle/person-year.js';
+import { standingResultJson } from '../settle/standing.js';
 import { unprocessable } from '../errors/api-error.js';
 import type { Store } from '../store/port.js';
 import type { Database, SettlementTable } from '../store/schema.js';
@@ -371,6 +374,34 @@ export async function runAudit(store: Store, scope: AuditScope): Promise<AuditRe
     }
   }
 
+  // What reversals of earlier settlements changed in the unreversed ones (adjustment_funds, integer fen).
+  const adjustments = await db
+    .selectFrom('adjustments')
+    .innerJoin('settlements', 'settlements.id', 'adjustments.settlement_id')
+    .select(['adjustments.id', 'adjustments.fund_delta_fen', 'adjustments.patient_delta_fen'])
+    .where('settlements.status', '=', 'settled')
+    .$if(!!scope.from, (q) => q.where('settlements.discharged', '>=', scope.from!))
+    .$if(!!scope.to, (q) => q.where('settlements.discharged', '<=', scope.to!))
+    .$if(!!scope.hospital, (q) => q.where('settlements.hospital_code', '=', scope.hospital!))
+    .execute();
+  for (const a of adjustments) {
+    totals.fund += fen(a.fund_delta_fen);
+    totals.patient += fen(a.patient_delta_fen);
+  }
+  const adjustmentFunds = adjustments.length
+    ? await db
+        .selectFrom('adjustment_funds')
+        .innerJoin('adjustments', 'adjustments.id', 'adjustment_funds.adjustment_id')
+        .innerJoin('settlements', 'settlements.id', 'adjustments.settlement_id')
+        .select(['adjustment_funds.fund', 'adjustment_funds.amount_fen'])
+        .where('settlements.status', '=', 'settled')
+        .$if(!!scope.from, (q) => q.where('settlements.discharged', '>=', scope.from!))
+        .$if(!!scope.to, (q) => q.where('settlements.discharged', '<=', scope.to!))
+        .$if(!!scope.hospital, (q) => q.where('settlements.hospital_code', '=', scope.hospital!))
+        .execute()
+    : [];
+  for (const f of adjustmentFunds) byFund.set(f.fund, (byFund.get(f.fund) ?? 0n) + fen(f.amount_fen));
+
   report.capBreaches = await capBreaches(db, rows, versions);
 
   report.totals = { total: yuanOfFen(totals.total), fundPaysTotal: yuanOfFen(totals.fund), patientPays: yuanOfFen(totals.patient) };
@@ -381,8 +412,9 @@ export async function runAudit(store: Store, scope: AuditScope): Promise<AuditRe
 
 /**
  * Walk each person's settled settlements of each year touched by the scope (all hospitals, the whole
- * year: a cap is per person and year), in the order they were settled, adding up what each capped step
- * paid and what the patient paid under each out-of-pocket cap.
+ * year: a cap is per person and year), in the order the ledger recorded them, each as it now stands (with
+ * its adjustments), adding up what each capped step paid and what the patient paid under each
+ * out-of-pocket cap.
  */
 async function capBreaches(db: Kysely<Database>, inScope: SettlementTable[], versions: RulesetVersions): Promise<CapBreach[]> {
   const scopeIds = new Set(inScope.map((r) => r.id));
@@ -399,10 +431,15 @@ async function capBreaches(db: Kysely<Database>, inScope: SettlementTable[], ver
         .where('status', '=', 'settled')
         .where('person_id', 'in', chunk)
         .where('year', 'in', years)
-        .orderBy('created_at')
+        .orderBy('ledger_version')
         .orderBy('id')
         .execute()),
     );
+  }
+  // Each settlement as it now stands: its latest adjustment's result, where a reversal re-adjudicated it.
+  const adjusted = new Map<string, AdjustmentRow[]>();
+  for (let i = 0; i < all.length; i += 500) {
+    for (const a of await readAdjustmentsOf(db, all.slice(i, i + 500).map((r) => r.id))) adjusted.set(a.settlement_id, [...(adjusted.get(a.settlement_id) ?? []), a]);
   }
   const groups = new Map<string, SettlementTable[]>();
   for (const r of all) {
@@ -419,7 +456,7 @@ async function capBreaches(db: Kysely<Database>, inScope: SettlementTable[], ver
       let result: unknown;
       let steps: readonly Step[];
       try {
-        result = JSON.parse(row.result_json);
+        result = JSON.parse(standingResultJson(row, adjusted.get(row.id) ?? []));
         const ruleset = (await versions.get(row.ruleset_hash)).ruleset;
         caps.add(ruleset);
         steps = ruleset.visits[row.visit_type] ?? [];

@@ -2,7 +2,10 @@
  * `onestop doctor`: is the stored money consistent? For each year it checks, on one consistent snapshot:
  *
  * - every person's accumulators (the ledger row) equal the sum of the recorded changes (after − before)
- *   of that person's unreversed settlements that year (SETTLEMENT.md §4), field by field, exactly;
+ *   of that person's unreversed settlements that year, with the changes their adjustments (应补应退)
+ *   recorded (SETTLEMENT.md §4), field by field, exactly;
+ * - every adjustment balances (Σ per-fund differences + the patient's = 0, its fund rows and its stored
+ *   result agree) and has its audit entry (settlement.adjust, with the hash of its stored result);
  * - every settlement's sum identity: Σ fund payouts + patientPays = total, to the fen, in the stored
  *   columns, in its per-fund rows and in its stored result, which must all agree; the four buckets add
  *   up to the total; no payout is negative or above the cap room its step saw;
@@ -17,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ChangeSums, ledgerAgainstChanges, recordedChanges } from '../checks/ledger.js';
+import { ChangeSums, addAdjustmentChanges, ledgerAgainstChanges, recordedChanges } from '../checks/ledger.js';
 import { resultMoney, storedMoney } from '../checks/stored-result.js';
 import { sumFindings, type SumFinding } from '../checks/sums.js';
 import { YearCapBook, capsExceeded } from '../checks/year-caps.js';
@@ -27,6 +30,7 @@ import type { Store } from '../store/port.js';
 import type { Database, SettlementTable } from '../store/schema.js';
 import { verifyAuditLog } from '../checks/audit-log.js';
 import { RulesetVersions } from '../settle/recompute.js';
+import { readAdjustmentsOf, type AdjustmentRow } from '../settle/person-year.js';
 
 export type ViolationKind =
   | 'LEDGER_MISMATCH'
@@ -39,7 +43,8 @@ export type ViolationKind =
   | 'SNAPSHOT_MISMATCH'
   | 'RULESET_MISSING'
   | 'AUDIT_MISSING'
-  | 'AUDIT_CHAIN';
+  | 'AUDIT_CHAIN'
+  | 'ADJUSTMENT_MISMATCH';
 
 export interface Violation {
   kind: ViolationKind;
@@ -129,12 +134,13 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
       const ids = ledgers.map((l) => l.person_id);
       const rows = await settlementsOf(db, year, ids);
       const funds = await fundsOf(db, year, ids);
+      const adjustments = await adjustmentsOf(db, rows);
       for (const l of ledgers) {
         const own = rows.get(l.person_id) ?? [];
         people++;
         settlements += own.length;
         reversed += own.filter((s) => s.status === 'reversed').length;
-        await checkPerson(l.person_id, year, l.accumulators_json, own, funds, audit, versions, violations);
+        await checkPerson(l.person_id, year, l.accumulators_json, own, funds, adjustments, audit, versions, violations);
       }
     }
     // … and people with settlements this year but no ledger row at all.
@@ -151,12 +157,13 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
       const ids = orphans.slice(i, i + batchSize).map((o) => o.person_id);
       const rows = await settlementsOf(db, year, ids);
       const funds = await fundsOf(db, year, ids);
+      const adjustments = await adjustmentsOf(db, rows);
       for (const id of ids) {
         const own = rows.get(id) ?? [];
         people++;
         settlements += own.length;
         reversed += own.filter((s) => s.status === 'reversed').length;
-        await checkPerson(id, year, null, own, funds, audit, versions, violations);
+        await checkPerson(id, year, null, own, funds, adjustments, audit, versions, violations);
       }
     }
   }
@@ -199,6 +206,47 @@ async function fundsOf(db: Kysely<Database>, year: number, personIds: string[]):
   return out;
 }
 
+/** The adjustments of the settlements of a batch, by settlement. */
+async function adjustmentsOf(db: Kysely<Database>, rows: Map<string, SettlementRow[]>): Promise<Map<string, AdjustmentRow[]>> {
+  const ids = [...rows.values()].flat().map((r) => r.id);
+  const out = new Map<string, AdjustmentRow[]>();
+  for (let i = 0; i < ids.length; i += 500) {
+    for (const a of await readAdjustmentsOf(db, ids.slice(i, i + 500))) {
+      const list = out.get(a.settlement_id) ?? [];
+      list.push(a);
+      out.set(a.settlement_id, list);
+    }
+  }
+  return out;
+}
+
+/** One adjustment against itself and the log. */
+function checkAdjustment(a: AdjustmentRow, audit: Map<string, AuditFacts> | null, out: Violation[], personId: string, year: number): void {
+  const v = (kind: ViolationKind, message: string) => out.push({ kind, personId, year, settlementId: a.settlement_id, message: `调整 ${a.id}（结算 ${a.settlement_id}）：${message}` });
+  const rows = a.funds.reduce((s, f) => s + BigInt(f.amount_fen), 0n);
+  const fundDelta = BigInt(a.fund_delta_fen);
+  const patientDelta = BigInt(a.patient_delta_fen);
+  if (rows !== fundDelta) v('ADJUSTMENT_MISMATCH', `各基金调整明细之和 ${yuan(fromFen(rows))} ≠ 基金调整合计 ${yuan(fromFen(fundDelta))}`);
+  if (fundDelta + patientDelta !== 0n) v('SUM_IDENTITY', `基金调整合计 ${yuan(fromFen(fundDelta))} + 个人调整 ${yuan(fromFen(patientDelta))} ≠ 0（医疗费总额不因重新结算而变）`);
+  let result: unknown = null;
+  try {
+    result = JSON.parse(a.result_json);
+  } catch {
+    v('ADJUSTMENT_MISMATCH', '保存的重新结算结果不是有效的 JSON');
+  }
+  if (result !== null) {
+    const money = resultMoney(result);
+    const funds = [...money.funds.values()];
+    const readable = money.total !== null && money.patientPays !== null && funds.every((x) => x !== null);
+    if (!readable || funds.reduce<Units>((sum, x) => sum + x!, 0n) + money.patientPays! !== money.total) v('SUM_IDENTITY', '重新结算结果中各基金支付之和 + 个人支付 ≠ 总额');
+  }
+  if (audit) {
+    const f = audit.get(a.id);
+    if (!f || f.creates !== 1) v('AUDIT_MISSING', `审计日志中有 ${f?.creates ?? 0} 条调整记录（settlement.adjust），应为 1 条`);
+    else if (f.resultHash !== null && f.resultHash !== sha256(a.result_json)) v('AUDIT_MISSING', '保存的重新结算结果与审计日志记录的哈希不符（结果被改动）');
+  }
+}
+
 /** One pass over the settlement entries of the audit log, a page at a time. */
 async function auditFacts(db: Kysely<Database>): Promise<Map<string, AuditFacts>> {
   const out = new Map<string, AuditFacts>();
@@ -208,7 +256,7 @@ async function auditFacts(db: Kysely<Database>): Promise<Map<string, AuditFacts>
       .selectFrom('audit_log')
       .select(['seq', 'action', 'subject', 'payload'])
       .where('seq', '>', after)
-      .where('action', 'in', ['settlement.create', 'settlement.reverse'])
+      .where('action', 'in', ['settlement.create', 'settlement.reverse', 'settlement.adjust'])
       .orderBy('seq')
       .limit(5000)
       .execute();
@@ -216,7 +264,7 @@ async function auditFacts(db: Kysely<Database>): Promise<Map<string, AuditFacts>
     after = Number(rows[rows.length - 1]!.seq);
     for (const r of rows) {
       const f = out.get(r.subject) ?? { creates: 0, resultHash: null, reverses: 0 };
-      if (r.action === 'settlement.create') {
+      if (r.action === 'settlement.create' || r.action === 'settlement.adjust') {
         f.creates++;
         try {
           f.resultHash = (JSON.parse(r.payload) as { resultHash?: string }).resultHash ?? null;
@@ -236,6 +284,7 @@ async function checkPerson(
   ledgerJson: string | null,
   rows: SettlementRow[],
   funds: Map<string, Map<string, number>>,
+  adjustments: Map<string, AdjustmentRow[]>,
   audit: Map<string, AuditFacts> | null,
   versions: RulesetVersions,
   out: Violation[],
@@ -295,6 +344,14 @@ async function checkPerson(
       }
     }
     if (s.status === 'settled') sums.add(changes);
+    // What its adjustments changed in its contribution to the year (a reversed one's were taken back with it).
+    for (const adj of adjustments.get(s.id) ?? []) {
+      checkAdjustment(adj, audit, out, personId, year);
+      if (s.status !== 'settled') continue;
+      for (const bad of addAdjustmentChanges(sums, adj.changes_json)) {
+        out.push({ kind: 'ADJUSTMENT_MISMATCH', personId, year, settlementId: s.id, message: `调整 ${adj.id}（结算 ${s.id}）：${bad ? `累计值 ${bad} 的调整不是有效数值` : '累计值调整不是有效的 JSON'}` });
+      }
+    }
   }
 
   // The ledger must be exactly the sum of what its unreversed settlements changed.
@@ -308,7 +365,7 @@ async function checkPerson(
         kind: 'LEDGER_MISMATCH',
         personId,
         year,
-        message: `${who}累计值 ${f.key}：账本${f.ledger === null ? '缺失（按 0 计）' : `为 ${yuan(have)}`}，未撤销结算记录的变化之和为 ${yuan(f.sum)}（相差 ${yuan(have - f.sum)}）`,
+        message: `${who}累计值 ${f.key}：账本${f.ledger === null ? '缺失（按 0 计）' : `为 ${yuan(have)}`}，未撤销结算记录（含应补应退调整）的变化之和为 ${yuan(f.sum)}（相差 ${yuan(have - f.sum)}）`,
       });
     }
   }

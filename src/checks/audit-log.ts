@@ -44,7 +44,7 @@ const RENUMBER_WINDOW = 16;
  *  - inserted: a row the chain skips (the next row links to the row before it), or a row whose subject
  *    never existed (a settlement or key that is not in the store);
  *  - renumbered: rows whose seq was shifted to hide an insertion or a removal (their hash matches another seq);
- *  - missing-entry: a settlement, reversal, key or revocation in the store with no entry (e.g. the last
+ *  - missing-entry: a settlement, reversal, adjustment, key or revocation in the store with no entry (e.g. the last
  *    rows of the log were removed, which the chain alone cannot show).
  * Appending a forged row with a correctly computed hash for an existing subject is only detectable against
  * a head recorded elsewhere: `head` is returned for that. So is rewriting the chain from some row on with
@@ -186,6 +186,12 @@ async function crossCheck(db: Kysely<Database>, rows: { seq: number; at: string;
     missing('settlement.create', s.id, s.created_at, `结算 ${s.id}`);
     if (s.status === 'reversed') missing('settlement.reverse', s.id, s.reversed_at ?? s.created_at, `结算 ${s.id} 的撤销`);
   }
+  const adjustments = await db.selectFrom('adjustments').select(['id', 'settlement_id', 'created_at']).execute();
+  const adjustmentIds = new Set<string>();
+  for (const a of adjustments) {
+    adjustmentIds.add(a.id);
+    missing('settlement.adjust', a.id, a.created_at, `结算 ${a.settlement_id} 的调整 ${a.id}`);
+  }
   const keys = await db.selectFrom('api_keys').select(['id', 'created_at', 'revoked_at']).execute();
   const keyIds = new Set<string>();
   for (const k of keys) {
@@ -196,9 +202,10 @@ async function crossCheck(db: Kysely<Database>, rows: { seq: number; at: string;
   for (const r of rows) {
     const orphan =
       ((r.action === 'settlement.create' || r.action === 'settlement.reverse') && !settlementIds.has(r.subject)) ||
+      (r.action === 'settlement.adjust' && !adjustmentIds.has(r.subject)) ||
       ((r.action === 'key.create' || r.action === 'key.revoke') && !keyIds.has(r.subject));
     if (orphan) {
-      out.push({ seq: Number(r.seq), problem: 'orphan-entry', message: `第 ${r.seq} 条记录（${r.action} ${r.subject}）所指的${r.action.startsWith('key') ? '密钥' : '结算'}不存在：记录被插入，或数据被删除` });
+      out.push({ seq: Number(r.seq), problem: 'orphan-entry', message: `第 ${r.seq} 条记录（${r.action} ${r.subject}）所指的${r.action.startsWith('key') ? '密钥' : r.action === 'settlement.adjust' ? '调整' : '结算'}不存在：记录被插入，或数据被删除` });
     }
   }
   return out;

@@ -57,6 +57,36 @@ export class ChangeSums {
   add(changes: AccumulatorChanges): void {
     addChanges(this.sums, changes);
   }
+
+  /** What an adjustment (应补应退) moved one field by: a re-adjudicated settlement's new contribution less its old. */
+  addDelta(key: string, field: AccumulatorField, delta: Units): void {
+    const fields = (this.sums[key] ??= {});
+    fields[field] = (fields[field] ?? 0n) + delta;
+  }
+}
+
+/**
+ * An adjustment's recorded changes (`changes_json`: by accumulator, the delta of each field, decimal
+ * text), added to `sums`; what cannot be read is returned as "key.field" (or "" for the whole).
+ */
+export function addAdjustmentChanges(sums: ChangeSums, changesJson: string): string[] {
+  let changes: Record<string, Partial<Record<string, unknown>> | undefined>;
+  try {
+    changes = (JSON.parse(changesJson) ?? {}) as typeof changes;
+  } catch {
+    return [''];
+  }
+  const unreadable: string[] = [];
+  for (const [key, fields] of Object.entries(changes)) {
+    for (const field of FIELDS) {
+      const v = fields?.[field];
+      if (v === undefined) continue;
+      const d = amountOf(v);
+      if (d === null) unreadable.push(`${key}.${field}`);
+      else sums.addDelta(key, field, d);
+    }
+  }
+  return unreadable;
 }
 
 export type LedgerFinding =

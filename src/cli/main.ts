@@ -16,6 +16,7 @@ import { registerDoctorCommand } from './doctor.js';
 import { registerModelCommands } from './model.js';
 import { registerRegisterCommands } from './register.js';
 import { registerRulesCommands } from './rules.js';
+import { registerStatementCommand } from './statement.js';
 import { InputFileError, InputLineError } from '../formats/line-error.js';
 import { openInput, runSettle } from './settle.js';
 import { readYearToDate } from './year-to-date.js';
@@ -125,6 +126,7 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerRulesCommands(program);
   registerRegisterCommands(program);
+  registerStatementCommand(program);
 
   return program;
 }

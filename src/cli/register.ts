@@ -16,12 +16,12 @@ export function registerRegisterCommands(program: Command): void {
   const register = program.command('register').description('登记库：导入人员（含人员类别及起止日期）与医院（含等级及起止日期）');
   register
     .command('import')
-    .description('导入登记文件（CSV，UTF-8，可带 BOM，中英文列名均可；或 JSON Lines）。整个文件一次导入：任何一行有误则全部不导入，列出每一处问题，退出码为 1')
-    .argument('<kind>', 'people（人员）或 hospitals（医院）')
+    .description('导入登记文件（CSV 或 JSONL 格式，UTF-8 编码，可带 BOM，中英文列名均可）。整个文件一次导入：任何一行有误则全部不导入，列出每一处问题，退出码为 1')
+    .argument('<kind>', '登记类型：people=人员，hospitals=医院')
     .argument('<file>', '登记文件')
     .option('--dry-run', '只列出将会发生的变化，不做任何更改')
     .option('--source <text>', '依据文件（如文号），随批次记录')
-    .option('--format <format>', 'csv 或 jsonl（默认按文件名判断）')
+    .option('--format <format>', '文件格式：csv 或 jsonl（默认按文件名判断）')
     .action(async (kind: string, file: string, o: { dryRun?: boolean; source?: string; format?: 'csv' | 'jsonl' }) => {
       if (kind !== 'people' && kind !== 'hospitals') throw new CommanderError(2, 'onestop.register.kind', `登记类型应为 people 或 hospitals，收到 “${kind}”`);
       if (!existsSync(file)) throw new CommanderError(2, 'onestop.register.file', `找不到文件 ${file}`);

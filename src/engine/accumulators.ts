@@ -60,6 +60,35 @@ export function addChanges(target: MutableAccumulators, changes: AccumulatorChan
   }
 }
 
+/**
+ * What a settlement adds to each year-to-date field, `after - before` by {@link changeDelta}: the form in
+ * which a settlement's contribution is compared, summed and corrected (an adjustment carries the
+ * difference of two of these, SETTLEMENT.md §4).
+ */
+export type AccumulatorDeltas = Record<string, Partial<Record<AccumulatorField, Units>>>;
+
+export function deltasOf(changes: AccumulatorChanges): AccumulatorDeltas {
+  const out: AccumulatorDeltas = {};
+  for (const key in changes) {
+    const fields = changes[key]!;
+    const entry: Partial<Record<AccumulatorField, Units>> = (out[key] = {});
+    for (const field in fields) entry[field as AccumulatorField] = changeDelta(fields[field as AccumulatorField]!);
+  }
+  return out;
+}
+
+/** Add deltas to year-to-date values, in place (`direction` -1 takes them back). */
+export function addDeltas(target: MutableAccumulators, deltas: AccumulatorDeltas, direction: 1 | -1 = 1): void {
+  for (const key in deltas) {
+    const fields = deltas[key]!;
+    const entry = (target[key] ??= {});
+    for (const field in fields) {
+      const d = fields[field as AccumulatorField]!;
+      entry[field as AccumulatorField] = (entry[field as AccumulatorField] ?? 0n) + (direction === 1 ? d : -d);
+    }
+  }
+}
+
 /** A copy of year-to-date values with recorded changes applied ({@link addChanges}). */
 export function applyChanges(ytd: Accumulators, changes: AccumulatorChanges, direction: 1 | -1 = 1): Accumulators {
   const out: MutableAccumulators = {};

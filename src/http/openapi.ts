@@ -7,11 +7,14 @@ import { auditOpenApiPaths } from '../audit/openapi.js';
 import { modelRequestSchema } from '../model/run/jobs.js';
 import {
   accumulatorsSchema,
+  adjustmentListSchema,
   billSchemaForDocs,
   errorSchema,
   modelJobSchema,
   modelJobStartedSchema,
+  personYearStatementSchema,
   previewSchema,
+  reversalAnswerSchema,
   reversalBodySchema,
   rulesetSummarySchema,
   settlementListSchema,
@@ -185,16 +188,30 @@ function buildDocument(): Record<string, unknown> {
       },
       '/v1/settlements/{id}/reversal': {
         post: {
-          summary: '撤销结算 reverse: takes back exactly the accumulator changes it made',
+          summary: '撤销结算 reverse: takes back what the settlement stands at and settles every later settlement of the person’s year again (应补应退 adjustments, SETTLEMENT.md §4)',
           parameters: [pathId],
           requestBody: { required: false, content: { 'application/json': { schema: json(reversalBodySchema, 'input') } } },
-          responses: { '200': ok('reversed', settlementViewSchema), ...errors(401, 403, 404, 409, 422, 503) },
+          responses: { '200': ok('reversed, with what settling the rest of the year again changed', reversalAnswerSchema), ...errors(401, 403, 404, 409, 422, 503) },
         },
       },
       '/v1/people/{id}/accumulators': {
         get: { summary: 'a person’s year-to-date accumulators', parameters: [pathId, { ...q('year', 'year', { type: 'integer' }), required: true }], responses: { '200': ok('accumulators', accumulatorsSchema), ...errors(401, 404, 422) } },
       },
       '/v1/whoami': { get: { summary: 'the calling key: id, role, bound hospital', responses: { '200': ok('the key', whoamiSchema), ...errors(401) } } },
+      '/v1/adjustments': {
+        get: {
+          summary: '应补应退 notices: adjustments of settlements (a window key: its own hospital’s, whichever hospital reversed), newest first',
+          parameters: [q('hospital', 'hospital of the adjusted settlement'), q('person', 'person id'), q('from', 'reversed on or after (YYYY-MM-DD, Beijing time)'), q('to', 'reversed on or before'), q('page', '1-based', { type: 'integer' }), q('pageSize', '1..500', { type: 'integer' })],
+          responses: { '200': ok('a page of adjustments', adjustmentListSchema), ...errors(401, 403, 422) },
+        },
+      },
+      '/v1/people/{id}/years/{year}': {
+        get: {
+          summary: '年度结算汇总 a person’s year: every settlement, reversal and adjustment in ledger order, running year-to-date, totals per fund',
+          parameters: [pathId, { name: 'year', in: 'path', required: true, schema: { type: 'integer' } }, q('format', 'json (default) | text (printable)')],
+          responses: { '200': ok('the statement', personYearStatementSchema), ...errors(401, 403, 404, 422) },
+        },
+      },
       '/v1/rulesets': { get: { summary: 'loaded rulesets', responses: { '200': ok('rulesets', z.array(rulesetSummarySchema)), ...errors(401) } } },
       '/v1/rulesets/{id}': {
         get: {

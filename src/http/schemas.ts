@@ -16,6 +16,33 @@ const isoDate = isoDateSchema;
 
 const accumulatorFields = z.object({ paid: decimal.optional(), deductibleMet: decimal.optional(), cumulative: decimal.optional() });
 
+const signedMoney = z.string().regex(/^-?\d+\.\d{2}$/).describe('yuan with two decimals, signed: a difference');
+const signedDecimal = z.string().regex(/^-?\d+(\.\d+)?$/);
+const patientDirection = z.enum(['应补', '应退']).nullable().describe('应补: the patient pays more; 应退: the patient is refunded; null: no change');
+const accumulatorDeltas = z.record(z.string(), z.object({ paid: signedDecimal.optional(), deductibleMet: signedDecimal.optional(), cumulative: signedDecimal.optional() }));
+
+/** An adjustment (应补应退) on its settlement: SETTLEMENT.md §4. */
+export const adjustmentViewSchema = z
+  .object({
+    id: z.string(),
+    at: z.string().describe('when the reversal that made it happened'),
+    settlementId: z.string(),
+    reversalOf: z.string().describe('the settlement whose reversal made it'),
+    ledgerVersion: z.number().int(),
+    funds: z.record(z.string(), signedMoney).describe('per fund whose payout changed: positive, the fund owes the hospital more; negative, it recovers an overpayment'),
+    fundPaysTotal: signedMoney,
+    patientPays: signedMoney,
+    patient: patientDirection,
+    accumulators: accumulatorDeltas,
+    result: settlementResultSchema.describe('the settlement as settled again on the corrected year-to-date'),
+    notice: z.string(),
+  })
+  .meta({ id: 'Adjustment' });
+
+export const currentFiguresSchema = z
+  .object({ funds: z.record(z.string(), money), fundPaysTotal: money, patientPays: money, actualRatio: z.string(), adjustmentId: z.string().nullable() })
+  .describe('the settlement’s money as it now stands: its latest adjustment’s, or its own; for a reversed one, what the reversal took back');
+
 export const settlementViewSchema = z
   .object({
     id: z.string(),
@@ -31,8 +58,102 @@ export const settlementViewSchema = z
     reversedAt: z.string().nullable(),
     reversalReason: z.string().nullable(),
     result: settlementResultSchema,
+    adjustments: z.array(adjustmentViewSchema).optional().describe('read one by one (GET, a reversal’s answer): every adjustment made to it, oldest first'),
+    current: currentFiguresSchema.optional(),
   })
   .meta({ id: 'Settlement' });
+
+export const readjudicationSchema = z.object({
+  settledAgain: z.number().int().describe('later unreversed settlements of the person’s year, settled again in ledger order'),
+  adjustments: z.array(
+    z.object({
+      adjustmentId: z.string(),
+      settlementId: z.string(),
+      billNo: z.string(),
+      hospital: z.object({ code: z.string(), name: z.string() }),
+      otherHospital: z.boolean(),
+      discharged: isoDate,
+      funds: z.record(z.string(), signedMoney),
+      fundPaysTotal: signedMoney,
+      patientPays: signedMoney,
+      patient: patientDirection,
+      notice: z.string(),
+    }),
+  ),
+  totals: z.object({ funds: z.record(z.string(), signedMoney), fundPaysTotal: signedMoney, patientPays: signedMoney, patient: patientDirection }),
+  notice: z.string().describe('who owes whom, in Chinese, for the window to print'),
+});
+
+export const reversalAnswerSchema = settlementViewSchema.extend({ readjudication: readjudicationSchema }).meta({ id: 'Reversal' });
+
+export const adjustmentListQuerySchema = z.strictObject({
+  hospital: z.string().max(64).optional(),
+  person: z.string().max(64).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  page: z.coerce.number().int().min(1).max(100000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const adjustmentListSchema = z
+  .object({
+    items: z.array(
+      adjustmentViewSchema.omit({ result: true }).extend({
+        personId: z.string(),
+        settlement: z.object({ id: z.string(), billNo: z.string(), hospital: z.object({ code: z.string(), name: z.string() }), discharged: isoDate, status: z.enum(['settled', 'reversed']) }),
+        reversal: z.object({ id: z.string(), billNo: z.string(), hospital: z.object({ code: z.string(), name: z.string() }) }),
+      }),
+    ),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int(),
+  })
+  .meta({ id: 'AdjustmentList' });
+
+export const statementParamsSchema = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
+export const statementQuerySchema = z.strictObject({ format: z.enum(['json', 'text']).optional() });
+
+const statementEntrySchema = z.object({
+  seq: z.number().int(),
+  kind: z.enum(['settlement', 'reversal', 'adjustment']),
+  ledgerVersion: z.number().int().nullable(),
+  at: z.string(),
+  settlementId: z.string(),
+  adjustmentId: z.string().optional(),
+  reversalOf: z.string().optional(),
+  billNo: z.string(),
+  hospital: z.object({ code: z.string(), name: z.string() }),
+  visit: z.object({ type: z.string(), admitted: isoDate, discharged: isoDate }),
+  total: signedMoney,
+  funds: z.record(z.string(), signedMoney),
+  fundPaysTotal: signedMoney,
+  patientPays: signedMoney,
+  patient: patientDirection.optional(),
+  accumulators: accumulatorDeltas,
+  yearToDate: z.record(z.string(), accumulatorFields),
+  reason: z.string().nullable().optional(),
+});
+
+/** 年度结算汇总: a person's year. */
+export const personYearStatementSchema = z
+  .object({
+    person: z.object({ id: z.string(), name: z.string(), idNumber: z.string() }),
+    year: z.number().int(),
+    entries: z.array(statementEntrySchema),
+    totals: z.object({
+      settlements: z.number().int(),
+      reversed: z.number().int(),
+      adjustments: z.number().int(),
+      total: money,
+      funds: z.record(z.string(), money),
+      fundPaysTotal: money,
+      patientPays: money,
+      patientAdjustments: z.object({ owes: money, refund: money, net: signedMoney, direction: patientDirection }),
+    }),
+    yearToDate: z.record(z.string(), accumulatorFields),
+    ledger: z.object({ version: z.number().int().nullable(), agrees: z.boolean() }),
+  })
+  .meta({ id: 'PersonYearStatement' });
 
 export const previewSchema = z.object({ preview: z.literal(true), rulesetId: z.string(), rulesetHash: z.string(), result: settlementResultSchema }).meta({ id: 'Preview' });
 

@@ -82,7 +82,8 @@ export interface SettleJob {
   /** The bill as stored: as posted, with the tier and populations it was settled on. */
   billJson: string;
   /** What the settlement used of the register (settle/eligibility.ts), as stored; null without one. */
-  eligibilityJson: string | null;
+  /** What the settlement used of the register (none for a settlement made without one). */
+  eligibilityJson?: string | null;
   createdAt: string;
   createdBy: string;
 }
@@ -114,7 +115,10 @@ export function settlementRow(job: SettleJob, c: Computed): SettlementTable {
     reversed_at: null,
     reversed_by: null,
     reversal_reason: null,
-    eligibility_json: job.eligibilityJson,
+    eligibility_json: job.eligibilityJson ?? null,
+    // The version its compare-and-set writes: its place in the order the person's year was settled in.
+    ledger_version: (c.ledger ? Number(c.ledger.version) : 0) + 1,
+    reversed_version: null,
   };
 }
 

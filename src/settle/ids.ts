@@ -10,13 +10,22 @@ let lastIdMs = 0;
 let idSequence = 0;
 
 export function newSettlementId(now: Date): string {
+  return newId('JS', now);
+}
+
+/** An adjustment's id (调整, TZ…), issued like a settlement's. */
+export function newAdjustmentId(now: Date): string {
+  return newId('TZ', now);
+}
+
+function newId(prefix: string, now: Date): string {
   const day = now.toISOString().slice(0, 10).replace(/-/g, '');
   const ms = now.getTime();
   idSequence = ms === lastIdMs ? idSequence + 1 : 0;
   lastIdMs = ms;
   const time = ms.toString(36).toUpperCase().padStart(9, '0');
   const sequence = idSequence.toString(36).toUpperCase().padStart(3, '0');
-  return `JS${day}${time}${sequence}${randomHex6()}`;
+  return `${prefix}${day}${time}${sequence}${randomHex6()}`;
 }
 
 /** Random bytes drawn from a pool: one randomBytes call per 1,024 ids rather than one per id (~10 µs). */

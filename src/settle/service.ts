@@ -14,15 +14,15 @@ import { eligibilityRecord, membershipsInForce, tierInForce, type MembershipPeri
 import { billHash } from '../bill/hash.js';
 import { engineBillFromStored, parseBillInput } from '../bill/parse.js';
 import { toEngineBill, type BillInput } from '../bill/schema.js';
-import { accumulatorsFromJson, accumulatorsToJson, applyChanges, type AccumulatorsJson } from '../engine/accumulators.js';
+import { accumulatorsFromJson, type AccumulatorsJson } from '../engine/accumulators.js';
 import { SettlementError, formatPath } from '../engine/errors.js';
 import { settlementJson, type SettlementJson } from '../engine/result.js';
 import { settle } from '../engine/settle.js';
-import type { AccumulatorChanges, Bill } from '../engine/types.js';
+import type { Bill, Ruleset } from '../engine/types.js';
 import { ApiError, conflict, forbidden, notFound, unprocessable } from '../errors/api-error.js';
 import { zodError } from '../errors/from-zod.js';
 import { canonicalJson } from '../formats/canonical-json.js';
-import { formatUnits, parseUnits } from '../money/text.js';
+import { formatUnits } from '../money/text.js';
 import { fromFen } from '../money/units.js';
 import { maskIdNumber } from '../register/mask.js';
 import type { LoadedRuleset } from '../rules/load.js';
@@ -31,8 +31,13 @@ import { CommitUnknown } from '../store/commit-unknown.js';
 import { isUniqueViolation, type Store } from '../store/port.js';
 import type { SettlementTable } from '../store/schema.js';
 import { compiled, named } from '../store/write-set.js';
-import { computeSettlement, ledgerCas, settlementRow, settlementWriteSet, type LedgerRow, type SettleJob } from './compute.js';
-import { newSettlementId } from './ids.js';
+import { computeSettlement, settlementRow, settlementWriteSet, type LedgerRow, type SettleJob } from './compute.js';
+import { adjustmentView, readjudicationView, type AdjustmentView, type ReadjudicationView } from './adjustments.js';
+import { beijingTime } from '../labels/labels.js';
+import { newAdjustmentId, newSettlementId } from './ids.js';
+import { newestVersion, readAdjustmentsOf, readPersonYear } from './person-year.js';
+import { RulesetVersions } from './recompute.js';
+import { computeReversal } from './reversal.js';
 import { settlementView, type HospitalRef, type PersonRef, type SettlementView } from './views.js';
 
 export interface ServiceDeps {
@@ -40,6 +45,16 @@ export interface ServiceDeps {
   rules: RuleBook;
   now?: () => Date;
 }
+
+/** An adjustment as a notice for the hospital of the adjusted settlement. */
+export type AdjustmentNotice = Omit<AdjustmentView, 'result'> & {
+  personId: string;
+  settlement: { id: string; billNo: string; hospital: { code: string; name: string }; discharged: string; status: SettlementTable['status'] };
+  reversal: { id: string; billNo: string; hospital: { code: string; name: string } };
+};
+
+/** The answer to a reversal: the reversed settlement, and what settling the rest of its year again changed. */
+export type ReversalAnswer = SettlementView & { readjudication: ReadjudicationView };
 
 export interface SettlementSummary {
   id: string;
@@ -106,6 +121,9 @@ function unsafeIdentifier(input: BillInput): string | null {
   return null;
 }
 
+/** The queue's key: one use case of a person's year at a time in this process. */
+const personYear = (personId: string, year: number) => `${personId}\u0000${year}`;
+
 /** However often a person's ledger moves under one bill, it is computed again at most this many times. */
 const MAX_ATTEMPTS = 100;
 
@@ -113,11 +131,13 @@ export class SettlementService {
   private readonly store: Store;
   readonly rules: RuleBook;
   private readonly now: () => Date;
-  /** A person's settlements and reversals in this process, one at a time (./person-queue.ts). */
+  /** A person's settlements and reversals of a year in this process, one at a time (./person-queue.ts). */
   private readonly queue = new PersonQueue();
+  private readonly versions: RulesetVersions;
 
   constructor(deps: ServiceDeps) {
     this.store = deps.store;
+    this.versions = new RulesetVersions(deps.store.db);
     this.rules = deps.rules;
     this.now = deps.now ?? (() => new Date());
   }
@@ -246,7 +266,7 @@ export class SettlementService {
     // waits for its COMMIT: with dozens of bills in flight, every object kept alive across the wait is
     // copied by each young-generation collection.
     let bill: Bill | undefined = r.bill;
-    return this.queue.run(`${job.personId}\u0000${job.year}`, async (waited) => {
+    return this.queue.run(personYear(job.personId, job.year), async (waited) => {
       // A bill that waited behind another of the person's reads the year that one left.
       if (waited) ledger = await this.store.get<LedgerRow>(named('ledger', { person_id: job.personId, year: job.year }));
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -293,32 +313,75 @@ export class SettlementService {
     return { replay: true, view: settlementView(existing, hospital, person) };
   }
 
-  /** 撤销结算: mark reversed and take back exactly the accumulator changes the settlement recorded. */
-  async reverse(id: string, principal: Principal | null, reason: string | undefined, actor = principal?.keyId ?? 'system'): Promise<SettlementView> {
+  /**
+   * 撤销结算 (SETTLEMENT.md §4): take back what the settlement stands at, and settle every later unreversed
+   * settlement of the person's year again, in ledger order, on the corrected year-to-date; where one
+   * changes, an adjustment (应补应退) is written with the reversal. All of it is computed from one ledger
+   * version and written by compare-and-set against it: when another settlement or reversal of the person
+   * committed in between, the year is read and computed again.
+   */
+  async reverse(id: string, principal: Principal | null, reason: string | undefined, actor = principal?.keyId ?? 'system'): Promise<ReversalAnswer> {
     const row = await this.store.get<SettlementTable>(named('settlementById', { id }));
     if (!row || (principal?.role === 'window' && principal.hospitalCode !== row.hospital_code)) throw notFound(`结算 ${id} `);
     if (row.status === 'reversed') throw alreadyReversed(row);
-    const result = JSON.parse(row.result_json) as SettlementJson;
-    const changes = recordedChanges(result);
-    let ledger = await this.store.get<LedgerRow>(named('ledger', { person_id: row.person_id, year: row.year }));
+    return this.queue.run(personYear(row.person_id, row.year), () => this.reverseQueued(row, id, reason, actor));
+  }
+
+  private async reverseQueued(row: SettlementTable, id: string, reason: string | undefined, actor: string): Promise<ReversalAnswer> {
+    const bills = new Map<string, Bill>();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const ytd = accumulatorsFromJson(JSON.parse(ledger?.accumulators_json ?? '{}') as AccumulatorsJson);
-      const after = JSON.stringify(accumulatorsToJson(applyChanges(ytd, changes, -1)));
-      const at = this.now().toISOString();
-      const reversal = { reversed_at: at, reversed_by: actor, reversal_reason: reason ?? null };
-      // A CommitUnknown is answered as 503 "look before you try again" (http/errors.ts).
-      const outcome = await this.store.write({
-        steps: [
-          { kind: 'one', run: named('reverseSettlement', { ...reversal, id }), otherwise: 'existing', read: named('settlementById', { id }) },
-          ledgerCas(row.person_id, row.year, ledger, after),
-          { kind: 'audit', at, entry: { actor, action: 'settlement.reverse', subject: id, payload: { reason: reason ?? null, funds: result.funds, patientPays: result.patientPays } } },
-        ],
+      // The ledger first, then the year: rows read after it hold everything up to its version.
+      const ledger = await this.store.get<LedgerRow>(named('ledger', { person_id: row.person_id, year: row.year }));
+      if (!ledger) throw new Error(`settlement ${id} has no ledger row for ${row.person_id} ${row.year}`);
+      const py = await readPersonYear(this.store.db, row.person_id, row.year);
+      // A write committed between the two reads: read both again.
+      if (newestVersion(py) > Number(ledger.version)) continue;
+      const target = py.settlements.find((s) => s.id === id)!;
+      if (target.status === 'reversed') throw alreadyReversed(target);
+      const rulesets = new Map<string, Ruleset>();
+      for (const s of py.settlements) if (s.status === 'settled' && !rulesets.has(s.ruleset_hash)) rulesets.set(s.ruleset_hash, await this.rulesetByHash(s.ruleset_hash));
+      const at = this.now();
+      const computed = computeReversal(py, ledger, {
+        id,
+        reason: reason ?? null,
+        at: at.toISOString(),
+        actor,
+        newAdjustmentId: () => newAdjustmentId(at),
+        settleAgain: (s, ytd) => {
+          let bill = bills.get(s.id);
+          if (!bill) bills.set(s.id, (bill = engineBillFromStored(s.bill_json)));
+          return settle(bill, rulesets.get(s.ruleset_hash)!, ytd);
+        },
       });
-      if (outcome.kind === 'written') return this.loadView({ ...row, status: 'reversed', ...reversal });
+      if ('blocked' in computed) throw reversalBlocked(row, py.settlements.find((s) => s.id === computed.blocked.id)!, computed.blocked.error);
+      // A CommitUnknown is answered as 503 "look before you try again" (http/errors.ts).
+      const outcome = await this.store.write(computed.set);
       if (outcome.kind === 'existing') throw alreadyReversed((outcome.row as unknown as SettlementTable | undefined) ?? row);
-      ledger = outcome.row as LedgerRow | undefined;
+      if (outcome.kind === 'stale') continue;
+      const view = await this.loadView({ ...target, status: 'reversed', reversed_at: at.toISOString(), reversed_by: actor, reversal_reason: reason ?? null, reversed_version: Number(ledger.version) + 1 });
+      const bySettlement = new Map(computed.later.map((s) => [s.id, s]));
+      const codes = [...new Set(computed.adjustments.map((a) => bySettlement.get(a.row.settlement_id)!.hospital_code))];
+      const names = new Map(
+        codes.length ? (await this.store.db.selectFrom('hospitals').select(['code', 'name']).where('code', 'in', codes).execute()).map((h) => [h.code, h.name]) : [],
+      );
+      const readjudication = readjudicationView(
+        computed.later.length,
+        computed.adjustments.map((record) => {
+          const s = bySettlement.get(record.row.settlement_id)!;
+          return { record, billNo: s.bill_no, hospital: { code: s.hospital_code, name: names.get(s.hospital_code) ?? s.hospital_code }, discharged: s.discharged };
+        }),
+        row.hospital_code,
+        { id: row.id, billNo: row.bill_no },
+      );
+      return Object.assign(view, { readjudication });
     }
     throw new ApiError(503, 'BUSY', `参保人 ${row.person_id} 的结算同时进行过多，本次未撤销；请稍后重试`);
+  }
+
+  /** A ruleset version by its hash: the loaded one, else the one recorded in the store. */
+  private async rulesetByHash(hash: string): Promise<Ruleset> {
+    const loaded = this.rules.all.find((l) => l.hash === hash);
+    return (loaded ?? (await this.versions.get(hash))).ruleset;
   }
 
   async get(id: string, principal: Principal | null): Promise<SettlementView> {
@@ -336,7 +399,13 @@ export class SettlementService {
     const db = this.store.db;
     const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code']).where('code', '=', row.hospital_code).executeTakeFirstOrThrow();
     const person = await db.selectFrom('people').select(['id', 'name', 'id_number']).where('id', '=', row.person_id).executeTakeFirstOrThrow();
-    return settlementView(row, hospital, person);
+    const adjustments = await readAdjustmentsOf(db, [row.id]);
+    const view = settlementView(row, hospital, person);
+    const latest = adjustments[adjustments.length - 1];
+    const current = latest ? (JSON.parse(latest.result_json) as SettlementJson) : view.result;
+    view.adjustments = adjustments.map((a) => adjustmentView(a));
+    view.current = { funds: current.funds, fundPaysTotal: current.fundPaysTotal, patientPays: current.patientPays, actualRatio: current.actualRatio, adjustmentId: latest?.id ?? null };
+    return view;
   }
 
   async list(
@@ -400,6 +469,61 @@ export class SettlementService {
     };
   }
 
+  /**
+   * 应补应退 notices: adjustments of settlements, newest first, by the (Beijing) date of the reversal that
+   * made them. A window key sees those of its own hospital's settlements, whichever hospital reversed:
+   * the hospital settles the difference with the patient and the funds.
+   */
+  async adjustmentList(
+    q: { hospital?: string; person?: string; from?: string; to?: string; page: number; pageSize: number },
+    principal: Principal | null,
+  ): Promise<{ items: AdjustmentNotice[]; page: number; pageSize: number; total: number }> {
+    if (principal?.role === 'window') {
+      if (q.hospital && q.hospital !== principal.hospitalCode) throw forbidden(`此窗口密钥只能查询医院 ${principal.hospitalCode} 的应补应退`);
+      q = { ...q, hospital: principal.hospitalCode ?? undefined };
+    }
+    const db = this.store.db;
+    // A day either side in UTC, then by the Beijing date.
+    const shift = (d: string, days: number) => new Date(Date.parse(`${d}T00:00:00Z`) + days * 86_400_000).toISOString();
+    const rows = await db
+      .selectFrom('adjustments')
+      .innerJoin('settlements as s', 's.id', 'adjustments.settlement_id')
+      .innerJoin('settlements as r', 'r.id', 'adjustments.reversal_of')
+      .innerJoin('hospitals as h', 'h.code', 's.hospital_code')
+      .innerJoin('hospitals as rh', 'rh.code', 'r.hospital_code')
+      .selectAll('adjustments')
+      .select(['s.bill_no as s_bill_no', 's.hospital_code as s_hospital', 'h.name as s_hospital_name', 's.discharged as s_discharged', 's.status as s_status', 'r.bill_no as r_bill_no', 'r.hospital_code as r_hospital', 'rh.name as r_hospital_name'])
+      .$if(!!q.hospital, (b) => b.where('s.hospital_code', '=', q.hospital!))
+      .$if(!!q.person, (b) => b.where('adjustments.person_id', '=', q.person!))
+      .$if(!!q.from, (b) => b.where('adjustments.created_at', '>=', shift(q.from!, -1)))
+      .$if(!!q.to, (b) => b.where('adjustments.created_at', '<', shift(q.to!, 2)))
+      .orderBy('adjustments.created_at', 'desc')
+      .orderBy('adjustments.id')
+      .execute();
+    const inPeriod = rows.filter((r) => {
+      const day = beijingTime(r.created_at).slice(0, 10);
+      return (!q.from || day >= q.from) && (!q.to || day <= q.to);
+    });
+    const page = inPeriod.slice((q.page - 1) * q.pageSize, q.page * q.pageSize);
+    const funds = await readAdjustmentsOf(db, [...new Set(page.map((r) => r.settlement_id))]);
+    const byId = new Map(funds.map((a) => [a.id, a]));
+    return {
+      items: page.map((r) => {
+        const a = byId.get(r.id)!;
+        const { result: _result, ...view } = adjustmentView(a, { billNo: r.s_bill_no, hospitalName: r.s_hospital_name, discharged: r.s_discharged });
+        return {
+          ...view,
+          personId: r.person_id,
+          settlement: { id: r.settlement_id, billNo: r.s_bill_no, hospital: { code: r.s_hospital, name: r.s_hospital_name }, discharged: r.s_discharged, status: r.s_status },
+          reversal: { id: r.reversal_of, billNo: r.r_bill_no, hospital: { code: r.r_hospital, name: r.r_hospital_name } },
+        };
+      }),
+      page: q.page,
+      pageSize: q.pageSize,
+      total: inPeriod.length,
+    };
+  }
+
   async accumulators(personId: string, year: number): Promise<{ personId: string; year: number; accumulators: AccumulatorsJson }> {
     const person = await this.store.db.selectFrom('people').select('id').where('id', '=', personId).executeTakeFirst();
     if (!person) throw notFound(`参保人 ${personId} `);
@@ -408,19 +532,18 @@ export class SettlementService {
   }
 }
 
-/** The accumulator changes a stored result recorded, as the engine's values: what a reversal takes back. */
-function recordedChanges(result: SettlementJson): AccumulatorChanges {
-  const out: AccumulatorChanges = {};
-  for (const [key, fields] of Object.entries(result.accumulators)) {
-    const entry: AccumulatorChanges[string] = {};
-    for (const [field, c] of Object.entries(fields)) if (c) entry[field as keyof typeof entry] = { before: parseUnits(c.before), after: parseUnits(c.after) };
-    out[key] = entry;
-  }
-  return out;
-}
-
 function alreadyReversed(row: SettlementTable): ApiError {
   return conflict('ALREADY_REVERSED', `结算 ${row.id} 已于 ${row.reversed_at} 撤销，不能重复撤销`);
+}
+
+/** A later settlement can no longer be settled on the corrected year-to-date: the reversal is refused, naming it. */
+function reversalBlocked(reversed: SettlementTable, blocked: SettlementTable, e: SettlementError): ApiError {
+  const path = formatPath(e.path);
+  return unprocessable(
+    'REVERSAL_BLOCKED',
+    `结算 ${reversed.id} 未撤销：撤销后须将其后的结算 ${blocked.id}（医院 ${blocked.hospital_code}，账单 ${blocked.bill_no}）按更正后的年度累计重新结算，但它已无法结算：${e.message}`,
+    [{ path: `settlements.${blocked.id}${path ? `.${path}` : ''}`, message: e.message }],
+  );
 }
 
 function unconfirmed(billNo: string): ApiError {

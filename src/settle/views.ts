@@ -3,6 +3,7 @@
  * and the result as stored.
  */
 import type { SettlementJson } from '../engine/result.js';
+import type { AdjustmentView } from './adjustments.js';
 import { maskIdNumber } from '../register/mask.js';
 import type { HospitalTable, PersonTable, SettlementTable } from '../store/schema.js';
 
@@ -19,6 +20,24 @@ export interface SettlementView {
   reversedAt: string | null;
   reversalReason: string | null;
   result: SettlementJson;
+  /**
+   * Read one by one (GET /v1/settlements/{id}, a reversal's answer): every adjustment (应补应退) a
+   * reversal of an earlier settlement of the person's year made to it, oldest first, and its figures as
+   * they now stand: its latest adjustment's, or its own. For a reversed settlement, what the reversal
+   * took back. Not on the answer to a posted bill.
+   */
+  adjustments?: AdjustmentView[];
+  current?: CurrentFigures;
+}
+
+/** A settlement's money as it now stands. */
+export interface CurrentFigures {
+  funds: Record<string, string>;
+  fundPaysTotal: string;
+  patientPays: string;
+  actualRatio: string;
+  /** The adjustment these figures are from (null: as settled). */
+  adjustmentId: string | null;
 }
 
 export type HospitalRef = Pick<HospitalTable, 'code' | 'name' | 'tier' | 'region_code'>;

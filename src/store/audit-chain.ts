@@ -1,5 +1,5 @@
 /**
- * The audit log's chain: every write (settle, reverse, key creation) appends an entry carrying the hash
+ * The audit log's chain: every write (settle, reverse and each adjustment it makes, key creation) appends an entry carrying the hash
  * of the previous one, in the same transaction as the write (a write set's `audit` step). Editing,
  * removing or inserting a row breaks the chain at that row; checks/audit-log.ts walks it and names it.
  */
@@ -12,7 +12,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 export interface AuditEntryInput {
   actor: string;
-  action: 'settlement.create' | 'settlement.reverse' | 'key.create' | 'key.revoke' | 'seed.load' | 'register.import';
+  /** `settlement.adjust`: one adjustment (应补应退) a reversal made to a later settlement; its subject is the adjustment's id. */
+  action: 'settlement.create' | 'settlement.reverse' | 'settlement.adjust' | 'key.create' | 'key.revoke' | 'seed.load' | 'register.import';
   subject: string;
   payload: unknown;
 }

@@ -271,6 +271,62 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  // Re-adjudication on reversal (issue 23, SETTLEMENT.md §4): a reversal settles every later settlement of
+  // the person's year again, in the order the person's ledger recorded them, and writes what changed as
+  // adjustments (应补应退). That order is the ledger's version, not a clock: each settlement keeps the
+  // version it wrote, each reversal the version it wrote. Rows from before are numbered by their times,
+  // creations and reversals of one person-year together, which is the order a single API process wrote
+  // them in (two processes could have interleaved differently; nothing better is left to go by).
+  '2026-12-02-006-readjudication': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('settlements').addColumn('ledger_version', 'integer').execute();
+      await db.schema.alterTable('settlements').addColumn('reversed_version', 'integer').execute();
+      await sql`update settlements set ledger_version =
+        (select count(*) from settlements s2 where s2.person_id = settlements.person_id and s2.year = settlements.year
+           and (s2.created_at < settlements.created_at or (s2.created_at = settlements.created_at and s2.id <= settlements.id)))
+      + (select count(*) from settlements s3 where s3.person_id = settlements.person_id and s3.year = settlements.year
+           and s3.reversed_at is not null and s3.reversed_at < settlements.created_at)`.execute(db);
+      await sql`update settlements set reversed_version =
+        (select count(*) from settlements s2 where s2.person_id = settlements.person_id and s2.year = settlements.year
+           and s2.created_at <= settlements.reversed_at)
+      + (select count(*) from settlements s3 where s3.person_id = settlements.person_id and s3.year = settlements.year
+           and s3.reversed_at is not null
+           and (s3.reversed_at < settlements.reversed_at or (s3.reversed_at = settlements.reversed_at and s3.id <= settlements.id)))
+      where reversed_at is not null`.execute(db);
+
+      await db.schema
+        .createTable('adjustments')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('settlement_id', 'varchar(64)', (c) => c.notNull().references('settlements.id'))
+        .addColumn('reversal_of', 'varchar(64)', (c) => c.notNull().references('settlements.id'))
+        .addColumn('person_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('year', 'integer', (c) => c.notNull())
+        .addColumn('ledger_version', 'integer', (c) => c.notNull())
+        .addColumn('ytd_before_json', 'text', (c) => c.notNull())
+        .addColumn('result_json', 'text', (c) => c.notNull())
+        .addColumn('changes_json', 'text', (c) => c.notNull())
+        .addColumn('fund_delta_fen', 'bigint', (c) => c.notNull())
+        .addColumn('patient_delta_fen', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('created_by', 'varchar(64)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('adjustments_settlement').on('adjustments').columns(['settlement_id', 'ledger_version']).execute();
+      await db.schema.createIndex('adjustments_person_year').on('adjustments').columns(['person_id', 'year']).execute();
+      await db.schema.createIndex('adjustments_reversal').on('adjustments').columns(['reversal_of']).execute();
+      await db.schema.createIndex('adjustments_created').on('adjustments').columns(['created_at']).execute();
+      await db.schema.createIndex('settlements_reversed').on('settlements').columns(['reversed_at']).execute();
+      // Rows by their own key on SQLite, as for settlement_funds (migration 003).
+      const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+      await db.schema
+        .createTable('adjustment_funds')
+        .addColumn('adjustment_id', 'varchar(64)', (c) => c.notNull().references('adjustments.id'))
+        .addColumn('fund', 'varchar(64)', (c) => c.notNull())
+        .addColumn('amount_fen', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('adjustment_funds_pk', ['adjustment_id', 'fund'])
+        .$call((t) => (sqlite ? t.modifyEnd(sql`without rowid`) : t))
+        .execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -123,6 +123,14 @@ export interface SettlementTable {
    * made without a register entry (earlier releases).
    */
   eligibility_json: string | null;
+  /**
+   * The version of the person's ledger this settlement wrote: its place in the order the person's year
+   * was settled in (SETTLEMENT.md §4, "the order they were settled"), which is not a clock's. Settlements
+   * from before migration 006 were numbered by the time they were made.
+   */
+  ledger_version: number;
+  /** The version of the ledger its reversal wrote (null while it is not reversed). */
+  reversed_version: number | null;
 }
 
 export interface SettlementFundTable {
@@ -131,6 +139,44 @@ export interface SettlementFundTable {
   amount_fen: number;
   /** What the fund owes the hospital (§3 owed): amount_fen less what was paid elsewhere for its steps. */
   owed_fen: number | null;
+}
+
+/**
+ * 应补应退: what a reversal changed in a later settlement of the same person and year, which was settled
+ * again on the corrected year-to-date (SETTLEMENT.md §4). The settlement itself is never edited; its
+ * figures as they now stand are those of its latest adjustment (`result_json`), and the differences are
+ * here: per fund (adjustment_funds, positive when the fund owes the hospital more), in what the patient
+ * pays, and in the accumulator changes.
+ */
+export interface AdjustmentTable {
+  id: string;
+  /** The settlement that was settled again. */
+  settlement_id: string;
+  /** The settlement whose reversal made this adjustment. */
+  reversal_of: string;
+  person_id: string;
+  year: number;
+  /** The ledger version the reversal wrote (the reversal and its adjustments share it). */
+  ledger_version: number;
+  /** The year-to-date the settlement was settled again on (JSON). */
+  ytd_before_json: string;
+  /** The settlement as settled again: its figures as they now stand (JSON, the shape of a result). */
+  result_json: string;
+  /** Per accumulator key and field, the change in what the settlement adds to the year (signed decimal text, JSON). */
+  changes_json: string;
+  /** Σ of the per-fund differences, fen. */
+  fund_delta_fen: number;
+  /** The difference in what the patient pays, fen: positive, the patient pays more (应补); negative, is refunded (应退). */
+  patient_delta_fen: number;
+  created_at: string;
+  created_by: string;
+}
+
+/** An adjustment's difference for one fund, fen (only funds whose payout changed). */
+export interface AdjustmentFundTable {
+  adjustment_id: string;
+  fund: string;
+  amount_fen: number;
 }
 
 /** One row per person and year: the year-to-date accumulators, locked by every settlement of that person. */
@@ -198,6 +244,8 @@ export interface Database {
   memberships: MembershipTable;
   hospital_tiers: HospitalTierTable;
   hospital_versions: HospitalVersionTable;
+  adjustments: AdjustmentTable;
+  adjustment_funds: AdjustmentFundTable;
   ledgers: LedgerTable;
   api_keys: ApiKeyTable;
   audit_log: AuditLogTable;

@@ -13,7 +13,7 @@ import {
   DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler,
   type Compilable, type CompiledQuery, type Dialect as KyselyDialect,
 } from 'kysely';
-import type { Database, SettlementTable } from './schema.js';
+import type { AdjustmentTable, Database, SettlementTable } from './schema.js';
 
 /** A parameter's placeholder while the statement is compiled: recognised in `parameters` afterwards. */
 type Placeholder = (name: string) => string;
@@ -28,10 +28,16 @@ export const SETTLEMENT_COLUMNS = [
   'ruleset_id', 'ruleset_hash', 'bill_hash', 'bill_json', 'ytd_before_json', 'result_json', 'total_fen',
   'fund_pays_fen', 'patient_pays_fen', 'status', 'created_at', 'created_by', 'reversed_at', 'reversed_by', 'reversal_reason',
   'eligibility_json',
+  'ledger_version', 'reversed_version',
 ] as const satisfies readonly (keyof SettlementTable)[];
 
-// Every column named, so the build stops when SettlementTable gains one the list lacks.
-type Missing = Exclude<keyof SettlementTable, (typeof SETTLEMENT_COLUMNS)[number]>;
+export const ADJUSTMENT_COLUMNS = [
+  'id', 'settlement_id', 'reversal_of', 'person_id', 'year', 'ledger_version', 'ytd_before_json', 'result_json', 'changes_json',
+  'fund_delta_fen', 'patient_delta_fen', 'created_at', 'created_by',
+] as const satisfies readonly (keyof AdjustmentTable)[];
+
+// Every column named, so the build stops when SettlementTable (or AdjustmentTable) gains one the list lacks.
+type Missing = Exclude<keyof SettlementTable, (typeof SETTLEMENT_COLUMNS)[number]> | Exclude<keyof AdjustmentTable, (typeof ADJUSTMENT_COLUMNS)[number]>;
 const allColumns: Missing extends never ? true : never = true;
 void allColumns;
 
@@ -99,10 +105,10 @@ export const STATEMENTS = {
     db.insertInto('settlement_funds').values({ settlement_id: $('settlement_id'), fund: $('fund'), amount_fen: $('amount_fen'), owed_fen: $('owed_fen') }),
   ),
   /** Reversal: only a settlement that is still settled. */
-  reverseSettlement: define(['reversed_at', 'reversed_by', 'reversal_reason', 'id'], (db, $) =>
+  reverseSettlement: define(['reversed_at', 'reversed_by', 'reversal_reason', 'reversed_version', 'id'], (db, $) =>
     db
       .updateTable('settlements')
-      .set({ status: 'reversed', reversed_at: $('reversed_at'), reversed_by: $('reversed_by'), reversal_reason: $('reversal_reason') })
+      .set({ status: 'reversed', reversed_at: $('reversed_at'), reversed_by: $('reversed_by'), reversal_reason: $('reversal_reason'), reversed_version: $('reversed_version') })
       .where('id', '=', $('id'))
       .where('status', '=', 'settled'),
   ),
@@ -166,6 +172,12 @@ export const STATEMENTS = {
     db.insertInto('hospital_tiers').values({
       code: $('code'), tier: $('tier'), from_date: $('from_date'), to_date: $('to_date'), batch_id: $('batch_id'), recorded_at: $('recorded_at'), superseded_at: null, superseded_by: null,
     }),
+  ),
+  insertAdjustment: define(ADJUSTMENT_COLUMNS, (db, $) =>
+    db.insertInto('adjustments').values(Object.fromEntries(ADJUSTMENT_COLUMNS.map((c) => [c, $(c)])) as unknown as AdjustmentTable),
+  ),
+  insertAdjustmentFund: define(['adjustment_id', 'fund', 'amount_fen'], (db, $) =>
+    db.insertInto('adjustment_funds').values({ adjustment_id: $('adjustment_id'), fund: $('fund'), amount_fen: $('amount_fen') }),
   ),
   auditHead: define([], (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1)),
   insertAudit: define(['seq', 'at', 'actor', 'action', 'subject', 'payload', 'prev_hash', 'hash'], (db, $) =>

@@ -11,6 +11,7 @@ import { crash } from '../../benchmarks/faults/crash.js';
 import { duplicates } from '../../benchmarks/faults/duplicates.js';
 import { cleanupAll, type StoreKind } from '../../benchmarks/faults/harness.js';
 import { onePerson } from '../../benchmarks/faults/one-person.js';
+import { reversals } from '../../benchmarks/faults/reversals.js';
 
 const PG = Boolean(process.env.ONESTOP_TEST_PG_URL);
 const IN_CI = Boolean(process.env.CI) && process.env.CI !== 'false';
@@ -35,6 +36,12 @@ describe.each(stores)('faults on $kind', ({ kind, skip }) => {
   it.skipIf(skip)('one person, many windows: 30 bills at once through two processes → caps hold, one chain, doctor clean', async () => {
     const r = await onePerson(kind, 30);
     expect(r.violations).toEqual([]);
+  });
+
+  it.skipIf(skip)('reversals: 20+20 bills and 8 reversals (each twice) for one person through two processes → one 200 each, the year a chain from zero, doctor clean', async () => {
+    const r = await reversals(kind, 20, 8);
+    expect(r.violations).toEqual([]);
+    expect(r.figures['adjustments written']).toBeGreaterThan(0);
   });
 
   it.skipIf(skip)('crash: kill -9 under load, restart → acknowledged settlements intact, nothing half-written', async () => {

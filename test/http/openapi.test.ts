@@ -14,7 +14,7 @@ import { startTestService, type TestService } from './fixture.js';
 type Doc = { openapi: string; paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>; components: { schemas: Record<string, unknown> } };
 
 async function validate(doc: unknown): Promise<{ valid: boolean; errors?: unknown }> {
-  return new Validator().validate(structuredClone(doc) as object);
+  return new Validator().validate(structuredClone(doc) as Parameters<Validator["validate"]>[0]);
 }
 
 let svc: TestService;

@@ -84,7 +84,7 @@ describe('onestop register import', () => {
     const got = await person('N-1');
     expect(got.status).toBe(200);
     expect(got.body.idNumber).toBe(`${idNumber(1).slice(0, 6)}********${idNumber(1).slice(-4)}`);
-    expect(got.body.memberships.map((m: { from: string; to: string }) => [m.population, m.from, m.to])).toEqual([
+    expect(got.body.memberships.map((m: { population: string; from: string; to: string }) => [m.population, m.from, m.to])).toEqual([
       ['poverty', '2018-01-01', '2018-05-31'],
       ['poverty', '2018-06-01', '2018-07-31'],
     ]);

@@ -8,8 +8,10 @@ import type { RuleBook } from '../../rules/select.js';
 import type { SettlementService } from '../../settle/service.js';
 import { settlementBody } from '../../settle/views.js';
 import type { Store } from '../../store/port.js';
+import { loadPersonYearStatement } from '../../statement/load.js';
+import { formatStatement } from '../../statement/text.js';
 import { json, type Route, type RouteAnswer } from '../route.js';
-import { listQuerySchema, reversalBodySchema, yearQuerySchema } from '../schemas.js';
+import { adjustmentListQuerySchema, listQuerySchema, reversalBodySchema, statementParamsSchema, statementQuerySchema, yearQuerySchema } from '../schemas.js';
 
 export interface SettlementRoutesDeps {
   store: Store;
@@ -74,12 +76,35 @@ export function settlementRoutes({ store, rules, settlements }: SettlementRoutes
       },
     },
     {
+      // 应补应退 notices for the window page: adjustments of the key's hospital's settlements, newest first.
+      method: 'GET',
+      path: '/v1/adjustments',
+      roles: ['window', 'auditor', 'finance'],
+      async handle(req) {
+        return json(await settlements.adjustmentList(query(adjustmentListQuerySchema, req.query) as never, req.principal));
+      },
+    },
+    {
       method: 'GET',
       path: '/v1/people/:id/accumulators',
       roles: ['window', 'auditor', 'finance'],
       async handle(req) {
         const { year } = query(yearQuerySchema, req.query) as { year: number };
         return json(await settlements.accumulators(req.params.id!, year));
+      },
+    },
+    {
+      // 年度结算汇总: every settlement, reversal and adjustment of the person's year, in ledger order, with
+      // the running year-to-date and the totals per fund; ?format=text for printing.
+      method: 'GET',
+      path: '/v1/people/:id/years/:year',
+      roles: ['window', 'auditor', 'finance'],
+      async handle(req) {
+        const { year } = parseOr422(statementParamsSchema, { year: req.params.year }, { what: '请求', prefix: ['path'] }) as { year: number };
+        const { format } = query(statementQuerySchema, req.query) as { format?: 'json' | 'text' };
+        const statement = await loadPersonYearStatement(store, req.params.id!, year);
+        if (format === 'text') return { text: formatStatement(statement), type: 'text/plain; charset=utf-8', headers: { 'Cache-Control': 'no-store' } };
+        return json(statement);
       },
     },
     {

@@ -9,6 +9,12 @@ import { InputLineError } from '../../formats/line-error.js';
 
 export class DischargeOrder {
   private readonly people = new RowIndex();
+
+  /**
+   * `enforce` false: number the people and keep their last dates, refuse nothing. The store's year
+   * comes in ledger order (the order the counter settled, SETTLEMENT.md §4), which may go back in date.
+   */
+  constructor(private readonly enforce = true) {}
   /** Per person: the last discharge date (YYYYMMDD) and its line, side by side. */
   private last = new Float64Array(2 * 1024);
 
@@ -28,7 +34,7 @@ export class DischargeOrder {
       }
     } else {
       const last = this.last[2 * row]!;
-      if (date < last) {
+      if (this.enforce && date < last) {
         const l = String(last);
         throw new InputLineError(line, billNo, [
           {

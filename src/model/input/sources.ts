@@ -1,6 +1,6 @@
 /**
  * Where a model run's admissions come from: a file (CSV or JSON Lines), uploaded text (the API), or
- * the store's settled bills of one year. Every source streams: records are read one at a time, and the
+ * the store's unreversed bills of one year, each person's in ledger order. Every source streams: records are read one at a time, and the
  * runner reads only the person of each (to route it to its shard) before passing its text on.
  */
 import { createReadStream, statSync, type ReadStream } from 'node:fs';
@@ -43,6 +43,11 @@ export interface OpenedSource {
   info: InputInfo;
   /** Rows, when known before reading (the store). */
   totalRows?: number;
+  /**
+   * How each person's rows are ordered: `discharge` (files and uploads: by discharge date, checked) or
+   * `ledger` (the store: the order the counter settled them, which may go back in discharge date).
+   */
+  order: 'discharge' | 'ledger';
   /** Bytes, for a file: with bytesRead(), a progress fraction. */
   totalBytes?: number;
   bytesRead(): number;
@@ -59,30 +64,32 @@ export function formatOfFile(path: string): InputFormat {
 const STORE_PAGE = 1000;
 
 async function* storeRecords(store: Store, year: number): AsyncGenerator<SourceRecord[]> {
-  let cursor: { discharged: string; created_at: string; id: string } | null = null;
+  let cursor: { person_id: string; ledger_version: number; id: string } | null = null;
   let line = 0;
   for (;;) {
     let q = store.db
       .selectFrom('settlements')
-      .select(['id', 'person_id', 'discharged', 'created_at', 'bill_json'])
+      .select(['id', 'person_id', 'ledger_version', 'bill_json'])
       .where('year', '=', year)
       .where('status', '=', 'settled');
     if (cursor) {
       const c = cursor;
       q = q.where((eb) =>
         eb.or([
-          eb('discharged', '>', c.discharged),
-          eb.and([eb('discharged', '=', c.discharged), eb('created_at', '>', c.created_at)]),
-          eb.and([eb('discharged', '=', c.discharged), eb('created_at', '=', c.created_at), eb('id', '>', c.id)]),
+          eb('person_id', '>', c.person_id),
+          eb.and([eb('person_id', '=', c.person_id), eb('ledger_version', '>', c.ledger_version)]),
+          eb.and([eb('person_id', '=', c.person_id), eb('ledger_version', '=', c.ledger_version), eb('id', '>', c.id)]),
         ]),
       );
     }
-    // Discharge date, then the order the counter settled them in: how the counter carried the year.
-    const rows = await q.orderBy('discharged').orderBy('created_at').orderBy('id').limit(STORE_PAGE).execute();
+    // Each person's bills in the order the counter settled them (the ledger's, SETTLEMENT.md §4), not by
+    // discharge date: a bill settled late counts after the ones settled before it, as at the counter.
+    // With the reversed ones left out, that replay is the year as it now stands, adjustments included.
+    const rows = await q.orderBy('person_id').orderBy('ledger_version').orderBy('id').limit(STORE_PAGE).execute();
     if (rows.length) yield rows.map((r) => ({ line: ++line, text: r.bill_json, person: r.person_id }));
     if (rows.length < STORE_PAGE) return;
     const last = rows[rows.length - 1]!;
-    cursor = { discharged: last.discharged, created_at: last.created_at, id: last.id };
+    cursor = { person_id: last.person_id, ledger_version: Number(last.ledger_version), id: last.id };
   }
 }
 
@@ -146,6 +153,7 @@ export async function openSource(source: ModelSource, weights: string | null): P
       records: storeRecords(source.store, source.year),
       info: { source: 'store', year: source.year },
       totalRows: Number(total.n),
+      order: 'ledger',
       bytesRead: () => 0,
       close: () => {},
     };
@@ -173,7 +181,7 @@ export async function openSource(source: ModelSource, weights: string | null): P
   }
   const bytesRead = () => (file ? file.bytesRead : (totalBytes ?? 0));
   const close = () => stream.destroy();
-  if (format === 'jsonl') return { format, csv: null, records: jsonData(stream), info, totalBytes, bytesRead, close };
+  if (format === 'jsonl') return { format, csv: null, records: jsonData(stream), info, totalBytes, order: 'discharge', bytesRead, close };
 
   const chunks = csvRecordChunks(stream);
   const first = await chunks.next();
@@ -189,5 +197,5 @@ export async function openSource(source: ModelSource, weights: string | null): P
     close();
     throw e;
   }
-  return { format, csv: layout, records: csvData(rest, chunks, layout), info, totalBytes, bytesRead, close };
+  return { format, csv: layout, records: csvData(rest, chunks, layout), info, totalBytes, order: 'discharge', bytesRead, close };
 }

@@ -99,6 +99,7 @@ export async function runModel(opts: RunOptions): Promise<RunResult> {
     csv: src.csv,
     weights,
     growthCost: opts.growth && opts.growth.cost !== RATIO_ONE ? factorText(opts.growth.cost) : null,
+    order: src.order,
   };
   let rows = 0;
   const read = { rows: 0 };

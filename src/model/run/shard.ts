@@ -28,7 +28,7 @@ import { rowFromJson } from '../input/json-rows.js';
 import { DischargeOrder } from '../input/order.js';
 
 /** Bumped whenever the messages between the runner and its workers change. */
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 
 export interface ShardInit {
   /** Baseline first, then the variant if there is one: rules documents, re-validated in the shard. */
@@ -38,13 +38,15 @@ export interface ShardInit {
   weights: string | null;
   /** Cost growth factor as decimal text, or null. */
   growthCost: string | null;
+  /** Each person's rows in discharge-date order (checked), or in the store's ledger order (as given). */
+  order: 'discharge' | 'ledger';
 }
 
 const SCENARIO_LABEL = ['', '（测算方案）'];
 
 export class ModelShard {
   private readonly rulesets: Ruleset[];
-  private readonly order = new DischargeOrder();
+  private readonly order: DischargeOrder;
   /** One scenario per ruleset, its columns those the rulesets' steps keep. */
   private readonly ledger: YearToDateLedger;
   private readonly aggregate: ShardAggregate;
@@ -62,6 +64,7 @@ export class ModelShard {
   private yearRow = new Int32Array(1024);
 
   constructor(private readonly init: ShardInit) {
+    this.order = new DischargeOrder(init.order !== 'ledger');
     this.rulesets = init.rulesets.map((r) => rulesetFromDocument(r.document, r.file).ruleset);
     this.ledger = new YearToDateLedger({ scenarios: this.rulesets.length, fields: this.rulesets.flatMap(accumulatorFields) });
     this.aggregate = new ShardAggregate(slotLayout(this.rulesets), this.rulesets.length, init.weights !== null);

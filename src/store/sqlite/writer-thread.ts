@@ -18,13 +18,14 @@ import { CommitUnknown } from '../commit-unknown.js';
 import type { AuditEntryInput } from '../audit-chain.js';
 import type { NamedStatement, Statement, WriteSet, WriteStep } from '../write-set.js';
 import type { Answer } from './writer.js';
-import { STATEMENTS } from '../statements.js';
+import { compileStatements } from '../statements.js';
+import { createHash } from 'node:crypto';
 
 /**
- * Bumped whenever the messages change, and carrying the statements' names, so that a stale dist/ worker
- * (built before a statement was added) is refused rather than left to misread a set.
+ * Bumped whenever the messages change, and carrying a digest of every statement's SQL, so that a stale
+ * dist/ worker (built before a statement was added or a column was) is refused rather than left to misread a set.
  */
-export const WRITER_PROTOCOL = `7:${Object.keys(STATEMENTS).join(',')}`;
+export const WRITER_PROTOCOL = `8:${createHash('sha256').update(Object.values(compileStatements('sqlite')).map((s) => `${s.name}\n${s.sql}`).join('\n')).digest('hex').slice(0, 16)}`;
 
 export type ToWriter = { type: 'write'; id: number; set: PackedWriteSet } | { type: 'close' };
 

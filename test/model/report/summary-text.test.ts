@@ -35,9 +35,9 @@ describe('onestop model summary', () => {
     const r = cli(['model', '--rules', 'xingan-2018', '--bills', SEED_BILLS, '--growth', 'cost=1.06,admissions=1.03', '--workers', '0']);
     expect(r.status).toBe(0);
     const json = JSON.parse(cli(['model', '--rules', 'xingan-2018', '--bills', SEED_BILLS, '--growth', 'cost=1.06,admissions=1.03', '--workers', '0', '--json']).stdout);
-    // The report keeps two decimals (410 × 1.03 = 422.3); the table shows 422.
-    expect(json.weightedAdmissions).toBe(422.3);
-    expect(r.stdout).toContain('记录 410 条；按增长系数（费用 ×1.06，人次 ×1.03）折算为 422 人次');
+    // The report keeps two decimals (420 × 1.03 = 432.6); the table shows 433.
+    expect(json.weightedAdmissions).toBe(432.6);
+    expect(r.stdout).toContain('记录 420 条；按增长系数（费用 ×1.06，人次 ×1.03）折算为 433 人次');
     const half = (n: number) => String(Math.floor(n + 0.5));
     expect(columns(r.stdout.split('\n').find((l) => l.startsWith('保底步骤人次'))!)[1]).toBe(half(json.baseline.floorPaidAdmissions));
     expect(columns(r.stdout.split('\n').find((l) => l.startsWith('自付封顶步骤人次'))!)[1]).toBe(half(json.baseline.capPaidAdmissions));

@@ -40,8 +40,7 @@ const COLUMNS: Record<(typeof TABLES)[number], string> = {
   ledgers: 'person_id, year, accumulators_json, version',
   audit_log: 'seq, at, actor, action, subject, payload, prev_hash, hash',
 };
-const LATER = ['2026-12-02-004-settlement-funds-owed', '2026-12-02-005-register'];
-/** What 005 (the register) adds, taken away so that it runs again after 003 as it would have. */
+/** What 005 (the register) adds, taken away so that it runs again after 003 as it would have (006's is undone below). */
 const REGISTER_UNDO = [
   'drop table register_batches', 'drop table register_state', 'drop table person_versions', 'drop table memberships', 'drop table hospital_tiers', 'drop table hospital_versions',
   'alter table people drop column insured_region', 'alter table settlements drop column eligibility_json',
@@ -62,15 +61,21 @@ describe('migration 2026-11-23-003 (SQLite)', () => {
     await first.settlements.reverse(posted[1]!.view.id, null, '录入错误', 'test');
     await first.close();
 
-    // Put the three tables back as they were before 003, rows and all, and forget that 003 ran.
+    // Put the three tables back as they were before 003, rows and all, and forget that 003 ran. What
+    // 004 (re-adjudication) added is taken away too, so that both run again in order: 004 then numbers
+    // the settlements by their times, as the code of this release numbered them by ledger version.
     const database = new SQLite(file);
+    const versions = database.prepare('select id, ledger_version, reversed_version from settlements order by id').all();
+    expect(database.prepare('select count(*) as n from adjustments').get()).toEqual({ n: 0 });
     database.transaction(() => {
       for (const table of TABLES) {
         database.exec(ddl.get(table)!.replace(`"${table}"`, `"${table}_older"`));
         database.exec(`insert into ${table}_older select ${COLUMNS[table]} from ${table}; drop table ${table}; alter table ${table}_older rename to ${table}`);
       }
-      for (const name of [MIGRATION, ...LATER]) database.prepare('delete from kysely_migration where name = ?').run(name);
       for (const statement of REGISTER_UNDO) database.exec(statement);
+      database.exec('drop table adjustment_funds; drop table adjustments; drop index settlements_reversed');
+      database.exec('alter table settlements drop column ledger_version; alter table settlements drop column reversed_version');
+      database.prepare('delete from kysely_migration where name >= ?').run(MIGRATION);
     })();
     for (const table of TABLES) expect(shapeOf(database, table)).toBe(ddl.get(table)!);
     expect(shapeOf(database, 'audit_log')).toMatch(/"seq" bigint primary key/);
@@ -93,6 +98,7 @@ describe('migration 2026-11-23-003 (SQLite)', () => {
         for (const table of TABLES) expect(rowsOf(after, table), table).toEqual(before[table]);
         // and 004, run after it, says each fund owes its whole payout (nothing was paid elsewhere)
         expect(after.prepare('select count(*) as n from settlement_funds where owed_fen is not amount_fen').get()).toEqual({ n: 0 });
+        expect(after.prepare('select id, ledger_version, reversed_version from settlements order by id').all()).toEqual(versions);
         expect(after.pragma('foreign_key_check')).toEqual([]);
         expect(after.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
       } finally {

@@ -1,0 +1,159 @@
+/**
+ * What each fund owes each hospital, month by month, as entries that never move once a month is
+ * reported (issue 23): a settlement counts in the month of its discharge, as receivables always did; a
+ * reversal is an entry of its own, in the month it happened, taking back what the settlement stood at;
+ * an adjustment (应补应退) is an entry in the month of the reversal that made it, for the hospital of
+ * the settlement it corrected. So a reversal never changes an earlier month on a re-run: it shows in its
+ * own month, as 撤销冲回 and 应补应退 rows.
+ *
+ * `claimEntries` reads them from the store for a period; `monthlyClaims` adds them up per hospital ×
+ * fund × month × kind, purely. This is the data the receivables report (src/audit/receivables.ts, being
+ * moved to src/explain/) needs to show adjustments as their own rows.
+ */
+import type { Kysely } from 'kysely';
+import { FUND_ORDER } from '../labels/labels.js';
+import { beijingTime } from '../labels/labels.js';
+import { formatUnits } from '../money/text.js';
+import { fromFen } from '../money/units.js';
+import type { Database } from '../store/schema.js';
+
+export type ClaimKind = 'settlement' | 'reversal' | 'adjustment';
+
+export interface ClaimEntry {
+  kind: ClaimKind;
+  hospitalCode: string;
+  /** The day it counts on: the discharge date of a settlement, the (Beijing) date of a reversal or adjustment. */
+  date: string;
+  fund: string;
+  /** Signed fen: what the fund owes the hospital by this entry. */
+  amountFen: bigint;
+  settlementId: string;
+  adjustmentId?: string;
+}
+
+export interface ClaimRow {
+  hospitalCode: string;
+  hospitalName: string;
+  fund: string;
+  month: string;
+  kind: ClaimKind;
+  amount: string;
+  /** Settlements (kind settlement), reversals or adjustments counted. */
+  entries: number;
+}
+
+export interface MonthlyClaims {
+  rows: ClaimRow[];
+  totalsByFund: Record<string, string>;
+  total: string;
+}
+
+const KIND_ORDER: readonly ClaimKind[] = ['settlement', 'reversal', 'adjustment'];
+const fundRank = (f: string) => (FUND_ORDER.includes(f) ? FUND_ORDER.indexOf(f) : FUND_ORDER.length);
+
+/** Add entries up per hospital × fund × month × kind (entries with a zero amount still count as entries). */
+export function monthlyClaims(entries: readonly ClaimEntry[], hospitalNames: ReadonlyMap<string, string> = new Map()): MonthlyClaims {
+  const groups = new Map<string, { row: Omit<ClaimRow, 'amount' | 'entries'>; fen: bigint; ids: Set<string> }>();
+  const totals = new Map<string, bigint>();
+  for (const e of entries) {
+    const month = e.date.slice(0, 7);
+    const key = `${e.hospitalCode}\u0000${e.fund}\u0000${month}\u0000${e.kind}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { row: { hospitalCode: e.hospitalCode, hospitalName: hospitalNames.get(e.hospitalCode) ?? e.hospitalCode, fund: e.fund, month, kind: e.kind }, fen: 0n, ids: new Set() }));
+    g.fen += e.amountFen;
+    g.ids.add(e.adjustmentId ?? e.settlementId);
+    totals.set(e.fund, (totals.get(e.fund) ?? 0n) + e.amountFen);
+  }
+  const rows = [...groups.values()]
+    .map((g) => ({ ...g.row, amount: formatUnits(fromFen(g.fen)), entries: g.ids.size }))
+    .sort(
+      (a, b) =>
+        a.hospitalCode.localeCompare(b.hospitalCode) || a.month.localeCompare(b.month) || fundRank(a.fund) - fundRank(b.fund) || a.fund.localeCompare(b.fund) || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind),
+    );
+  const funds = [...totals.keys()].sort((a, b) => fundRank(a) - fundRank(b) || a.localeCompare(b));
+  return {
+    rows,
+    totalsByFund: Object.fromEntries(funds.map((f) => [f, formatUnits(fromFen(totals.get(f)!))])),
+    total: formatUnits(fromFen([...totals.values()].reduce((s, v) => s + v, 0n))),
+  };
+}
+
+/** The Beijing date of a UTC timestamp. */
+const beijingDate = (iso: string) => beijingTime(iso).slice(0, 10);
+
+/** A day either side: a UTC timestamp's Beijing date may be the next day. */
+function widened(q: { from?: string; to?: string }): { from?: string; to?: string } {
+  const shift = (d: string, days: number) => new Date(Date.parse(`${d}T00:00:00Z`) + days * 86_400_000).toISOString();
+  return { from: q.from ? shift(q.from, -1) : undefined, to: q.to ? shift(q.to, 2) : undefined };
+}
+
+const within = (date: string, q: { from?: string; to?: string }) => (!q.from || date >= q.from) && (!q.to || date <= q.to);
+
+/** Every claim entry whose day lies in [from, to] (inclusive, either open), optionally of one hospital. */
+export async function claimEntries(db: Kysely<Database>, q: { from?: string; to?: string; hospital?: string }): Promise<ClaimEntry[]> {
+  const out: ClaimEntry[] = [];
+  // Settlements, in their month of discharge, whatever became of them since.
+  const settled = await db
+    .selectFrom('settlement_funds')
+    .innerJoin('settlements', 'settlements.id', 'settlement_funds.settlement_id')
+    .select(['settlements.id', 'settlements.hospital_code', 'settlements.discharged', 'settlement_funds.fund', 'settlement_funds.amount_fen'])
+    .$if(!!q.from, (b) => b.where('settlements.discharged', '>=', q.from!))
+    .$if(!!q.to, (b) => b.where('settlements.discharged', '<=', q.to!))
+    .$if(!!q.hospital, (b) => b.where('settlements.hospital_code', '=', q.hospital!))
+    .execute();
+  for (const r of settled) out.push({ kind: 'settlement', hospitalCode: r.hospital_code, date: r.discharged, fund: r.fund, amountFen: BigInt(r.amount_fen), settlementId: r.id });
+
+  const w = widened(q);
+  // Reversals, in their own month: what the settlement stood at then (its funds and earlier adjustments), negated.
+  const reversed = await db
+    .selectFrom('settlements')
+    .select(['id', 'hospital_code', 'reversed_at', 'reversed_version'])
+    .where('status', '=', 'reversed')
+    .$if(!!w.from, (b) => b.where('reversed_at', '>=', w.from!))
+    .$if(!!w.to, (b) => b.where('reversed_at', '<', w.to!))
+    .$if(!!q.hospital, (b) => b.where('hospital_code', '=', q.hospital!))
+    .execute();
+  const inPeriod = reversed.filter((r) => r.reversed_at && within(beijingDate(r.reversed_at), q));
+  for (let i = 0; i < inPeriod.length; i += 500) {
+    const chunk = inPeriod.slice(i, i + 500);
+    const ids = chunk.map((r) => r.id);
+    const funds = await db.selectFrom('settlement_funds').select(['settlement_id', 'fund', 'amount_fen']).where('settlement_id', 'in', ids).execute();
+    const adjusted = await db
+      .selectFrom('adjustment_funds')
+      .innerJoin('adjustments', 'adjustments.id', 'adjustment_funds.adjustment_id')
+      .select(['adjustments.settlement_id', 'adjustments.ledger_version', 'adjustment_funds.fund', 'adjustment_funds.amount_fen'])
+      .where('adjustments.settlement_id', 'in', ids)
+      .execute();
+    const byId = new Map(chunk.map((r) => [r.id, r]));
+    const stood = new Map<string, Map<string, bigint>>();
+    const add = (id: string, fund: string, fen: bigint) => {
+      const m = stood.get(id) ?? new Map<string, bigint>();
+      m.set(fund, (m.get(fund) ?? 0n) + fen);
+      stood.set(id, m);
+    };
+    for (const f of funds) add(f.settlement_id, f.fund, BigInt(f.amount_fen));
+    for (const a of adjusted) {
+      const r = byId.get(a.settlement_id)!;
+      if (r.reversed_version === null || Number(a.ledger_version) < Number(r.reversed_version)) add(a.settlement_id, a.fund, BigInt(a.amount_fen));
+    }
+    for (const r of chunk) {
+      for (const [fund, fen] of stood.get(r.id) ?? []) out.push({ kind: 'reversal', hospitalCode: r.hospital_code, date: beijingDate(r.reversed_at!), fund, amountFen: -fen, settlementId: r.id });
+    }
+  }
+
+  // Adjustments, in the month of the reversal that made them, for the hospital of the corrected settlement.
+  const adjustments = await db
+    .selectFrom('adjustment_funds')
+    .innerJoin('adjustments', 'adjustments.id', 'adjustment_funds.adjustment_id')
+    .innerJoin('settlements', 'settlements.id', 'adjustments.settlement_id')
+    .select(['adjustments.id', 'adjustments.settlement_id', 'adjustments.created_at', 'settlements.hospital_code', 'adjustment_funds.fund', 'adjustment_funds.amount_fen'])
+    .$if(!!w.from, (b) => b.where('adjustments.created_at', '>=', w.from!))
+    .$if(!!w.to, (b) => b.where('adjustments.created_at', '<', w.to!))
+    .$if(!!q.hospital, (b) => b.where('settlements.hospital_code', '=', q.hospital!))
+    .execute();
+  for (const a of adjustments) {
+    const date = beijingDate(a.created_at);
+    if (within(date, q)) out.push({ kind: 'adjustment', hospitalCode: a.hospital_code, date, fund: a.fund, amountFen: BigInt(a.amount_fen), settlementId: a.settlement_id, adjustmentId: a.id });
+  }
+  return out;
+}
