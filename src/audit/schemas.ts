@@ -58,6 +58,16 @@ export const traceSchema = z
     summary: z.string().describe('one Chinese sentence for the whole settlement'),
     diagnoses: z.array(z.object({ code: z.string(), name: z.string().optional() })).describe('the bill\'s diagnoses, principal first'),
     owed: z.record(z.string(), money).optional().describe('per fund: its payout less what was paid elsewhere (present only when something was)'),
+    eligibility: z
+      .object({
+        date: z.string(),
+        on: z.enum(['admitted', 'discharged']),
+        memberships: z.array(z.object({ population: z.string(), from: z.string(), to: z.string().nullable(), batch: z.string() })),
+        tier: z.object({ tier: z.string(), from: z.string(), to: z.string().nullable(), batch: z.string() }).nullable(),
+      })
+      .nullable()
+      .describe('what the settlement took from the register: the date, the memberships in force then, the hospital tier (null: settled without the register)'),
+    eligibilitySentence: z.string().nullable().describe('the same in a Chinese sentence: 人员类别 and since when'),
     steps: z.array(
       stepResultSchema.extend({
         sentence: z.string().describe('one plain Chinese sentence a patient understands'),

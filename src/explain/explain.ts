@@ -5,6 +5,8 @@
  */
 import type { SettlementJson, StepResultJson } from '../engine/result.js';
 import type { Step } from '../engine/types.js';
+import type { Eligibility } from '../register/in-force.js';
+import { eligibilitySentence, parseEligibility } from './eligibility.js';
 import type { LoadedRuleset } from '../rules/load.js';
 import { stepSentence, summarySentence } from './sentences.js';
 
@@ -45,6 +47,10 @@ export interface Trace {
   diagnoses: { code: string; name?: string }[];
   /** What each fund owes the hospital where a payout was made elsewhere (§3); absent otherwise. */
   owed?: Record<string, string>;
+  /** The memberships the settlement took from the register, on which date (null: made without the register). */
+  eligibility: Eligibility | null;
+  /** The same in a sentence (人员类别 and since when), or null. */
+  eligibilitySentence: string | null;
   steps: TraceStep[];
 }
 
@@ -80,7 +86,8 @@ export function storedDiagnoses(billJson: string): { code: string; name?: string
   return Array.isArray(b.diagnoses) ? b.diagnoses.map((d) => ({ code: d.code, ...(d.name ? { name: d.name } : {}) })) : [];
 }
 
-export function buildTrace(input: { id: string; status: 'settled' | 'reversed'; result: SettlementJson; ruleset: LoadedRuleset; tier: string; diagnoses?: { code: string; name?: string }[] }): Trace {
+export function buildTrace(input: { id: string; status: 'settled' | 'reversed'; result: SettlementJson; ruleset: LoadedRuleset; tier: string; diagnoses?: { code: string; name?: string }[]; eligibilityJson?: string | null }): Trace {
+  const eligibility = parseEligibility(input.eligibilityJson);
   const { result: r, ruleset } = input;
   const sentences = sentencesFor(r, ruleset, input.tier, input.diagnoses);
   const steps: TraceStep[] = r.steps.map((s, i) => {
@@ -121,6 +128,8 @@ export function buildTrace(input: { id: string; status: 'settled' | 'reversed'; 
     summary: summarySentence(r, input.status),
     diagnoses: input.diagnoses ?? [],
     ...(r.owed ? { owed: r.owed } : {}),
+    eligibility,
+    eligibilitySentence: eligibilitySentence(eligibility, r.population),
     steps,
   };
 }

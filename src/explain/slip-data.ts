@@ -8,6 +8,7 @@ import { notFound } from '../errors/api-error.js';
 import { maskIdNumber } from '../register/mask.js';
 import { RulesetVersions } from '../settle/recompute.js';
 import type { Database } from '../store/schema.js';
+import { eligibilitySentence, membershipUsed, parseEligibility } from './eligibility.js';
 import { sentencesFor, storedDiagnoses } from './explain.js';
 import { summarySentence } from './sentences.js';
 import type { SlipInput } from './slip.js';
@@ -19,6 +20,7 @@ export async function loadSlipInput(db: Kysely<Database>, id: string): Promise<S
   const person = await db.selectFrom('people').select(['id', 'name', 'id_number']).where('id', '=', row.person_id).executeTakeFirstOrThrow();
   const ruleset = await new RulesetVersions(db).get(row.ruleset_hash);
   const result = JSON.parse(row.result_json) as SettlementJson;
+  const eligibility = parseEligibility(row.eligibility_json);
   const tier = (JSON.parse(row.bill_json) as { hospital?: { tier?: string } }).hospital?.tier ?? hospital.tier;
   return {
     id: row.id,
@@ -39,5 +41,7 @@ export async function loadSlipInput(db: Kysely<Database>, id: string): Promise<S
     sentences: sentencesFor(result, ruleset, tier, storedDiagnoses(row.bill_json)),
     // The slip says 已撤销 in its stamp and its own line; the summary tells the amounts.
     summary: summarySentence(result, 'settled'),
+    populationSince: membershipUsed(eligibility, result.population)?.from ?? null,
+    eligibilitySentence: eligibilitySentence(eligibility, result.population),
   };
 }

@@ -48,7 +48,7 @@ export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
       roles: ['window', 'auditor', 'finance'],
       async handle(req) {
         const s = await stored(req.params.id!, req.principal);
-        return json(buildTrace({ id: s.view.id, status: s.view.status, result: s.result, ruleset: s.ruleset, tier: s.tier, diagnoses: s.diagnoses }));
+        return json(buildTrace({ id: s.view.id, status: s.view.status, result: s.result, ruleset: s.ruleset, tier: s.tier, diagnoses: s.diagnoses, eligibilityJson: s.row.eligibility_json }));
       },
     },
     {
