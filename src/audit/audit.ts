@@ -37,6 +37,7 @@ import { fromFen, type Units } from '../money/units.js';
 import { RulesetVersions, recompute } from '../settle/recompute.js';
 import { readAdjustmentsOf, type AdjustmentRow } from '../settle/person-year.js';
 import { standingResultJson } from '../settle/standing.js';
+import { checkAgainstRegister, type MembershipVersion, type RegisterFinding, type RetroactiveChange } from '../checks/register.js';
 import { unprocessable } from '../errors/api-error.js';
 import type { Store } from '../store/port.js';
 import type { Database, SettlementTable } from '../store/schema.js';
@@ -106,6 +107,21 @@ export interface AnchorBreach {
   message: string;
 }
 
+export interface RegisterBreach {
+  id: string;
+  billNo: string;
+  personId: string;
+  message: string;
+}
+
+export interface RegisterChange extends RetroactiveChange {
+  id: string;
+  billNo: string;
+  personId: string;
+  status: 'settled' | 'reversed';
+  date: string;
+}
+
 export interface AuditReport {
   period: { from: string | null; to: string | null };
   hospital: { code: string; name: string } | null;
@@ -116,6 +132,10 @@ export interface AuditReport {
   capBreaches: CapBreach[];
   sumBreaches: SumBreach[];
   anchorBreaches: AnchorBreach[];
+  /** Settlements whose recorded memberships were not in force as the register stood when they were settled. */
+  registerBreaches: RegisterBreach[];
+  /** Settlements whose register entry was corrected afterwards (not re-settled; listed for the bureau). */
+  registerChanges: RegisterChange[];
   totalsByFund: Record<string, string>;
   totals: { total: string; fundPaysTotal: string; patientPays: string };
   /** True when every list above is empty. */
@@ -250,6 +270,8 @@ export async function runAudit(store: Store, scope: AuditScope): Promise<AuditRe
     capBreaches: [],
     sumBreaches: [],
     anchorBreaches: [],
+    registerBreaches: [],
+    registerChanges: [],
     totalsByFund: {},
     totals: { total: '0.00', fundPaysTotal: '0.00', patientPays: '0.00' },
     clean: true,
@@ -403,11 +425,54 @@ export async function runAudit(store: Store, scope: AuditScope): Promise<AuditRe
   for (const f of adjustmentFunds) byFund.set(f.fund, (byFund.get(f.fund) ?? 0n) + fen(f.amount_fen));
 
   report.capBreaches = await capBreaches(db, rows, versions);
+  Object.assign(report, await againstRegister(db, rows));
 
   report.totals = { total: yuanOfFen(totals.total), fundPaysTotal: yuanOfFen(totals.fund), patientPays: yuanOfFen(totals.patient) };
   report.totalsByFund = Object.fromEntries([...byFund.entries()].sort(([a], [b]) => fundRank(a) - fundRank(b) || a.localeCompare(b)).map(([f, v]) => [f, yuanOfFen(v)]));
-  report.clean = !report.mismatches.length && !report.floorBreaches.length && !report.capBreaches.length && !report.sumBreaches.length && !report.anchorBreaches.length;
+  report.clean =
+    !report.mismatches.length && !report.floorBreaches.length && !report.capBreaches.length && !report.sumBreaches.length && !report.anchorBreaches.length && !report.registerBreaches.length;
   return report;
+}
+
+/** Each settlement in scope against its person's memberships, every version (checks/register.ts). */
+async function againstRegister(db: Kysely<Database>, rows: SettlementTable[]): Promise<{ registerBreaches: RegisterBreach[]; registerChanges: RegisterChange[] }> {
+  const registerBreaches: RegisterBreach[] = [];
+  const registerChanges: RegisterChange[] = [];
+  const people = [...new Set(rows.filter((r) => r.eligibility_json !== null).map((r) => r.person_id))];
+  const versionsOf = new Map<string, MembershipVersion[]>();
+  for (let i = 0; i < people.length; i += 500) {
+    const part = people.slice(i, i + 500);
+    const found = await db
+      .selectFrom('memberships')
+      .select(['person_id', 'population', 'from_date', 'to_date', 'batch_id', 'recorded_at', 'superseded_at', 'superseded_by'])
+      .where('person_id', 'in', part)
+      .execute();
+    for (const m of found) versionsOf.set(m.person_id, [...(versionsOf.get(m.person_id) ?? []), m]);
+  }
+  for (const r of rows) {
+    const { findings, retroactive } = checkAgainstRegister(r, versionsOf.get(r.person_id) ?? []);
+    for (const f of findings) registerBreaches.push({ id: r.id, billNo: r.bill_no, personId: r.person_id, message: registerFindingText(r.id, f) });
+    if (retroactive) {
+      const date = (JSON.parse(r.eligibility_json!) as { date: string }).date;
+      registerChanges.push({ id: r.id, billNo: r.bill_no, personId: r.person_id, status: r.status, date, ...retroactive });
+    }
+  }
+  return { registerBreaches, registerChanges };
+}
+
+function registerFindingText(id: string, f: RegisterFinding): string {
+  switch (f.kind) {
+    case 'unreadable':
+      return `结算 ${id}：记录的登记身份不是有效的 JSON`;
+    case 'population-not-recorded':
+      return `结算 ${id}：按人员类别 ${f.population} 结算，但记录的登记身份中没有它`;
+    case 'membership-missing':
+      return `结算 ${id}：记录的登记身份 ${f.population}（${f.from} 起，批次 ${f.batch}）在登记库中不存在`;
+    case 'not-standing-then':
+      return `结算 ${id}：记录的登记身份 ${f.population}（${f.from} 起，批次 ${f.batch}）在结算时并非登记库的现行记录（登记于 ${f.recordedAt}${f.supersededAt ? `，于 ${f.supersededAt} 被替换` : ''}）`;
+    case 'not-in-force':
+      return `结算 ${id}：记录的登记身份 ${f.population}（${f.from} 至 ${f.to ?? '今'}）在 ${f.date} 不在有效期内`;
+  }
 }
 
 /**

@@ -140,6 +140,15 @@ export const auditReportSchema = z
       z.object({ id: z.string(), billNo: z.string(), problems: z.array(z.object({ path: z.string(), stored: z.string().nullable(), expected: z.string().nullable(), message: z.string() })) }),
     ),
     anchorBreaches: z.array(z.object({ id: z.string(), billNo: z.string(), problem: z.string(), message: z.string() })),
+    registerBreaches: z.array(z.object({ id: z.string(), billNo: z.string(), personId: z.string(), message: z.string() })).describe('settlements whose recorded memberships were not in force as the register stood when they were settled'),
+    registerChanges: z
+      .array(
+        z.object({
+          id: z.string(), billNo: z.string(), personId: z.string(), status: z.enum(['settled', 'reversed']), date: z.string(),
+          used: z.array(z.string()), now: z.array(z.string()), by: z.array(z.string()), changesPopulation: z.boolean(),
+        }),
+      )
+      .describe('retroactive changes: settlements whose register entry a later batch corrected (not re-settled)'),
     totalsByFund: z.record(z.string(), money),
     totals: z.object({ total: money, fundPaysTotal: money, patientPays: money }),
     clean: z.boolean(),

@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runAudit, type AuditReport } from '../audit/audit.js';
 import { buildTrace, storedDiagnoses } from '../explain/explain.js';
-import { fundLabel } from '../labels/labels.js';
+import { fundLabel, populationLabel } from '../labels/labels.js';
 import { receivables, receivablesCsv } from '../reports/receivables.js';
 import { auditRequestSchema } from '../audit/schemas.js';
 import { parseOr422 } from '../errors/from-zod.js';
@@ -125,6 +125,22 @@ export function formatAuditReport(r: AuditReport): string {
       .map((a) => `    ${a.message}`)
       .concat(more(r.anchorBreaches.length, LIST_LIMIT)),
   );
+  section(
+    '与登记库不符（结算时所用人员类别当时并不在册）',
+    r.registerBreaches.length,
+    '处',
+    r.registerBreaches
+      .slice(0, LIST_LIMIT)
+      .map((b) => `    ${b.message}`)
+      .concat(more(r.registerBreaches.length, LIST_LIMIT)),
+  );
+  if (r.registerChanges.length) {
+    out.push(`  登记库事后更正（未重新结算，供核查）：${r.registerChanges.length} 笔`);
+    for (const c of r.registerChanges.slice(0, LIST_LIMIT)) {
+      out.push(`    结算 ${c.id}（账单 ${c.billNo}，参保人 ${c.personId}，${c.date}）：结算时 ${c.used.map(populationLabel).join('、') || '无'}，现登记 ${c.now.map(populationLabel).join('、') || '无'}${c.changesPopulation ? '（人员类别已变）' : ''}；更正批次 ${c.by.join('、') || '—'}`);
+    }
+    out.push(...more(r.registerChanges.length, LIST_LIMIT));
+  }
   if (r.reversed.count) out.push(`  已撤销结算：${r.reversed.ids.slice(0, 20).join('、')}${r.reversed.count > 20 ? ` 等 ${r.reversed.count} 笔` : ''}`);
   out.push('');
   out.push('各基金支付合计（不含已撤销结算）：');

@@ -8,7 +8,7 @@ import { notFound } from '../errors/api-error.js';
 import { maskIdNumber } from '../register/mask.js';
 import { RulesetVersions } from '../settle/recompute.js';
 import type { Database } from '../store/schema.js';
-import { eligibilitySentence, membershipUsed, parseEligibility } from './eligibility.js';
+import { membershipUsed, parseEligibility } from './eligibility.js';
 import { sentencesFor, storedDiagnoses } from './explain.js';
 import { summarySentence } from './sentences.js';
 import type { SlipInput } from './slip.js';
@@ -42,6 +42,5 @@ export async function loadSlipInput(db: Kysely<Database>, id: string): Promise<S
     // The slip says 已撤销 in its stamp and its own line; the summary tells the amounts.
     summary: summarySentence(result, 'settled'),
     populationSince: membershipUsed(eligibility, result.population)?.from ?? null,
-    eligibilitySentence: eligibilitySentence(eligibility, result.population),
   };
 }

@@ -33,8 +33,6 @@ export interface SlipInput {
   summary: string;
   /** Since when the person was in the population the pipeline took (the register), or null. */
   populationSince?: string | null;
-  /** How the register decided the population (explain/eligibility.ts), or null. */
-  eligibilitySentence?: string | null;
 }
 
 const LAYER_NUMERALS = ['一', '二', '三', '四', '五'];
@@ -156,9 +154,9 @@ export function renderSlip(s: SlipInput): string {
   <div class="meta-top"><span>结算单号：<b>${e(s.id)}</b></span><span>结算时间：${e(beijingTime(s.createdAt))}（北京时间）</span><span>状态：<b>${e(statusLabel(s.status))}</b></span></div>
   <table class="info">
     <tr><td class="k">医疗机构</td><td colspan="3">${e(s.hospital.name)}（${e(s.hospital.code)}，${e(tierLabel(s.hospital.tier))}）</td><td class="k">就诊类别</td><td>${e(visitLabel(s.visit.type))}</td></tr>
-    <tr><td class="k">姓名</td><td>${e(s.person.name)}</td><td class="k">身份证号</td><td>${e(s.person.idNumber)}</td><td class="k">人员类别</td><td>${e(populationLabel(r.population))}${s.populationSince ? `<br><small>${e(s.populationSince)} 起</small>` : ''}</td></tr>
+    <tr><td class="k">姓名</td><td>${e(s.person.name)}</td><td class="k">身份证号</td><td>${e(s.person.idNumber)}</td><td class="k">人员类别</td><td>${e(populationLabel(r.population))}</td></tr>
     <tr><td class="k">${isStay ? '入院日期' : '就诊日期'}</td><td>${e(s.visit.admitted)}</td><td class="k">${isStay ? '出院日期' : '结束日期'}</td><td>${e(s.visit.discharged)}</td><td class="k">${isStay ? '住院天数' : '参保编号'}</td><td>${isStay ? `${stayDays(s.visit.admitted, s.visit.discharged)} 天` : e(s.person.id)}</td></tr>
-    <tr><td class="k">账单号</td><td>${e(s.billNo)}</td><td class="k">参保编号</td><td>${e(s.person.id)}</td><td class="k">结算年度</td><td>${r.year}</td></tr>
+    <tr><td class="k">账单号</td><td>${e(s.billNo)}</td><td class="k">参保编号</td><td>${e(s.person.id)}</td>${s.populationSince ? `<td class="k">类别起始</td><td>${e(s.populationSince)}</td>` : `<td class="k">结算年度</td><td>${r.year}</td>`}</tr>
     ${s.diagnoses.length ? `<tr><td class="k">诊断</td><td colspan="5">${s.diagnoses.map((d, i) => `${i === 0 ? '主要诊断 ' : ''}${e(d.code)}${d.name ? ` ${e(d.name)}` : ''}`).join('；')}</td></tr>` : ''}
   </table>
 
@@ -180,8 +178,7 @@ export function renderSlip(s: SlipInput): string {
     <div class="figure"><div class="num">¥ ${y(r.patientPays)}</div><div class="upper">人民币大写：${e(rmbUpper(r.patientPays))}</div></div>
     ${stamp}
   </div>
-  <p class="summary">${e(s.summary)}</p>${s.eligibilitySentence ? `
-  <p class="summary">${e(s.eligibilitySentence)}</p>` : ''}
+  <p class="summary">${e(s.summary)}</p>
   ${owedNote(r)}
   ${reversalNote}
 

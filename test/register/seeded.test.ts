@@ -46,8 +46,7 @@ describe('the seeded status changes', () => {
     expect(trace.body.eligibilitySentence).toMatch(/^人员类别按入院日期 2018-06-25 的登记认定：建档立卡贫困人口（2018-01-01 起至 2018-06-30，登记批次 RP-/);
     const slip = await get(`/v1/settlements/${row.id}/slip`);
     expect(slip.status).toBe(200);
-    expect(slip.text).toContain('2018-01-01 起');
-    expect(slip.text).toContain('人员类别按入院日期 2018-06-25 的登记认定');
+    expect(slip.text).toContain('<td class="k">类别起始</td><td>2018-01-01</td>');
     expect(slip.text).not.toMatch(/\d{17}[\dX]/);
   });
 
@@ -63,5 +62,42 @@ describe('the seeded status changes', () => {
     expect(p.body.inForce['2018-10-08'].map((m: { population: string }) => m.population)).toEqual(['poverty']);
     expect(p.body.idNumber).toMatch(/^\d{6}\*{8}[\dX]{4}$/);
     expect((await get('/v1/people/P-NOBODY')).status).toBe(404);
+  });
+});
+
+describe('the audit against the register', () => {
+  it('reports a later correction of a membership a settlement used, without re-settling it; a forged record is a breach', async () => {
+    const { runAudit } = await import('../../src/audit/audit.js');
+    const { importRegister } = await import('../../src/register/import.js');
+    const { Readable } = await import('node:stream');
+    const before = await runAudit(svc.store, { from: '2018-01-01', to: '2018-12-31' });
+    expect(before.registerBreaches).toEqual([]);
+    expect(before.registerChanges).toEqual([]);
+    expect(before.clean).toBe(true);
+
+    // The poverty office corrects P-000152: poor only until 2018-04-30 (the May stay was settled as poor).
+    const row = (await svc.store.db.selectFrom('people').selectAll().where('id', '=', 'P-000152').executeTakeFirstOrThrow());
+    const csv = `id,name,idNumber,county,insuredRegion,population,from,to\nP-000152,${row.name},${row.id_number},${row.county},152200,poverty,2016-01-01,2018-04-30\n`;
+    const report = await importRegister(svc.store, svc.rules.vocabulary(), { kind: 'people', input: Readable.from([csv]), format: 'csv', file: 'correction.csv', dryRun: false, actor: 'test', at: new Date().toISOString() });
+    expect(report).toMatchObject({ outcome: 'applied', counts: { changed: 1, membershipsEnded: 1 } });
+    const may = await byBill('XA18-900004');
+    const after = await runAudit(svc.store, { from: '2018-01-01', to: '2018-12-31' });
+    expect(after.registerBreaches).toEqual([]);
+    expect(after.registerChanges).toEqual([expect.objectContaining({ id: may.id, personId: 'P-000152', date: '2018-05-14', used: ['poverty'], now: [], changesPopulation: true, by: [report.outcome === 'applied' ? report.batch : ''] })]);
+    expect(after.clean).toBe(true);
+    // Not re-settled: the stored settlement is as it was.
+    expect(await byBill('XA18-900004')).toEqual(may);
+
+    // A settlement whose recorded membership the register never had.
+    const forged = JSON.parse(may.eligibility_json!);
+    forged.memberships[0].batch = 'RP-NEVER';
+    await svc.store.db.updateTable('settlements').set({ eligibility_json: JSON.stringify(forged) }).where('id', '=', may.id).execute();
+    try {
+      const tampered = await runAudit(svc.store, { from: '2018-01-01', to: '2018-12-31' });
+      expect(tampered.registerBreaches).toEqual([expect.objectContaining({ id: may.id, message: expect.stringContaining('批次 RP-NEVER）在登记库中不存在') })]);
+      expect(tampered.clean).toBe(false);
+    } finally {
+      await svc.store.db.updateTable('settlements').set({ eligibility_json: may.eligibility_json }).where('id', '=', may.id).execute();
+    }
   });
 });
