@@ -9,6 +9,7 @@
  */
 import type { Readable } from 'node:stream';
 import { InputLineError } from './line-error.js';
+import { Utf8Chunks } from './utf8.js';
 
 export interface CsvRecord {
   /** The line the record starts on (1 = the header). */
@@ -106,7 +107,7 @@ function opensQuote(text: string, open: boolean): boolean {
 
 /**
  * The records of a CSV stream, header first. Blank lines are skipped (they still count for line numbers).
- * The stream should deliver text (a file stream with `encoding: 'utf8'`), so that no character is split.
+ * Bytes are decoded as UTF-8 across chunk boundaries, strictly (./utf8.ts).
  */
 export async function* csvRecords(input: Readable | AsyncIterable<string | Buffer>): AsyncGenerator<CsvRecord> {
   for await (const records of csvRecordChunks(input)) yield* records;
@@ -123,8 +124,9 @@ export async function* csvRecordChunks(input: Readable | AsyncIterable<string | 
   let pendingLine = 0;
   let open = false;
   let first = true;
+  const utf8 = new Utf8Chunks();
   for await (const chunk of input as AsyncIterable<string | Buffer>) {
-    let text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    let text = utf8.text(chunk, line);
     if (first) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
@@ -156,6 +158,7 @@ export async function* csvRecordChunks(input: Readable | AsyncIterable<string | 
     rest = rest.slice(start);
     if (out.length) yield out;
   }
+  rest += utf8.end(line);
   if (open) {
     throw new InputLineError(pendingLine, undefined, [{ path: '', message: 'CSV 引号未闭合：从这一行开始的带引号字段一直到文件末尾都没有结束的引号' }]);
   } else if (rest.trim().length) {

@@ -4,6 +4,7 @@
  * starts on, so an error can name it.
  */
 import type { Readable } from 'node:stream';
+import { Utf8Chunks } from './utf8.js';
 
 export interface JsonValueAt {
   line: number;
@@ -18,8 +19,9 @@ export async function* jsonValues(input: Readable): AsyncGenerator<JsonValueAt> 
   let line = 1;
   let startLine = 0;
   let scalar = false;
+  const utf8 = new Utf8Chunks();
   for await (const chunk of input) {
-    const text = typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    const text = utf8.text(chunk as Buffer | string, line);
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
       if (c === '\n') line++;

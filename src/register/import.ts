@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { canonicalJson } from '../formats/canonical-json.js';
 import type { Store } from '../store/port.js';
 import { named, type WriteStep } from '../store/write-set.js';
+import type { MembershipPeriod, TierPeriod } from './in-force.js';
 import { planHospitals, planPeople, type HospitalCounts, type HospitalNow, type PeopleCounts, type PersonNow } from './plan.js';
 import { readHospitalsFile, readPeopleFile, type HospitalInFile, type KnownValues, type PersonInFile, type RegisterKind, type RowProblem } from './rows.js';
 
@@ -86,8 +87,8 @@ async function peopleNow(store: Store, ids: readonly string[]): Promise<Map<stri
   for (const part of chunks(ids)) {
     const people = await store.db.selectFrom('people').select(['id', 'name', 'id_number', 'county', 'insured_region']).where('id', 'in', part).execute();
     for (const p of people) now.set(p.id, { name: p.name, idNumber: p.id_number, county: p.county, insuredRegion: p.insured_region, memberships: [] });
-    const rows = await store.db.selectFrom('memberships').select(['person_id', 'population', 'from_date', 'to_date']).where('person_id', 'in', part).where('superseded_at', 'is', null).execute();
-    for (const m of rows) now.get(m.person_id)?.memberships.push({ population: m.population, from: m.from_date, to: m.to_date });
+    const rows = await store.db.selectFrom('memberships').select(['person_id', 'population', 'from_date', 'to_date', 'batch_id']).where('person_id', 'in', part).where('superseded_at', 'is', null).execute();
+    for (const m of rows) now.get(m.person_id)?.memberships.push({ population: m.population, from: m.from_date, to: m.to_date, batch: m.batch_id });
   }
   return now;
 }
@@ -112,10 +113,14 @@ async function applyPeople(store: Store, req: ImportRequest, file: Map<string, P
     ];
     for (const c of plan.changes) {
       const p = c.file;
-      // The populations the person is in after this batch (the legacy column of the current view).
-      const kept = (now.get(p.id)?.memberships ?? []).filter((m) => !c.populations.has(m.population)).map((m) => m.population);
-      const populations = JSON.stringify([...new Set([...kept, ...[...p.memberships.keys()]])].sort());
-      const person = { id: p.id, name: p.name, id_number: p.idNumber, populations, county: p.county, insured_region: p.insuredRegion };
+      // The person's standing memberships after this batch: those of populations the file does not
+      // replace, and the file's of those it does (the current view the counter reads).
+      const standing: MembershipPeriod[] = [
+        ...(now.get(p.id)?.memberships ?? []).filter((m) => !c.populations.has(m.population)).map((m) => ({ population: m.population, from_date: m.from, to_date: m.to, batch_id: m.batch })),
+        ...[...c.populations].flatMap(([population, periods]) => periods.map((m) => ({ population, from_date: m.from, to_date: m.to, batch_id: batch }))),
+      ].sort((a, b) => (a.from_date < b.from_date ? -1 : a.from_date > b.from_date ? 1 : a.population < b.population ? -1 : 1));
+      const populations = JSON.stringify([...new Set(standing.map((m) => m.population))].sort());
+      const person = { id: p.id, name: p.name, id_number: p.idNumber, populations, county: p.county, insured_region: p.insuredRegion, memberships_json: JSON.stringify(standing) };
       if (c.kind === 'new') steps.push({ kind: 'run', run: named('insertPerson', person) });
       else steps.push({ kind: 'run', run: named('updatePerson', person) });
       if (c.details) {
@@ -141,8 +146,8 @@ async function hospitalsNow(store: Store, codes: readonly string[]): Promise<Map
   for (const part of chunks(codes)) {
     const hospitals = await store.db.selectFrom('hospitals').select(['code', 'name', 'region_code', 'region_name', 'county']).where('code', 'in', part).execute();
     for (const h of hospitals) now.set(h.code, { name: h.name, regionCode: h.region_code, regionName: h.region_name, county: h.county, tiers: [] });
-    const rows = await store.db.selectFrom('hospital_tiers').select(['code', 'tier', 'from_date', 'to_date']).where('code', 'in', part).where('superseded_at', 'is', null).execute();
-    for (const t of rows) now.get(t.code)?.tiers.push({ tier: t.tier, from: t.from_date, to: t.to_date });
+    const rows = await store.db.selectFrom('hospital_tiers').select(['code', 'tier', 'from_date', 'to_date', 'batch_id']).where('code', 'in', part).where('superseded_at', 'is', null).execute();
+    for (const t of rows) now.get(t.code)?.tiers.push({ tier: t.tier, from: t.from_date, to: t.to_date, batch: t.batch_id });
   }
   return now;
 }
@@ -168,7 +173,10 @@ async function applyHospitals(store: Store, req: ImportRequest, file: Map<string
       const regionName = h.regionName ?? now.get(h.code)?.regionName ?? h.regionCode;
       // The current view's tier: the latest period's (the counter takes the tier on the visit's date).
       const latest = h.tiers[h.tiers.length - 1]!.tier;
-      const hospital = { code: h.code, name: h.name, tier: latest, region_code: h.regionCode, region_name: regionName, county: h.county };
+      const standing: TierPeriod[] = c.tiers
+        ? h.tiers.map((t) => ({ tier: t.tier, from_date: t.from, to_date: t.to, batch_id: batch }))
+        : now.get(h.code)!.tiers.map((t) => ({ tier: t.tier, from_date: t.from, to_date: t.to, batch_id: t.batch })).sort((a, b) => (a.from_date < b.from_date ? -1 : 1));
+      const hospital = { code: h.code, name: h.name, tier: latest, region_code: h.regionCode, region_name: regionName, county: h.county, tiers_json: JSON.stringify(standing) };
       steps.push({ kind: 'run', run: named(c.kind === 'new' ? 'insertHospital' : 'updateHospital', hospital) });
       if (c.details) {
         if (c.kind === 'changed') steps.push({ kind: 'run', run: named('supersedeHospitalVersion', { superseded_at: at, code: h.code }) });

@@ -16,7 +16,7 @@ export interface PersonNow {
   idNumber: string;
   county: string | null;
   insuredRegion: string | null;
-  memberships: { population: string; from: string; to: string | null }[];
+  memberships: { population: string; from: string; to: string | null; batch: string }[];
 }
 
 export interface HospitalNow {
@@ -24,7 +24,7 @@ export interface HospitalNow {
   regionCode: string;
   regionName: string;
   county: string | null;
-  tiers: { tier: string; from: string; to: string | null }[];
+  tiers: { tier: string; from: string; to: string | null; batch: string }[];
 }
 
 export interface PeopleCounts {

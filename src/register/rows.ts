@@ -12,6 +12,7 @@
 import type { Readable } from 'node:stream';
 import { csvRecords, parseCsvRecord } from '../formats/csv.js';
 import { isIsoDate } from '../formats/iso-date.js';
+import { InputLineError } from '../formats/line-error.js';
 import { JsonInputError, parseJson } from '../formats/json.js';
 import { jsonValues } from '../formats/json-values.js';
 import { idNumberProblem } from './id-number.js';
@@ -107,71 +108,77 @@ export async function* rawRows<C extends Record<string, readonly string[]>>(
   format: 'csv' | 'jsonl',
   problems: RowProblem[],
 ): AsyncGenerator<RawRow> {
-  if (format === 'jsonl') {
-    const english = (f: string) => f;
-    for await (const v of jsonValues(input)) {
-      let obj: unknown;
-      try {
-        obj = parseJson(v.text);
-      } catch (e) {
-        problems.push({ line: v.line, column: e instanceof JsonInputError && e.key ? e.key : '', message: e instanceof JsonInputError && e.key ? `键 "${e.key}" 出现了两次` : `不是有效的 JSON：${(e as Error).message}` });
+  try {
+    if (format === 'jsonl') {
+      const english = (f: string) => f;
+      for await (const v of jsonValues(input)) {
+        let obj: unknown;
+        try {
+          obj = parseJson(v.text);
+        } catch (e) {
+          problems.push({ line: v.line, column: e instanceof JsonInputError && e.key ? e.key : '', message: e instanceof JsonInputError && e.key ? `键 "${e.key}" 出现了两次` : `不是有效的 JSON：${(e as Error).message}` });
+          continue;
+        }
+        if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
+          problems.push({ line: v.line, column: '', message: '每行应为一个 JSON 对象' });
+          continue;
+        }
+        const record = obj as Record<string, unknown>;
+        const unknown = Object.keys(record).filter((k) => !(k in columns) && k !== 'source');
+        for (const k of unknown) problems.push({ line: v.line, column: k, message: '不认识的字段' });
+        yield {
+          line: v.line,
+          get: (f) => {
+            const x = record[f];
+            return x === undefined || x === null ? '' : typeof x === 'string' ? x.trim() : String(x);
+          },
+          column: english,
+        };
+      }
+      return;
+    }
+    let index: Map<string, number> | null = null;
+    let header: string[] = [];
+    for await (const r of csvRecords(input)) {
+      if (r.text.trim() === '') continue;
+      const fields = parseCsvRecord(r.text);
+      if (!index) {
+        header = fields.map((h) => h.trim());
+        index = new Map();
+        for (const [field, names] of Object.entries(columns)) {
+          const at = header.findIndex((h) => (names as readonly string[]).some((n) => n.toLowerCase() === h.toLowerCase()));
+          if (at !== -1) index.set(field, at);
+        }
+        const missing = required.filter((f) => !index!.has(f));
+        if (missing.length) {
+          problems.push({ line: r.line, column: '', message: `缺少必需的列：${missing.map((f) => `${f}（${columns[f]!.slice(1, 2).join('')}）`).join('、')}` });
+          return;
+        }
+        const seen = new Set<number>(index.values());
+        header.forEach((h, i) => {
+          if (!seen.has(i) && h !== '' && h.toLowerCase() !== 'source' && h !== '依据文件') problems.push({ line: r.line, column: h, message: '不认识的列' });
+        });
         continue;
       }
-      if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
-        problems.push({ line: v.line, column: '', message: '每行应为一个 JSON 对象' });
-        continue;
-      }
-      const record = obj as Record<string, unknown>;
-      const unknown = Object.keys(record).filter((k) => !(k in columns) && k !== 'source');
-      for (const k of unknown) problems.push({ line: v.line, column: k, message: '不认识的字段' });
+      const ix = index;
       yield {
-        line: v.line,
+        line: r.line,
         get: (f) => {
-          const x = record[f];
-          return x === undefined || x === null ? '' : typeof x === 'string' ? x.trim() : String(x);
+          const at = ix.get(f);
+          return at === undefined ? '' : (fields[at] ?? '').trim();
         },
-        column: english,
+        column: (f) => {
+          const at = ix.get(f);
+          return at === undefined ? f : header[at]!;
+        },
       };
     }
-    return;
+    if (!index) problems.push({ line: 1, column: '', message: '文件是空的：第一行应为表头' });
+  } catch (e) {
+    // Not UTF-8, an unclosed quote: the file as a whole, at the line it went wrong on.
+    if (!(e instanceof InputLineError)) throw e;
+    for (const p of e.problems) problems.push({ line: e.line, column: '', message: p.message });
   }
-  let index: Map<string, number> | null = null;
-  let header: string[] = [];
-  for await (const r of csvRecords(input)) {
-    if (r.text.trim() === '') continue;
-    const fields = parseCsvRecord(r.text);
-    if (!index) {
-      header = fields.map((h) => h.trim());
-      index = new Map();
-      for (const [field, names] of Object.entries(columns)) {
-        const at = header.findIndex((h) => (names as readonly string[]).some((n) => n.toLowerCase() === h.toLowerCase()));
-        if (at !== -1) index.set(field, at);
-      }
-      const missing = required.filter((f) => !index!.has(f));
-      if (missing.length) {
-        problems.push({ line: r.line, column: '', message: `缺少必需的列：${missing.map((f) => `${f}（${columns[f]!.slice(1, 2).join('')}）`).join('、')}` });
-        return;
-      }
-      const seen = new Set<number>(index.values());
-      header.forEach((h, i) => {
-        if (!seen.has(i) && h !== '' && h.toLowerCase() !== 'source' && h !== '依据文件') problems.push({ line: r.line, column: h, message: '不认识的列' });
-      });
-      continue;
-    }
-    const ix = index;
-    yield {
-      line: r.line,
-      get: (f) => {
-        const at = ix.get(f);
-        return at === undefined ? '' : (fields[at] ?? '').trim();
-      },
-      column: (f) => {
-        const at = ix.get(f);
-        return at === undefined ? f : header[at]!;
-      },
-    };
-  }
-  if (!index) problems.push({ line: 1, column: '', message: '文件是空的：第一行应为表头' });
 }
 
 /** The format of a register file: from its name when it says, else CSV unless it starts with "{". */

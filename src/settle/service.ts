@@ -92,8 +92,8 @@ interface Resolved {
 
 /** The row of the `forBill` statement (store/statements.ts). */
 interface ForBillRow {
-  h_code: string | null; h_name: string | null; h_tier: string | null; h_region_code: string | null;
-  p_id: string | null; p_name: string | null; p_id_number: string | null; p_insured_region: string | null;
+  h_code: string | null; h_name: string | null; h_tier: string | null; h_region_code: string | null; h_tiers_json: string | null;
+  p_id: string | null; p_name: string | null; p_id_number: string | null; p_insured_region: string | null; p_memberships_json: string | null;
   l_accumulators_json: string | null; l_version: number | null;
 }
 
@@ -190,10 +190,8 @@ export class SettlementService {
     // The register on the visit's date (§3): the admission date unless the ruleset says the discharge date.
     const on = ruleset.ruleset.eligibleOn;
     const date = on === 'discharged' ? input.visit.discharged : input.visit.admitted;
-    const [memberships, tiers] = await Promise.all([
-      this.store.all<MembershipPeriod>(named('membershipsOf', { person_id: person.id })),
-      this.store.all<TierPeriod>(named('tiersOf', { code: r.h_code })),
-    ]);
+    const memberships = JSON.parse(r.p_memberships_json ?? '[]') as MembershipPeriod[];
+    const tiers = JSON.parse(r.h_tiers_json ?? '[]') as TierPeriod[];
     const tier = tierInForce(tiers, date);
     if (!tier) {
       throw unprocessable('HOSPITAL_TIER_NOT_IN_FORCE', `医院 ${r.h_code} 在 ${date}（${on === 'discharged' ? '出院' : '入院'}日期）没有登记的医院等级`, [{ path: 'hospital.code', message: `${date} 没有登记的医院等级` }]);

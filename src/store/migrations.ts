@@ -327,6 +327,23 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // The register's current view carries each person's standing memberships and each hospital's tier
+  // periods (JSON), kept by the import in the same write as the rows they repeat, so that a bill reads
+  // everything it refers to in one statement (forBill) rather than three.
+  '2026-12-03-007-register-current-view': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('people').addColumn('memberships_json', 'text').execute();
+      await db.schema.alterTable('hospitals').addColumn('tiers_json', 'text').execute();
+      const memberships = await db.selectFrom('memberships').select(['person_id', 'population', 'from_date', 'to_date', 'batch_id']).where('superseded_at', 'is', null).orderBy('person_id').orderBy('from_date').orderBy('population').execute();
+      const byPerson = new Map<string, unknown[]>();
+      for (const m of memberships) byPerson.set(m.person_id, [...(byPerson.get(m.person_id) ?? []), { population: m.population, from_date: m.from_date, to_date: m.to_date, batch_id: m.batch_id }]);
+      for (const [id, list] of byPerson) await db.updateTable('people').set({ memberships_json: JSON.stringify(list) }).where('id', '=', id).execute();
+      const tiers = await db.selectFrom('hospital_tiers').select(['code', 'tier', 'from_date', 'to_date', 'batch_id']).where('superseded_at', 'is', null).orderBy('code').orderBy('from_date').execute();
+      const byHospital = new Map<string, unknown[]>();
+      for (const t of tiers) byHospital.set(t.code, [...(byHospital.get(t.code) ?? []), { tier: t.tier, from_date: t.from_date, to_date: t.to_date, batch_id: t.batch_id }]);
+      for (const [code, list] of byHospital) await db.updateTable('hospitals').set({ tiers_json: JSON.stringify(list) }).where('code', '=', code).execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

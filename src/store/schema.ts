@@ -10,6 +10,8 @@ export interface HospitalTable {
   region_code: string;
   region_name: string;
   county: string | null;
+  /** The standing tier periods (register/in-force.ts TierPeriod[], JSON), as hospital_tiers has them. */
+  tiers_json: string | null;
 }
 
 /** The register's current view of a person (the history is in person_versions and memberships). */
@@ -22,6 +24,8 @@ export interface PersonTable {
   county: string | null;
   /** 参保地: the region whose policy covers the person (null: the hospital's region, as before the register). */
   insured_region: string | null;
+  /** The standing memberships (register/in-force.ts MembershipPeriod[], JSON), as the memberships table has them. */
+  memberships_json: string | null;
 }
 
 export interface RegisterBatchTable {

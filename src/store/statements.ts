@@ -56,24 +56,10 @@ export const STATEMENTS = {
       .leftJoin('people as p', 'p.id', 'k.person_id')
       .leftJoin('ledgers as l', (j) => j.onRef('l.person_id', '=', 'k.person_id').onRef('l.year', '=', 'k.year'))
       .select([
-        'h.code as h_code', 'h.name as h_name', 'h.tier as h_tier', 'h.region_code as h_region_code',
-        'p.id as p_id', 'p.name as p_name', 'p.id_number as p_id_number', 'p.insured_region as p_insured_region',
+        'h.code as h_code', 'h.name as h_name', 'h.tier as h_tier', 'h.region_code as h_region_code', 'h.tiers_json as h_tiers_json',
+        'p.id as p_id', 'p.name as p_name', 'p.id_number as p_id_number', 'p.insured_region as p_insured_region', 'p.memberships_json as p_memberships_json',
         'l.accumulators_json as l_accumulators_json', 'l.version as l_version',
       ]),
-  ),
-  /** A person's memberships as the register stands (none superseded), oldest first. */
-  membershipsOf: define(['person_id'], (db, $) =>
-    db
-      .selectFrom('memberships')
-      .select(['population', 'from_date', 'to_date', 'batch_id'])
-      .where('person_id', '=', $('person_id'))
-      .where('superseded_at', 'is', null)
-      .orderBy('from_date')
-      .orderBy('population'),
-  ),
-  /** A hospital's tier periods as the register stands, oldest first. */
-  tiersOf: define(['code'], (db, $) =>
-    db.selectFrom('hospital_tiers').select(['tier', 'from_date', 'to_date', 'batch_id']).where('code', '=', $('code')).where('superseded_at', 'is', null).orderBy('from_date'),
   ),
   settlementByBill: define(['hospital_code', 'bill_no'], (db, $) =>
     db.selectFrom('settlements').selectAll().where('hospital_code', '=', $('hospital_code')).where('bill_no', '=', $('bill_no')),
@@ -123,11 +109,14 @@ export const STATEMENTS = {
       id: $('id'), kind: $('kind'), file: $('file'), content_hash: $('content_hash'), source: $('source'), rows: $('rows'), summary_json: $('summary_json'), created_at: $('created_at'), created_by: $('created_by'),
     }),
   ),
-  insertPerson: define(['id', 'name', 'id_number', 'populations', 'county', 'insured_region'], (db, $) =>
-    db.insertInto('people').values({ id: $('id'), name: $('name'), id_number: $('id_number'), populations: $('populations'), county: $('county'), insured_region: $('insured_region') }),
+  insertPerson: define(['id', 'name', 'id_number', 'populations', 'county', 'insured_region', 'memberships_json'], (db, $) =>
+    db.insertInto('people').values({ id: $('id'), name: $('name'), id_number: $('id_number'), populations: $('populations'), county: $('county'), insured_region: $('insured_region'), memberships_json: $('memberships_json') }),
   ),
-  updatePerson: define(['name', 'id_number', 'populations', 'county', 'insured_region', 'id'], (db, $) =>
-    db.updateTable('people').set({ name: $('name'), id_number: $('id_number'), populations: $('populations'), county: $('county'), insured_region: $('insured_region') }).where('id', '=', $('id')),
+  updatePerson: define(['name', 'id_number', 'populations', 'county', 'insured_region', 'memberships_json', 'id'], (db, $) =>
+    db
+      .updateTable('people')
+      .set({ name: $('name'), id_number: $('id_number'), populations: $('populations'), county: $('county'), insured_region: $('insured_region'), memberships_json: $('memberships_json') })
+      .where('id', '=', $('id')),
   ),
   supersedePersonVersion: define(['superseded_at', 'person_id'], (db, $) =>
     db.updateTable('person_versions').set({ superseded_at: $('superseded_at') }).where('person_id', '=', $('person_id')).where('superseded_at', 'is', null),
@@ -151,11 +140,14 @@ export const STATEMENTS = {
       person_id: $('person_id'), population: $('population'), from_date: $('from_date'), to_date: $('to_date'), batch_id: $('batch_id'), recorded_at: $('recorded_at'), superseded_at: null, superseded_by: null,
     }),
   ),
-  insertHospital: define(['code', 'name', 'tier', 'region_code', 'region_name', 'county'], (db, $) =>
-    db.insertInto('hospitals').values({ code: $('code'), name: $('name'), tier: $('tier'), region_code: $('region_code'), region_name: $('region_name'), county: $('county') }),
+  insertHospital: define(['code', 'name', 'tier', 'region_code', 'region_name', 'county', 'tiers_json'], (db, $) =>
+    db.insertInto('hospitals').values({ code: $('code'), name: $('name'), tier: $('tier'), region_code: $('region_code'), region_name: $('region_name'), county: $('county'), tiers_json: $('tiers_json') }),
   ),
-  updateHospital: define(['name', 'tier', 'region_code', 'region_name', 'county', 'code'], (db, $) =>
-    db.updateTable('hospitals').set({ name: $('name'), tier: $('tier'), region_code: $('region_code'), region_name: $('region_name'), county: $('county') }).where('code', '=', $('code')),
+  updateHospital: define(['name', 'tier', 'region_code', 'region_name', 'county', 'tiers_json', 'code'], (db, $) =>
+    db
+      .updateTable('hospitals')
+      .set({ name: $('name'), tier: $('tier'), region_code: $('region_code'), region_name: $('region_name'), county: $('county'), tiers_json: $('tiers_json') })
+      .where('code', '=', $('code')),
   ),
   supersedeHospitalVersion: define(['superseded_at', 'code'], (db, $) =>
     db.updateTable('hospital_versions').set({ superseded_at: $('superseded_at') }).where('code', '=', $('code')).where('superseded_at', 'is', null),

@@ -105,6 +105,10 @@ describe.each(BACKENDS)('register on $name', (backend) => {
           { population: 'poverty', from_date: '2016-01-01', to_date: '2018-09-30' },
           { population: 'resident', from_date: '2018-03-01', to_date: null },
         ]);
+        // The current view the counter reads says the same as the rows.
+        const view = await store.db.selectFrom('people').select('memberships_json').where('id', '=', 'R-3').executeTakeFirstOrThrow();
+        const standing = JSON.parse(view.memberships_json!) as { population: string; from_date: string; to_date: string | null }[];
+        expect(standing.map(({ population, from_date, to_date }) => ({ population, from_date, to_date })).sort((a, b) => a.population.localeCompare(b.population))).toEqual(current);
         // As the register stood before both files: poverty open, nothing else; nothing was deleted.
         const asOf = await store.db
           .selectFrom('memberships')

@@ -44,6 +44,8 @@ const COLUMNS: Record<(typeof TABLES)[number], string> = {
 const REGISTER_UNDO = [
   'drop table register_batches', 'drop table register_state', 'drop table person_versions', 'drop table memberships', 'drop table hospital_tiers', 'drop table hospital_versions',
   'alter table people drop column insured_region', 'alter table settlements drop column eligibility_json',
+  // and 007's current view
+  'alter table people drop column memberships_json', 'alter table hospitals drop column tiers_json',
 ];
 const rowsOf = (database: SQLite.Database, table: (typeof TABLES)[number]) => database.prepare(`select ${COLUMNS[table]} from ${table} order by ${ORDER[table]}`).all();
 
