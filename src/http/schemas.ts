@@ -243,6 +243,9 @@ const whatIfInfo = z.object({
   rulesetId: z.string(),
   rulesetHash: z.string(),
   changes: z.array(z.object({ path: z.string(), description: z.string().describe('where the change landed, in words'), before: z.unknown(), after: z.unknown() })),
+  populationMoves: z
+    .array(z.object({ from: z.string(), to: z.string(), share: z.string(), on: z.string(), description: z.string() }))
+    .describe('people moved between populations from a date, for the variant only (populationMoves in the what-if)'),
 });
 
 export const modelReportSchema = z

@@ -20,6 +20,7 @@ export const PAGES = {
   '/window': 'window.html',
   '/audit': 'audit.html',
   '/model': 'model.html',
+  '/register': 'register.html',
 } as const;
 
 /**

@@ -11,6 +11,9 @@
  * A value of `null` removes the field (`visits.inpatient.assistance.aboveDeductibleOf: null`: the
  * assistance step without its tie to the serious-illness deductible).
  *
+ * `populationMoves:` moves people between populations from a date (./moves.ts): "10% of the poor leave
+ * the register on 1 July".
+ *
  * `label: 保底比例提高到 95%` names the variant in the report (a rules file has no top-level `label`, so
  * the key cannot be a path). Without it the variant is named by its changes, in words.
  *
@@ -26,6 +29,7 @@ import { formatPath } from '../../engine/errors.js';
 import { describeRulesPath } from '../../rules/describe.js';
 import { RulesLoadError, readRulesDocument, rulesetFromDocument, type LoadedRuleset, type RulesIssue } from '../../rules/load.js';
 import { visitLabel } from '../../labels/labels.js';
+import { MOVES_KEY, describeMove, readMoves, type PopulationMove } from './moves.js';
 
 export interface WhatIfChange {
   /** The path as written in the what-if file. */
@@ -41,6 +45,8 @@ export interface WhatIfChange {
 
 export interface Variant {
   loaded: LoadedRuleset;
+  /** People moved between populations (./moves.ts); empty when the overlay moves nobody. */
+  moves: PopulationMove[];
   /** How the report names the variant: the overlay's `label`, or its changes in words. */
   label: string;
   changes: WhatIfChange[];
@@ -144,8 +150,15 @@ export function applyWhatIf(baseline: LoadedRuleset, overlay: WhatIfOverlay, sou
   const document = structuredClone(baseline.document);
   const changes: WhatIfChange[] = [];
   const issues: RulesIssue[] = [];
+  let moves: PopulationMove[] = [];
   for (const [path, value] of Object.entries(overlay)) {
     if (path === LABEL) continue;
+    if (path === MOVES_KEY) {
+      const read = readMoves(value, baseline.ruleset.populations);
+      issues.push(...read.issues.map((i) => ({ file: source, path: i.path, message: i.message })));
+      moves = read.moves;
+      continue;
+    }
     try {
       const { parent, key, documentPath } = locate(document, path, source);
       const before = (parent as Record<string | number, unknown>)[key];
@@ -179,7 +192,8 @@ export function applyWhatIf(baseline: LoadedRuleset, overlay: WhatIfOverlay, sou
   if (issues.length || !loaded) throw new RulesLoadError(issues);
   const named = typeof overlay[LABEL] === 'string' ? overlay[LABEL].trim() : '';
   const out = changes.map((c) => ({ ...c, before: jsonable(c.before), after: jsonable(c.after) }));
-  return { loaded, label: named || out.map((c) => (c.after === null ? `删去${c.description}` : `${c.description}改为 ${plain(c.after)}`)).join('；'), changes: out };
+  const words = [...out.map((c) => (c.after === null ? `删去${c.description}` : `${c.description}改为 ${plain(c.after)}`)), ...moves.map(describeMove)];
+  return { loaded, moves, label: named || words.join('；'), changes: out };
 }
 
 /** Values as the report shows them (YAML dates as ISO text). */

@@ -7,6 +7,7 @@
  * weighted count may have decimals; shown half-up to two). Ratios are strings with four decimals,
  * truncated like a settlement's `actualRatio`. The 95th percentile is ./quantile.ts's.
  */
+import { describeMove } from '../input/moves.js';
 import { actualRatio } from '../../engine/result.js';
 import { FUND_LABELS, POPULATION_LABELS, TIER_LABELS, labelOf } from '../../labels/labels.js';
 import { fenHalfUp, quotientHalfUp } from '../../money/rounding.js';
@@ -90,12 +91,17 @@ export interface Difference extends GroupDifference {
   byMonth: Record<string, GroupDifference>;
 }
 
+/** Millionths as decimal text: 100000 → "0.1". */
+const shareText = (millionths: number) => `${Math.floor(millionths / 1e6)}.${String(millionths % 1e6).padStart(6, '0')}`.replace(/\.?0+$/, '');
+
 export interface WhatIfInfo {
   label: string;
   rulesetId: string;
   rulesetHash: string;
   /** Each change: the path as written, where it landed in words, the value before and after. */
   changes: { path: string; description: string; before: unknown; after: unknown }[];
+  /** People moved between populations (input/moves.ts), each in words with its share as decimal text. */
+  populationMoves: { from: string; to: string; share: string; on: string; description: string }[];
 }
 
 export interface ModelReport {
@@ -277,6 +283,7 @@ export function buildReport(m: Merged, ctx: BuildContext): ModelReport {
         rulesetId: ctx.variant.loaded.ruleset.id,
         rulesetHash: ctx.variant.loaded.hash,
         changes: ctx.variant.changes.map((c) => ({ path: c.path, description: c.description, before: c.before, after: c.after })),
+        populationMoves: ctx.variant.moves.map((m) => ({ from: m.from, to: m.to, share: shareText(m.shareMillionths), on: m.on, description: describeMove(m) })),
       }
     : null;
 

@@ -95,6 +95,7 @@ export async function runModel(opts: RunOptions): Promise<RunResult> {
   const rulesets = [opts.rules, ...(opts.variant ? [opts.variant.loaded] : [])];
   const init: ShardInit = {
     rulesets: rulesets.map((r) => ({ document: r.document, file: r.file })),
+    moves: opts.variant?.moves ?? [],
     format: src.format,
     csv: src.csv,
     weights,

@@ -26,9 +26,10 @@ import { rowFromCsv, type CsvLayout } from '../input/csv-rows.js';
 import { growCost } from '../input/growth.js';
 import { rowFromJson } from '../input/json-rows.js';
 import { DischargeOrder } from '../input/order.js';
+import { movedBill, type PopulationMove } from '../input/moves.js';
 
 /** Bumped whenever the messages between the runner and its workers change. */
-export const PROTOCOL = 2;
+export const PROTOCOL = 3;
 
 export interface ShardInit {
   /** Baseline first, then the variant if there is one: rules documents, re-validated in the shard. */
@@ -40,6 +41,8 @@ export interface ShardInit {
   growthCost: string | null;
   /** Each person's rows in discharge-date order (checked), or in the store's ledger order (as given). */
   order: 'discharge' | 'ledger';
+  /** The variant's population moves (input/moves.ts), applied to its admissions only. */
+  moves?: PopulationMove[];
 }
 
 const SCENARIO_LABEL = ['', '（测算方案）'];
@@ -126,7 +129,8 @@ export class ModelShard {
       for (let s = 0; s < this.rulesets.length; s++) {
         let settlement;
         try {
-          settlement = settle(bill, this.rulesets[s]!, this.ledger.read(person, s, this.keysOf(s, bill.visit.type)));
+          const mine = s > 0 && this.init.moves?.length ? movedBill(bill, this.init.moves, this.rulesets[s]!.eligibleOn) : bill;
+          settlement = settle(mine, this.rulesets[s]!, this.ledger.read(person, s, this.keysOf(s, bill.visit.type)));
         } catch (e) {
           if (e instanceof SettlementError) throw new InputLineError(line, bill.billNo, [{ path: formatPath(e.path), message: `${e.message}${SCENARIO_LABEL[s]}` }]);
           throw e;
