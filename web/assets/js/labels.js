@@ -61,6 +61,7 @@ export const PAGES = [
   { id: 'window', path: '/window', name: '结算窗口', roles: ['window', 'admin'] },
   { id: 'audit', path: '/audit', name: '稽核', roles: ['auditor', 'admin'] },
   { id: 'model', path: '/model', name: '测算', roles: ['finance', 'admin'] },
+  { id: 'register', path: '/register', name: '登记库导入', roles: ['admin'] },
 ];
 
 export const CLASSES = { A: '甲类', B: '乙类', C: '丙类' };

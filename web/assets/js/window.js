@@ -5,7 +5,7 @@
 // A retry of 结算 sends the same bill number, which the API answers with the stored settlement.
 import { get, post, qs } from './api.js';
 import { apiItem, checkItem, itemsToCsv, newBillNo, normaliseClass, normaliseRatio, parseImport, rawItem } from './bill.js';
-import { CLASSES, STATUS, visitTypeName } from './labels.js';
+import { CLASSES, POPULATIONS, STATUS, visitTypeName } from './labels.js';
 import { formatAmount, fenToString, parseFen } from './money.js';
 import { SAMPLES } from './samples.js';
 import { printSlip } from './slip.js';
@@ -407,6 +407,86 @@ function fillBill(bill, { keepBillNo }) {
 const ACC_NAMES = { basic: '基本医保', serious: '大病保险', commercial: '商业补充保险', assistance: '医疗救助', oop: '个人自付（兜底封顶用）' };
 const ACC_FIELDS = { paid: '已支付', cumulative: '累计合规费用', deductibleMet: '已达起付线' };
 
+/** The person the lookup shows (so that a changed visit date can refresh what is in force). */
+let lookedUp = null;
+let registerSeq = 0;
+
+/** The visit dates filled in, as [label, YYYY-MM-DD]. */
+function visitDates() {
+  return [
+    ['入院日期', $('#admitted').value],
+    ['出院日期', $('#discharged').value],
+  ].filter(([, d]) => /^\d{4}-\d{2}-\d{2}$/.test(d));
+}
+
+/** GET /v1/people/{id}?on=…&on=…: the register's entry with what is in force on the visit dates. */
+function registerEntry(id, dates) {
+  const q = new URLSearchParams();
+  for (const d of new Set(dates.map(([, d]) => d))) q.append('on', d);
+  const s = q.toString();
+  return get(`/v1/people/${encodeURIComponent(id)}${s ? `?${s}` : ''}`);
+}
+
+const populationName = (p) => POPULATIONS[p] ?? p;
+const period = (m) => (m.to ? `${m.from} 至 ${m.to}` : `${m.from} 至今`);
+
+/** The register part of the lookup: memberships and, for each visit date, what is in force. */
+function renderRegister(entry, dates) {
+  const box = h('div', { class: 'person-register', 'data-testid': 'person-register' });
+  if (!entry.ok) {
+    box.append(
+      h('p', {
+        class: 'banner banner-warn',
+        text: entry.status === 404 ? '登记库中没有此人的参保身份记录：结算时无法判断人员类别，请联系医保经办机构核实。' : `无法读取此人的参保登记：${entry.error.message}`,
+      }),
+    );
+    return box;
+  }
+  const p = entry.data;
+  box.append(
+    h(
+      'table',
+      { class: 'compact', 'data-testid': 'memberships', style: 'width:auto; margin:0.4rem 0' },
+      h('caption', { class: 'small muted', style: 'text-align:left', text: '参保身份（人员类别期间）' }),
+      h('thead', {}, h('tr', {}, h('th', { text: '人员类别' }), h('th', { text: '起' }), h('th', { text: '止' }))),
+      h(
+        'tbody',
+        {},
+        p.memberships.length
+          ? p.memberships.map((m) =>
+              h('tr', { title: `登记批次 ${m.batch}` }, h('td', { text: populationName(m.population) }), h('td', { text: m.from }), h('td', { text: m.to ?? '至今' })),
+            )
+          : h('tr', {}, h('td', { colspan: '3', class: 'muted', text: '没有有效的人员类别期间' })),
+      ),
+    ),
+  );
+  if (p.superseded?.length) box.append(h('p', { class: 'hint', text: `另有 ${p.superseded.length} 个期间已被后来导入的登记更正（稽核页可查）。` }));
+  if (!dates.length) {
+    box.append(h('p', { class: 'hint', text: '填好入院、出院日期后，这里会显示这两天有效的参保身份。' }));
+    return box;
+  }
+  for (const [label, date] of dates) {
+    const list = p.inForce?.[date] ?? [];
+    const text = list.length
+      ? `${label} ${date}：${list.map((m) => `${populationName(m.population)}（${period(m)}）`).join('；')}`
+      : `${label} ${date}：无有效参保身份`;
+    box.append(h('p', { class: list.length ? 'in-force' : 'in-force banner banner-warn', 'data-testid': 'in-force', dataset: { date }, style: 'margin:0.2rem 0', text }));
+  }
+  return box;
+}
+
+/** A visit date changed after a lookup: show what is in force on the new dates. */
+async function refreshRegister() {
+  const id = $('#personId').value.trim();
+  const old = $('#person-info [data-testid=person-register]');
+  if (!lookedUp || lookedUp !== id || !old) return;
+  const seq = ++registerSeq;
+  const dates = visitDates();
+  const entry = await registerEntry(id, dates);
+  if (seq !== registerSeq || lookedUp !== id) return;
+  $('#person-info [data-testid=person-register]')?.replaceWith(renderRegister(entry, dates));
+}
+
 async function findPerson() {
   const input = $('#personId');
   const id = input.value.trim();
@@ -418,29 +498,44 @@ async function findPerson() {
     return;
   }
   const year = ($('#discharged').value || $('#admitted').value || String(new Date().getFullYear())).slice(0, 4);
+  const dates = visitDates();
   await busy($('#find-person'), '查找中…', async () => {
-    const acc = await get(`/v1/people/${encodeURIComponent(id)}/accumulators${qs({ year })}`);
+    registerSeq++;
+    const [acc, entry] = await Promise.all([get(`/v1/people/${encodeURIComponent(id)}/accumulators${qs({ year })}`), registerEntry(id, dates)]);
     if (!acc.ok) {
       if (acc.status === 404) fieldError(input, `参保人 ${id} 未登记：请核对编号`);
       else fieldError(input, acc.error.message);
       info.replaceChildren();
+      lookedUp = null;
       return;
     }
-    const recent = await get(`/v1/settlements${qs({ person: id, pageSize: 5 })}`);
-    const items = recent.ok ? recent.data.items : [];
-    const first = items[0];
+    const recent = entry.ok ? null : await get(`/v1/settlements${qs({ person: id, pageSize: 5 })}`);
+    const first = recent?.ok ? recent.data.items[0] : undefined;
     const rows = Object.entries(acc.data.accumulators).flatMap(([k, fields]) =>
       Object.entries(fields)
         .filter(([f]) => ACC_FIELDS[f])
         .map(([f, v]) => [`${ACC_NAMES[k] ?? k} ${ACC_FIELDS[f]}`, `${formatAmount(v)} 元`]),
     );
+    // The register names the person (ID number masked by the API); without it, the last settlement here does.
+    const p = entry.ok ? entry.data : null;
+    const who = p
+      ? h('b', { 'data-testid': 'person-name', text: `${p.name}（${p.idNumber}）` })
+      : first
+        ? h('b', { text: `${first.personName}（${first.idNumber}）` })
+        : h('span', { class: 'muted', text: '本院尚无此人的结算记录' });
+    const where = p ? [p.county ? `旗县 ${p.county}` : '', p.insuredRegion ? `参保地 ${p.insuredRegion}` : ''].filter(Boolean).join(' · ') : '';
+    lookedUp = id;
     info.replaceChildren(
       h('span', { class: 'pill ok', text: '已登记' }),
       ' ',
-      first ? h('b', { text: `${first.personName}（${first.idNumber}）` }) : h('span', { class: 'muted', text: '本院尚无此人的结算记录' }),
+      who,
+      where ? h('span', { class: 'muted', 'data-testid': 'person-region', text: `　${where}` }) : null,
+      renderRegister(entry, dates),
       h('dl', {}, h('dt', { text: `${year} 年度累计` }), h('dd', { text: rows.length ? '' : '本年尚无结算' }), rows.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { class: 'num', text: v })])),
     );
   });
+  // A visit date changed while the lookup ran: what is in force follows the dates now in the form.
+  if (lookedUp === id && JSON.stringify(visitDates()) !== JSON.stringify(dates)) refreshRegister();
 }
 
 // ───────────── preview, settle, reverse ─────────────
@@ -692,6 +787,7 @@ function wire() {
   });
   $('#new-bill').addEventListener('click', newBill);
   $('#find-person').addEventListener('click', findPerson);
+  for (const id of ['#admitted', '#discharged']) $(id).addEventListener('change', refreshRegister);
   $('#personId').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.isComposing) {
       e.preventDefault();
