@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { runAudit, type AuditReport } from '../audit/audit.js';
 import { buildTrace, storedDiagnoses } from '../explain/explain.js';
 import { fundLabel, populationLabel } from '../labels/labels.js';
+import { catalogueCsv, catalogueReport } from '../audit/catalogue.js';
 import { receivables, receivablesCsv } from '../reports/receivables.js';
 import { auditRequestSchema } from '../audit/schemas.js';
 import { parseOr422 } from '../errors/from-zod.js';
@@ -220,6 +221,34 @@ export function registerAuditCommands(program: Command): void {
         for (const [field, why] of Object.entries(s.estimates ?? {})) lines.push(`   估算值 ${field}：${why}`);
       });
       lines.push('', `规则：${trace.rulesetTitle}（${trace.rulesetId}，版本 ${trace.rulesetHash.slice(0, 12)}，${trace.rulesetFile}）`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  audit
+    .command('catalogue')
+    .description('目录稽核：申报的目录类别、先行自付比例或限价与医保目录不符的项目（按目录结算的，以及被拒绝结算的账单），按医院列出')
+    .option('--from <date>', '出院日期（拒绝记录：提交日期）不早于（YYYY-MM-DD）')
+    .option('--to <date>', '出院日期（拒绝记录：提交日期）不晚于（YYYY-MM-DD）')
+    .option('--hospital <code>', '只看这一家医院')
+    .option('--csv', '输出 CSV（UTF-8 带 BOM，可直接用 Excel 打开），而不是表格')
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals<{ from?: string; to?: string; hospital?: string; csv?: boolean }>();
+      const q = parseOr422(auditRequestSchema, { from: o.from, to: o.to, hospital: o.hospital }, { what: '请求', unknownKeysApart: true });
+      const r = await withStore((store) => catalogueReport(store.db, q));
+      if (o.csv) {
+        process.stdout.write(catalogueCsv(r));
+        return;
+      }
+      const show = (v: Record<string, string> | null) => (v ? Object.entries(v).map(([k, x]) => `${k} ${x}`).join('，') : '目录外');
+      const lines = [`目录稽核　期间：${r.period.from ?? '不限'} 至 ${r.period.to ?? '不限'}${r.hospital ? `　医院：${r.hospital}` : ''}`];
+      lines.push(`按目录结算（申报与目录不符）：${r.differences.length} 项`);
+      for (const d of r.differences) lines.push(`  ${d.hospitalCode} 账单 ${d.billNo} 第 ${d.index + 1} 项 ${d.code}${d.name ? ` ${d.name}` : ''}（${d.amount} 元）：申报 ${show(d.declared)}；目录 ${show(d.catalogue)}${d.status === 'reversed' ? '（已撤销）' : ''}`);
+      lines.push(`拒绝结算：${r.refusals.length} 笔`);
+      for (const x of r.refusals) for (const i of x.items) lines.push(`  ${x.hospitalCode} 账单 ${x.billNo}（${x.at}）：${i.message}`);
+      if (r.byHospital.length) {
+        lines.push('按医院：');
+        for (const h of r.byHospital) lines.push(`  ${padEnd(h.hospitalCode, 16)}按目录结算 ${h.differences} 项，拒绝 ${h.refusals} 笔`);
+      }
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 

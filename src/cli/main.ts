@@ -14,6 +14,7 @@ import { registerAuditCommands } from './audit.js';
 import { displayWidth, speakChinese } from './help.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerModelCommands } from './model.js';
+import { registerCatalogueCommands } from './catalogue.js';
 import { registerRegisterCommands } from './register.js';
 import { registerRulesCommands } from './rules.js';
 import { registerStatementCommand } from './statement.js';
@@ -126,6 +127,7 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   registerRulesCommands(program);
   registerRegisterCommands(program);
+  registerCatalogueCommands(program);
   registerStatementCommand(program);
 
   return program;

@@ -122,6 +122,8 @@ export interface Ruleset {
   populations: readonly string[];
   /** Whose date's register memberships and hospital tier count (§3); read by the caller, not the engine. */
   eligibleOn: 'admitted' | 'discharged';
+  /** The catalogue's mode (SETTLEMENT.md §2): a disagreeing declaration is refused, or the catalogue's values are used. */
+  catalogue: 'strict' | 'catalogueWins';
   visits: Readonly<Record<string, readonly Step[]>>;
 }
 

@@ -268,6 +268,26 @@ function buildDocument(): Record<string, unknown> {
           },
         ]),
       ),
+      '/v1/catalogue': {
+        post: {
+          summary: '目录导入 import a medical catalogue file (admin): code, name, category, class, selfPayRatio, priceCap, from, to, region; applied whole or not at all',
+          parameters: [q('dryRun', 'true: say what would change, change nothing', { type: 'string', enum: ['true', 'false'] }), q('source', 'the document that stated it'), q('file', 'the file’s name, recorded with the batch')],
+          requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } } },
+          responses: {
+            '200': ok('applied, dry-run, or unchanged, with the counts', registerReportSchema.extend({ kind: z.literal('catalogue') })),
+            ...errors(401, 403, 415),
+            '413': { description: 'the file is larger than 64 MiB; nothing applied', content: { 'application/json': { schema: json(errorSchema) } } },
+            '422': { description: 'CATALOGUE_FILE_INVALID: every bad row in `issues`; nothing applied', content: { 'application/json': { schema: json(errorSchema) } } },
+          },
+        },
+      },
+      '/v1/audits/catalogue': {
+        get: {
+          summary: '目录稽核 items declared differently from the catalogue: settled on its values (catalogueWins) or refused (strict), per hospital; `format=csv` for a spreadsheet',
+          parameters: [q('from', 'discharged (refusals: posted) on or after, YYYY-MM-DD'), q('to', 'on or before'), q('hospital', 'one hospital'), q('format', 'json (default) or csv', { type: 'string', enum: ['json', 'csv'] })],
+          responses: { '200': { description: 'the report (JSON), or the CSV', content: { 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } } } }, ...errors(401, 403, 422) },
+        },
+      },
       ...auditOpenApiPaths({ json, errors }),
     },
   };

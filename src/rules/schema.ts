@@ -146,6 +146,8 @@ const rulesFileShape = z.strictObject({
     populations: z.array(identifier).min(1),
     /** The date whose register memberships and hospital tier count (§3): admission (default) or discharge. */
     eligibleOn: z.enum(['admitted', 'discharged'], { error: 'eligibleOn 应为 admitted（按入院日期，默认）或 discharged（按出院日期）' }).optional(),
+    /** What a bill's declared class, ratio or cap that differs from the catalogue does (§2): refused (default) or overruled. */
+    catalogue: z.enum(['strict', 'catalogueWins'], { error: 'catalogue 应为 strict（申报与目录不符即拒绝，默认）或 catalogueWins（按目录结算并记录申报值）' }).optional(),
     visits: z.record(identifier, z.array(step).min(1)),
     notes: z.string().optional(),
     name: z.string().optional(),
@@ -316,6 +318,7 @@ export function toRuleset(f: RulesFile): Ruleset {
     tiers: f.tiers,
     populations: f.populations,
     eligibleOn: f.eligibleOn ?? 'admitted',
+    catalogue: f.catalogue ?? 'strict',
     visits,
   };
 }

@@ -84,6 +84,8 @@ export interface SettleJob {
   /** What the settlement used of the register (settle/eligibility.ts), as stored; null without one. */
   /** What the settlement used of the register (none for a settlement made without one). */
   eligibilityJson?: string | null;
+  /** What the catalogue did to the items (none for a settlement made without one). */
+  catalogueJson?: string | null;
   createdAt: string;
   createdBy: string;
 }
@@ -116,6 +118,7 @@ export function settlementRow(job: SettleJob, c: Computed): SettlementTable {
     reversed_by: null,
     reversal_reason: null,
     eligibility_json: job.eligibilityJson ?? null,
+    catalogue_json: job.catalogueJson ?? null,
     // The version its compare-and-set writes: its place in the order the person's year was settled in.
     ledger_version: (c.ledger ? Number(c.ledger.version) : 0) + 1,
     reversed_version: null,

@@ -10,6 +10,9 @@
 import type * as z from 'zod';
 import type { Principal } from '../access/keys.js';
 import { PersonQueue } from './person-queue.js';
+import { applyCatalogue } from '../catalogue/apply.js';
+import { CatalogueIndex } from '../catalogue/index.js';
+import { CatalogueRefused, catalogueRecordJson, storedItems } from '../catalogue/settle.js';
 import { eligibilityRecord, membershipsInForce, tierInForce, type MembershipPeriod, type TierPeriod } from '../register/in-force.js';
 import { billHash } from '../bill/hash.js';
 import { engineBillFromStored, parseBillInput } from '../bill/parse.js';
@@ -26,7 +29,7 @@ import { formatUnits } from '../money/text.js';
 import { fromFen } from '../money/units.js';
 import { maskIdNumber } from '../register/mask.js';
 import type { LoadedRuleset } from '../rules/load.js';
-import type { RuleBook } from '../rules/select.js';
+import { regionLineage, type RuleBook } from '../rules/select.js';
 import { CommitUnknown } from '../store/commit-unknown.js';
 import { isUniqueViolation, type Store } from '../store/port.js';
 import type { SettlementTable } from '../store/schema.js';
@@ -88,6 +91,8 @@ interface Resolved {
   ledger: LedgerRow | undefined;
   /** What the settlement used of the register (register/in-force.ts), as stored with it. */
   eligibilityJson: string;
+  /** What the catalogue did to the items (catalogue/apply.ts), as stored with it; null for a bill of buckets. */
+  catalogueJson: string | null;
 }
 
 /** The row of the `forBill` statement (store/statements.ts). */
@@ -95,6 +100,7 @@ interface ForBillRow {
   h_code: string | null; h_name: string | null; h_tier: string | null; h_region_code: string | null; h_tiers_json: string | null;
   p_id: string | null; p_name: string | null; p_id_number: string | null; p_insured_region: string | null; p_memberships_json: string | null;
   l_accumulators_json: string | null; l_version: number | null;
+  c_version: number | string | null;
 }
 
 /** zod issues of a bill → a 422 a clerk can act on. */
@@ -134,6 +140,8 @@ export class SettlementService {
   /** A person's settlements and reversals of a year in this process, one at a time (./person-queue.ts). */
   private readonly queue = new PersonQueue();
   private readonly versions: RulesetVersions;
+  /** The catalogue as of the newest version a bill has asked for (catalogue/index.ts), loaded once per version. */
+  private catalogue: Promise<CatalogueIndex> | null = null;
 
   constructor(deps: ServiceDeps) {
     this.store = deps.store;
@@ -213,16 +221,54 @@ export class SettlementService {
         { path: 'person.populations', message: `登记为 [${populations.join(', ')}]` },
       ]);
     }
-    const bill = toEngineBill(input, hospital.tier, populations);
-    const storedBill = { ...(raw as Record<string, unknown>), hospital: { ...(raw as { hospital: object }).hospital, tier: hospital.tier }, person: { id: person.id, populations } };
+    let bill = toEngineBill(input, hospital.tier, populations);
+    let storedBill: Record<string, unknown> = { ...(raw as Record<string, unknown>), hospital: { ...(raw as { hospital: object }).hospital, tier: hospital.tier }, person: { id: person.id, populations } };
+    // The catalogue in force for the hospital's region on the admission date (§2): items take its values.
+    let catalogueJson: string | null = null;
+    if (bill.items) {
+      const version = Number(r.c_version ?? 0);
+      const index = version > 0 ? await this.catalogueAt(version) : null;
+      const mode = ruleset.ruleset.catalogue;
+      const outcome = applyCatalogue(bill.items, index?.forBill(regionLineage(hospital.region_code), input.visit.admitted) ?? null, mode);
+      if (!outcome.ok) throw new CatalogueRefused(outcome.issues, index?.version ?? 0, input);
+      bill = { ...bill, items: outcome.items };
+      // The bill is stored as settled (the catalogue's values), so the audit's re-computation needs no catalogue.
+      storedBill = { ...storedBill, items: storedItems((raw as { items: Record<string, unknown>[] }).items, outcome.items) };
+      catalogueJson = catalogueRecordJson(outcome.record);
+    }
     const ledger = r.l_version === null ? undefined : { accumulators_json: r.l_accumulators_json!, version: r.l_version };
     const eligibilityJson = JSON.stringify(eligibilityRecord(date, on, inForce, tier));
-    return { input, bill, hospital, person, ruleset, storedBill, year, ledger, eligibilityJson };
+    return { input, bill, hospital, person, ruleset, storedBill, year, ledger, eligibilityJson, catalogueJson };
+  }
+
+  /**
+   * The catalogue at `version` (what the bill's read saw) or newer: loaded from the standing entries when an
+   * import has moved the version past the one held, the version read before and after so the two agree.
+   */
+  private async catalogueAt(version: number): Promise<CatalogueIndex> {
+    const held = this.catalogue ? await this.catalogue : null;
+    if (held && held.version >= version) return held;
+    const load = (async () => {
+      for (;;) {
+        const v = async () => Number((await this.store.db.selectFrom('register_state').select('version').where('id', '=', 'catalogue').executeTakeFirstOrThrow()).version);
+        const before = await v();
+        const rows = await this.store.db
+          .selectFrom('catalogue_entries')
+          .select(['code', 'region', 'from_date', 'to_date', 'name', 'category', 'class', 'self_pay_ratio', 'price_cap'])
+          .where('superseded_at', 'is', null)
+          .execute();
+        if ((await v()) === before) return new CatalogueIndex(before, rows);
+      }
+    })();
+    this.catalogue = load;
+    return load;
   }
 
   /** 预结算: the same computation on the person's current year-to-date, nothing stored. */
   async preview(raw: unknown, principal: Principal | null): Promise<{ preview: true; rulesetId: string; rulesetHash: string; result: SettlementJson }> {
-    const r = await this.resolve(raw, principal);
+    const r = await this.resolve(raw, principal).catch((e: unknown) => {
+      throw e instanceof CatalogueRefused ? e.answer() : e;
+    });
     const ytd = accumulatorsFromJson(JSON.parse(r.ledger?.accumulators_json ?? '{}') as AccumulatorsJson);
     let result: SettlementJson;
     try {
@@ -239,7 +285,13 @@ export class SettlementService {
    * replay (the stored settlement, nothing moves); with different content it is a conflict.
    */
   async post(raw: unknown, principal: Principal | null, actor = principal?.keyId ?? 'system'): Promise<{ replay: boolean; view: SettlementView }> {
-    const r = await this.resolve(raw, principal);
+    let r: Resolved;
+    try {
+      r = await this.resolve(raw, principal);
+    } catch (e) {
+      if (e instanceof CatalogueRefused) return this.refuseForCatalogue(e, actor);
+      throw e;
+    }
     const hash = billHash(r.input);
     const now = this.now();
     const job: SettleJob = {
@@ -254,6 +306,7 @@ export class SettlementService {
       billHash: hash,
       billJson: JSON.stringify(r.storedBill),
       eligibilityJson: r.eligibilityJson,
+      catalogueJson: r.catalogueJson,
       createdAt: now.toISOString(),
       createdBy: actor,
     };
@@ -302,6 +355,37 @@ export class SettlementService {
       }
       throw new ApiError(503, 'BUSY', `参保人 ${job.personId} 的结算同时进行过多，本次未结算；请稍后重新提交`);
     });
+  }
+
+  /**
+   * A bill the catalogue refused: answered as it was if its number was settled before (the catalogue may
+   * have changed since), else recorded for the audit (which hospitals declare otherwise) and refused.
+   */
+  private async refuseForCatalogue(e: CatalogueRefused, actor: string): Promise<{ replay: true; view: SettlementView }> {
+    const existing = await this.store.get<SettlementTable>(named('settlementByBill', { hospital_code: e.bill.hospital.code, bill_no: e.bill.billNo }));
+    if (existing) {
+      if (existing.bill_hash === billHash(e.bill)) return { replay: true, view: await this.loadView(existing) };
+      throw conflict('BILL_NO_CONFLICT', `医院 ${e.bill.hospital.code} 的账单号 ${existing.bill_no} 已于 ${existing.created_at} 结算（${existing.id}），本次提交内容不同；如需更正请先撤销原结算，再以新账单号结算`);
+    }
+    const at = this.now();
+    await this.store.write({
+      steps: [
+        {
+          kind: 'run',
+          run: named('insertCatalogueRefusal', {
+            id: `CR-${at.getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+            at: at.toISOString(),
+            hospital_code: e.bill.hospital.code,
+            bill_no: e.bill.billNo,
+            person_id: e.bill.person.id,
+            catalogue_version: e.catalogueVersion,
+            issues_json: e.issuesJson(),
+            actor,
+          }),
+        },
+      ],
+    });
+    throw e.answer();
   }
 
   private replayOrConflict(existing: SettlementTable, hospital: HospitalRef, person: PersonRef, hash: string): { replay: true; view: SettlementView } {

@@ -13,7 +13,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 export interface AuditEntryInput {
   actor: string;
   /** `settlement.adjust`: one adjustment (应补应退) a reversal made to a later settlement; its subject is the adjustment's id. */
-  action: 'settlement.create' | 'settlement.reverse' | 'settlement.adjust' | 'key.create' | 'key.revoke' | 'seed.load' | 'register.import';
+  action: 'settlement.create' | 'settlement.reverse' | 'settlement.adjust' | 'key.create' | 'key.revoke' | 'seed.load' | 'register.import' | 'catalogue.import';
   subject: string;
   payload: unknown;
 }

@@ -344,6 +344,45 @@ const migrations: Record<string, Migration> = {
       for (const [code, list] of byHospital) await db.updateTable('hospitals').set({ tiers_json: JSON.stringify(list) }).where('code', '=', code).execute();
     },
   },
+  // The medical catalogue (医保目录, issue 22): entries by code and region (an empty region: every region),
+  // dated and versioned like the register (superseded, never edited), imported in batches recorded in
+  // register_batches; the catalogue's version in register_state (id "catalogue"); what each settlement
+  // took from it; and every bill refused for declaring other values than the catalogue's.
+  '2026-12-03-008-catalogue': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('catalogue_entries')
+        .addColumn('code', 'varchar(64)', (c) => c.notNull())
+        .addColumn('region', 'varchar(6)', (c) => c.notNull())
+        .addColumn('from_date', 'varchar(10)', (c) => c.notNull())
+        .addColumn('to_date', 'varchar(10)')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('category', 'varchar(16)', (c) => c.notNull())
+        .addColumn('class', 'varchar(1)', (c) => c.notNull())
+        .addColumn('self_pay_ratio', 'varchar(16)')
+        .addColumn('price_cap', 'varchar(24)')
+        .addColumn('batch_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('recorded_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('superseded_at', 'varchar(32)')
+        .addColumn('superseded_by', 'varchar(64)')
+        .addPrimaryKeyConstraint('catalogue_entries_pk', ['code', 'region', 'from_date', 'batch_id'])
+        .execute();
+      await db.insertInto('register_state').values({ id: 'catalogue', version: 0 }).execute();
+      await db.schema.alterTable('settlements').addColumn('catalogue_json', 'text').execute();
+      await db.schema
+        .createTable('catalogue_refusals')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('hospital_code', 'varchar(64)', (c) => c.notNull())
+        .addColumn('bill_no', 'varchar(64)', (c) => c.notNull())
+        .addColumn('person_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('catalogue_version', 'integer', (c) => c.notNull())
+        .addColumn('issues_json', 'text', (c) => c.notNull())
+        .addColumn('actor', 'varchar(64)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('catalogue_refusals_at').on('catalogue_refusals').columns(['at']).execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -30,7 +30,7 @@ export interface PersonTable {
 
 export interface RegisterBatchTable {
   id: string;
-  kind: 'people' | 'hospitals' | 'migration';
+  kind: 'people' | 'hospitals' | 'catalogue' | 'migration';
   file: string;
   /** sha256 of what the batch stated (its rows, normalised): the same file imported again changes nothing. */
   content_hash: string;
@@ -127,6 +127,8 @@ export interface SettlementTable {
    * made without a register entry (earlier releases).
    */
   eligibility_json: string | null;
+  /** What the catalogue did to the items (catalogue/apply.ts CatalogueRecord, JSON); null for settlements before it. */
+  catalogue_json: string | null;
   /**
    * The version of the person's ledger this settlement wrote: its place in the order the person's year
    * was settled in (SETTLEMENT.md §4, "the order they were settled"), which is not a clock's. Settlements
@@ -135,6 +137,39 @@ export interface SettlementTable {
   ledger_version: number;
   /** The version of the ledger its reversal wrote (null while it is not reversed). */
   reversed_version: number | null;
+}
+
+/** A catalogue entry for a period (dates inclusive), as a batch recorded it (catalogue/import.ts). */
+export interface CatalogueEntryTable {
+  code: string;
+  /** The region it is for; '' = every region. */
+  region: string;
+  from_date: string;
+  to_date: string | null;
+  name: string;
+  category: 'drug' | 'service' | 'material';
+  class: 'A' | 'B' | 'C';
+  /** Decimal text (B only). */
+  self_pay_ratio: string | null;
+  /** Decimal text, yuan per unit. */
+  price_cap: string | null;
+  batch_id: string;
+  recorded_at: string;
+  superseded_at: string | null;
+  superseded_by: string | null;
+}
+
+/** A bill refused for declaring other values than the catalogue's (strict mode), kept for the audit. */
+export interface CatalogueRefusalTable {
+  id: string;
+  at: string;
+  hospital_code: string;
+  bill_no: string;
+  person_id: string;
+  catalogue_version: number;
+  /** Per item: path, code, declared and catalogue values, message. */
+  issues_json: string;
+  actor: string;
 }
 
 export interface SettlementFundTable {
@@ -243,6 +278,8 @@ export interface Database {
   settlements: SettlementTable;
   settlement_funds: SettlementFundTable;
   register_batches: RegisterBatchTable;
+  catalogue_entries: CatalogueEntryTable;
+  catalogue_refusals: CatalogueRefusalTable;
   register_state: RegisterStateTable;
   person_versions: PersonVersionTable;
   memberships: MembershipTable;

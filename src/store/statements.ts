@@ -27,7 +27,7 @@ export const SETTLEMENT_COLUMNS = [
   'id', 'hospital_code', 'bill_no', 'person_id', 'year', 'admitted', 'discharged', 'visit_type', 'population',
   'ruleset_id', 'ruleset_hash', 'bill_hash', 'bill_json', 'ytd_before_json', 'result_json', 'total_fen',
   'fund_pays_fen', 'patient_pays_fen', 'status', 'created_at', 'created_by', 'reversed_at', 'reversed_by', 'reversal_reason',
-  'eligibility_json',
+  'eligibility_json', 'catalogue_json',
   'ledger_version', 'reversed_version',
 ] as const satisfies readonly (keyof SettlementTable)[];
 
@@ -59,6 +59,8 @@ export const STATEMENTS = {
         'h.code as h_code', 'h.name as h_name', 'h.tier as h_tier', 'h.region_code as h_region_code', 'h.tiers_json as h_tiers_json',
         'p.id as p_id', 'p.name as p_name', 'p.id_number as p_id_number', 'p.insured_region as p_insured_region', 'p.memberships_json as p_memberships_json',
         'l.accumulators_json as l_accumulators_json', 'l.version as l_version',
+        // The catalogue's version: a settlement applies the catalogue as of it (catalogue/index.ts).
+        (eb) => eb.selectFrom('register_state').select('version').where('id', '=', 'catalogue').as('c_version'),
       ]),
   ),
   settlementByBill: define(['hospital_code', 'bill_no'], (db, $) =>
@@ -170,6 +172,28 @@ export const STATEMENTS = {
   ),
   insertAdjustmentFund: define(['adjustment_id', 'fund', 'amount_fen'], (db, $) =>
     db.insertInto('adjustment_funds').values({ adjustment_id: $('adjustment_id'), fund: $('fund'), amount_fen: $('amount_fen') }),
+  ),
+  bumpCatalogue: define(['next_version', 'version'], (db, $) =>
+    db.updateTable('register_state').set({ version: $('next_version') }).where('id', '=', 'catalogue').where('version', '=', $('version')),
+  ),
+  supersedeCatalogueEntries: define(['superseded_at', 'superseded_by', 'code', 'region'], (db, $) =>
+    db
+      .updateTable('catalogue_entries')
+      .set({ superseded_at: $('superseded_at'), superseded_by: $('superseded_by') })
+      .where('code', '=', $('code'))
+      .where('region', '=', $('region'))
+      .where('superseded_at', 'is', null),
+  ),
+  insertCatalogueEntry: define(['code', 'region', 'from_date', 'to_date', 'name', 'category', 'class', 'self_pay_ratio', 'price_cap', 'batch_id', 'recorded_at'], (db, $) =>
+    db.insertInto('catalogue_entries').values({
+      code: $('code'), region: $('region'), from_date: $('from_date'), to_date: $('to_date'), name: $('name'), category: $('category'), class: $('class'),
+      self_pay_ratio: $('self_pay_ratio'), price_cap: $('price_cap'), batch_id: $('batch_id'), recorded_at: $('recorded_at'), superseded_at: null, superseded_by: null,
+    }),
+  ),
+  insertCatalogueRefusal: define(['id', 'at', 'hospital_code', 'bill_no', 'person_id', 'catalogue_version', 'issues_json', 'actor'], (db, $) =>
+    db.insertInto('catalogue_refusals').values({
+      id: $('id'), at: $('at'), hospital_code: $('hospital_code'), bill_no: $('bill_no'), person_id: $('person_id'), catalogue_version: $('catalogue_version'), issues_json: $('issues_json'), actor: $('actor'),
+    }),
   ),
   auditHead: define([], (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1)),
   insertAudit: define(['seq', 'at', 'actor', 'action', 'subject', 'payload', 'prev_hash', 'hash'], (db, $) =>

@@ -25,6 +25,7 @@ import { parseOr422 } from '../../errors/from-zod.js';
 import type { SettlementService } from '../../settle/service.js';
 import type { Store } from '../../store/port.js';
 import { json, type Route } from '../route.js';
+import { catalogueCsv, catalogueReport } from '../../audit/catalogue.js';
 
 /** The slip may show only itself: no scripts, no requests anywhere, framed only by our own pages. */
 const SLIP_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
@@ -104,6 +105,20 @@ export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
       body: 'optional',
       async handle(req) {
         return json(await audits.run(request(auditRequestSchema, req.body) as never));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/audits/catalogue',
+      roles: ['auditor'],
+      async handle(req) {
+        const q = request(receivablesQuerySchema, req.query, ['query']) as { from?: string; to?: string; hospital?: string; format?: 'json' | 'csv' };
+        const report = await catalogueReport(ctx.store.db, { from: q.from, to: q.to, hospital: q.hospital });
+        if (q.format === 'csv') {
+          const name = `catalogue_${q.from ?? 'all'}_${q.to ?? 'all'}${q.hospital ? `_${q.hospital}` : ''}.csv`.replace(/[^\w.-]/g, '_');
+          return { text: catalogueCsv(report), type: 'text/csv; charset=utf-8', headers: { 'Content-Disposition': `attachment; filename="${name}"`, 'Cache-Control': 'no-store' } };
+        }
+        return json(report);
       },
     },
     {

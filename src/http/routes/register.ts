@@ -3,6 +3,7 @@
  *
  *   POST /v1/register/people?dryRun=true     a people file (text/csv or application/x-ndjson), admin only
  *   POST /v1/register/hospitals?dryRun=true  a hospitals file, admin only
+ *   POST /v1/catalogue?dryRun=true           a catalogue file (医保目录), admin only
  *   GET  /v1/people/{id}?on=YYYY-MM-DD       the person (ID masked), memberships with dates, what is in force
  *
  * A register file is read as it streams in (not buffered against the 1 MB limit of bills), up to its own
@@ -13,6 +14,7 @@ import * as z from 'zod';
 import { ApiError, notFound } from '../../errors/api-error.js';
 import { isIsoDate } from '../../formats/iso-date.js';
 import { importRegister } from '../../register/import.js';
+import { describeCatalogueReport, importCatalogue } from '../../catalogue/import.js';
 import { personRecord } from '../../register/person.js';
 import { describeReport } from '../../register/report.js';
 import type { RuleBook } from '../../rules/select.js';
@@ -91,6 +93,30 @@ export function registerRoutes(deps: { store: Store; rules: RuleBook; now?: () =
   return [
     importRoute('people'),
     importRoute('hospitals'),
+    {
+      method: 'POST',
+      path: '/v1/catalogue',
+      roles: [],
+      body: 'stream',
+      async handle(req) {
+        const q = query(importQuerySchema, req.query) as z.infer<typeof importQuerySchema>;
+        const format = formatOf(req.headers['content-type']);
+        const report = await importCatalogue(deps.store, {
+          input: limited(req.stream!, REGISTER_LIMIT_BYTES),
+          format,
+          file: q.file ?? `catalogue.${format === 'csv' ? 'csv' : 'jsonl'}`,
+          source: q.source ?? null,
+          dryRun: q.dryRun === 'true',
+          actor: req.principal?.keyId ?? 'admin',
+          at: now().toISOString(),
+        });
+        const message = describeCatalogueReport(report).at(-1)!;
+        if (report.outcome === 'refused') {
+          throw new ApiError(422, 'CATALOGUE_FILE_INVALID', message, report.problems.map((p) => ({ path: `第 ${p.line} 行${p.column ? ` ${p.column}` : ''}`, message: p.message })));
+        }
+        return json({ ...report, message });
+      },
+    },
     {
       method: 'GET',
       path: '/v1/people/:id',

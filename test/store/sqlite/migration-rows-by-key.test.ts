@@ -46,6 +46,8 @@ const REGISTER_UNDO = [
   'alter table people drop column insured_region', 'alter table settlements drop column eligibility_json',
   // and 007's current view
   'alter table people drop column memberships_json', 'alter table hospitals drop column tiers_json',
+  // and 008's catalogue
+  'drop table catalogue_entries', 'drop table catalogue_refusals', 'alter table settlements drop column catalogue_json',
 ];
 const rowsOf = (database: SQLite.Database, table: (typeof TABLES)[number]) => database.prepare(`select ${COLUMNS[table]} from ${table} order by ${ORDER[table]}`).all();
 
