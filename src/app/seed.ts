@@ -3,7 +3,9 @@
  * population, and a year of bills. Loaded on the first start of an empty database. The bills are posted
  * through the same service a window uses, so every seeded settlement is a real one.
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { importCatalogue } from '../catalogue/import.js';
+import { ApiError } from '../errors/api-error.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { importRegister } from '../register/import.js';
@@ -29,11 +31,21 @@ export async function loadRegistry(store: Store, dir: string, known?: KnownValue
     }
     counts[kind] = report.counts && 'newPeople' in report.counts ? report.counts.newPeople : report.counts.newHospitals;
   }
+  // The demo catalogue (seeds/catalogue.csv), when the seeds have one.
+  const catalogue = join(dir, 'catalogue.csv');
+  if (existsSync(catalogue)) {
+    const report = await importCatalogue(store, { input: createReadStream(catalogue), format: 'csv', file: 'seeds/catalogue.csv', source: 'demo seeds', dryRun: false, actor: 'seed', at: new Date().toISOString() });
+    if (report.outcome === 'refused') throw new Error(`${catalogue}: ${report.problems.map((p) => `第 ${p.line} 行 ${p.column}：${p.message}`).join('；')}`);
+  }
   return counts;
 }
 
 export function readSeedBills(dir: string): unknown[] {
-  return readFileSync(join(dir, 'bills.jsonl'), 'utf8')
+  return readJsonLines(join(dir, 'bills.jsonl'));
+}
+
+function readJsonLines(file: string): unknown[] {
+  return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as unknown);
@@ -45,6 +57,18 @@ export async function seedIfEmpty(store: Store, settlements: SettlementService, 
   const counts = await loadRegistry(store, dir, settlements.rules.vocabulary());
   const bills = readSeedBills(dir);
   for (const bill of bills) await settlements.post(bill, null, 'seed');
+  // Bills a hospital posted with classes the catalogue does not give (seeds/attempts.jsonl): refused, and
+  // so recorded for the audit's catalogue report. Any other outcome is a broken seed.
+  const attempts = join(dir, 'attempts.jsonl');
+  if (existsSync(attempts)) {
+    for (const bill of readJsonLines(attempts)) {
+      const refused = await settlements.post(bill, null, 'seed').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      if (!(refused instanceof ApiError) || refused.code !== 'CATALOGUE_MISMATCH') throw new Error(`seeds/attempts.jsonl: ${(bill as { billNo?: string }).billNo} should be refused for the catalogue, got ${String(refused)}`);
+    }
+  }
   logger?.info({ ...counts, bills: bills.length }, 'seeded an empty database with demo data from seeds/');
   return true;
 }

@@ -281,6 +281,13 @@ function buildDocument(): Record<string, unknown> {
           },
         },
       },
+      '/v1/catalogue/{code}': {
+        get: {
+          summary: 'a catalogue entry: its periods, and (with `on` and `region`) the one in force for a hospital region on a date — what the window shows as the clerk types a code',
+          parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }, q('on', 'a date, YYYY-MM-DD'), q('region', 'the hospital’s region code (6 digits)')],
+          responses: { '200': { description: 'the entry', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors(400, 401, 403, 404, 422) },
+        },
+      },
       '/v1/audits/catalogue': {
         get: {
           summary: '目录稽核 items declared differently from the catalogue: settled on its values (catalogueWins) or refused (strict), per hospital; `format=csv` for a spreadsheet',

@@ -17,7 +17,7 @@ import { importRegister } from '../../register/import.js';
 import { describeCatalogueReport, importCatalogue } from '../../catalogue/import.js';
 import { personRecord } from '../../register/person.js';
 import { describeReport } from '../../register/report.js';
-import type { RuleBook } from '../../rules/select.js';
+import { regionLineage, type RuleBook } from '../../rules/select.js';
 import type { Store } from '../../store/port.js';
 import { json, type Route } from '../route.js';
 import { parseOr422 } from '../../errors/from-zod.js';
@@ -31,6 +31,11 @@ const importQuerySchema = z.object({
   dryRun: z.enum(['true', 'false'], { error: 'dryRun 应为 true 或 false' }).optional(),
   source: z.string().max(200, { error: '依据文件最长 200 个字符' }).optional(),
   file: z.string().max(200, { error: '文件名最长 200 个字符' }).optional(),
+});
+
+const catalogueQuerySchema = z.object({
+  on: z.string().optional(),
+  region: z.string().regex(/^\d{6}$/, { error: '应为 6 位行政区划代码' }).optional(),
 });
 
 const personQuerySchema = z.object({
@@ -115,6 +120,29 @@ export function registerRoutes(deps: { store: Store; rules: RuleBook; now?: () =
           throw new ApiError(422, 'CATALOGUE_FILE_INVALID', message, report.problems.map((p) => ({ path: `第 ${p.line} 行${p.column ? ` ${p.column}` : ''}`, message: p.message })));
         }
         return json({ ...report, message });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/catalogue/:code',
+      roles: ['window', 'auditor', 'finance'],
+      async handle(req) {
+        const q = query(catalogueQuerySchema, req.query) as z.infer<typeof catalogueQuerySchema>;
+        if (q.on !== undefined && !isIsoDate(q.on)) throw new ApiError(400, 'BAD_QUERY', `日期 “${q.on}” 无效（应为 YYYY-MM-DD）`, [{ path: 'on', message: '应为 YYYY-MM-DD' }]);
+        const code = req.params.code!;
+        const rows = await deps.store.db.selectFrom('catalogue_entries').selectAll().where('code', '=', code).where('superseded_at', 'is', null).orderBy('region').orderBy('from_date').execute();
+        if (rows.length === 0) throw notFound(`医保目录编码 ${code} `);
+        const periods = rows.map((r) => ({
+          region: r.region || null, from: r.from_date, to: r.to_date, name: r.name, category: r.category, class: r.class, selfPayRatio: r.self_pay_ratio, priceCap: r.price_cap, batch: r.batch_id,
+        }));
+        // In force on the date for the region: the most specific region first (a regional entry wins).
+        const lineage = q.region ? regionLineage(q.region) : [];
+        const inForce = q.on
+          ? (periods
+              .filter((p) => p.from <= q.on! && (p.to === null || q.on! <= p.to) && (p.region === null || lineage.includes(p.region)))
+              .sort((a, b) => (a.region === null ? lineage.length : lineage.indexOf(a.region)) - (b.region === null ? lineage.length : lineage.indexOf(b.region)))[0] ?? null)
+          : null;
+        return json({ code, periods, on: q.on ?? null, region: q.region ?? null, inForce });
       },
     },
     {
