@@ -68,6 +68,15 @@ export const traceSchema = z
       .nullable()
       .describe('what the settlement took from the register: the date, the memberships in force then, the hospital tier (null: settled without the register)'),
     eligibilitySentence: z.string().nullable().describe('the same in a Chinese sentence: 人员类别 and since when'),
+    catalogue: z
+      .object({
+        version: z.string().nullable(),
+        mode: z.string(),
+        items: z.array(z.object({ index: z.number().int(), code: z.string(), outOfCatalogue: z.boolean().optional(), catalogue: z.record(z.string(), z.string()).optional(), declared: z.record(z.string(), z.string()).optional() })),
+      })
+      .nullable()
+      .describe('what the catalogue did to the items: its version (null: none for the region), the mode, each item’s catalogue values or 目录外, and the declaration where it differed'),
+    catalogueSentence: z.string().nullable().describe('the same in a Chinese sentence, 目录外 items named'),
     steps: z.array(
       stepResultSchema.extend({
         sentence: z.string().describe('one plain Chinese sentence a patient understands'),

@@ -208,7 +208,7 @@ export function registerAuditCommands(program: Command): void {
         if (!row) throw new ApiError(404, 'NOT_FOUND', `结算 ${id} 不存在`);
         const ruleset = await new RulesetVersions(store.db).get(row.ruleset_hash);
         const tier = (JSON.parse(row.bill_json) as { hospital?: { tier?: string } }).hospital?.tier ?? '';
-        return buildTrace({ id: row.id, status: row.status, result: JSON.parse(row.result_json) as SettlementJson, ruleset, tier, diagnoses: storedDiagnoses(row.bill_json), eligibilityJson: row.eligibility_json });
+        return buildTrace({ id: row.id, status: row.status, result: JSON.parse(row.result_json) as SettlementJson, ruleset, tier, diagnoses: storedDiagnoses(row.bill_json), eligibilityJson: row.eligibility_json, catalogueJson: row.catalogue_json });
       });
       if (o.json) {
         process.stdout.write(`${JSON.stringify(trace, null, 2)}\n`);

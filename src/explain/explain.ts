@@ -51,6 +51,14 @@ export interface Trace {
   eligibility: Eligibility | null;
   /** The same in a sentence (人员类别 and since when), or null. */
   eligibilitySentence: string | null;
+  /**
+   * What the catalogue did to the items (settlements.catalogue_json): its version (null: none for the
+   * region, declared values used), the mode, and per item the catalogue's values or 目录外, and what was
+   * declared where it differed. Null for a settlement from before the catalogue.
+   */
+  catalogue: { version: string | null; mode: string; items: { index: number; code: string; outOfCatalogue?: boolean; catalogue?: Record<string, string>; declared?: Record<string, string> }[] } | null;
+  /** One sentence on the catalogue (目录外 items named), or null. */
+  catalogueSentence: string | null;
   steps: TraceStep[];
 }
 
@@ -86,7 +94,20 @@ export function storedDiagnoses(billJson: string): { code: string; name?: string
   return Array.isArray(b.diagnoses) ? b.diagnoses.map((d) => ({ code: d.code, ...(d.name ? { name: d.name } : {}) })) : [];
 }
 
-export function buildTrace(input: { id: string; status: 'settled' | 'reversed'; result: SettlementJson; ruleset: LoadedRuleset; tier: string; diagnoses?: { code: string; name?: string }[]; eligibilityJson?: string | null }): Trace {
+function catalogueSentence(c: Trace['catalogue']): string | null {
+  if (!c) return null;
+  if (c.version === null) return '本地区未载入医保目录：各项目按医院申报的目录类别、先行自付比例和限价结算。';
+  const outside = c.items.filter((i) => i.outOfCatalogue).map((i) => `第 ${i.index + 1} 项 ${i.code}`);
+  const overruled = c.items.filter((i) => i.declared && !i.outOfCatalogue).map((i) => `第 ${i.index + 1} 项 ${i.code}`);
+  return [
+    `各项目按医保目录（版本 ${c.version}）的目录类别、先行自付比例和限价结算`,
+    outside.length ? `目录外（按丙类自费）：${outside.join('、')}` : '',
+    overruled.length ? `申报与目录不符、已按目录结算：${overruled.join('、')}` : '',
+  ].filter(Boolean).join('；') + '。';
+}
+
+export function buildTrace(input: { id: string; status: 'settled' | 'reversed'; result: SettlementJson; ruleset: LoadedRuleset; tier: string; diagnoses?: { code: string; name?: string }[]; eligibilityJson?: string | null; catalogueJson?: string | null }): Trace {
+  const catalogue = input.catalogueJson ? (JSON.parse(input.catalogueJson) as Trace['catalogue']) : null;
   const eligibility = parseEligibility(input.eligibilityJson);
   const { result: r, ruleset } = input;
   const sentences = sentencesFor(r, ruleset, input.tier, input.diagnoses);
@@ -130,6 +151,8 @@ export function buildTrace(input: { id: string; status: 'settled' | 'reversed'; 
     ...(r.owed ? { owed: r.owed } : {}),
     eligibility,
     eligibilitySentence: eligibilitySentence(eligibility, r.population),
+    catalogue,
+    catalogueSentence: catalogueSentence(catalogue),
     steps,
   };
 }

@@ -11,6 +11,8 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { catalogueReport } from '../../src/audit/catalogue.js';
 import { importCatalogue } from '../../src/catalogue/import.js';
+import { buildTrace } from '../../src/explain/explain.js';
+import { RulesetVersions } from '../../src/settle/recompute.js';
 import { loadRulesDir } from '../../src/rules/load.js';
 import { RuleBook } from '../../src/rules/select.js';
 import { SettlementService } from '../../src/settle/service.js';
@@ -115,6 +117,11 @@ describe.each(BACKENDS)('catalogue on $name', (backend) => {
         const report = await catalogueReport(svc.store.db, { from: '2018-01-01', to: '2018-12-31' });
         expect(report.differences).toEqual([expect.objectContaining({ billNo: 'W-1', code: 'M301', name: '进口吻合器', amount: '1500.00', declared: { class: 'A' }, catalogue: { class: 'C' } })]);
         expect(report.refusals).toEqual([]);
+        // The trace names the item the catalogue overruled.
+        const row = (await settlements.getRow(settled.view.id))!;
+        const trace = buildTrace({ id: row.id, status: row.status, result: settled.view.result, ruleset: await new RulesetVersions(svc.store.db).get(row.ruleset_hash), tier: 'league', catalogueJson: row.catalogue_json });
+        expect(trace.catalogue).toMatchObject({ mode: 'catalogueWins', items: expect.arrayContaining([{ index: 3, code: 'M301', catalogue: { name: '进口吻合器', class: 'C' }, declared: { class: 'A' } }]) });
+        expect(trace.catalogueSentence).toContain('申报与目录不符、已按目录结算：第 4 项 M301');
       } finally {
         await svc.close();
       }

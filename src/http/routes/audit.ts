@@ -49,7 +49,7 @@ export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
       roles: ['window', 'auditor', 'finance'],
       async handle(req) {
         const s = await stored(req.params.id!, req.principal);
-        return json(buildTrace({ id: s.view.id, status: s.view.status, result: s.result, ruleset: s.ruleset, tier: s.tier, diagnoses: s.diagnoses, eligibilityJson: s.row.eligibility_json }));
+        return json(buildTrace({ id: s.view.id, status: s.view.status, result: s.result, ruleset: s.ruleset, tier: s.tier, diagnoses: s.diagnoses, eligibilityJson: s.row.eligibility_json, catalogueJson: s.row.catalogue_json }));
       },
     },
     {
