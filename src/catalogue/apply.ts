@@ -52,7 +52,7 @@ export interface ItemValues {
   priceCap?: Units;
 }
 
-/** What the catalogue did to one item, kept with the settlement. */
+/** What the catalogue did to one item, kept with the settlement: a 目录外 item, or one whose declaration it overruled. */
 export interface CatalogueItemRecord {
   index: number;
   code: string;
@@ -145,7 +145,7 @@ export function applyCatalogue(items: readonly DeclaredItem[], catalogue: Catalo
       }
       const declared = declaredOf(item);
       record.items.push({ index: i, code: item.code, ...(item.class !== undefined && item.class !== 'C' ? { declared } : {}) });
-      out.push(withValues(item, outside));
+      out.push(item.class === 'C' && item.selfPayRatio === undefined && item.priceCap === undefined ? (item as BillItem) : withValues(item, outside));
       return;
     }
     const values = entryValues(entry);
@@ -164,8 +164,11 @@ export function applyCatalogue(items: readonly DeclaredItem[], catalogue: Catalo
       }
       return;
     }
-    record.items.push({ index: i, code: item.code, catalogue: { ...values, name: entry.name }, ...(differ.length ? { declared: declaredOf(item) } : {}) });
-    out.push(withValues(item, values));
+    // The record keeps what the audit needs: the items the catalogue overruled (the version says the rest).
+    if (differ.length) record.items.push({ index: i, code: item.code, catalogue: { ...values, name: entry.name }, declared: declaredOf(item) });
+    // An item that declared just what the catalogue has is used as it is.
+    const same = item.class === values.class && item.selfPayRatio === values.selfPayRatio && item.priceCap === values.priceCap;
+    out.push(same ? (item as BillItem) : withValues(item, values));
   });
   return issues.length ? { ok: false, issues } : { ok: true, items: out, record };
 }

@@ -59,10 +59,17 @@ export function catalogueRecordJson(r: CatalogueRecord): string {
   });
 }
 
-/** The bill's items as stored: as posted, with the class, ratio and cap the settlement used. */
-export function storedItems(posted: readonly Record<string, unknown>[], used: readonly BillItem[]): Record<string, unknown>[] {
+/**
+ * The bill's items as stored: as posted, with the class, ratio and cap the settlement used; an item used as
+ * declared (the same object) is stored as posted. Null when every item was.
+ */
+export function storedItems(posted: readonly Record<string, unknown>[], declared: readonly BillItem[], used: readonly BillItem[]): Record<string, unknown>[] | null {
+  let changed = false;
+  for (let i = 0; i < used.length && !changed; i++) changed = used[i] !== declared[i];
+  if (!changed) return null;
   return posted.map((item, i) => {
     const u = used[i]!;
+    if (u === declared[i]) return item;
     const { class: _c, selfPayRatio: _r, priceCap: _p, ...rest } = item;
     return { ...rest, class: u.class, ...(u.selfPayRatio !== undefined ? { selfPayRatio: formatRatio(u.selfPayRatio) } : {}), ...(u.priceCap !== undefined ? { priceCap: formatUnits(u.priceCap) } : {}) };
   });

@@ -231,9 +231,10 @@ export class SettlementService {
       const mode = ruleset.ruleset.catalogue;
       const outcome = applyCatalogue(bill.items, index?.forBill(regionLineage(hospital.region_code), input.visit.admitted) ?? null, mode);
       if (!outcome.ok) throw new CatalogueRefused(outcome.issues, index?.version ?? 0, input);
-      bill = { ...bill, items: outcome.items };
       // The bill is stored as settled (the catalogue's values), so the audit's re-computation needs no catalogue.
-      storedBill = { ...storedBill, items: storedItems((raw as { items: Record<string, unknown>[] }).items, outcome.items) };
+      const items = storedItems((raw as { items: Record<string, unknown>[] }).items, bill.items, outcome.items);
+      if (items) storedBill = { ...storedBill, items };
+      bill = { ...bill, items: outcome.items };
       catalogueJson = catalogueRecordJson(outcome.record);
     }
     const ledger = r.l_version === null ? undefined : { accumulators_json: r.l_accumulators_json!, version: r.l_version };
