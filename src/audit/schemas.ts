@@ -77,6 +77,8 @@ export const traceSchema = z
       .nullable()
       .describe('what the catalogue did to the items: its version (null: none for the region), the mode, each item’s catalogue values or 目录外, and the declaration where it differed'),
     catalogueSentence: z.string().nullable().describe('the same in a Chinese sentence, 目录外 items named'),
+    adjustments: z.array(z.record(z.string(), z.unknown())).optional().describe('adjustments (应补应退) later reversals made to this settlement, oldest first (the shape of the settlement view’s adjustments)'),
+    current: z.record(z.string(), z.unknown()).nullable().optional().describe('its figures as they now stand: its latest adjustment’s, or its own'),
     steps: z.array(
       stepResultSchema.extend({
         sentence: z.string().describe('one plain Chinese sentence a patient understands'),
@@ -92,6 +94,15 @@ export const nhsaSchema = z
   .object({
     setlinfo: z.record(z.string(), z.string()),
     setldetail: z.array(z.object({ fund_pay_type: z.string(), fund_pay_type_name: z.string(), fund_payamt: money, setl_proc_info: z.string(), fund: z.string(), owed_payamt: money.optional().describe('onestop extension: what the fund owes once payouts made elsewhere are taken off') })),
+    adjustments: z
+      .array(
+        z.object({
+          adj_id: z.string(), adj_time: z.string(), reversal_of: z.string(), psn_part_amt: z.string(), fund_pay_sumamt: z.string(),
+          detail: z.array(z.object({ fund_pay_type: z.string(), fund_pay_type_name: z.string(), fund_payamt: z.string(), fund: z.string() })), notice: z.string(),
+        }),
+      )
+      .optional()
+      .describe('onestop extension: adjustments (应补应退) later reversals made, per fund and for the patient'),
   })
   .meta({ id: 'NhsaSettlement' });
 

@@ -32,6 +32,11 @@ const SEPARATE = new Set(['basic', 'seriousIllness', 'assistance']);
 export interface NhsaSettlement {
   setlinfo: Record<string, string>;
   setldetail: { fund_pay_type: string; fund_pay_type_name: string; fund_payamt: string; setl_proc_info: string; fund: string; owed_payamt?: string }[];
+  /**
+   * onestop extension: the adjustments (应补应退) later reversals made to this settlement, each as the
+   * change per fund (fund_pay_type and its amount, negative when the fund pays back) and for the patient.
+   */
+  adjustments?: { adj_id: string; adj_time: string; reversal_of: string; psn_part_amt: string; fund_pay_sumamt: string; detail: { fund_pay_type: string; fund_pay_type_name: string; fund_payamt: string; fund: string }[]; notice: string }[];
 }
 
 /** An amount as the NHSA fields write it: two decimals, half-up to the fen (money/rounding.ts). */
@@ -49,6 +54,8 @@ export function toNhsa(input: {
   result: SettlementJson;
   /** The plain sentence of each step, in the order of result.steps. */
   sentences: string[];
+  /** Its adjustments (settle/adjustments.ts AdjustmentView), oldest first. */
+  adjustments?: { id: string; at: string; reversalOf: string; funds: Record<string, string>; fundPaysTotal: string; patientPays: string; notice: string }[];
 }): NhsaSettlement {
   const r = input.result;
   const codes = fundCodesFor(input.hospital.regionCode);
@@ -98,5 +105,17 @@ export function toNhsa(input: {
     // Where a payout was made elsewhere (§3), what the fund still owes this hospital (an extension field).
     return { fund_pay_type: c.code, fund_pay_type_name: c.name, fund_payamt: amt(v), setl_proc_info: info, fund: f, ...(r.owed ? { owed_payamt: amt(r.owed[f] ?? v) } : {}) };
   });
-  return { setlinfo, setldetail };
+  const adjustments = (input.adjustments ?? []).map((a) => ({
+    adj_id: a.id,
+    adj_time: beijingTime(a.at),
+    reversal_of: a.reversalOf,
+    psn_part_amt: amt(a.patientPays),
+    fund_pay_sumamt: amt(a.fundPaysTotal),
+    detail: Object.entries(a.funds).map(([f, v]) => {
+      const c = fundCode(codes, f);
+      return { fund_pay_type: c.code, fund_pay_type_name: c.name, fund_payamt: amt(v), fund: f };
+    }),
+    notice: a.notice,
+  }));
+  return { setlinfo, setldetail, ...(adjustments.length ? { adjustments } : {}) };
 }

@@ -89,6 +89,20 @@ describe('GET /v1/settlements/{id}', () => {
     expect(plain.adjustments).toEqual([]);
     expect(plain.current).toMatchObject({ funds: plain.result.funds, adjustmentId: null });
   });
+
+  it('its trace and its NHSA view carry the adjustments too', async () => {
+    const v = settlementViewSchema.parse((await get(league, `/v1/settlements/${ids.b}`)).body);
+    const adj = v.adjustments![0]!;
+    const trace = await get(league, `/v1/settlements/${ids.b}/trace`);
+    expect(trace.status).toBe(200);
+    expect(trace.body.adjustments.map((a: { id: string }) => a.id)).toEqual([adj.id]);
+    expect(trace.body.current).toMatchObject({ adjustmentId: adj.id, patientPays: adj.result.patientPays });
+    const nhsa = await get(league, `/v1/settlements/${ids.b}?format=nhsa`);
+    expect(nhsa.status).toBe(200);
+    expect(nhsa.body.adjustments).toHaveLength(1);
+    expect(nhsa.body.adjustments[0]).toMatchObject({ adj_id: adj.id, reversal_of: ids.a, psn_part_amt: adj.patientPays });
+    expect(Object.fromEntries(nhsa.body.adjustments[0].detail.map((d: { fund: string; fund_payamt: string }) => [d.fund, d.fund_payamt]))).toEqual(adj.funds);
+  });
 });
 
 describe('GET /v1/adjustments', () => {

@@ -49,7 +49,9 @@ export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
       roles: ['window', 'auditor', 'finance'],
       async handle(req) {
         const s = await stored(req.params.id!, req.principal);
-        return json(buildTrace({ id: s.view.id, status: s.view.status, result: s.result, ruleset: s.ruleset, tier: s.tier, diagnoses: s.diagnoses, eligibilityJson: s.row.eligibility_json, catalogueJson: s.row.catalogue_json }));
+        const trace = buildTrace({ id: s.view.id, status: s.view.status, result: s.result, ruleset: s.ruleset, tier: s.tier, diagnoses: s.diagnoses, eligibilityJson: s.row.eligibility_json, catalogueJson: s.row.catalogue_json });
+        // With what later reversals changed in it (应补应退), and its figures as they now stand.
+        return json({ ...trace, adjustments: s.view.adjustments ?? [], current: s.view.current ?? null });
       },
     },
     {
@@ -72,6 +74,7 @@ export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
             createdAt: s.view.createdAt,
             result: s.result,
             sentences: sentencesFor(s.result, s.ruleset, s.tier, s.diagnoses),
+            adjustments: s.view.adjustments,
           }),
         );
       },
