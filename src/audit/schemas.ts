@@ -103,6 +103,7 @@ export const nhsaSchema = z
       )
       .optional()
       .describe('onestop extension: adjustments (应补应退) later reversals made, per fund and for the patient'),
+    catalogue: z.object({ version: z.string().nullable(), out_of_catalogue: z.array(z.string()) }).optional().describe('onestop extension: the catalogue version applied (null: none for the region) and the 目录外 item codes'),
   })
   .meta({ id: 'NhsaSettlement' });
 

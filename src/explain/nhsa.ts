@@ -36,6 +36,8 @@ export interface NhsaSettlement {
    * onestop extension: the adjustments (应补应退) later reversals made to this settlement, each as the
    * change per fund (fund_pay_type and its amount, negative when the fund pays back) and for the patient.
    */
+  /** onestop extension: the catalogue version the settlement applied (null: none for the region) and its 目录外 item codes. */
+  catalogue?: { version: string | null; out_of_catalogue: string[] };
   adjustments?: { adj_id: string; adj_time: string; reversal_of: string; psn_part_amt: string; fund_pay_sumamt: string; detail: { fund_pay_type: string; fund_pay_type_name: string; fund_payamt: string; fund: string }[]; notice: string }[];
 }
 
@@ -56,6 +58,8 @@ export function toNhsa(input: {
   sentences: string[];
   /** Its adjustments (settle/adjustments.ts AdjustmentView), oldest first. */
   adjustments?: { id: string; at: string; reversalOf: string; funds: Record<string, string>; fundPaysTotal: string; patientPays: string; notice: string }[];
+  /** settlements.catalogue_json, when the settlement has one. */
+  catalogueJson?: string | null;
 }): NhsaSettlement {
   const r = input.result;
   const codes = fundCodesFor(input.hospital.regionCode);
@@ -117,5 +121,7 @@ export function toNhsa(input: {
     }),
     notice: a.notice,
   }));
-  return { setlinfo, setldetail, ...(adjustments.length ? { adjustments } : {}) };
+  const record = input.catalogueJson ? (JSON.parse(input.catalogueJson) as { version: string | null; items: { code: string; outOfCatalogue?: boolean }[] }) : null;
+  const catalogue = record ? { version: record.version, out_of_catalogue: record.items.filter((i) => i.outOfCatalogue).map((i) => i.code) } : null;
+  return { setlinfo, setldetail, ...(catalogue ? { catalogue } : {}), ...(adjustments.length ? { adjustments } : {}) };
 }

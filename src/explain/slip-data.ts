@@ -13,6 +13,14 @@ import { sentencesFor, storedDiagnoses } from './explain.js';
 import { summarySentence } from './sentences.js';
 import type { SlipInput } from './slip.js';
 
+/** The 目录外 items of a settlement (its catalogue record), with their names and amounts from the stored bill. */
+export function outOfCatalogueItems(catalogueJson: string | null, billJson: string): { code: string; name: string; amount: string }[] {
+  if (!catalogueJson) return [];
+  const record = JSON.parse(catalogueJson) as { items: { index: number; code: string; outOfCatalogue?: boolean }[] };
+  const items = (JSON.parse(billJson) as { items?: { name?: string; amount?: string }[] }).items ?? [];
+  return record.items.filter((i) => i.outOfCatalogue).map((i) => ({ code: i.code, name: items[i.index]?.name ?? '', amount: items[i.index]?.amount ?? '0.00' }));
+}
+
 export async function loadSlipInput(db: Kysely<Database>, id: string): Promise<SlipInput> {
   const row = await db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`结算 ${id} `);
@@ -42,5 +50,6 @@ export async function loadSlipInput(db: Kysely<Database>, id: string): Promise<S
     // The slip says 已撤销 in its stamp and its own line; the summary tells the amounts.
     summary: summarySentence(result, 'settled'),
     populationSince: membershipUsed(eligibility, result.population)?.from ?? null,
+    outOfCatalogue: outOfCatalogueItems(row.catalogue_json, row.bill_json),
   };
 }

@@ -33,6 +33,8 @@ export interface SlipInput {
   summary: string;
   /** Since when the person was in the population the pipeline took (the register), or null. */
   populationSince?: string | null;
+  /** Items the catalogue has not got (目录外, settled as class C), from the settlement's catalogue record. */
+  outOfCatalogue?: { code: string; name: string; amount: string }[];
 }
 
 const LAYER_NUMERALS = ['一', '二', '三', '四', '五'];
@@ -164,7 +166,8 @@ export function renderSlip(s: SlipInput): string {
   <table class="buckets">
     <tr><th>医疗费总额</th><th>政策范围内费用</th><th>乙类先行自付</th><th>超限价自费</th><th>全自费（目录外）</th></tr>
     <tr><td><b>${y(r.total)}</b></td><td>${y(r.buckets.inPolicy)}</td><td>${y(r.buckets.preSelfPay)}</td><td>${y(r.buckets.overLimit)}</td><td>${y(r.buckets.outOfCatalog)}</td></tr>
-  </table>
+  </table>${s.outOfCatalogue?.length ? `
+  <p class="summary">目录外项目（按丙类自费）：${s.outOfCatalogue.map((i) => `${e(i.code)} ${e(i.name)} ${y(i.amount)} 元`).join('；')}</p>` : ''}
 
   <h2>各项保障报销明细</h2>
   <table class="steps">

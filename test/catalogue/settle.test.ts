@@ -12,6 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { catalogueReport } from '../../src/audit/catalogue.js';
 import { importCatalogue } from '../../src/catalogue/import.js';
 import { buildTrace } from '../../src/explain/explain.js';
+import { renderSlip } from '../../src/explain/slip.js';
+import { loadSlipInput } from '../../src/explain/slip-data.js';
 import { RulesetVersions } from '../../src/settle/recompute.js';
 import { loadRulesDir } from '../../src/rules/load.js';
 import { RuleBook } from '../../src/rules/select.js';
@@ -92,6 +94,14 @@ describe.each(BACKENDS)('catalogue on $name', (backend) => {
         expect(june.view.result.buckets.preSelfPay).not.toBe(july.view.result.buckets.preSelfPay);
         const surgery = Number(stay('x', '2018-07-01').items[2]!.amount);
         expect(Number(july.view.result.buckets.preSelfPay) - Number(june.view.result.buckets.preSelfPay)).toBeCloseTo(surgery * 0.2, 2);
+        // A code the catalogue has not got, declared C: settled as 目录外, and the slip names it.
+        const outside = stay('C-6', '2018-03-01', 'P-000005');
+        outside.items.push({ code: 'X777', name: '自备器械', class: 'C', unitPrice: '88.00', quantity: '1', amount: '88.00' } as never);
+        const o = await svc.settlements.post(outside, null, 'test');
+        const orow = (await svc.settlements.getRow(o.view.id))!;
+        expect(JSON.parse(orow.catalogue_json!).items).toEqual([{ index: 4, code: 'X777', outOfCatalogue: true }]);
+        const slip = renderSlip(await loadSlipInput(svc.store.db, o.view.id));
+        expect(slip).toContain('目录外项目（按丙类自费）：X777 自备器械 88.00 元');
         // The bill is stored as settled, so the audit's re-computation needs no catalogue.
         expect(JSON.parse((await svc.settlements.getRow(july.view.id))!.bill_json).items[2]).toMatchObject({ class: 'B', selfPayRatio: '0.20' });
       } finally {

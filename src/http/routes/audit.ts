@@ -75,6 +75,7 @@ export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
             result: s.result,
             sentences: sentencesFor(s.result, s.ruleset, s.tier, s.diagnoses),
             adjustments: s.view.adjustments,
+            catalogueJson: s.row.catalogue_json,
           }),
         );
       },
