@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Validates the register files seeds/hospitals.csv and seeds/people.csv and seeds/bills.jsonl, and
-// prints a summary.
+// Validates the register files seeds/hospitals.csv and seeds/people.csv and seeds/bills.jsonl, and, when
+// the seeds have them, seeds/catalogue.csv and seeds/attempts.jsonl; and prints a summary.
 //   node seeds/check.mjs        exit code 0 = all checks passed, 1 = at least one failure
 // Plain Node ESM, no dependencies. Money is checked with BigInt fen, never floating point.
 
@@ -157,10 +157,12 @@ const RANGES = { // inpatient totals by tier, fen
 };
 const SMALL = { outpatientPooling: [5000n, 60000n], homeSickbed: [3000n, 200000n], familyDoctorPackage: [2000n, 30000n], chronicOutpatient: [1000n, 1000000n] };
 let prevDischarged = '';
-const stats = { types: {}, tiers: {}, classes: { A: 0, B: 0, C: 0 }, items: 0, capsBinding: 0, capsNonBinding: 0, abItems: 0, billsNoC: 0, total: 0n, byType: {}, byTier: {}, pops: {}, perPerson: new Map() };
+const newStats = () => ({ types: {}, tiers: {}, classes: { A: 0, B: 0, C: 0 }, items: 0, capsBinding: 0, capsNonBinding: 0, abItems: 0, billsNoC: 0, total: 0n, byType: {}, byTier: {}, pops: {}, perPerson: new Map() });
+const stats = newStats();
 
-bills.forEach((b, n) => {
-  const where = `bill ${b.billNo || `#${n + 1}`}`;
+// one bill of bills.jsonl (sorted by discharge date, counted in `stats`) or of attempts.jsonl (its own tally)
+function checkBill(b, n, file, stats) {
+  const where = `${file === 'bills.jsonl' ? '' : `${file} `}bill ${b.billNo || `#${n + 1}`}`;
   check(/^XA18-\d{6}$/.test(b.billNo), `${where} billNo`);
   check(!billNos.has(b.billNo), `${where} duplicate billNo`);
   billNos.add(b.billNo);
@@ -182,8 +184,10 @@ bills.forEach((b, n) => {
   check(TYPES.includes(v.type), `${where} visit type ${v.type}`);
   check(validDate(v.admitted) && validDate(v.discharged), `${where} dates ${v.admitted}..${v.discharged}`);
   check(v.admitted <= v.discharged, `${where} admitted after discharged`);
-  check(v.discharged >= prevDischarged, `${where} not sorted by discharge date`);
-  prevDischarged = v.discharged;
+  if (file === 'bills.jsonl') {
+    check(v.discharged >= prevDischarged, `${where} not sorted by discharge date`);
+    prevDischarged = v.discharged;
+  }
   const a = dayNo(v.admitted), d = dayNo(v.discharged);
 
   // items
@@ -251,8 +255,92 @@ bills.forEach((b, n) => {
   stats.tiers[tier] = (stats.tiers[tier] || 0) + 1;
   stats.byType[v.type] = (stats.byType[v.type] || 0n) + total;
   stats.total += total;
-});
+}
+bills.forEach((b, n) => checkBill(b, n, 'bills.jsonl', stats));
 check(bills.length > 0, 'no bills');
+
+// ---------------------------------------------------------------- catalogue (医保目录) and refused attempts
+// The seed loader imports catalogue.csv before the bills, and the Xing'an ruleset applies it in strict mode:
+// an item whose code is in the catalogue in force on the admission date (for the hospitals' region 152200,
+// or for every region) must declare the entry's class, its selfPayRatio when the entry is B, and its
+// priceCap (a declared cap must equal the entry's, and an item declaring none must have an entry without
+// one, or the entry's cap would change its settlement); a code the catalogue lacks must be declared C.
+// attempts.jsonl holds bills the service must refuse: each disagrees with the catalogue in some item.
+const CATALOGUE_COLUMNS = ['code', 'name', 'category', 'class', 'selfPayRatio', 'priceCap', 'from', 'to', 'region'];
+const hasCatalogue = existsSync(join(DIR, 'catalogue.csv')), hasAttempts = existsSync(join(DIR, 'attempts.jsonl'));
+check(hasCatalogue || !hasAttempts, 'attempts.jsonl without catalogue.csv (nothing would refuse the attempts, so seeding would fail)');
+let catalogueLine = 'catalogue: none (no catalogue.csv; bills are settled on their declared classes, ratios and caps)';
+if (hasCatalogue) {
+  const rows = readCsv('catalogue.csv', CATALOGUE_COLUMNS);
+  const byKey = new Map(); // code + region -> rows
+  for (const r of rows) {
+    const where = `catalogue.csv line ${r.line} (${r.code})`;
+    check(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(r.code), `${where} code`);
+    check(r.name.length > 0, `${where} empty name`);
+    check(['drug', 'service', 'material'].includes(r.category), `${where} category ${r.category}`);
+    check(['A', 'B', 'C'].includes(r.class), `${where} class ${r.class}`);
+    if (r.class === 'B') check(/^(0\.\d{2}|1\.00)$/.test(r.selfPayRatio), `${where} selfPayRatio ${r.selfPayRatio} (B needs a ratio 0.00..1.00)`);
+    else check(r.selfPayRatio === '', `${where} selfPayRatio on class ${r.class}`);
+    check(r.priceCap === '' || (MONEY.test(r.priceCap) && fen(r.priceCap) > 0n), `${where} priceCap ${r.priceCap}`);
+    check(r.class !== 'C' || r.priceCap === '', `${where} priceCap on class C`);
+    checkPeriod(where, r);
+    // the demo hospitals are all in 152200: an entry for another region would apply only where the service's lineage says
+    check(r.region === '' || r.region === '152200', `${where} region ${r.region} (expected 152200 or empty)`);
+    const k = `${r.code}|${r.region}`;
+    byKey.set(k, [...(byKey.get(k) || []), r]);
+  }
+  for (const [k, list] of byKey) checkNoOverlap(`catalogue.csv ${k.replace('|', ' region ') || ''}`, list);
+  // the entry in force: the region's own before an every-region one
+  const entryOn = (code, date) => (byKey.get(`${code}|152200`) || []).find((r) => covers(r, date)) || (byKey.get(`${code}|`) || []).find((r) => covers(r, date));
+  // what strict mode refuses: a declared value that differs from the entry in force (a value left out never differs)
+  const ratio = (x) => { const [i, f = ''] = x.split('.'); return BigInt(i) * 100000000n + BigInt((f + '00000000').slice(0, 8)); };
+  const disagreements = (b) => b.items.flatMap((it) => {
+    const e = entryOn(it.code, b.visit.admitted);
+    if (!e) return it.class === 'C' ? [] : [`${it.code} not in the catalogue, declared ${it.class}`];
+    const out = [];
+    if (it.class !== e.class) out.push(`${it.code} declared ${it.class}, catalogue ${e.class}`);
+    if (e.class === 'B' && it.selfPayRatio !== undefined && ratio(it.selfPayRatio) !== ratio(e.selfPayRatio)) out.push(`${it.code} declared selfPayRatio ${it.selfPayRatio}, catalogue ${e.selfPayRatio}`);
+    if (it.priceCap !== undefined && it.priceCap !== e.priceCap) out.push(`${it.code} declared priceCap ${it.priceCap}, catalogue ${e.priceCap || 'none'}`);
+    return out;
+  });
+  // what would change an existing bill's settlement without a refusal: the entry's cap on an item that declares none
+  const changes = (b) => b.items.flatMap((it) => {
+    const e = entryOn(it.code, b.visit.admitted);
+    return e && it.priceCap === undefined && e.priceCap !== '' ? [`${it.code} declares no priceCap, catalogue ${e.priceCap}`] : [];
+  });
+  // the service applies a catalogue only on dates its entries span; outside them the declared values stand
+  const spanned = rows.filter((r) => r.region === '' || r.region === '152200');
+  const covered = (date) => spanned.some((r) => r.from <= date) && spanned.some((r) => r.to === '' || date <= r.to);
+  const codesInBills = new Set(bills.flatMap((b) => b.items.map((it) => it.code)));
+  for (const b of bills) {
+    check(covered(b.visit.admitted), `bill ${b.billNo}: admitted ${b.visit.admitted}, a date the catalogue does not span`);
+    for (const d of disagreements(b)) fail(`bill ${b.billNo} would be refused: ${d}`);
+    for (const d of changes(b)) fail(`bill ${b.billNo} would settle differently: ${d}`);
+    for (const it of b.items) { const e = entryOn(it.code, b.visit.admitted); if (e) check(e.name === it.name, `bill ${b.billNo} item ${it.code} name ${it.name}, catalogue ${e.name}`); }
+  }
+  for (const code of codesInBills) check(byKey.has(`${code}|152200`) || byKey.has(`${code}|`), `item code ${code} of bills.jsonl is not in catalogue.csv`);
+  const codes = new Set(rows.map((r) => r.code));
+  const dated = [...codes].filter((c) => rows.filter((r) => r.code === c).length > 1 || rows.some((r) => r.code === c && (r.from !== '2018-01-01' || r.to !== '')));
+  const classes = { A: 0, B: 0, C: 0 };
+  for (const r of rows) classes[r.class]++;
+  catalogueLine = `catalogue: ${rows.length} entries, ${codes.size} codes (${classes.A} A, ${classes.B} B, ${classes.C} C entries; ${rows.filter((r) => r.priceCap).length} with a priceCap), ` +
+    `dated: ${dated.map((c) => rows.filter((r) => r.code === c).map((r) => `${c} ${r.class}${r.selfPayRatio ? ` ${r.selfPayRatio}` : ''} ${r.from}..${r.to || 'open'}`).join(' / ')).join('; ') || 'none'}; ` +
+    `every bills.jsonl item (${codesInBills.size} codes) agrees`;
+  if (hasAttempts) {
+    const attempts = readFileSync(join(DIR, 'attempts.jsonl'), 'utf8').split('\n').filter((l) => l.length).map((l, i) => { try { return JSON.parse(l); } catch (e) { throw new Error(`attempts.jsonl line ${i + 1}: ${e.message}`); } });
+    const attemptStats = newStats();
+    attempts.forEach((b, n) => checkBill(b, n, 'attempts.jsonl', attemptStats));
+    const said = [];
+    for (const b of attempts) {
+      check(/^XA18-8\d{5}$/.test(b.billNo), `attempts.jsonl bill ${b.billNo}: number (XA18-8xxxxx)`);
+      const d = disagreements(b);
+      check(covered(b.visit.admitted) && d.length > 0, `attempts.jsonl bill ${b.billNo} agrees with the catalogue (the service would settle it, and seeding would fail)`);
+      said.push(`${b.billNo} ${b.hospital.code} ${d.join(', ')}`);
+    }
+    check(new Set(attempts.map((b) => b.hospital.code)).size >= 2, 'attempts.jsonl: fewer than 2 hospitals');
+    catalogueLine += `\nattempts (to be refused): ${attempts.length}: ${said.join('; ')}`;
+  }
+}
 
 // ---------------------------------------------------------------- summary
 const pc = (x, n) => `${((100 * x) / n).toFixed(1)}%`;
@@ -284,6 +372,8 @@ console.log('largest yearly totals:', perPerson.slice(0, 12).map(([id, t]) => `$
 const perPop = { poverty: [0, 0], resident: [0, 0] };
 for (const p of people) if (!p.changes) { perPop[p.memberships[0].population][0]++; perPop[p.memberships[0].population][1] += billsPer[p.id] || 0; }
 console.log(`bills per person (people with one population): poverty ${(perPop.poverty[1] / perPop.poverty[0]).toFixed(2)}, resident ${(perPop.resident[1] / perPop.resident[0]).toFixed(2)}; people without bills: ${people.filter((p) => !billsPer[p.id]).length}`);
+
+console.log(catalogueLine);
 
 if (failures) { console.error(`\n${failures} check(s) FAILED`); process.exit(1); }
 console.log('\nall checks passed');

@@ -2,7 +2,8 @@
 // Deterministic demo-data generator for onestop (Xing'an League 兴安盟, 2018).
 //
 //   node seeds/generate.mjs        writes seeds/hospitals.csv, seeds/people.csv (the register files)
-//                                  and seeds/bills.jsonl
+//                                  and seeds/bills.jsonl; and seeds/catalogue.csv with seeds/attempts.jsonl
+//                                  only when every bill agrees with the catalogue (see the end of this file)
 //   node seeds/check.mjs           validates them
 //
 // Plain Node ESM, no dependencies. All randomness comes from one mulberry32 PRNG with a fixed
@@ -12,7 +13,7 @@
 // Money is handled in integer fen and quantities in integer hundredths; no floating-point
 // arithmetic ever touches a yuan amount.
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -1168,3 +1169,120 @@ writeFileSync(join(OUT, 'bills.jsonl'), lines.join('\n') + '\n');
 const byType = {};
 for (const b of bills) byType[b.visit.type] = (byType[b.visit.type] || 0) + 1;
 console.log(`hospitals ${hospitals.length}, people ${people.length}, bills ${bills.length}`, byType);
+
+// ---------------------------------------------------------------- medical catalogue (医保目录) and refused attempts
+// Nothing below draws from the PRNG: the catalogue comes from CAT and the bills above, and the attempts are
+// fixed. The Xing'an ruleset applies the catalogue in `strict` mode: an item whose code is in the catalogue
+// in force on the bill's admission date must declare exactly the entry's class, its selfPayRatio (when the
+// entry is B) and its priceCap (a declared cap must equal the entry's; an item that declares none takes the
+// entry's, which would change its settlement), and a code the catalogue lacks is accepted only as C. So the
+// catalogue is written only if every bill above agrees with it exactly; otherwise the seeded year would
+// change or fail, and neither seeds/catalogue.csv nor seeds/attempts.jsonl is written (a stale one is removed).
+const CATALOGUE_REGION = REGION.code;
+const CATALOGUE_FROM = '2018-01-01';
+const CATEGORY = { drug: 'drug', svc: 'service', mat: 'material' };
+// Entries that change on 2018-07-01, each period's values over CAT's; the agreement check below proves that
+// no bill is admitted in a period it would disagree with.
+const DATED = {
+  // 多西他赛: the self-pay ratio falls from 0.20 to 0.10 (its bills are all admitted before 2018-07-01)
+  D0024: [{ from: CATALOGUE_FROM, to: '2018-06-30' }, { from: '2018-07-01', to: '', spr: '0.10' }],
+  // 脑蛋白水解物: B (0.20) until 2018-06-30, then C (its bills, declared C, are all admitted from 2018-07-01)
+  D0094: [{ from: CATALOGUE_FROM, to: '2018-06-30', cls: 'B', spr: '0.20' }, { from: '2018-07-01', to: '' }],
+  // 家庭医生签约服务包（高血压个性化包）: in the catalogue from 2018-07-01 (its bills are all admitted from then)
+  110400002: [{ from: '2018-07-01', to: '' }],
+};
+const written = lines.map((l) => JSON.parse(l));
+const inPeriod = (e, date) => e.from <= date && (e.to === '' || date <= e.to);
+
+// the periods of every code, and each period's priceCap: the one its A/B items admitted in it declare
+const entries = [];
+const conflicts = [];
+for (const c of Object.values(CAT)) {
+  for (const p of DATED[c.code] || [{ from: CATALOGUE_FROM, to: '' }]) {
+    const e = { code: c.code, name: c.name, category: CATEGORY[c.kind], cls: p.cls || c.cls, spr: null, cap: '', from: p.from, to: p.to, region: CATALOGUE_REGION };
+    e.spr = e.cls === 'B' ? p.spr || c.spr : null;
+    const caps = new Map(); // declared cap ('' = none) -> bill numbers
+    if (e.cls !== 'C') {
+      for (const b of written) {
+        if (!inPeriod(e, b.visit.admitted)) continue;
+        const it = b.items.find((x) => x.code === c.code);
+        if (it) caps.set(it.priceCap ?? '', [...(caps.get(it.priceCap ?? '') || []), b.billNo]);
+      }
+    }
+    if (caps.size === 1) e.cap = [...caps.keys()][0];
+    entries.push(e);
+  }
+}
+// every bill item against the entry in force on its admission date, as strict mode compares them
+for (const b of written) {
+  b.items.forEach((it, i) => {
+    const e = entries.find((x) => x.code === it.code && inPeriod(x, b.visit.admitted));
+    const field = !e ? (it.class === 'C' ? null : 'class (not in the catalogue)')
+      : it.class !== e.cls ? 'class'
+      : e.cls === 'B' && it.selfPayRatio !== e.spr ? 'selfPayRatio'
+      : (it.priceCap ?? '') !== e.cap ? 'priceCap' : null;
+    if (field) conflicts.push({ billNo: b.billNo, code: it.code, index: i, field });
+  });
+}
+
+const CATALOGUE_FILE = join(OUT, 'catalogue.csv'), ATTEMPTS_FILE = join(OUT, 'attempts.jsonl');
+if (conflicts.length) {
+  for (const f of [CATALOGUE_FILE, ATTEMPTS_FILE]) if (existsSync(f)) rmSync(f);
+  const codes = new Set(conflicts.map((x) => x.code)), fields = [...new Set(conflicts.map((x) => x.field))];
+  console.log(`catalogue.csv and attempts.jsonl not written: ${conflicts.length} items of ${new Set(conflicts.map((x) => x.billNo)).size} bills (${codes.size} codes) ` +
+    `cannot all agree with one entry per code and period (${fields.join(', ')}); finishItems draws each item's priceCap on its own`);
+} else {
+  const entryRows = [...entries].sort((x, y) => (x.code < y.code ? -1 : x.code > y.code ? 1 : x.from < y.from ? -1 : 1))
+    .map((e) => [e.code, e.name, e.category, e.cls, e.spr ?? '', e.cap, e.from, e.to, e.region]);
+  writeFileSync(CATALOGUE_FILE, csv(['code', 'name', 'category', 'class', 'selfPayRatio', 'priceCap', 'from', 'to', 'region'], entryRows));
+
+  // Bills a hospital posts with a declaration the catalogue does not give: the service must refuse each.
+  // Existing people, on a day none of their stays covers; prices as the hospital charges them.
+  const P = Object.fromEntries(people.map((p) => [p.id, p]));
+  const busy = (id, date) => written.some((b) => b.person.id === id && b.visit.admitted <= date && date <= b.visit.discharged);
+  const ordinary = (p) => p.periods.length === 1 && !p._serious; // one population all year, no serious illness
+  const UNKNOWN = { code: 'D0999', name: '注射用丹参多酚酸盐（100mg）', price: 4680 }; // not in CAT
+  if (CAT[UNKNOWN.code]) throw new Error(`${UNKNOWN.code} is in the catalogue`);
+  const ATTEMPTS = [
+    { // a C item declared A: 维生素C泡腾片 is 丙类
+      billNo: 'XA18-800001', hosp: 'H152222-T01', type: 'outpatientPooling', date: '2018-03-15', dx: '上呼吸道感染',
+      who: (p) => p._cc === '152222' && ordinary(p),
+      items: [['110200002', 1], ['D0036', 3], ['D0096', 2, { class: 'A' }]] },
+    { // a B item declared with a lower selfPayRatio: 氯沙坦钾片 is 乙类 0.10, declared 0.05
+      billNo: 'XA18-800002', hosp: 'H152222-C01', type: 'chronicOutpatient', date: '2018-05-21', dx: '原发性高血压',
+      who: (p) => p._cc === '152222' && ordinary(p) && (p._conds || []).includes('htn'),
+      items: [['D0060', 4, { selfPayRatio: '0.05' }], ['D0039', 3], ['110200002', 1]] },
+    { // a code the catalogue does not have, declared B
+      billNo: 'XA18-800003', hosp: 'H152222-T01', type: 'outpatientPooling', date: '2018-09-12', dx: '急性支气管炎',
+      who: (p) => p._cc === '152222' && ordinary(p),
+      items: [['110200002', 1], ['120400001', 2], [UNKNOWN.code, 2, { class: 'B', selfPayRatio: '0.20' }]] },
+  ];
+  const used = new Set();
+  const attemptLines = ATTEMPTS.map((a) => {
+    const hosp = H[a.hosp];
+    const person = people.find((p) => !used.has(p.id) && a.who(p) && !busy(p.id, a.date));
+    if (!person) throw new Error(`${a.billNo}: no person`);
+    used.add(person.id);
+    const items = a.items.map(([code, q, wrong = {}]) => {
+      const c = CAT[code] || { code, name: UNKNOWN.name, cls: 'C' };
+      const price = CAT[code] ? priceAt(code, hosp) : UNKNOWN.price;
+      const cls = wrong.class || c.cls;
+      const it = { code, name: c.name, class: cls };
+      if (cls === 'B') it.selfPayRatio = wrong.selfPayRatio || c.spr;
+      it.unitPrice = fmtMoney(price);
+      it.quantity = fmtQty(q * 100);
+      it.amount = fmtMoney(amountFen(price, q * 100));
+      return it;
+    });
+    const total = items.reduce((s, it) => s + Math.round(Number(it.amount) * 100), 0);
+    const [lo, hi] = a.type === 'outpatientPooling' ? [5000, 60000] : [1000, 1000000];
+    if (total < lo || total > hi) throw new Error(`${a.billNo}: total ${fmtMoney(total)} outside ${fmtMoney(lo)}..${fmtMoney(hi)}`);
+    return JSON.stringify({
+      billNo: a.billNo, hospital: { code: hosp.code, tier: hosp.tier }, person: { id: person.id, populations: populationsOn(P[person.id], a.date) },
+      visit: { type: a.type, admitted: a.date, discharged: a.date }, diagnosis: a.dx, diagnoses: [{ code: icd10(a.dx), name: a.dx }], items,
+    });
+  });
+  writeFileSync(ATTEMPTS_FILE, attemptLines.join('\n') + '\n');
+  const dated = Object.keys(DATED).length;
+  console.log(`catalogue ${entries.length} entries (${Object.keys(CAT).length} codes, ${dated} with a change on 2018-07-01), region ${CATALOGUE_REGION}; every bill agrees; attempts ${attemptLines.length}`);
+}
