@@ -6,8 +6,9 @@
  * the catalogue says changes nothing and records no batch.
  */
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { canonicalJson } from '../formats/canonical-json.js';
+import type { ImportFileRequest } from '../register/import.js';
+import { describeRefusal } from '../register/report.js';
 import type { RowProblem } from '../register/rows.js';
 import type { Store } from '../store/port.js';
 import { named, type WriteStep } from '../store/write-set.js';
@@ -27,15 +28,7 @@ export type CatalogueImportReport =
   | { outcome: 'refused'; kind: 'catalogue'; file: string; rows: number; problems: RowProblem[] }
   | { outcome: 'dry-run' | 'applied' | 'unchanged'; kind: 'catalogue'; file: string; rows: number; batch: string | null; counts: CatalogueCounts };
 
-export interface CatalogueImportRequest {
-  input: Readable;
-  format: 'csv' | 'jsonl';
-  file: string;
-  source?: string | null;
-  dryRun: boolean;
-  actor: string;
-  at: string;
-}
+export type CatalogueImportRequest = ImportFileRequest;
 
 const CHUNK = 500;
 const MAX_ATTEMPTS = 3;
@@ -108,10 +101,7 @@ export async function importCatalogue(store: Store, req: CatalogueImportRequest)
 
 /** What an import did, in Chinese. */
 export function describeCatalogueReport(r: CatalogueImportReport): string[] {
-  if (r.outcome === 'refused') {
-    const lines = new Set(r.problems.map((p) => p.line)).size;
-    return [...r.problems.map((p) => `✗ 第 ${p.line} 行${p.column ? `「${p.column}」` : ''}：${p.message}`), `医保目录文件 ${r.file} 有 ${r.problems.length} 处问题（涉及 ${lines} 行），未做任何更改。请更正后重新导入。`];
-  }
+  if (r.outcome === 'refused') return describeRefusal('医保目录文件', r.file, r.problems);
   const c = r.counts;
   const counts = `新增目录项 ${c.newEntries}，变更 ${c.changed}，未变 ${c.unchanged}；记录期间 ${c.periodsRecorded}`;
   if (r.outcome === 'unchanged') return [`医保目录文件 ${r.file}（${r.rows} 行）与现行目录一致，未做任何更改。${counts}`];

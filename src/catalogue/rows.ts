@@ -5,10 +5,9 @@
  * A file states, for each code and region it names, the complete periods of that entry.
  */
 import type { Readable } from 'node:stream';
-import { isIsoDate } from '../formats/iso-date.js';
 import { MoneyFormatError, readAmount, readDecimal } from '../money/text.js';
 import { RATIO_DIGITS, RATIO_ONE } from '../money/units.js';
-import { rawRows, type RowProblem } from '../register/rows.js';
+import { duplicateRow, periodOf, rawRows, type RowProblem } from '../register/rows.js';
 
 const COLUMNS = {
   code: ['code', '编码', '医保目录编码', '项目编码'],
@@ -101,19 +100,10 @@ export async function readCatalogueFile(input: Readable, format: 'csv' | 'jsonl'
         bad('priceCap', e instanceof MoneyFormatError ? e.message : `不是有效的金额：“${cap}”`);
       }
     }
-    const from = r.get('from');
-    const to = r.get('to');
-    if (from === '') bad('from', '不能为空');
-    else if (!isIsoDate(from)) bad('from', `不是有效日期（应为 YYYY-MM-DD，收到 “${from}”）`);
-    if (to !== '' && !isIsoDate(to)) bad('to', `不是有效日期（应为 YYYY-MM-DD，收到 “${to}”）`);
-    else if (to !== '' && isIsoDate(from) && to < from) bad('to', `结束日期 ${to} 早于开始日期 ${from}`);
+    const { from, to } = periodOf(r, bad);
     const region = r.get('region');
     if (region !== '' && !/^\d{6}$/.test(region)) bad('region', `应为 6 位行政区划代码，或留空表示所有地区（收到 “${region}”）`);
-    const rowKey = `${key(code, region)}\u0000${from}`;
-    const dup = seen.get(rowKey);
-    if (dup !== undefined && problems.length === before) bad('', `与第 ${dup} 行重复（同一编码、地区和开始日期）`);
-    else seen.set(rowKey, r.line);
-    if (problems.length !== before) continue;
+    if (duplicateRow(seen, [code, region, from], r.line, bad) || problems.length !== before) continue;
     const k = key(code, region);
     const entry = entries.get(k) ?? { code, region, periods: [] };
     entry.periods.push({ from, to: to === '' ? null : to, name, category: category!, class: cls!, selfPayRatio, priceCap, line: r.line });

@@ -3,12 +3,8 @@
  * with any bad row changes nothing: every bad row is listed and the exit code is 1.
  */
 import type { Command } from 'commander';
-import { CommanderError } from 'commander';
-import { createReadStream, existsSync } from 'node:fs';
-import { basename } from 'node:path';
-import { boot } from '../app/boot.js';
 import { describeCatalogueReport, importCatalogue } from '../catalogue/import.js';
-import { registerFormat } from '../register/rows.js';
+import { importFile, type ImportFileOptions } from './import-file.js';
 
 export function registerCatalogueCommands(program: Command): void {
   const catalogue = program.command('catalogue').description('医保目录：导入药品、诊疗项目、医用耗材的目录类别、先行自付比例与限价（含起止日期）');
@@ -19,23 +15,7 @@ export function registerCatalogueCommands(program: Command): void {
     .option('--dry-run', '只列出将会发生的变化，不做任何更改')
     .option('--source <text>', '依据文件（如文号），随批次记录')
     .option('--format <format>', '文件格式：csv 或 jsonl（默认按文件名判断）')
-    .action(async (file: string, o: { dryRun?: boolean; source?: string; format?: 'csv' | 'jsonl' }) => {
-      if (!existsSync(file)) throw new CommanderError(2, 'onestop.catalogue.file', `找不到文件 ${file}`);
-      const { store } = await boot();
-      try {
-        const report = await importCatalogue(store, {
-          input: createReadStream(file),
-          format: o.format ?? registerFormat(file),
-          file: basename(file),
-          source: o.source ?? null,
-          dryRun: o.dryRun ?? false,
-          actor: 'cli',
-          at: new Date().toISOString(),
-        });
-        process.stdout.write(`${describeCatalogueReport(report).join('\n')}\n`);
-        if (report.outcome === 'refused') throw new CommanderError(1, 'onestop.catalogue.refused', `${report.problems.length} problem(s)`);
-      } finally {
-        await store.close();
-      }
+    .action(async (file: string, o: ImportFileOptions) => {
+      await importFile(file, o, ({ store }, req) => importCatalogue(store, req), describeCatalogueReport);
     });
 }

@@ -5,12 +5,10 @@
  */
 import type { Command } from 'commander';
 import { CommanderError } from 'commander';
-import { createReadStream, existsSync } from 'node:fs';
-import { basename } from 'node:path';
-import { boot } from '../app/boot.js';
 import { describeReport } from '../register/report.js';
 import { importRegister } from '../register/import.js';
-import { registerFormat, type RegisterKind } from '../register/rows.js';
+import type { RegisterKind } from '../register/rows.js';
+import { importFile, type ImportFileOptions } from './import-file.js';
 
 export function registerRegisterCommands(program: Command): void {
   const register = program.command('register').description('登记库：导入人员（含人员类别及起止日期）与医院（含等级及起止日期）');
@@ -22,25 +20,8 @@ export function registerRegisterCommands(program: Command): void {
     .option('--dry-run', '只列出将会发生的变化，不做任何更改')
     .option('--source <text>', '依据文件（如文号），随批次记录')
     .option('--format <format>', '文件格式：csv 或 jsonl（默认按文件名判断）')
-    .action(async (kind: string, file: string, o: { dryRun?: boolean; source?: string; format?: 'csv' | 'jsonl' }) => {
+    .action(async (kind: string, file: string, o: ImportFileOptions) => {
       if (kind !== 'people' && kind !== 'hospitals') throw new CommanderError(2, 'onestop.register.kind', `登记类型应为 people 或 hospitals，收到 “${kind}”`);
-      if (!existsSync(file)) throw new CommanderError(2, 'onestop.register.file', `找不到文件 ${file}`);
-      const { store, rules } = await boot();
-      try {
-        const report = await importRegister(store, rules.vocabulary(), {
-          kind: kind as RegisterKind,
-          input: createReadStream(file),
-          format: o.format ?? registerFormat(file),
-          file: basename(file),
-          source: o.source ?? null,
-          dryRun: o.dryRun ?? false,
-          actor: 'cli',
-          at: new Date().toISOString(),
-        });
-        process.stdout.write(`${describeReport(report).join('\n')}\n`);
-        if (report.outcome === 'refused') throw new CommanderError(1, 'onestop.register.refused', `${report.problems.length} problem(s)`);
-      } finally {
-        await store.close();
-      }
+      await importFile(file, o, ({ store, rules }, req) => importRegister(store, rules.vocabulary(), { ...req, kind: kind as RegisterKind }), describeReport);
     });
 }

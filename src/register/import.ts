@@ -15,8 +15,8 @@ import type { MembershipPeriod, TierPeriod } from './in-force.js';
 import { planHospitals, planPeople, type HospitalCounts, type HospitalNow, type PeopleCounts, type PersonNow } from './plan.js';
 import { readHospitalsFile, readPeopleFile, type HospitalInFile, type KnownValues, type PersonInFile, type RegisterKind, type RowProblem } from './rows.js';
 
-export interface ImportRequest {
-  kind: RegisterKind;
+/** A file to import (the register's and the catalogue's alike): as it streams, what it is, who, when. */
+export interface ImportFileRequest {
   input: Readable;
   format: 'csv' | 'jsonl';
   /** The file's name, as recorded with the batch. */
@@ -27,6 +27,10 @@ export interface ImportRequest {
   actor: string;
   /** When the batch is recorded (the use case takes no clock of its own). */
   at: string;
+}
+
+export interface ImportRequest extends ImportFileRequest {
+  kind: RegisterKind;
 }
 
 export type ImportReport =

@@ -1,6 +1,7 @@
 /** What an import did, in the Chinese a clerk reads (the CLI prints it, the admin page shows it). */
 import type { ImportReport } from './import.js';
 import type { HospitalCounts, PeopleCounts } from './plan.js';
+import type { RowProblem } from './rows.js';
 
 export function describeCounts(counts: PeopleCounts | HospitalCounts): string {
   if ('newPeople' in counts) {
@@ -9,15 +10,18 @@ export function describeCounts(counts: PeopleCounts | HospitalCounts): string {
   return `新增医院 ${counts.newHospitals}，变更 ${counts.changed}，未变 ${counts.unchanged}；记录等级期间 ${counts.tiersRecorded}`;
 }
 
+/** A refused file: every problem with its line and column, then the count; nothing was applied. */
+export function describeRefusal(what: string, file: string, problems: readonly RowProblem[]): string[] {
+  const lines = new Set(problems.map((p) => p.line)).size;
+  return [
+    ...problems.map((p) => `✗ 第 ${p.line} 行${p.column ? `「${p.column}」` : ''}：${p.message}`),
+    `${what} ${file} 有 ${problems.length} 处问题（涉及 ${lines} 行），未做任何更改。请更正后重新导入。`,
+  ];
+}
+
 export function describeReport(r: ImportReport): string[] {
   const what = r.kind === 'people' ? '人员' : '医院';
-  if (r.outcome === 'refused') {
-    const lines = new Set(r.problems.map((p) => p.line)).size;
-    return [
-      ...r.problems.map((p) => `✗ 第 ${p.line} 行${p.column ? `「${p.column}」` : ''}：${p.message}`),
-      `${what}登记文件 ${r.file} 有 ${r.problems.length} 处问题（涉及 ${lines} 行），未做任何更改。请更正后重新导入。`,
-    ];
-  }
+  if (r.outcome === 'refused') return describeRefusal(`${what}登记文件`, r.file, r.problems);
   const counts = describeCounts(r.counts);
   if (r.outcome === 'unchanged') return [`${what}登记文件 ${r.file}（${r.rows} 行）与登记库现有内容一致，未做任何更改。${counts}`];
   if (r.outcome === 'dry-run') return [`试导入 ${r.file}（${r.rows} 行），未做任何更改。将会：${counts}`];

@@ -193,6 +193,30 @@ function dateProblem(value: string, required: boolean): string | null {
   return isIsoDate(value) ? null : `不是有效日期（应为 YYYY-MM-DD，收到 “${value}”）`;
 }
 
+/** A row's `from` (required) and `to` (optional, inclusive), each checked, and `to` not before `from`. */
+export function periodOf(r: { get: Get }, bad: (field: string, message: string) => void): { from: string; to: string } {
+  const from = r.get('from');
+  const to = r.get('to');
+  const fromProblem = dateProblem(from, true);
+  if (fromProblem) bad('from', fromProblem);
+  const toProblem = dateProblem(to, false);
+  if (toProblem) bad('to', toProblem);
+  if (!fromProblem && !toProblem && to !== '' && to < from) bad('to', `结束日期 ${to} 早于开始日期 ${from}`);
+  return { from, to };
+}
+
+/** Whether a row repeats an earlier one (the same key fields), named as the later row's problem. */
+export function duplicateRow(seen: Map<string, number>, key: readonly string[], line: number, bad: (field: string, message: string) => void): boolean {
+  const k = key.join('\u0000');
+  const dup = seen.get(k);
+  if (dup !== undefined) {
+    bad('', `与第 ${dup} 行重复`);
+    return true;
+  }
+  seen.set(k, line);
+  return false;
+}
+
 /** Periods of one key that overlap (both ends inclusive), as the later row's problem. */
 function overlapProblems(periods: Period[], what: string, problems: RowProblem[], column: string): void {
   const sorted = [...periods].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.line - b.line));
@@ -234,18 +258,8 @@ export async function readPeopleFile(input: Readable, format: 'csv' | 'jsonl', k
     const population = v('population');
     if (population === '') bad('population', '不能为空');
     else if (!known.populations.has(population)) bad('population', `未知的人员类别 “${population}”（规则中有：${[...known.populations].join('、')}）`);
-    const from = v('from');
-    const to = v('to');
-    const fromProblem = dateProblem(from, true);
-    if (fromProblem) bad('from', fromProblem);
-    const toProblem = dateProblem(to, false);
-    if (toProblem) bad('to', toProblem);
-    if (!fromProblem && !toProblem && to !== '' && to < from) bad('to', `结束日期 ${to} 早于开始日期 ${from}`);
-    const key = `${id}\u0000${population}\u0000${from}\u0000${to}`;
-    const dup = rowsSeen.get(key);
-    if (dup !== undefined) bad('', `与第 ${dup} 行重复`);
-    else rowsSeen.set(key, r.line);
-    if (problems.length !== before || dup !== undefined) continue;
+    const { from, to } = periodOf(r, bad);
+    if (duplicateRow(rowsSeen, [id, population, from, to], r.line, bad) || problems.length !== before) continue;
 
     const attrs = { name: v('name'), idNumber, county: v('county') || null, insuredRegion: insured };
     let p = people.get(id);
@@ -302,18 +316,8 @@ export async function readHospitalsFile(input: Readable, format: 'csv' | 'jsonl'
     const tier = v('tier');
     if (tier === '') bad('tier', '不能为空');
     else if (!known.tiers.has(tier)) bad('tier', `未知的医院等级 “${tier}”（规则中有：${[...known.tiers].join('、')}）`);
-    const from = v('from');
-    const to = v('to');
-    const fromProblem = dateProblem(from, true);
-    if (fromProblem) bad('from', fromProblem);
-    const toProblem = dateProblem(to, false);
-    if (toProblem) bad('to', toProblem);
-    if (!fromProblem && !toProblem && to !== '' && to < from) bad('to', `结束日期 ${to} 早于开始日期 ${from}`);
-    const key = `${code}\u0000${tier}\u0000${from}\u0000${to}`;
-    const dup = rowsSeen.get(key);
-    if (dup !== undefined) bad('', `与第 ${dup} 行重复`);
-    else rowsSeen.set(key, r.line);
-    if (problems.length !== before || dup !== undefined) continue;
+    const { from, to } = periodOf(r, bad);
+    if (duplicateRow(rowsSeen, [code, tier, from, to], r.line, bad) || problems.length !== before) continue;
     const attrs = { name: v('name'), regionCode: region, regionName: v('regionName') || null, county: v('county') || null };
     let h = hospitals.get(code);
     if (!h) hospitals.set(code, (h = { code, ...attrs, tiers: [], line: r.line }));

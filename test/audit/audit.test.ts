@@ -4,14 +4,13 @@
  * exactly the settlement tampered with. Every tamper is undone after its test.
  */
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toNhsa } from '../../src/explain/nhsa.js';
 import { auditReportSchema } from '../../src/audit/schemas.js';
-import { main } from '../../src/cli/main.js';
 import type { SettlementJson } from '../../src/engine/result.js';
 import { Decimal } from '../helpers.js';
 import type { SettlementFundTable, SettlementTable } from '../../src/store/schema.js';
-import { startTestService, type TestService } from '../http/fixture.js';
+import { cliOn, startTestService, type TestService } from '../http/fixture.js';
 
 let svc: TestService;
 let auditorKey: string;
@@ -303,23 +302,7 @@ describe('requests', () => {
 });
 
 describe('onestop audit (offline, against ONESTOP_DB)', () => {
-  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
-    const saved = process.env.ONESTOP_DB;
-    process.env.ONESTOP_DB = svc.dbFile;
-    try {
-      const code = await main(['node', 'onestop', ...args]);
-      return { code, out: out.join(''), err: err.join('') };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-      if (saved === undefined) delete process.env.ONESTOP_DB;
-      else process.env.ONESTOP_DB = saved;
-    }
-  }
+  const cli = (args: string[]) => cliOn(svc.dbFile, args);
 
   it('--json gives the same report as POST /v1/audits; the default is a Chinese summary; exit 0 when clean', async () => {
     const api = (await audit(YEAR)).body;

@@ -3,13 +3,12 @@
  * (keys created, bills settled, one reversal). Each test tampers with the audit_log table the way someone
  * with database access could, and checks that the row is named, and nothing else is.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseAnchor, verifyAuditLog } from '../../src/checks/audit-log.js';
 import { canonicalJson } from '../../src/formats/canonical-json.js';
 import { GENESIS_HASH, entryHash } from '../../src/store/audit-chain.js';
 import type { AuditLogTable } from '../../src/store/schema.js';
-import { inpatientBill, startTestService, type TestService } from '../http/fixture.js';
+import { cliOn, inpatientBill, startTestService, type TestService } from '../http/fixture.js';
 
 let svc: TestService | undefined;
 afterEach(async () => {
@@ -181,22 +180,7 @@ describe('verifyAuditLog', () => {
 });
 
 describe('onestop audit verify-log', () => {
-  async function cli(s: TestService, args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
-    const saved = process.env.ONESTOP_DB;
-    process.env.ONESTOP_DB = s.dbFile;
-    try {
-      return { code: await main(['node', 'onestop', ...args]), out: out.join(''), err: err.join('') };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-      if (saved === undefined) delete process.env.ONESTOP_DB;
-      else process.env.ONESTOP_DB = saved;
-    }
-  }
+  const cli = (s: TestService, args: string[]) => cliOn(s.dbFile, args);
 
   it('exits 0 on an intact log and prints the head to write down', async () => {
     const s = await fresh();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import { pino } from 'pino';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { createKey, type Role } from '../../src/access/keys.js';
 import { boot, type Booted } from '../../src/app/boot.js';
 import { ApiError } from '../../src/errors/api-error.js';
@@ -85,4 +85,23 @@ export async function refusal(p: Promise<unknown>): Promise<ApiError> {
   );
   expect(e, String(e)).toBeInstanceOf(ApiError);
   return e as ApiError;
+}
+
+/** `onestop …` in this process against a database (ONESTOP_DB), with what it printed and its exit code. */
+export async function cliOn(dbFile: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { main } = await import('../../src/cli/main.js');
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
+  const saved = process.env.ONESTOP_DB;
+  process.env.ONESTOP_DB = dbFile;
+  try {
+    return { code: await main(['node', 'onestop', ...args]), out: out.join(''), err: err.join('') };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    if (saved === undefined) delete process.env.ONESTOP_DB;
+    else process.env.ONESTOP_DB = saved;
+  }
 }

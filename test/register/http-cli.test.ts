@@ -7,10 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idCheckCharacter } from '../../src/register/id-number.js';
-import { startTestService, type TestService } from '../http/fixture.js';
+import { cliOn, startTestService, type TestService } from '../http/fixture.js';
 
 const HEADER = '人员编号,姓名,身份证号,旗县,参保地,人员类别,开始日期,结束日期';
 const idNumber = (n: number) => {
@@ -31,22 +30,7 @@ afterAll(async () => {
   await svc.close();
 });
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
-  const saved = process.env.ONESTOP_DB;
-  process.env.ONESTOP_DB = svc.dbFile;
-  try {
-    return { code: await main(['node', 'onestop', ...args]), out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    if (saved === undefined) delete process.env.ONESTOP_DB;
-    else process.env.ONESTOP_DB = saved;
-  }
-}
+const cli = (args: string[]) => cliOn(svc.dbFile, args);
 
 const person = (id: string, key = window) => request(svc.app).get(`/v1/people/${id}`).set('Authorization', `Bearer ${key}`);
 
