@@ -15,6 +15,7 @@ import { runAudit, type AuditReport } from '../audit/audit.js';
 import { buildTrace, storedDiagnoses } from '../explain/explain.js';
 import { fundLabel, populationLabel } from '../labels/labels.js';
 import { catalogueCsv, catalogueReport } from '../audit/catalogue.js';
+import { KIND_LABELS } from '../reports/receivables.js';
 import { receivables, receivablesCsv } from '../reports/receivables.js';
 import { auditRequestSchema } from '../audit/schemas.js';
 import { parseOr422 } from '../errors/from-zod.js';
@@ -268,9 +269,9 @@ export function registerAuditCommands(program: Command): void {
         process.stdout.write(receivablesCsv(r));
         return;
       }
-      const lines = [`应收款（按出院月份，不含已撤销结算）　期间：${r.from ?? '不限'} 至 ${r.to ?? '不限'}`];
+      const lines = [`应收款（结算按出院月份；撤销冲回、应补应退按发生月份，已报月份不再变动）　期间：${r.from ?? '不限'} 至 ${r.to ?? '不限'}`];
       for (const row of r.rows) {
-        lines.push(`  ${padEnd(row.hospitalName, 30)}${padEnd(row.month, 9)}${padEnd(fundLabel(row.fund), 14)}${padStart(formatYuan(row.amount), 16)} 元  ${row.settlements} 笔`);
+        lines.push(`  ${padEnd(row.hospitalName, 30)}${padEnd(row.month, 9)}${padEnd(KIND_LABELS[row.kind], 10)}${padEnd(fundLabel(row.fund), 14)}${padStart(formatYuan(row.amount), 16)} 元  ${row.settlements} 笔`);
       }
       lines.push('合计：');
       for (const [fund, amount] of Object.entries(r.totalsByFund)) lines.push(`  ${padEnd(fundLabel(fund), 14)}${padStart(formatYuan(amount), 16)} 元`);

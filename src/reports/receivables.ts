@@ -1,26 +1,26 @@
 /**
- * Receivables (应收): per hospital × fund × month of discharge, what each fund owes the hospital for the
- * settlements it advanced at the window (先诊疗后付费: the hospital collects only the patient's share and
- * claims each fund's payout).
- *
- * Reversals are netted by exclusion: a reversed settlement takes back its whole claim, so only settlements
- * whose status is `settled` count, in the month they were discharged. (A settlement reversed after the
- * hospital already claimed a month therefore lowers that month when the report is run again; finance
- * compares the two runs.) Sums are integer fen, in SQL, from settlement_funds, of what each fund owes
- * (`owed_fen`): a payout another payer already made (the bill's paidElsewhere) is never claimed again.
+ * Receivables (应收): what each fund owes each hospital, per hospital × fund × month, as entries that never
+ * move once a month is reported (statement/claims.ts): a settlement in the month of its discharge; a
+ * reversal (撤销冲回) as a negative entry in the month it happened, taking back what the settlement stood at;
+ * an adjustment (应补应退) in the month of the reversal that made it, for the hospital of the settlement it
+ * corrected. So a report of March run again in June is the report of March: a reversal in June shows in
+ * June. Sums are integer fen of what each fund owes (`owed`): a payout another payer already made (the
+ * bill's paidElsewhere) is never claimed again.
  */
-import { sql, type Kysely } from 'kysely';
-import { formatUnits } from '../money/text.js';
-import { fromFen } from '../money/units.js';
+import type { Kysely } from 'kysely';
+import { claimEntries, monthlyClaims, type ClaimKind } from '../statement/claims.js';
 import type { Database } from '../store/schema.js';
-import { FUND_ORDER, fundLabel } from '../labels/labels.js';
+import { fundLabel } from '../labels/labels.js';
 
 export interface ReceivableRow {
   hospitalCode: string;
   hospitalName: string;
   fund: string;
   month: string;
+  /** settlement 结算, reversal 撤销冲回 (negative), adjustment 应补应退 (either sign). */
+  kind: ClaimKind;
   amount: string;
+  /** Settlements, reversals or adjustments counted in the row. */
   settlements: number;
 }
 
@@ -33,49 +33,23 @@ export interface ReceivablesReport {
   total: string;
 }
 
-const fundRank = (f: string) => {
-  const i = FUND_ORDER.indexOf(f);
-  return i < 0 ? FUND_ORDER.length : i;
-};
+export const KIND_LABELS: Record<ClaimKind, string> = { settlement: '结算', reversal: '撤销冲回', adjustment: '应补应退' };
 
 export async function receivables(db: Kysely<Database>, q: { from?: string; to?: string; hospital?: string }): Promise<ReceivablesReport> {
-  const month = sql<string>`substr(settlements.discharged, 1, 7)`;
-  const rows = await db
-    .selectFrom('settlement_funds')
-    .innerJoin('settlements', 'settlements.id', 'settlement_funds.settlement_id')
-    .innerJoin('hospitals', 'hospitals.code', 'settlements.hospital_code')
-    .where('settlements.status', '=', 'settled')
-    .$if(!!q.from, (b) => b.where('settlements.discharged', '>=', q.from!))
-    .$if(!!q.to, (b) => b.where('settlements.discharged', '<=', q.to!))
-    .$if(!!q.hospital, (b) => b.where('settlements.hospital_code', '=', q.hospital!))
-    .select([
-      'settlements.hospital_code as hospitalCode',
-      'hospitals.name as hospitalName',
-      'settlement_funds.fund as fund',
-      month.as('month'),
-      // what the fund owes (§3 owed): never what another payer already paid
-      sql<string | number | bigint>`sum(coalesce(settlement_funds.owed_fen, settlement_funds.amount_fen))`.as('fen'),
-      sql<string | number | bigint>`count(distinct settlements.id)`.as('n'),
-    ])
-    .groupBy(['settlements.hospital_code', 'hospitals.name', 'settlement_funds.fund', month])
-    .execute();
-
-  const totals = new Map<string, bigint>();
-  const out: ReceivableRow[] = rows.map((r) => {
-    const f = BigInt(String(r.fen));
-    totals.set(r.fund, (totals.get(r.fund) ?? 0n) + f);
-    return { hospitalCode: r.hospitalCode, hospitalName: r.hospitalName, fund: r.fund, month: r.month, amount: formatUnits(fromFen(f)), settlements: Number(r.n) };
-  });
-  out.sort((a, b) => a.hospitalCode.localeCompare(b.hospitalCode) || a.month.localeCompare(b.month) || fundRank(a.fund) - fundRank(b.fund) || a.fund.localeCompare(b.fund));
-  const funds = [...totals.keys()].sort((a, b) => fundRank(a) - fundRank(b) || a.localeCompare(b));
-  const grand = [...totals.values()].reduce((s, v) => s + v, 0n);
+  const entries = await claimEntries(db, q);
+  const codes = [...new Set(entries.map((e) => e.hospitalCode))];
+  const names = new Map<string, string>();
+  for (let i = 0; i < codes.length; i += 500) {
+    for (const h of await db.selectFrom('hospitals').select(['code', 'name']).where('code', 'in', codes.slice(i, i + 500)).execute()) names.set(h.code, h.name);
+  }
+  const m = monthlyClaims(entries, names);
   return {
     from: q.from ?? null,
     to: q.to ?? null,
     hospital: q.hospital ?? null,
-    rows: out,
-    totalsByFund: Object.fromEntries(funds.map((f) => [f, formatUnits(fromFen(totals.get(f)!))])),
-    total: formatUnits(fromFen(grand)),
+    rows: m.rows.map((r) => ({ hospitalCode: r.hospitalCode, hospitalName: r.hospitalName, fund: r.fund, month: r.month, kind: r.kind, amount: r.amount, settlements: r.entries })),
+    totalsByFund: m.totalsByFund,
+    total: m.total,
   };
 }
 
@@ -91,11 +65,11 @@ function cell(v: string | number): string {
  * plain amounts ("12345.67", a number to Excel), then one 合计 line per fund.
  */
 export function receivablesCsv(r: ReceivablesReport): string {
-  const lines: (string | number)[][] = [['医院编码', '医院名称', '基金', '基金名称', '月份（出院）', '应收金额（元）', '结算笔数']];
-  for (const row of r.rows) lines.push([row.hospitalCode, row.hospitalName, row.fund, fundLabel(row.fund), row.month, row.amount, row.settlements]);
+  const lines: (string | number)[][] = [['医院编码', '医院名称', '基金', '基金名称', '月份', '类型', '应收金额（元）', '笔数']];
+  for (const row of r.rows) lines.push([row.hospitalCode, row.hospitalName, row.fund, fundLabel(row.fund), row.month, KIND_LABELS[row.kind], row.amount, row.settlements]);
   for (const [fund, amount] of Object.entries(r.totalsByFund)) {
     const n = r.rows.filter((x) => x.fund === fund).reduce((s, x) => s + x.settlements, 0);
-    lines.push(['合计', '', fund, fundLabel(fund), `${r.from ?? '…'} 至 ${r.to ?? '…'}`, amount, n]);
+    lines.push(['合计', '', fund, fundLabel(fund), `${r.from ?? '…'} 至 ${r.to ?? '…'}`, '', amount, n]);
   }
   return `\uFEFF${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
 }

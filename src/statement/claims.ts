@@ -7,8 +7,8 @@
  * own month, as 撤销冲回 and 应补应退 rows.
  *
  * `claimEntries` reads them from the store for a period; `monthlyClaims` adds them up per hospital ×
- * fund × month × kind, purely. This is the data the receivables report (src/audit/receivables.ts, being
- * moved to src/explain/) needs to show adjustments as their own rows.
+ * fund × month × kind, purely; the receivables report (src/reports/receivables.ts) is these rows. Amounts
+ * are what each fund owes (`owed`, §3): a payout another payer made is never claimed.
  */
 import type { Kysely } from 'kysely';
 import { FUND_ORDER } from '../labels/labels.js';
@@ -96,7 +96,8 @@ export async function claimEntries(db: Kysely<Database>, q: { from?: string; to?
   const settled = await db
     .selectFrom('settlement_funds')
     .innerJoin('settlements', 'settlements.id', 'settlement_funds.settlement_id')
-    .select(['settlements.id', 'settlements.hospital_code', 'settlements.discharged', 'settlement_funds.fund', 'settlement_funds.amount_fen'])
+    // What the fund owes (§3 owed): never what another payer already paid.
+    .select(['settlements.id', 'settlements.hospital_code', 'settlements.discharged', 'settlement_funds.fund', (eb) => eb.fn.coalesce('settlement_funds.owed_fen', 'settlement_funds.amount_fen').as('amount_fen')])
     .$if(!!q.from, (b) => b.where('settlements.discharged', '>=', q.from!))
     .$if(!!q.to, (b) => b.where('settlements.discharged', '<=', q.to!))
     .$if(!!q.hospital, (b) => b.where('settlements.hospital_code', '=', q.hospital!))
@@ -117,7 +118,11 @@ export async function claimEntries(db: Kysely<Database>, q: { from?: string; to?
   for (let i = 0; i < inPeriod.length; i += 500) {
     const chunk = inPeriod.slice(i, i + 500);
     const ids = chunk.map((r) => r.id);
-    const funds = await db.selectFrom('settlement_funds').select(['settlement_id', 'fund', 'amount_fen']).where('settlement_id', 'in', ids).execute();
+    const funds = await db
+      .selectFrom('settlement_funds')
+      .select(['settlement_id', 'fund', (eb) => eb.fn.coalesce('owed_fen', 'amount_fen').as('amount_fen')])
+      .where('settlement_id', 'in', ids)
+      .execute();
     const adjusted = await db
       .selectFrom('adjustment_funds')
       .innerJoin('adjustments', 'adjustments.id', 'adjustment_funds.adjustment_id')
