@@ -181,7 +181,13 @@ export const receivablesSchema = z
     from: z.string().nullable(),
     to: z.string().nullable(),
     hospital: z.string().nullable(),
-    rows: z.array(z.object({ hospitalCode: z.string(), hospitalName: z.string(), fund: z.string(), month: z.string().regex(/^\d{4}-\d{2}$/), amount: money, settlements: z.number().int() })),
+    rows: z.array(
+      z.object({
+        hospitalCode: z.string(), hospitalName: z.string(), fund: z.string(), month: z.string().regex(/^\d{4}-\d{2}$/),
+        kind: z.enum(['settlement', 'reversal', 'adjustment']).describe('settlement 结算 (month of discharge); reversal 撤销冲回 and adjustment 应补应退 (month they happened, Beijing time)'),
+        amount: money, settlements: z.number().int(),
+      }),
+    ),
     totalsByFund: z.record(z.string(), money),
     total: money,
   })

@@ -130,6 +130,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the catalogue in the pages, in Chromium', () =>
       expect(new URL(asked[0]!).searchParams.get('on')).toBe('2018-06-01');
       expect(new URL(asked[0]!).searchParams.get('region')).toBe(REGION);
     }
+    expect(await page.isVisible('#catalogue-state')).toBe(true);
+    expect(await page.textContent('#catalogue-state')).toBe('有 1 项申报与医保目录不符（已在行内标出），结算时会被拒绝或按目录计算。');
     // The catalogue lines live inside the rows: no extra rows in the table.
     expect(await page.locator('#items tbody tr').count()).toBe(ITEMS.length);
     expect(await fitsWidth(page)).toBe(true);

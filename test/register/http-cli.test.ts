@@ -114,3 +114,23 @@ describe('POST /v1/register/{kind}', () => {
     expect((await person('BIG-19999')).body.memberships).toHaveLength(1);
   }, 60_000);
 });
+
+describe('the catalogue over HTTP', () => {
+  const cat = (path: string) => request(svc.app).get(path).set('Authorization', `Bearer ${window}`);
+  it('says when no catalogue covers the region; once one does, an unknown code is 目录外 and a known one shows its entry in force', async () => {
+    const before = await cat('/v1/catalogue/ZZ-1?on=2018-05-01&region=152222');
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ catalogueLoaded: false, periods: [], inForce: null });
+    const file = 'code,name,category,class,selfPayRatio,priceCap,from,to,region\nZZ-1,头孢,drug,B,0.10,24.00,2016-01-01,2018-06-30,152200\nZZ-1,头孢,drug,A,,,2018-07-01,,152200\n';
+    const posted = await request(svc.app).post('/v1/catalogue?file=cat.csv').set('Authorization', `Bearer ${admin}`).set('Content-Type', 'text/csv').send(file);
+    expect(posted.body).toMatchObject({ outcome: 'applied', kind: 'catalogue', counts: { newEntries: 1, periodsRecorded: 2 } });
+    const unknown = await cat('/v1/catalogue/ZZ-2?on=2018-05-01&region=152222');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('NOT_IN_CATALOGUE');
+    const known = await cat('/v1/catalogue/ZZ-1?on=2018-05-01&region=152222');
+    expect(known.body).toMatchObject({ catalogueLoaded: true, inForce: { class: 'B', selfPayRatio: '0.1', priceCap: '24.00', region: '152200' } });
+    expect((await cat('/v1/catalogue/ZZ-1?on=2018-07-01&region=152222')).body.inForce).toMatchObject({ class: 'A' });
+    const who = await request(svc.app).get('/v1/whoami').set('Authorization', `Bearer ${window}`);
+    expect(who.body.hospital).toMatchObject({ code: 'H152200-L01', regionCode: '152200' });
+  });
+});

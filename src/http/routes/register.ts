@@ -131,7 +131,14 @@ export function registerRoutes(deps: { store: Store; rules: RuleBook; now?: () =
         if (q.on !== undefined && !isIsoDate(q.on)) throw new ApiError(400, 'BAD_QUERY', `日期 “${q.on}” 无效（应为 YYYY-MM-DD）`, [{ path: 'on', message: '应为 YYYY-MM-DD' }]);
         const code = req.params.code!;
         const rows = await deps.store.db.selectFrom('catalogue_entries').selectAll().where('code', '=', code).where('superseded_at', 'is', null).orderBy('region').orderBy('from_date').execute();
-        if (rows.length === 0) throw notFound(`医保目录编码 ${code} `);
+        if (rows.length === 0) {
+          // No such code: 目录外 where a catalogue covers the region on the date (404), else no catalogue to ask (200).
+          const lineage = q.region ? ['', ...regionLineage(q.region)] : [''];
+          let covering = deps.store.db.selectFrom('catalogue_entries').select('code').where('superseded_at', 'is', null).where('region', 'in', lineage);
+          if (q.on) covering = covering.where('from_date', '<=', q.on).where((eb) => eb.or([eb('to_date', 'is', null), eb('to_date', '>=', q.on!)]));
+          if (await covering.limit(1).executeTakeFirst()) throw new ApiError(404, 'NOT_IN_CATALOGUE', `医保目录中没有编码 ${code}（目录外，只能按丙类结算）`);
+          return json({ code, periods: [], on: q.on ?? null, region: q.region ?? null, inForce: null, catalogueLoaded: false });
+        }
         const periods = rows.map((r) => ({
           region: r.region || null, from: r.from_date, to: r.to_date, name: r.name, category: r.category, class: r.class, selfPayRatio: r.self_pay_ratio, priceCap: r.price_cap, batch: r.batch_id,
         }));
@@ -142,7 +149,7 @@ export function registerRoutes(deps: { store: Store; rules: RuleBook; now?: () =
               .filter((p) => p.from <= q.on! && (p.to === null || q.on! <= p.to) && (p.region === null || lineage.includes(p.region)))
               .sort((a, b) => (a.region === null ? lineage.length : lineage.indexOf(a.region)) - (b.region === null ? lineage.length : lineage.indexOf(b.region)))[0] ?? null)
           : null;
-        return json({ code, periods, on: q.on ?? null, region: q.region ?? null, inForce });
+        return json({ code, periods, on: q.on ?? null, region: q.region ?? null, inForce, catalogueLoaded: true });
       },
     },
     {

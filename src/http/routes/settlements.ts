@@ -31,7 +31,7 @@ export function settlementRoutes({ store, rules, settlements }: SettlementRoutes
       roles: 'any',
       async handle({ principal: p }) {
         const hospital = p.hospitalCode
-          ? await store.db.selectFrom('hospitals').select(['code', 'name', 'tier']).where('code', '=', p.hospitalCode).executeTakeFirst()
+          ? await store.db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code as regionCode']).where('code', '=', p.hospitalCode).executeTakeFirst()
           : undefined;
         return json({ keyId: p.keyId, role: p.role, hospital: hospital ?? null });
       },

@@ -1,16 +1,17 @@
 // 稽核 (bureau): search settlements by period, hospital and person; open one with its full trace and
-// citations; run an audit and read its findings; the receivables report, with its CSV download.
+// citations; run an audit and read its findings; the receivables report, with its CSV download; 目录稽核,
+// the items and bills whose declaration differed from the medical catalogue, with its CSV download.
 import { get, isMissingEndpoint, post, qs } from './api.js';
-import { STATUS, fundName, visitTypeName } from './labels.js';
+import { CLASSES, STATUS, fundName, visitTypeName } from './labels.js';
 import { fundOrder } from './chart.js';
 import { fenToString, formatAmount, formatRatio, sumFen } from './money.js';
 import { printSlip } from './slip.js';
 import { loadTrace, renderTrace } from './trace.js';
-import { $, $$, banner, busy, clearErrors, download, h, pageReady, showApiError, startPage } from './ui.js';
+import { $, $$, banner, busy, clearErrors, download, formatTime, h, pageReady, showApiError, startPage } from './ui.js';
 
 // ───────────── tabs (arrow keys move between them; the hash remembers the one open) ─────────────
 
-const TABS = ['search', 'audit', 'receivables'];
+const TABS = ['search', 'audit', 'receivables', 'catalogue'];
 function selectTab(name, { focus = false } = {}) {
   for (const t of TABS) {
     const tab = $(`#tab-${t}`);
@@ -19,6 +20,10 @@ function selectTab(name, { focus = false } = {}) {
     tab.tabIndex = on ? 0 : -1;
     $(`#panel-${t}`).hidden = !on;
     if (on && focus) tab.focus();
+  }
+  // 目录稽核 starts from the period and hospital of 运行稽核 when its own are still empty.
+  if (name === 'catalogue' && ['from', 'to', 'hospital'].every((k) => !$(`#c-${k}`).value)) {
+    for (const k of ['from', 'to', 'hospital']) $(`#c-${k}`).value = $(`#a-${k}`).value;
   }
   history.replaceState(null, '', name === 'search' ? location.pathname + location.search : `#${name}`);
 }
@@ -364,6 +369,155 @@ async function receivablesCsv() {
   });
 }
 
+// ───────────── 目录稽核: declarations that differ from the medical catalogue ─────────────
+
+/** Rows shown at once in each table; more are paged, none left out. */
+const CATALOGUE_PAGE_ROWS = 500;
+
+function catParams() {
+  return { from: $('#c-from').value, to: $('#c-to').value, hospital: $('#c-hospital').value.trim() };
+}
+
+const catalogueUnavailable = { message: '服务器暂未提供目录稽核接口（GET /v1/audits/catalogue）：请升级服务后再试。其余功能不受影响。' };
+
+/** Declared or catalogue values ({ class, selfPayRatio, priceCap }) for people; null is a code the catalogue lacks. */
+function catalogueValues(v) {
+  if (!v) return '目录外（只能按丙类）';
+  const parts = [];
+  if (v.class) parts.push(CLASSES[v.class] ?? v.class);
+  if (v.selfPayRatio !== undefined) parts.push(`先行自付 ${formatRatio(v.selfPayRatio)}`);
+  if (v.priceCap !== undefined) parts.push(`限价 ${formatAmount(v.priceCap)}`);
+  return parts.length ? parts.join(' · ') : '（未填）';
+}
+
+/** A table of every row, CATALOGUE_PAGE_ROWS at a time with a pager when there are more. */
+function pagedTable(headers, items, row, { numeric = [], testid, empty }) {
+  const body = h('tbody');
+  const box = h('div', {}, h('div', { class: 'table-wrap scroll-y' }, h('table', { class: 'compact', 'data-testid': testid }, h('thead', {}, h('tr', {}, headers.map((t, i) => h('th', { class: numeric.includes(i) ? 'num' : '', text: t })))), body)));
+  if (!items.length) {
+    body.append(h('tr', {}, h('td', { colspan: String(headers.length), class: 'muted', text: empty })));
+    return box;
+  }
+  let first = 0;
+  const state = h('span');
+  const prev = h('button', { type: 'button', text: '上一页', onclick: () => show(first - CATALOGUE_PAGE_ROWS) });
+  const next = h('button', { type: 'button', text: '下一页', onclick: () => show(first + CATALOGUE_PAGE_ROWS) });
+  function show(at) {
+    first = Math.max(0, Math.min(at, items.length - 1));
+    const shown = items.slice(first, first + CATALOGUE_PAGE_ROWS);
+    body.replaceChildren(...shown.map(row));
+    state.textContent = `第 ${first + 1}–${first + shown.length} 条，共 ${items.length} 条`;
+    prev.disabled = first === 0;
+    next.disabled = first + CATALOGUE_PAGE_ROWS >= items.length;
+  }
+  show(0);
+  if (items.length > CATALOGUE_PAGE_ROWS) box.append(h('div', { class: 'pager', 'data-testid': `${testid}-pager` }, prev, state, next));
+  return box;
+}
+
+function renderCatalogueReport(d) {
+  const box = $('#cat-result');
+  const differences = d.differences ?? [];
+  const refusals = d.refusals ?? [];
+  const clean = !differences.length && !refusals.length;
+  const scope = [d.period?.from || d.period?.to ? `${d.period.from ?? '…'} 至 ${d.period.to ?? '…'}` : '全部日期', d.hospital ? `医院 ${d.hospital}` : '全部医院'].join(' · ');
+  box.replaceChildren(
+    h(
+      'div',
+      { class: 'card-head' },
+      h('h2', { text: '目录稽核' }),
+      h('span', { class: 'muted small', text: scope }),
+      h('span', { class: `pill ${clean ? 'ok' : 'warn'}`, 'data-testid': 'catalogue-verdict', text: clean ? '申报与目录一致' : `${differences.length} 项按目录结算，${refusals.length} 笔拒绝结算` }),
+    ),
+    h('div', { class: 'stat-row' }, stat('按目录结算的项目', differences.length, differences.length ? 'bad' : 'good'), stat('拒绝结算的账单', refusals.length, refusals.length ? 'bad' : 'good'), stat('涉及医院', (d.byHospital ?? []).length)),
+    h('h3', { text: '按医院' }),
+    h(
+      'div',
+      { class: 'narrow-table' },
+      pagedTable(
+        ['医院', '申报与目录不符'],
+        d.byHospital ?? [],
+        (x) => h('tr', { dataset: { hospital: x.hospitalCode } }, h('td', { text: x.hospitalCode }), h('td', { text: `按目录结算 ${x.differences} 项，拒绝结算 ${x.refusals} 笔` })),
+        { testid: 'catalogue-hospitals', empty: '所选范围内没有与目录不符的申报' },
+      ),
+    ),
+    h('h3', { text: '按目录结算的项目' }),
+    h('p', { class: 'hint', text: '医院申报的值与目录不符，结算时按目录值计算（目录为准的规则下）。点账单号查看该笔结算的追溯。' }),
+    pagedTable(
+      ['医院', '账单号', '项目', '金额', '申报', '目录'],
+      differences,
+      (x) =>
+        h(
+          'tr',
+          { dataset: { settlement: x.settlementId } },
+          h('td', { text: x.hospitalCode }),
+          h(
+            'td',
+            {},
+            h('button', { type: 'button', class: 'link', text: x.billNo, title: `结算号 ${x.settlementId}：查看追溯`, onclick: () => (selectTab('search'), openDetail(x.settlementId)) }),
+            x.status === 'reversed' ? h('span', {}, ' ', h('span', { class: 'pill reversed', text: STATUS.reversed })) : null,
+          ),
+          h('td', { class: 'wrap', text: `第 ${x.index + 1} 项 ${x.code}${x.name ? ` ${x.name}` : ''}` }),
+          h('td', { class: 'num', text: formatAmount(x.amount) }),
+          h('td', { text: catalogueValues(x.declared) }),
+          h('td', { text: catalogueValues(x.catalogue) }),
+        ),
+      { numeric: [3], testid: 'catalogue-differences', empty: '没有按目录值结算的项目' },
+    ),
+    h('h3', { text: '拒绝结算的账单' }),
+    h('p', { class: 'hint', text: '申报与目录不符、被拒绝结算的提交（严格核对的规则下），按提交时间。' }),
+    pagedTable(
+      ['医院', '账单号', '时间', '问题'],
+      refusals,
+      (x) =>
+        h(
+          'tr',
+          { dataset: { refusal: x.id } },
+          h('td', { text: x.hospitalCode }),
+          h('td', { text: x.billNo, title: `参保人 ${x.personId} · 记录号 ${x.id} · 目录版本 ${x.catalogueVersion}` }),
+          h('td', { text: formatTime(x.at) }),
+          h(
+            'td',
+            { class: 'wrap' },
+            (x.items ?? []).map((i) => h('div', { class: 'issue', text: `${typeof i.path?.[1] === 'number' ? `第 ${i.path[1] + 1} 项：` : ''}${i.message}` })),
+          ),
+        ),
+      { testid: 'catalogue-refusals', empty: '没有被拒绝结算的账单' },
+    ),
+    h('p', { class: 'hint', text: '下载的 CSV 每行是一个项目：先列按目录结算的项目，再列拒绝结算账单中的每一处问题。' }),
+  );
+  box.hidden = false;
+}
+
+async function catalogueAudit() {
+  clearErrors($('#cat-form'));
+  $('#cat-summary').hidden = true;
+  await busy($('#cat-btn'), '查询中…', async () => {
+    const r = await get(`/v1/audits/catalogue${qs(catParams())}`);
+    if (!r.ok) {
+      showApiError($('#cat-summary'), isMissingEndpoint(r) ? catalogueUnavailable : r.error, fieldFor('c'));
+      return;
+    }
+    renderCatalogueReport(r.data);
+  });
+}
+
+async function catalogueCsv() {
+  clearErrors($('#cat-form'));
+  $('#cat-summary').hidden = true;
+  const p = catParams();
+  await busy($('#cat-csv'), '下载中…', async () => {
+    const r = await get(`/v1/audits/catalogue${qs({ ...p, format: 'csv' })}`, { as: 'blob', accept: 'text/csv' });
+    if (!r.ok) {
+      showApiError($('#cat-summary'), isMissingEndpoint(r) ? catalogueUnavailable : r.error, fieldFor('c'));
+      return;
+    }
+    const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(r.headers.get('content-disposition') ?? '')?.[1];
+    download(r.data, name ? decodeURIComponent(name) : `catalogue${p.from ? `-${p.from}` : ''}${p.to ? `-${p.to}` : ''}.csv`);
+    banner('ok', '目录稽核 CSV 已下载。', { id: 'csv' });
+  });
+}
+
 // ───────────── start ─────────────
 
 function wire() {
@@ -388,6 +542,11 @@ function wire() {
     receivables();
   });
   $('#rec-csv').addEventListener('click', receivablesCsv);
+  $('#cat-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    catalogueAudit();
+  });
+  $('#cat-csv').addEventListener('click', catalogueCsv);
 }
 
 const started = await startPage('audit');

@@ -3,10 +3,12 @@
 // Nothing typed is ever lost: a failed request leaves the form as it was and shows each error next to
 // its field; the form is also kept in this tab's sessionStorage, so a reload or a new login restores it.
 // A retry of 结算 sends the same bill number, which the API answers with the stored settlement.
-import { get, post, qs } from './api.js';
+// Each item's code is looked up in the medical catalogue (医保目录) as it is typed, and a declaration
+// that differs from the catalogue is marked on its row before posting; the server still decides.
+import { get, isMissingEndpoint, post, qs } from './api.js';
 import { apiItem, checkItem, itemsToCsv, newBillNo, normaliseClass, normaliseRatio, parseImport, rawItem } from './bill.js';
 import { CLASSES, POPULATIONS, STATUS, visitTypeName } from './labels.js';
-import { formatAmount, fenToString, parseFen } from './money.js';
+import { cleanNumberText, formatAmount, formatRatio, fenToString, parseDecimal, parseFen } from './money.js';
 import { SAMPLES } from './samples.js';
 import { printSlip } from './slip.js';
 import { $, $$, banner, busy, clearErrors, clearFieldError, download, fieldError, formatTime, h, openDialog, pageReady, showApiError, startPage } from './ui.js';
@@ -89,6 +91,7 @@ function addRow(raw = rawItem({ class: 'A' }), { focus = false, note = '' } = {}
   tbody.append(tr);
   refreshRow(tr, note);
   renumber();
+  if (raw.code) scheduleCatalogue(tr, 50);
   if (focus) $('[data-field=code]', tr).focus();
   return tr;
 }
@@ -112,6 +115,7 @@ function refreshRow(tr, note) {
   const text = note || n;
   $('.note', tr)?.remove();
   if (text) $('.c-name', tr).append(h('div', { class: 'note', text }));
+  renderCatalogue(tr);
   updateTotal();
 }
 
@@ -137,6 +141,259 @@ function setItems(raws, notes = []) {
   tbody.replaceChildren();
   raws.forEach((r, i) => addRow(r, { note: notes[i] ?? '' }));
   if (!raws.length) addRow();
+}
+
+// ───────────── the medical catalogue (医保目录) at each row ─────────────
+//
+// When a code is typed (after a pause) or its cell is left, the entry in force on the admission date for
+// the hospital's region is looked up (GET /v1/catalogue/{code}) and shown under the item's name: name,
+// class, 先行自付比例 and 限价. A declared class, ratio or cap that differs from it, as the server compares
+// them (a value left empty never differs), is marked on the row. Advice only: posting is never blocked.
+
+/** Answers by code, date and region: a promise of the API's { ok, status, data | error }. */
+const catalogueCache = new Map();
+/** What each row was last looked up as: { code, on, hospital, region, answer } (answer absent: no date yet). */
+const catalogueOf = new WeakMap();
+const catalogueTimers = new WeakMap();
+/** Hospital code → a promise of its region code, or of null when it cannot be told. */
+const hospitalRegions = new Map();
+
+const isDate = (d) => /^\d{4}-\d{2}-\d{2}$/.test(d ?? '');
+
+/**
+ * The hospital's region (6 digits): GET /v1/whoami gives the region of the key's own hospital; for another
+ * hospital (an admin key), a settlement of the hospital carries hospital.regionCode, so the latest one is
+ * read once. Until such a hospital has its first settlement its region is not known here: the lookup
+ * then goes without region, and the API matches entries for every region only.
+ */
+function regionOf(hospital) {
+  if (!hospital) return Promise.resolve(null);
+  if (!hospitalRegions.has(hospital)) {
+    const learn = (async () => {
+      const who = await get('/v1/whoami');
+      if (who.ok && who.data.hospital?.code === hospital && who.data.hospital.regionCode) return who.data.hospital.regionCode;
+      const list = await get(`/v1/settlements${qs({ hospital, pageSize: 1 })}`);
+      const id = list.ok ? list.data.items?.[0]?.id : undefined;
+      if (!id) {
+        // A failed request is asked again next time; a hospital without settlements is not.
+        if (!list.ok && list.status !== 403) hospitalRegions.delete(hospital);
+        return null;
+      }
+      const one = await get(`/v1/settlements/${encodeURIComponent(id)}`);
+      if (!one.ok) hospitalRegions.delete(hospital);
+      return (one.ok && one.data.hospital?.regionCode) || null;
+    })();
+    hospitalRegions.set(hospital, learn);
+  }
+  return hospitalRegions.get(hospital);
+}
+
+/** A settlement names its hospital's region: kept, and the rows checked again if it was not known. */
+async function learnRegion(view) {
+  const code = view?.hospital?.code;
+  const region = view?.hospital?.regionCode;
+  if (!code || !region) return;
+  const known = await (hospitalRegions.get(code) ?? Promise.resolve(null));
+  hospitalRegions.set(code, Promise.resolve(region));
+  if (known !== region && $('#hospitalCode').value.trim() === code) recheckCatalogue(0);
+}
+
+function lookupCatalogue(code, on, region) {
+  const key = `${code}\u0000${on}\u0000${region ?? ''}`;
+  if (!catalogueCache.has(key)) {
+    catalogueCache.set(
+      key,
+      get(`/v1/catalogue/${encodeURIComponent(code)}${qs({ on, region })}`).then((r) => {
+        // An entry, or "not in the catalogue", is kept; a failed request is asked again.
+        if (!r.ok && (r.status !== 404 || isMissingEndpoint(r))) catalogueCache.delete(key);
+        return r;
+      }),
+    );
+  }
+  return catalogueCache.get(key);
+}
+
+function scheduleCatalogue(tr, delay = 400) {
+  clearTimeout(catalogueTimers.get(tr));
+  catalogueTimers.set(tr, setTimeout(() => checkCatalogue(tr), delay));
+}
+
+/** Every row again (the date, the hospital or the catalogue changed). */
+function recheckCatalogue(delay = 300) {
+  for (const tr of itemRows()) scheduleCatalogue(tr, delay);
+}
+
+async function checkCatalogue(tr) {
+  catalogueTimers.delete(tr);
+  if (!tr.isConnected) return;
+  const question = () => ({ code: $('[data-field=code]', tr).value.trim(), on: $('#admitted').value, hospital: $('#hospitalCode').value.trim() });
+  const q = question();
+  if (!q.code || !isDate(q.on)) {
+    catalogueOf.set(tr, q);
+    renderCatalogue(tr);
+    return;
+  }
+  const region = await regionOf(q.hospital);
+  const answer = await lookupCatalogue(q.code, q.on, region);
+  // The row (or the date, or the hospital) may have changed while the lookup ran: only the latest counts.
+  const now = question();
+  if (!tr.isConnected || now.code !== q.code || now.on !== q.on || now.hospital !== q.hospital) return;
+  catalogueOf.set(tr, { ...q, region, answer });
+  renderCatalogue(tr);
+}
+
+/** Two decimal texts with the same value ("0.10" and "0.1"); false when either cannot be read. */
+function sameDecimal(a, b) {
+  const x = parseDecimal(cleanNumberText(a), 40);
+  const y = parseDecimal(cleanNumberText(b), 40);
+  if (!x || !y) return false;
+  const scale = Math.max(x.scale, y.scale);
+  return x.units * 10n ** BigInt(scale - x.scale) === y.units * 10n ** BigInt(scale - y.scale);
+}
+
+const className = (c) => CLASSES[c] ?? c;
+
+/** An item of a code the catalogue does not have: class C only (a declared A or B is refused). */
+function outsideVerdict(raw, info) {
+  if (raw.class !== 'A' && raw.class !== 'B') return { kind: 'outside', info };
+  return {
+    kind: 'outside',
+    info,
+    warning: `与医保目录不符：目录外项目只能按丙类结算，申报为${className(raw.class)}`,
+    differ: ['class'],
+    fix: { class: 'C', selfPayRatio: '', priceCap: raw.priceCap },
+  };
+}
+
+/**
+ * What the catalogue says of a row as now filled in: { kind?, info, note?, warning?, differ?, fix? }
+ * (kind 'entry' or 'outside' when the catalogue answered; info a text, or its parts), or null for
+ * nothing to show. `s` is the row's last lookup.
+ */
+function catalogueVerdict(raw, s) {
+  if (!s || !raw.code || s.code !== raw.code) return null;
+  if (!s.answer) return isDate(s.on) ? null : { info: '填写入院日期后，这里显示此编码在医保目录中的类别和限价' };
+  const r = s.answer;
+  if (!r.ok) {
+    if (isMissingEndpoint(r)) return null;
+    if (r.status === 404) return outsideVerdict(raw, '目录外（只能按丙类结算）');
+    return { info: `暂时无法查询医保目录：${r.error.message}` };
+  }
+  // No catalogue covers the hospital's region on the date: the declared values stand (SETTLEMENT.md §2).
+  if (r.data.catalogueLoaded === false) return { info: '本地区未载入医保目录：按申报的目录类别、先行自付比例和限价结算' };
+  let entry = r.data.inForce;
+  let note = '';
+  if (!entry && !s.region) {
+    // The hospital's region is not known here: an entry of a single region in force that day is shown, said so.
+    const inForce = (r.data.periods ?? []).filter((p) => p.region && p.from <= s.on && (p.to === null || s.on <= p.to));
+    const regions = [...new Set(inForce.map((p) => p.region))];
+    if (regions.length === 1) {
+      entry = inForce[0];
+      note = `（本院所在地区未能确定，按 ${entry.region} 地区的目录核对）`;
+    } else if (regions.length > 1) {
+      return { info: `本院所在地区未能确定：目录中此编码只有各地区的条目（${regions.join('、')}），无法核对` };
+    }
+  }
+  if (!entry) return outsideVerdict(raw, `入院日期 ${s.on} 目录中此编码没有有效条目（只能按丙类结算）`);
+  const ratio = entry.class === 'B' && entry.selfPayRatio !== null ? entry.selfPayRatio : null;
+  // Parts, each kept on one line when the cell wraps.
+  const info = [
+    `目录：${entry.name}`,
+    className(entry.class),
+    ratio !== null ? `先行自付 ${formatRatio(ratio)}` : null,
+    entry.priceCap !== null ? `限价 ${formatAmount(entry.priceCap)} 元` : '不限价',
+  ].filter(Boolean);
+  const differ = [];
+  if (raw.class && raw.class !== entry.class) differ.push('class');
+  if (entry.class === 'B' && raw.selfPayRatio !== '' && !sameDecimal(normaliseRatio(raw.selfPayRatio), ratio ?? '')) differ.push('selfPayRatio');
+  if (raw.priceCap !== '' && !sameDecimal(raw.priceCap, entry.priceCap ?? '')) differ.push('priceCap');
+  if (!differ.length) return { kind: 'entry', info, note };
+  const values = [className(entry.class)];
+  if (ratio !== null) values.push(`先行自付 ${formatRatio(ratio)}`);
+  if (differ.includes('priceCap')) values.push(entry.priceCap !== null ? `限价 ${formatAmount(entry.priceCap)} 元` : '不限价');
+  return {
+    kind: 'entry',
+    info,
+    note,
+    warning: `与医保目录不符：目录为${values.join('，')}`,
+    differ,
+    fix: { class: entry.class, selfPayRatio: ratio ?? '', priceCap: differ.includes('priceCap') ? (entry.priceCap ?? '') : raw.priceCap },
+  };
+}
+
+let catalogueSeq = 0;
+/** Show the row's catalogue line (and its warning) under the item's name; called on every change of the row. */
+function renderCatalogue(tr) {
+  const cell = $('.c-name', tr);
+  $('.catalogue', cell)?.remove();
+  tr.classList.remove('cat-mismatch');
+  for (const td of $$('.cat-diff', tr)) td.classList.remove('cat-diff');
+  const code = $('[data-field=code]', tr);
+  code.removeAttribute('aria-describedby');
+  const v = catalogueVerdict(rowRaw(tr), catalogueOf.get(tr));
+  tr.dataset.catalogue = v?.kind ?? '';
+  if (v) showVerdict(tr, v);
+  catalogueSummary();
+}
+
+/** The catalogue line of a row, its warning with 按目录改正, and the cells that differ marked. */
+function showVerdict(tr, v) {
+  const cell = $('.c-name', tr);
+  const code = $('[data-field=code]', tr);
+  const id = `catalogue-${++catalogueSeq}`;
+  const parts = Array.isArray(v.info) ? v.info : [v.info];
+  const box = h(
+    'div',
+    { class: 'catalogue', id, 'data-testid': 'catalogue' },
+    h('div', { class: 'cat-info', 'data-testid': 'catalogue-info' }, parts.flatMap((t, i) => (i ? [' ', h('span', { class: 'cat-part', text: `· ${t}` })] : [h('span', { text: t })])), v.note ? h('span', { text: v.note }) : null),
+  );
+  if (v.warning) {
+    tr.classList.add('cat-mismatch');
+    for (const f of v.differ) $(`[data-field=${f}]`, tr).closest('td').classList.add('cat-diff');
+    box.append(
+      h(
+        'div',
+        { class: 'cat-warn', 'data-testid': 'catalogue-warning' },
+        h('span', { text: v.warning }),
+        ' ',
+        h('button', { type: 'button', class: 'link cat-fix', text: '按目录改正', title: '把本行的类别、先行自付比例和限价改为医保目录的值', onclick: () => applyCatalogue(tr, v.fix) }),
+      ),
+    );
+  }
+  cell.append(box);
+  code.setAttribute('aria-describedby', id);
+}
+
+/**
+ * Under the table: how many rows differ from the catalogue, and, when no code of the bill is in it, that
+ * the region may have no catalogue loaded (the API cannot tell that from a code it lacks; the server then
+ * settles on the declared classes).
+ */
+function catalogueSummary() {
+  const box = $('#catalogue-state');
+  if (!box) return;
+  const rows = itemRows();
+  const kinds = rows.map((tr) => tr.dataset.catalogue ?? '');
+  const found = kinds.filter((k) => k === 'entry').length;
+  const outside = kinds.filter((k) => k === 'outside').length;
+  const differ = rows.filter((tr) => tr.classList.contains('cat-mismatch')).length;
+  const parts = [];
+  if (differ) parts.push(`有 ${differ} 项申报与医保目录不符（已在行内标出），结算时会被拒绝或按目录计算。`);
+  if (!found && outside >= 2) parts.push('本单的编码都不在医保目录中：如本地区尚未载入医保目录，结算时按申报的类别计算，行内的目录外提示可不理会。');
+  box.textContent = parts.join('');
+  box.hidden = !parts.length;
+}
+
+/** 按目录改正: the row takes the catalogue's class, ratio and cap; their old errors go. */
+function applyCatalogue(tr, fix) {
+  for (const [field, value] of Object.entries(fix)) {
+    const input = $(`[data-field=${field}]`, tr);
+    input.value = value;
+    if (input.getAttribute('aria-invalid') === 'true') clearFieldError(input);
+  }
+  refreshRow(tr);
+  saveDraft();
+  $('[data-field=class]', tr).focus();
 }
 
 // ───────────── the bill ─────────────
@@ -290,6 +547,12 @@ function showError(error) {
     summary.append(
       h('p', { class: 'small' }, '如需更正原结算：先在「最近结算」中撤销它，再点这里换一个账单号后结算。 ', h('button', { type: 'button', class: 'link', text: '换新账单号', onclick: () => setBillNo(newBillNo()) })),
     );
+  }
+  if (e.code === 'CATALOGUE_MISMATCH') {
+    // The catalogue may have changed since the rows were looked up: look again, so each row shows what the server used.
+    catalogueCache.clear();
+    recheckCatalogue(0);
+    summary.append(h('p', { class: 'small', text: '各行名称下方显示医保目录中的类别、先行自付比例和限价；可点该行的「按目录改正」，核对后再结算。' }));
   }
   if (e.code === 'NETWORK' || (e.code === 'INTERNAL' && shownKind() !== 'preview')) {
     summary.append(h('p', { class: 'small', text: '账单内容已保留。再次点「结算」会使用同一账单号：如果上次其实已经记账，系统会直接返回那次的结果，不会重复结算。' }));
@@ -562,6 +825,7 @@ async function submit(kind, button) {
     }
     settledBillNo = bill.billNo;
     $('#billNo').readOnly = true;
+    learnRegion(r.data);
     saveDraft();
     if (r.data.replay) banner('info', `账单号 ${bill.billNo} 已于 ${formatTime(r.data.createdAt)} 结算过：显示的是原结算结果，没有重复记账。`, { id: 'settle' });
     else banner('ok', `结算成功：结算号 ${r.data.id}。请打印结算单交患者签字。`, { id: 'settle' });
@@ -717,6 +981,7 @@ function wire() {
     if (tr) {
       if (e.target.dataset.field === 'unitPrice' || e.target.dataset.field === 'quantity') $('[data-field=amount]', tr).dataset.imported = '';
       refreshRow(tr);
+      if (e.target.dataset.field === 'code') scheduleCatalogue(tr);
     }
     if (e.target.id === 'billNo') settledBillNo = null;
     // An edited field loses its old error.
@@ -743,6 +1008,7 @@ function wire() {
     if (!itemRows().length) addRow();
     renumber();
     updateTotal();
+    catalogueSummary();
     saveDraft();
     $('[data-field=code]', next ?? itemRows()[0])?.focus();
   });
@@ -760,6 +1026,10 @@ function wire() {
       if (after) $('[data-field=code]', after).focus();
       else addRow(undefined, { focus: true });
     }
+  });
+  // Leaving a code cell looks the code up at once (a pending lookup of the typing is not waited for).
+  tbody.addEventListener('focusout', (e) => {
+    if (e.target.dataset?.field === 'code') scheduleCatalogue(e.target.closest('tr'), 0);
   });
   $('#add-row').addEventListener('click', () => addRow(undefined, { focus: true }));
   $('#clear-items').addEventListener('click', () => {
@@ -788,6 +1058,9 @@ function wire() {
   $('#new-bill').addEventListener('click', newBill);
   $('#find-person').addEventListener('click', findPerson);
   for (const id of ['#admitted', '#discharged']) $(id).addEventListener('change', refreshRegister);
+  // The catalogue in force is the admission date's, for the hospital's region.
+  $('#admitted').addEventListener('change', () => recheckCatalogue());
+  $('#hospitalCode').addEventListener('change', () => recheckCatalogue());
   $('#personId').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.isComposing) {
       e.preventDefault();
