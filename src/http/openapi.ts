@@ -176,7 +176,7 @@ function buildDocument(): Record<string, unknown> {
         },
         get: {
           summary: 'list settlements (paged; ID numbers masked)',
-          parameters: [q('hospital', 'hospital code'), q('person', 'person id'), q('from', 'discharged on or after (YYYY-MM-DD)'), q('to', 'discharged on or before'), q('status', 'settled | reversed'), q('page', '1-based', { type: 'integer' }), q('pageSize', '1..500', { type: 'integer' })],
+          parameters: [q('hospital', 'hospital code'), q('person', 'person id'), q('from', 'discharged on or after (YYYY-MM-DD)'), q('to', 'discharged on or before'), q('status', 'settled | reversed'), q('sort', 'discharged (default): newest discharge first; settled: newest settlement first', { type: 'string', enum: ['discharged', 'settled'] }), q('page', '1-based', { type: 'integer' }), q('pageSize', '1..500', { type: 'integer' })],
           responses: { '200': ok('a page of settlements', settlementListSchema), ...errors(401, 403, 422) },
         },
       },

@@ -184,6 +184,8 @@ export const listQuerySchema = z.strictObject({
   from: isoDate.optional(),
   to: isoDate.optional(),
   status: z.enum(['settled', 'reversed']).optional(),
+  /** discharged (default): newest discharge first; settled: newest settlement first (what a window just did). */
+  sort: z.enum(['discharged', 'settled'], { error: '排序应为 discharged（按出院日期）或 settled（按结算时间）' }).optional(),
   page: z.coerce.number().int().min(1).max(100000).default(1),
   pageSize: z.coerce.number().int().min(1).max(500).default(50),
 });

@@ -492,7 +492,7 @@ export class SettlementService {
   }
 
   async list(
-    q: { hospital?: string; person?: string; from?: string; to?: string; status?: 'settled' | 'reversed'; page: number; pageSize: number },
+    q: { hospital?: string; person?: string; from?: string; to?: string; status?: 'settled' | 'reversed'; sort?: 'discharged' | 'settled'; page: number; pageSize: number },
     principal: Principal | null,
   ): Promise<{ items: SettlementSummary[]; page: number; pageSize: number; total: number }> {
     if (principal?.role === 'window') {
@@ -523,6 +523,7 @@ export class SettlementService {
         'settlements.ruleset_id',
         'settlements.created_at',
       ])
+      .$if(q.sort === 'settled', (b) => b.orderBy('settlements.created_at', 'desc'))
       .orderBy('settlements.discharged', 'desc')
       .orderBy('settlements.created_at', 'desc')
       .orderBy('settlements.id')

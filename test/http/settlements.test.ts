@@ -225,6 +225,13 @@ describe('reading', () => {
     const bad = await request(svc.app).get('/v1/settlements?from=2018-13-45x').set('Authorization', `Bearer ${auditorKey}`);
     expect(bad.status).toBe(422);
     expect(bad.body.error.issues[0].path).toBe('query.from');
+    // sort=settled: what was settled last comes first, whatever its discharge date (a window's 最近结算).
+    const bySettled = settlementListSchema.parse((await request(svc.app).get('/v1/settlements?sort=settled&pageSize=50').set('Authorization', `Bearer ${auditorKey}`)).body);
+    const times = bySettled.items.map((i) => i.createdAt);
+    expect(times).toEqual([...times].sort().reverse());
+    const byDischarge = settlementListSchema.parse((await request(svc.app).get('/v1/settlements?pageSize=50').set('Authorization', `Bearer ${auditorKey}`)).body);
+    expect(byDischarge.items.map((i) => i.discharged)).toEqual(byDischarge.items.map((i) => i.discharged).sort().reverse());
+    expect((await request(svc.app).get('/v1/settlements?sort=newest').set('Authorization', `Bearer ${auditorKey}`)).body.error.issues[0].path).toBe('query.sort');
   });
 
   it('GET /v1/people/{id}/accumulators', async () => {
