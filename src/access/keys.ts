@@ -9,13 +9,15 @@ import type { ApiKeyTable } from '../store/schema.js';
 import { compiled } from '../store/write-set.js';
 
 export type Role = ApiKeyTable['role'];
-export const ROLES: readonly Role[] = ['window', 'auditor', 'finance', 'admin'];
+export const ROLES: readonly Role[] = ['window', 'office', 'auditor', 'finance', 'admin'];
 
 export interface Principal {
   keyId: string;
   role: Role;
   /** The one hospital a window key may post and read for. */
   hospitalCode: string | null;
+  /** The region an office (经办) key settles for: people insured there (or in a region below it). */
+  regionCode?: string | null;
 }
 
 export function hashKey(secret: string): string {
@@ -24,12 +26,14 @@ export function hashKey(secret: string): string {
 
 export async function createKey(
   store: Store,
-  opts: { role: Role; hospitalCode?: string | null; label?: string | null; actor?: string },
+  opts: { role: Role; hospitalCode?: string | null; regionCode?: string | null; label?: string | null; actor?: string },
   now: Date = new Date(),
 ): Promise<{ id: string; secret: string }> {
   if (!ROLES.includes(opts.role)) throw unprocessable('INVALID_ROLE', `角色应为 ${ROLES.join('、')} 之一`);
   if (opts.role === 'window' && !opts.hospitalCode) throw unprocessable('HOSPITAL_REQUIRED', '窗口（window）密钥必须绑定一家医院：--hospital CODE');
   if (opts.role !== 'window' && opts.hospitalCode) throw unprocessable('HOSPITAL_NOT_ALLOWED', '只有窗口（window）密钥绑定医院');
+  if (opts.role === 'office' && !/^\d{6}$/.test(opts.regionCode ?? '')) throw unprocessable('REGION_REQUIRED', '经办（office）密钥必须绑定一个地区：--region 6 位行政区划代码，如 152200');
+  if (opts.role !== 'office' && opts.regionCode) throw unprocessable('REGION_NOT_ALLOWED', '只有经办（office）密钥绑定地区');
   const id = `k_${randomBytes(6).toString('hex')}`;
   const secret = `os_${opts.role}_${randomBytes(24).toString('base64url')}`;
   if (opts.hospitalCode) {
@@ -40,12 +44,12 @@ export async function createKey(
   const at = now.toISOString();
   const insert = store.db
     .insertInto('api_keys')
-    .values({ id, key_hash: hashKey(secret), role: opts.role, hospital_code: opts.hospitalCode ?? null, label: opts.label ?? null, created_at: at, revoked_at: null })
+    .values({ id, key_hash: hashKey(secret), role: opts.role, hospital_code: opts.hospitalCode ?? null, region_code: opts.regionCode ?? null, label: opts.label ?? null, created_at: at, revoked_at: null })
     .compile();
   await store.write({
     steps: [
       { kind: 'run', run: compiled(insert) },
-      { kind: 'audit', at, entry: { actor: opts.actor ?? 'cli', action: 'key.create', subject: id, payload: { role: opts.role, hospitalCode: opts.hospitalCode ?? null, label: opts.label ?? null } } },
+      { kind: 'audit', at, entry: { actor: opts.actor ?? 'cli', action: 'key.create', subject: id, payload: { role: opts.role, hospitalCode: opts.hospitalCode ?? null, ...(opts.regionCode ? { regionCode: opts.regionCode } : {}), label: opts.label ?? null } } },
     ],
   });
   return { id, secret };
@@ -136,9 +140,9 @@ export async function authenticate(store: Store, secret: string): Promise<Princi
 async function lookupKey(store: Store, hash: string): Promise<Principal | null> {
   const row = await store.db
     .selectFrom('api_keys')
-    .select(['id', 'role', 'hospital_code', 'revoked_at'])
+    .select(['id', 'role', 'hospital_code', 'region_code', 'revoked_at'])
     .where('key_hash', '=', hash)
     .executeTakeFirst();
   if (!row || row.revoked_at) return null;
-  return { keyId: row.id, role: row.role, hospitalCode: row.hospital_code };
+  return { keyId: row.id, role: row.role, hospitalCode: row.hospital_code, regionCode: row.region_code };
 }

@@ -63,14 +63,15 @@ export function buildProgram(): Command {
   keys
     .command('create')
     .description('创建一个密钥，并在标准输出打印它')
-    .requiredOption('--role <role>', '角色：window（结算窗口）、auditor（医保局稽核）、finance（财政测算）或 admin（管理员）')
+    .requiredOption('--role <role>', '角色：window（结算窗口）、office（医保经办）、auditor（医保局稽核）、finance（财政测算）或 admin（管理员）')
     .option('--hospital <code>', '窗口密钥绑定的医院编码，如 H152200-L01')
+    .option('--region <code>', '经办密钥绑定的地区（6 位行政区划代码），如 152200')
     .option('--label <text>', '密钥给谁、作什么用（备注）')
     .option('--json', '以 JSON 打印 {"id","secret","role","hospital"}')
-    .action(async (o: { role: Role; hospital?: string; label?: string; json?: boolean }) => {
+    .action(async (o: { role: Role; hospital?: string; region?: string; label?: string; json?: boolean }) => {
       const { store } = await boot();
       try {
-        const k = await createKey(store, { role: o.role, hospitalCode: o.hospital ?? null, label: o.label ?? null });
+        const k = await createKey(store, { role: o.role, hospitalCode: o.hospital ?? null, regionCode: o.region ?? null, label: o.label ?? null });
         process.stdout.write(o.json ? `${JSON.stringify({ id: k.id, secret: k.secret, role: o.role, hospital: o.hospital ?? null })}\n` : `${k.secret}\n`);
         if (!o.json) process.stderr.write(`已创建密钥 ${k.id}（${labelOf(ROLE_LABELS, o.role)}${o.hospital ? `，${o.hospital}` : ''}）；上面的密钥只显示这一次，请妥善保存\n`);
       } finally {

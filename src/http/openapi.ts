@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { auditOpenApiPaths } from '../audit/openapi.js';
+import { officeRequestSchema } from './routes/office.js';
 import { modelRequestSchema } from '../model/run/jobs.js';
 import {
   accumulatorsSchema,
@@ -279,6 +280,23 @@ function buildDocument(): Record<string, unknown> {
             '413': { description: 'the file is larger than 64 MiB; nothing applied', content: { 'application/json': { schema: json(errorSchema) } } },
             '422': { description: 'CATALOGUE_FILE_INVALID: every bad row in `issues`; nothing applied', content: { 'application/json': { schema: json(errorSchema) } } },
           },
+        },
+      },
+      '/v1/office/settlements': {
+        post: {
+          summary: '经办结算 a settlement made at the bureau’s settlement office (office key): a bill that may carry paidElsewhere and name a hospital outside the register, who is paid, the application; same engine, transaction and accumulators as a window',
+          requestBody: body(officeRequestSchema),
+          responses: { '201': ok('the settlement', settlementViewSchema), '200': ok('a replay: the settlement as stored', settlementViewSchema), ...errors(400, 401, 403, 409, 415, 422, 429) },
+        },
+      },
+      '/v1/office/settlements/preview': {
+        post: { summary: 'the same, nothing stored', requestBody: body(officeRequestSchema), responses: { '200': ok('the computation', z.object({ preview: z.literal(true), rulesetId: z.string(), rulesetHash: z.string(), result: z.record(z.string(), z.unknown()) })), ...errors(400, 401, 403, 415, 422) } },
+      },
+      '/v1/reports/payments': {
+        get: {
+          summary: '支付清单 what each fund pays patients directly (office settlements with payee patient), per settlement, with reversals and adjustments in their own month; `format=csv` for the payment run',
+          parameters: [q('from', 'YYYY-MM-DD'), q('to', 'YYYY-MM-DD'), q('format', 'json (default) or csv', { type: 'string', enum: ['json', 'csv'] })],
+          responses: { '200': { description: 'the list (JSON), or the CSV', content: { 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } } } }, ...errors(401, 403, 422) },
         },
       },
       '/v1/catalogue/{code}': {

@@ -288,6 +288,6 @@ export const modelJobStartedSchema = z
 
 export const whoamiSchema = z.object({
   keyId: z.string(),
-  role: z.enum(['window', 'auditor', 'finance', 'admin']),
+  role: z.enum(['window', 'office', 'auditor', 'finance', 'admin']),
   hospital: z.object({ code: z.string(), name: z.string(), tier: z.string(), regionCode: z.string().describe('where the hospital is: its catalogue region (就医地)') }).nullable(),
 });

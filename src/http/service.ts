@@ -16,6 +16,7 @@ import { openApiDocument } from './openapi.js';
 import type { Route } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { modelRoutes, workersFromEnv } from './routes/models.js';
+import { officeRoutes } from './routes/office.js';
 import { registerRoutes } from './routes/register.js';
 import { settlementRoutes } from './routes/settlements.js';
 
@@ -46,6 +47,7 @@ export function createService(deps: ServiceDeps): Service {
     ...auditRoutes({ store: deps.store, settlements }),
     ...modelRoutes(models),
     ...registerRoutes({ store: deps.store, rules: deps.rules, now: deps.now }),
+    ...officeRoutes({ store: deps.store, settlements }),
   ];
   const limiter = new RateLimiter();
   const publicRoutes = [

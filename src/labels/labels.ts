@@ -151,6 +151,7 @@ export function labelOf(map: Readonly<Record<string, string>>, key: string): str
 /** Who a key belongs to (`onestop keys`, the pages' header). */
 export const ROLE_LABELS: Readonly<Record<string, string>> = {
   window: '结算窗口',
+  office: '医保经办',
   auditor: '医保局稽核',
   finance: '财政测算',
   admin: '管理员',

@@ -36,7 +36,8 @@ export interface ReceivablesReport {
 export const KIND_LABELS: Record<ClaimKind, string> = { settlement: '结算', reversal: '撤销冲回', adjustment: '应补应退' };
 
 export async function receivables(db: Kysely<Database>, q: { from?: string; to?: string; hospital?: string }): Promise<ReceivablesReport> {
-  const entries = await claimEntries(db, q);
+  // The hospitals' claims: settlements an office made payable to the patient are on the payment list instead.
+  const entries = await claimEntries(db, { ...q, payee: 'hospital' });
   const codes = [...new Set(entries.map((e) => e.hospitalCode))];
   const names = new Map<string, string>();
   for (let i = 0; i < codes.length; i += 500) {

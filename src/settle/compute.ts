@@ -12,7 +12,7 @@ import type { Bill, Ruleset } from '../engine/types.js';
 import { toFen } from '../money/units.js';
 import type { SettlementTable } from '../store/schema.js';
 import { SETTLEMENT_COLUMNS } from '../store/statements.js';
-import { named, type WriteSet } from '../store/write-set.js';
+import { named, type WriteSet, type WriteStep } from '../store/write-set.js';
 
 /** A person's ledger row for a year, as read. */
 export interface LedgerRow {
@@ -86,6 +86,8 @@ export interface SettleJob {
   eligibilityJson?: string | null;
   /** What the catalogue did to the items (none for a settlement made without one). */
   catalogueJson?: string | null;
+  /** An office settlement (经办): who is paid, the application, and a hospital outside the register to keep. */
+  office?: { payee: 'hospital' | 'patient'; applicationJson: string; externalHospital: { code: string; name: string; tier: string; region_code: string; region_name: string } | null };
   createdAt: string;
   createdBy: string;
 }
@@ -119,6 +121,9 @@ export function settlementRow(job: SettleJob, c: Computed): SettlementTable {
     reversal_reason: null,
     eligibility_json: job.eligibilityJson ?? null,
     catalogue_json: job.catalogueJson ?? null,
+    channel: job.office ? 'office' : null,
+    payee: job.office?.payee ?? null,
+    application_json: job.office?.applicationJson ?? null,
     // The version its compare-and-set writes: its place in the order the person's year was settled in.
     ledger_version: (c.ledger ? Number(c.ledger.version) : 0) + 1,
     reversed_version: null,
@@ -150,10 +155,13 @@ const RESULT_JSON = SETTLEMENT_COLUMNS.indexOf('result_json');
  */
 export function settlementWriteSet(job: SettleJob, c: Computed): WriteSet {
   const row = settlementRow(job, c);
+  // A hospital outside the register is kept the first time an office settles a stay there.
+  const external: WriteStep[] = job.office?.externalHospital ? [{ kind: 'run', run: named('insertExternalHospital', job.office.externalHospital) }] : [];
   return {
     steps: [
       { kind: 'absent', run: named('settlementByBill', { hospital_code: job.hospitalCode, bill_no: job.billNo }), otherwise: 'existing' },
       ledgerCas(job.personId, job.year, c.ledger, c.ledgerAfterJson),
+      ...external,
       { kind: 'run', run: { statement: 'insertSettlement', values: SETTLEMENT_COLUMNS.map((col) => row[col]) } },
       ...c.funds.map((f) => ({ kind: 'run' as const, run: named('insertFund', { settlement_id: job.id, fund: f.fund, amount_fen: f.amountFen, owed_fen: f.owedFen }) })),
       {
@@ -173,7 +181,7 @@ export function settlementWriteSet(job: SettleJob, c: Computed): WriteSet {
           },
         },
         // The hash of the stored result, by which the audit later knows the row is as written.
-        digests: [{ field: 'resultHash', step: 2, value: RESULT_JSON }],
+        digests: [{ field: 'resultHash', step: 2 + external.length, value: RESULT_JSON }],
       },
     ],
   };

@@ -93,6 +93,16 @@ interface Resolved {
   eligibilityJson: string;
   /** What the catalogue did to the items (catalogue/apply.ts), as stored with it; null for a bill of buckets. */
   catalogueJson: string | null;
+  /** A hospital outside the register, named by an office settlement, to keep with it. */
+  externalHospital: { code: string; name: string; tier: string; region_code: string; region_name: string } | null;
+}
+
+/** What an office (经办) settlement adds to a bill (settle/office.ts reads it from the request). */
+export interface OfficeRequest {
+  /** A hospital outside the register: its name and region (the bill's hospital.tier gives its tier). */
+  hospital?: { name: string; regionCode: string; regionName?: string };
+  payee: 'hospital' | 'patient';
+  application: Record<string, unknown>;
 }
 
 /** The row of the `forBill` statement (store/statements.ts). */
@@ -100,7 +110,7 @@ interface ForBillRow {
   h_code: string | null; h_name: string | null; h_tier: string | null; h_region_code: string | null; h_tiers_json: string | null;
   p_id: string | null; p_name: string | null; p_id_number: string | null; p_insured_region: string | null; p_memberships_json: string | null;
   l_accumulators_json: string | null; l_version: number | null;
-  c_version: number | string | null;
+  c_version: number | string | null; h_external: number | null;
 }
 
 /** zod issues of a bill → a 422 a clerk can act on. */
@@ -166,17 +176,17 @@ export class SettlementService {
     if (steps.length) await this.store.write({ steps });
   }
 
-  private async resolve(raw: unknown, principal: Principal | null): Promise<Resolved> {
+  private async resolve(raw: unknown, principal: Principal | null, office?: OfficeRequest): Promise<Resolved> {
     const parsed = parseBillInput(raw);
     if (!parsed.success) throw billValidationError(parsed.error);
     const input = parsed.data;
     const unsafe = unsafeIdentifier(input);
     if (unsafe) throw unprocessable('VALIDATION_FAILED', `账单有误：${unsafe}：含有不可见字符、控制字符或无效字符`, [{ path: unsafe, message: '含有不可见字符、控制字符或无效字符' }]);
-    if (input.paidElsewhere !== undefined) {
+    if (input.paidElsewhere !== undefined && !office) {
       // Payouts made elsewhere are posted by the bureau's settlement office (经办), not a hospital window.
-      throw unprocessable('PAID_ELSEWHERE_NOT_ACCEPTED', '账单有误：paidElsewhere：医院窗口不能提交已由他处支付的金额；异地就医或已报销部分的二次补偿由医保经办机构办理', [
-        { path: 'paidElsewhere', message: '医院窗口不能提交已由他处支付的金额' },
-      ]);
+      const message = '医院窗口不能提交已由他处支付的金额；异地就医或已报销部分的二次补偿由医保经办机构办理（POST /v1/office/settlements）';
+      if (principal?.role === 'window') throw new ApiError(403, 'PAID_ELSEWHERE_FORBIDDEN', message, [{ path: 'paidElsewhere', message: '医院窗口不能提交已由他处支付的金额' }]);
+      throw unprocessable('PAID_ELSEWHERE_NOT_ACCEPTED', `账单有误：paidElsewhere：${message}`, [{ path: 'paidElsewhere', message: '医院窗口不能提交已由他处支付的金额' }]);
     }
     if (principal?.role === 'window' && principal.hospitalCode !== input.hospital.code) {
       throw forbidden(`此窗口密钥只能为医院 ${principal.hospitalCode} 结算，不能为 ${input.hospital.code} 结算`);
@@ -184,13 +194,21 @@ export class SettlementService {
     const year = Number(input.visit.discharged.slice(0, 4));
     // The hospital, the person and the person's year so far, as last committed, in one read.
     const r = (await this.store.get<ForBillRow>(named('forBill', { hospital_code: input.hospital.code, person_id: input.person.id, year })))!;
-    if (r.h_code === null) throw unprocessable('UNKNOWN_HOSPITAL', `医院编码 ${input.hospital.code} 未登记`, [{ path: 'hospital.code', message: '医院未登记' }]);
+    // A hospital outside the register: only an office settles there, naming it (kept as external).
+    const outside = r.h_code === null || Number(r.h_external) === 1;
+    if (r.h_code === null && !office?.hospital) {
+      throw unprocessable('UNKNOWN_HOSPITAL', `医院编码 ${input.hospital.code} 未登记${office ? '；登记库以外的医院须写明 hospital.name 与 hospital.regionCode' : ''}`, [{ path: 'hospital.code', message: '医院未登记' }]);
+    }
     if (r.p_id === null) throw unprocessable('UNKNOWN_PERSON', `参保人 ${input.person.id} 未登记`, [{ path: 'person.id', message: '参保人未登记' }]);
     const person: PersonRef = { id: r.p_id, name: r.p_name!, id_number: r.p_id_number! };
+    // An office key settles for the people insured in its region (or a region below it).
+    if (principal?.role === 'office' && principal.regionCode && !regionLineage(r.p_insured_region ?? '').includes(principal.regionCode)) {
+      throw forbidden(`此经办密钥只能办理参保地为 ${principal.regionCode} 的参保人，${person.id} 的参保地为 ${r.p_insured_region ?? '（未登记）'}`);
+    }
     // The policy of the place the person is insured (参保地), for the date; the hospital's without a register entry.
     let ruleset: LoadedRuleset;
     try {
-      ruleset = this.rules.select(r.p_insured_region ?? r.h_region_code!, input.visit.discharged);
+      ruleset = this.rules.select(r.p_insured_region ?? r.h_region_code ?? office?.hospital?.regionCode ?? '', input.visit.discharged);
     } catch (e) {
       if (e instanceof SettlementError) throw fromSettlementError(e);
       throw e;
@@ -200,11 +218,19 @@ export class SettlementService {
     const date = on === 'discharged' ? input.visit.discharged : input.visit.admitted;
     const memberships = JSON.parse(r.p_memberships_json ?? '[]') as MembershipPeriod[];
     const tiers = JSON.parse(r.h_tiers_json ?? '[]') as TierPeriod[];
-    const tier = tierInForce(tiers, date);
+    // Outside the register the tier is as the bill declares it, and must be one the ruleset prices.
+    if (outside && (input.hospital.tier === undefined || !ruleset.ruleset.tiers.includes(input.hospital.tier))) {
+      throw unprocessable('HOSPITAL_TIER_REQUIRED', `登记库以外的医院须写明医院等级（${ruleset.ruleset.id} 的等级：${ruleset.ruleset.tiers.join('、')}）`, [{ path: 'hospital.tier', message: `应为 ${ruleset.ruleset.tiers.join('、')} 之一` }]);
+    }
+    const tier = outside ? { tier: input.hospital.tier!, from_date: input.visit.admitted, to_date: null, batch_id: 'declared' } : tierInForce(tiers, date);
     if (!tier) {
       throw unprocessable('HOSPITAL_TIER_NOT_IN_FORCE', `医院 ${r.h_code} 在 ${date}（${on === 'discharged' ? '出院' : '入院'}日期）没有登记的医院等级`, [{ path: 'hospital.code', message: `${date} 没有登记的医院等级` }]);
     }
-    const hospital: HospitalRef = { code: r.h_code, name: r.h_name!, tier: tier.tier, region_code: r.h_region_code! };
+    const hospital: HospitalRef =
+      r.h_code === null
+        ? { code: input.hospital.code, name: office!.hospital!.name, tier: tier.tier, region_code: office!.hospital!.regionCode }
+        : { code: r.h_code, name: r.h_name!, tier: tier.tier, region_code: r.h_region_code! };
+    const externalHospital = r.h_code === null ? { code: hospital.code, name: hospital.name, tier: tier.tier, region_code: hospital.region_code, region_name: office!.hospital!.regionName ?? hospital.region_code } : null;
     if (input.hospital.tier !== undefined && input.hospital.tier !== hospital.tier) {
       throw unprocessable('HOSPITAL_TIER_MISMATCH', `医院等级与登记不符：账单写 ${input.hospital.tier}，${date} 登记为 ${hospital.tier}`, [{ path: 'hospital.tier', message: `登记为 ${hospital.tier}` }]);
     }
@@ -239,7 +265,7 @@ export class SettlementService {
     }
     const ledger = r.l_version === null ? undefined : { accumulators_json: r.l_accumulators_json!, version: r.l_version };
     const eligibilityJson = JSON.stringify(eligibilityRecord(date, on, inForce, tier));
-    return { input, bill, hospital, person, ruleset, storedBill, year, ledger, eligibilityJson, catalogueJson };
+    return { input, bill, hospital, person, ruleset, storedBill, year, ledger, eligibilityJson, catalogueJson, externalHospital };
   }
 
   /**
@@ -266,8 +292,8 @@ export class SettlementService {
   }
 
   /** 预结算: the same computation on the person's current year-to-date, nothing stored. */
-  async preview(raw: unknown, principal: Principal | null): Promise<{ preview: true; rulesetId: string; rulesetHash: string; result: SettlementJson }> {
-    const r = await this.resolve(raw, principal).catch((e: unknown) => {
+  async preview(raw: unknown, principal: Principal | null, office?: OfficeRequest): Promise<{ preview: true; rulesetId: string; rulesetHash: string; result: SettlementJson }> {
+    const r = await this.resolve(raw, principal, office).catch((e: unknown) => {
       throw e instanceof CatalogueRefused ? e.answer() : e;
     });
     const ytd = accumulatorsFromJson(JSON.parse(r.ledger?.accumulators_json ?? '{}') as AccumulatorsJson);
@@ -285,10 +311,10 @@ export class SettlementService {
    * 结算: settle and store. The same hospital + bill number posted again with the same content is a
    * replay (the stored settlement, nothing moves); with different content it is a conflict.
    */
-  async post(raw: unknown, principal: Principal | null, actor = principal?.keyId ?? 'system'): Promise<{ replay: boolean; view: SettlementView }> {
+  async post(raw: unknown, principal: Principal | null, actor = principal?.keyId ?? 'system', office?: OfficeRequest): Promise<{ replay: boolean; view: SettlementView }> {
     let r: Resolved;
     try {
-      r = await this.resolve(raw, principal);
+      r = await this.resolve(raw, principal, office);
     } catch (e) {
       if (e instanceof CatalogueRefused) return this.refuseForCatalogue(e, actor);
       throw e;
@@ -308,6 +334,7 @@ export class SettlementService {
       billJson: JSON.stringify(r.storedBill),
       eligibilityJson: r.eligibilityJson,
       catalogueJson: r.catalogueJson,
+      ...(office ? { office: { payee: office.payee, applicationJson: JSON.stringify(office.application), externalHospital: r.externalHospital } } : {}),
       createdAt: now.toISOString(),
       createdBy: actor,
     };

@@ -90,7 +90,9 @@ function widened(q: { from?: string; to?: string }): { from?: string; to?: strin
 const within = (date: string, q: { from?: string; to?: string }) => (!q.from || date >= q.from) && (!q.to || date <= q.to);
 
 /** Every claim entry whose day lies in [from, to] (inclusive, either open), optionally of one hospital. */
-export async function claimEntries(db: Kysely<Database>, q: { from?: string; to?: string; hospital?: string }): Promise<ClaimEntry[]> {
+export async function claimEntries(db: Kysely<Database>, q: { from?: string; to?: string; hospital?: string; payee?: 'hospital' | 'patient' }): Promise<ClaimEntry[]> {
+  // Who the funds pay (an office settlement may pay the patient): receivables are the hospitals', the payment list the patients'.
+  const payee = q.payee;
   const out: ClaimEntry[] = [];
   // Settlements, in their month of discharge, whatever became of them since.
   const settled = await db
@@ -101,6 +103,8 @@ export async function claimEntries(db: Kysely<Database>, q: { from?: string; to?
     .$if(!!q.from, (b) => b.where('settlements.discharged', '>=', q.from!))
     .$if(!!q.to, (b) => b.where('settlements.discharged', '<=', q.to!))
     .$if(!!q.hospital, (b) => b.where('settlements.hospital_code', '=', q.hospital!))
+    .$if(payee === 'patient', (b) => b.where('settlements.payee', '=', 'patient'))
+    .$if(payee === 'hospital', (b) => b.where((eb) => eb.or([eb('settlements.payee', 'is', null), eb('settlements.payee', '=', 'hospital')])))
     .execute();
   for (const r of settled) out.push({ kind: 'settlement', hospitalCode: r.hospital_code, date: r.discharged, fund: r.fund, amountFen: BigInt(r.amount_fen), settlementId: r.id });
 
@@ -113,6 +117,8 @@ export async function claimEntries(db: Kysely<Database>, q: { from?: string; to?
     .$if(!!w.from, (b) => b.where('reversed_at', '>=', w.from!))
     .$if(!!w.to, (b) => b.where('reversed_at', '<', w.to!))
     .$if(!!q.hospital, (b) => b.where('hospital_code', '=', q.hospital!))
+    .$if(payee === 'patient', (b) => b.where('payee', '=', 'patient'))
+    .$if(payee === 'hospital', (b) => b.where((eb) => eb.or([eb('payee', 'is', null), eb('payee', '=', 'hospital')])))
     .execute();
   const inPeriod = reversed.filter((r) => r.reversed_at && within(beijingDate(r.reversed_at), q));
   for (let i = 0; i < inPeriod.length; i += 500) {
@@ -155,6 +161,8 @@ export async function claimEntries(db: Kysely<Database>, q: { from?: string; to?
     .$if(!!w.from, (b) => b.where('adjustments.created_at', '>=', w.from!))
     .$if(!!w.to, (b) => b.where('adjustments.created_at', '<', w.to!))
     .$if(!!q.hospital, (b) => b.where('settlements.hospital_code', '=', q.hospital!))
+    .$if(payee === 'patient', (b) => b.where('settlements.payee', '=', 'patient'))
+    .$if(payee === 'hospital', (b) => b.where((eb) => eb.or([eb('settlements.payee', 'is', null), eb('settlements.payee', '=', 'hospital')])))
     .execute();
   for (const a of adjustments) {
     const date = beijingDate(a.created_at);

@@ -383,6 +383,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('catalogue_refusals_at').on('catalogue_refusals').columns(['at']).execute();
     },
   },
+  // Settlements made at the bureau's settlement office (经办, issue 24): office keys bound to a region; a
+  // hospital outside the register kept as external (its tier as the bill declares it); who is paid
+  // (the hospital, or the patient for a claim made after the fact) and the application behind it.
+  '2026-12-03-009-office': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('api_keys').addColumn('region_code', 'varchar(6)').execute();
+      await db.schema.alterTable('hospitals').addColumn('external', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('settlements').addColumn('channel', 'varchar(8)').execute();
+      await db.schema.alterTable('settlements').addColumn('payee', 'varchar(8)').execute();
+      await db.schema.alterTable('settlements').addColumn('application_json', 'text').execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

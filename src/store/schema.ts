@@ -12,6 +12,8 @@ export interface HospitalTable {
   county: string | null;
   /** The standing tier periods (register/in-force.ts TierPeriod[], JSON), as hospital_tiers has them. */
   tiers_json: string | null;
+  /** 1: a hospital outside the register, known from an office settlement (its tier as each bill declares it). */
+  external: number;
 }
 
 /** The register's current view of a person (the history is in person_versions and memberships). */
@@ -129,6 +131,12 @@ export interface SettlementTable {
   eligibility_json: string | null;
   /** What the catalogue did to the items (catalogue/apply.ts CatalogueRecord, JSON); null for settlements before it. */
   catalogue_json: string | null;
+  /** 'office' for a settlement made at the bureau's settlement office; null at a hospital window. */
+  channel: 'office' | null;
+  /** Who the funds pay: 'patient' (a claim after the fact), or null/'hospital' (the hospital advanced it). */
+  payee: 'hospital' | 'patient' | null;
+  /** The application an office settlement was made on (who applied, documents, approval), JSON. */
+  application_json: string | null;
   /**
    * The version of the person's ledger this settlement wrote: its place in the order the person's year
    * was settled in (SETTLEMENT.md §4, "the order they were settled"), which is not a clock's. Settlements
@@ -231,7 +239,9 @@ export interface ApiKeyTable {
   id: string;
   /** sha256 of the secret; the secret itself is shown once and never stored. */
   key_hash: string;
-  role: 'window' | 'auditor' | 'finance' | 'admin';
+  role: 'window' | 'office' | 'auditor' | 'finance' | 'admin';
+  /** The region an office (经办) key settles for. */
+  region_code: string | null;
   hospital_code: string | null;
   label: string | null;
   created_at: string;

@@ -27,7 +27,7 @@ export const SETTLEMENT_COLUMNS = [
   'id', 'hospital_code', 'bill_no', 'person_id', 'year', 'admitted', 'discharged', 'visit_type', 'population',
   'ruleset_id', 'ruleset_hash', 'bill_hash', 'bill_json', 'ytd_before_json', 'result_json', 'total_fen',
   'fund_pays_fen', 'patient_pays_fen', 'status', 'created_at', 'created_by', 'reversed_at', 'reversed_by', 'reversal_reason',
-  'eligibility_json', 'catalogue_json',
+  'eligibility_json', 'catalogue_json', 'channel', 'payee', 'application_json',
   'ledger_version', 'reversed_version',
 ] as const satisfies readonly (keyof SettlementTable)[];
 
@@ -56,7 +56,7 @@ export const STATEMENTS = {
       .leftJoin('people as p', 'p.id', 'k.person_id')
       .leftJoin('ledgers as l', (j) => j.onRef('l.person_id', '=', 'k.person_id').onRef('l.year', '=', 'k.year'))
       .select([
-        'h.code as h_code', 'h.name as h_name', 'h.tier as h_tier', 'h.region_code as h_region_code', 'h.tiers_json as h_tiers_json',
+        'h.code as h_code', 'h.name as h_name', 'h.tier as h_tier', 'h.region_code as h_region_code', 'h.tiers_json as h_tiers_json', 'h.external as h_external',
         'p.id as p_id', 'p.name as p_name', 'p.id_number as p_id_number', 'p.insured_region as p_insured_region', 'p.memberships_json as p_memberships_json',
         'l.accumulators_json as l_accumulators_json', 'l.version as l_version',
         // The catalogue's version: a settlement applies the catalogue as of it (catalogue/index.ts).
@@ -143,7 +143,7 @@ export const STATEMENTS = {
     }),
   ),
   insertHospital: define(['code', 'name', 'tier', 'region_code', 'region_name', 'county', 'tiers_json'], (db, $) =>
-    db.insertInto('hospitals').values({ code: $('code'), name: $('name'), tier: $('tier'), region_code: $('region_code'), region_name: $('region_name'), county: $('county'), tiers_json: $('tiers_json') }),
+    db.insertInto('hospitals').values({ code: $('code'), name: $('name'), tier: $('tier'), region_code: $('region_code'), region_name: $('region_name'), county: $('county'), tiers_json: $('tiers_json'), external: 0 }),
   ),
   updateHospital: define(['name', 'tier', 'region_code', 'region_name', 'county', 'tiers_json', 'code'], (db, $) =>
     db
@@ -194,6 +194,13 @@ export const STATEMENTS = {
     db.insertInto('catalogue_refusals').values({
       id: $('id'), at: $('at'), hospital_code: $('hospital_code'), bill_no: $('bill_no'), person_id: $('person_id'), catalogue_version: $('catalogue_version'), issues_json: $('issues_json'), actor: $('actor'),
     }),
+  ),
+  /** A hospital outside the register, first met in an office settlement (kept, never overwritten). */
+  insertExternalHospital: define(['code', 'name', 'tier', 'region_code', 'region_name'], (db, $) =>
+    db
+      .insertInto('hospitals')
+      .values({ code: $('code'), name: $('name'), tier: $('tier'), region_code: $('region_code'), region_name: $('region_name'), county: null, tiers_json: null, external: 1 })
+      .onConflict((oc) => oc.column('code').doNothing()),
   ),
   auditHead: define([], (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1)),
   insertAudit: define(['seq', 'at', 'actor', 'action', 'subject', 'payload', 'prev_hash', 'hash'], (db, $) =>

@@ -23,7 +23,7 @@ function run(args: string[], env: Record<string, string> = {}) {
  * values and file names are typed, not read (they carry `-`, `.`, `=`, `/`, `<`, digits…), acronyms are
  * names (JSON, CSV, YAML, ICD-10); what remains must be one of the values the option takes.
  */
-const VALUES = new Set(['window', 'auditor', 'finance', 'admin', 'csv', 'jsonl', 'default', 'inpatient', 'label', 'id', 'paid', 'entries', 'head', 'problems', 'secret', 'role', 'hospital', 'rules', 'tiers', 'classMix', 'populations', 'seq', 'hash', 'postgres', 'Excel', 'Poisson', 'SQLite', 'npm', 'start']);
+const VALUES = new Set(['window', 'office', 'auditor', 'finance', 'admin', 'csv', 'jsonl', 'default', 'inpatient', 'label', 'id', 'paid', 'entries', 'head', 'problems', 'secret', 'role', 'hospital', 'rules', 'tiers', 'classMix', 'populations', 'seq', 'hash', 'postgres', 'Excel', 'Poisson', 'SQLite', 'npm', 'start']);
 function englishWords(text: string): string[] {
   return text
     .replace(/`[^`]*`/g, ' ')
