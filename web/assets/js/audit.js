@@ -2,7 +2,7 @@
 // citations; run an audit and read its findings; the receivables report, with its CSV download; 目录稽核,
 // the items and bills whose declaration differed from the medical catalogue, with its CSV download.
 import { get, isMissingEndpoint, post, qs } from './api.js';
-import { CLASSES, STATUS, fundName, visitTypeName } from './labels.js';
+import { CLASSES, RECEIVABLE_KINDS, STATUS, fundName, visitTypeName } from './labels.js';
 import { fundOrder } from './chart.js';
 import { fenToString, formatAmount, formatRatio, sumFen } from './money.js';
 import { printSlip } from './slip.js';
@@ -142,13 +142,16 @@ const idLink = (id) =>
     },
   });
 
+/** An amount below zero (a reversal's, an adjustment's), shown in red. */
+const negative = (v) => /^-/.test(String(v)) && /[1-9]/.test(String(v));
+
 function fundTotals(totals) {
   return h(
     'div',
     { class: 'narrow-table' },
     table(
     ['基金', '金额（元）'],
-      fundOrder(totals).map((f) => h('tr', {}, h('td', { text: fundName(f) }), h('td', { class: 'num', text: formatAmount(totals[f]) }))),
+      fundOrder(totals).map((f) => h('tr', {}, h('td', { text: fundName(f) }), h('td', { class: `num${negative(totals[f]) ? ' neg' : ''}`, text: formatAmount(totals[f]) }))),
       [1],
     ),
   );
@@ -310,43 +313,58 @@ async function receivables() {
       h('div', { class: 'card-head' }, h('h2', { text: '应收款（医院垫付，应向各基金申领）' }), d.total ? h('span', {}, `合计 `, h('b', { class: 'num', text: formatAmount(d.total) }), ` 元`) : null),
       h('h3', { text: '按基金' }),
       fundTotals(d.totalsByFund),
-      h('h3', { text: '按医院和月份' }),
+      h('h3', { text: '按医院、月份和类型' }),
       pivot(d.rows),
-      h('p', { class: 'hint', text: '下载的 CSV 每行是一家医院一个基金一个月，含结算笔数。' }),
+      h('p', { class: 'hint', text: '结算计入出院当月；撤销冲回（撤销时冲回该笔结算各基金的支付，为负数）和应补应退（撤销后重新结算的差额，可正可负）计入发生当月，已报过的月份不会变动。下载的 CSV 每行是一家医院、一个基金、一个月的一种类型，含笔数。' }),
     );
     box.hidden = false;
   });
 }
 
-/** Rows of (hospital, fund, month, amount) as one row per hospital and month, one column per fund. */
+const KIND_ORDER = Object.keys(RECEIVABLE_KINDS);
+const kindName = (k) => RECEIVABLE_KINDS[k] ?? k;
+
+/**
+ * Rows of (hospital, fund, month, kind, amount) as one row per hospital, month and kind (结算, 撤销冲回,
+ * 应补应退), one column per fund. Amounts of a reversal, and some of an adjustment, are negative.
+ */
 function pivot(rows) {
   const funds = fundOrder(Object.fromEntries(rows.map((r) => [r.fund, '0'])));
   const groups = new Map();
   for (const r of rows) {
-    const key = `${r.hospitalCode}\u0000${r.month}`;
-    if (!groups.has(key)) groups.set(key, { hospital: `${r.hospitalName}（${r.hospitalCode}）`, month: r.month, funds: {} });
+    const kind = r.kind ?? 'settlement';
+    const key = `${r.hospitalCode}\u0000${r.month}\u0000${kind}`;
+    if (!groups.has(key)) groups.set(key, { code: r.hospitalCode, hospital: `${r.hospitalName}（${r.hospitalCode}）`, month: r.month, kind, funds: {} });
     groups.get(key).funds[r.fund] = r.amount;
   }
+  const rank = (k) => (KIND_ORDER.includes(k) ? KIND_ORDER.indexOf(k) : KIND_ORDER.length);
+  const ordered = [...groups.values()].sort((a, b) => a.code.localeCompare(b.code) || a.month.localeCompare(b.month) || rank(a.kind) - rank(b.kind));
   return h(
     'div',
     { class: 'table-wrap scroll-y' },
     h(
       'table',
       { class: 'compact', 'data-testid': 'receivables' },
-      h('thead', {}, h('tr', {}, h('th', { text: '医院' }), h('th', { text: '月份' }), funds.map((f) => h('th', { class: 'num', text: fundName(f) })), h('th', { class: 'num', text: '合计' }))),
+      h(
+        'thead',
+        {},
+        h('tr', {}, h('th', { text: '医院' }), h('th', { text: '月份' }), h('th', { text: '类型' }), funds.map((f) => h('th', { class: 'num', text: fundName(f) })), h('th', { class: 'num', text: '合计' })),
+      ),
       h(
         'tbody',
         {},
-        [...groups.values()].map((g) =>
-          h(
+        ordered.map((g) => {
+          const total = fenToString(sumFen(Object.values(g.funds)));
+          return h(
             'tr',
-            {},
+            { dataset: { kind: g.kind } },
             h('td', { text: g.hospital }),
             h('td', { text: g.month }),
-            funds.map((f) => h('td', { class: 'num', text: g.funds[f] === undefined ? '—' : formatAmount(g.funds[f]) })),
-            h('td', { class: 'num' }, h('b', { text: formatAmount(fenToString(sumFen(Object.values(g.funds)))) })),
-          ),
-        ),
+            h('td', {}, h('span', { class: `pill ${g.kind === 'reversal' ? 'reversed' : g.kind === 'adjustment' ? 'warn' : ''}`, text: kindName(g.kind) })),
+            funds.map((f) => h('td', { class: `num${negative(g.funds[f]) ? ' neg' : ''}`, text: g.funds[f] === undefined ? '—' : formatAmount(g.funds[f]) })),
+            h('td', { class: `num${negative(total) ? ' neg' : ''}` }, h('b', { text: formatAmount(total) })),
+          );
+        }),
       ),
     ),
   );

@@ -29,6 +29,7 @@ export const VISIT_TYPES = {
   inpatient: '住院',
   chronicOutpatient: '门诊慢性病',
   outpatientPooling: '门诊统筹',
+  outpatientObservation: '门诊观察',
   homeSickbed: '家庭病床',
   familyDoctorPackage: '家庭医生签约服务包',
 };
@@ -72,3 +73,80 @@ export const LIMITED_BY = {
   ceiling: '已达实际报销比例上限',
   remaining: '已付至剩余费用为止',
 };
+
+/** The kinds of a receivables row: a settlement, the reversal that takes it back, an adjustment (应补应退). */
+export const RECEIVABLE_KINDS = { settlement: '结算', reversal: '撤销冲回', adjustment: '应补应退' };
+
+/**
+ * The year-to-date accumulators of a person, by key: a step's own id, or the key it shares (serious).
+ * One for each step of the rules files shipped in rules/.
+ */
+export const ACCUMULATORS = {
+  basic: '基本医保',
+  serious: '大病保险',
+  commercial: '商业补充保险',
+  assistance: '医疗救助',
+  floor: '政府兜底（保底）',
+  oop: '个人自付（兜底封顶用）',
+  countyFund: '县医疗保障基金',
+  chronicBasic: '基本医保（门诊特慢性病）',
+  chronicCountyFund: '县医疗保障基金（慢性病用药）',
+  chronicFloor: '医疗救助（慢性病保底）',
+  poolingBasic: '基本医保（门诊统筹）',
+  observationBasic: '基本医保（门诊观察）',
+  sickbed: '基本医保（家庭病床）',
+  packageBasic: '基本医保（签约服务包）',
+  packageAssistance: '医疗救助（签约服务包）',
+};
+export function accumulatorName(key, steps = []) {
+  return ACCUMULATORS[key] ?? steps.find((s) => s.id === key)?.name ?? key;
+}
+
+/** What an accumulator holds. */
+export const ACC_FIELDS = { paid: '已支付', cumulative: '累计合规费用', deductibleMet: '已达起付线' };
+
+/** The fields of a rules file's step, as the server's labels name them (src/labels/labels.ts). */
+export const STEP_FIELDS = {
+  base: '计算基数',
+  scope: '分段累计范围',
+  deductible: '起付线',
+  perVisit: '每次起付线',
+  annual: '年度起付线',
+  ratio: '报销比例',
+  segments: '分段报销比例',
+  upTo: '分段上限',
+  visitCap: '单次支付上限',
+  annualCap: '年度封顶线',
+  ceiling: '实际报销比例上限',
+  denominator: '比例的分母',
+  adjust: '人群倾斜',
+  deductibleFactor: '起付线系数',
+  ratioBonus: '报销比例提高',
+  floor: '保底比例',
+  cap: '年度自付封顶额',
+  only: '适用人群',
+  when: '诊断条件',
+  diagnoses: '诊断编码',
+  anyDiagnosis: '任一诊断即可',
+  accumulator: '累计项',
+  aboveDeductibleOf: '起付线分界',
+};
+export function stepFieldName(field) {
+  return STEP_FIELDS[field] ?? field;
+}
+
+/** Words a rules file uses as values (a base, a denominator, a scope), as people say them. */
+export const RULE_VALUES = {
+  inPolicy: '政策范围内费用',
+  total: '医疗费用总额',
+  all: '全部费用',
+  year: '按年度累计',
+  visit: '按次',
+};
+/** A rules file's value for people: numbers as they are, yes / no, known words in Chinese. */
+export function ruleValueName(v) {
+  if (v === true) return '是';
+  if (v === false) return '否';
+  const s = String(v);
+  return RULE_VALUES[s] ?? ACCUMULATORS[s] ?? POPULATIONS[s] ?? s;
+}

@@ -2,7 +2,7 @@
 // watch the progress, read the report's charts and tables, download them.
 import { get, isMissingEndpoint, post } from './api.js';
 import { fundOrder, legend, monthColumns, shareBars } from './chart.js';
-import { POPULATIONS, TIERS, fundName } from './labels.js';
+import { POPULATIONS, TIERS, fundName, ruleValueName } from './labels.js';
 import { formatAmount, formatCount, formatRatio, toFenRounded } from './money.js';
 import { $, $$, banner, busy, clearErrors, download, fieldError, h, pageReady, showApiError, startPage } from './ui.js';
 
@@ -40,14 +40,21 @@ async function loadPaths() {
   if (!id) return;
   const r = await get(`/v1/rulesets/${encodeURIComponent(id)}`);
   knownPaths = r.ok ? whatIfPaths(r.data.document) : [];
-  $('#whatif-paths').replaceChildren(...knownPaths.map((p) => h('option', { value: p.path, label: `现值 ${p.value}` })));
+  $('#whatif-paths').replaceChildren(...knownPaths.map((p) => h('option', { value: p.path, label: `现值 ${ruleValueName(p.value)}` })));
   for (const row of $$('.whatif-row')) showCurrent(row);
 }
 
 function showCurrent(row) {
   const path = $('.wi-path', row).value.trim();
   const known = knownPaths.find((p) => p.path === path);
-  $('.current', row).textContent = path ? (known ? `现行规则中为 ${known.value}` : '现行规则中没有这个值（将作为新增字段，服务器会校验）') : '';
+  const current = $('.current', row);
+  if (!path) current.replaceChildren();
+  else if (!known) current.replaceChildren('现行规则中没有这个值（将作为新增字段，服务器会校验）');
+  else {
+    // A word of the rules file shows as it is typed (in code) with what it means.
+    const meaning = ruleValueName(known.value);
+    current.replaceChildren('现行规则中为 ', meaning === String(known.value) ? meaning : h('span', {}, h('code', { text: String(known.value) }), `（${meaning}）`));
+  }
 }
 
 function addWhatIf(path = '', value = '') {
@@ -465,7 +472,7 @@ function syncSource() {
 
 function init({ rulesets }) {
   const sorted = [...rulesets].sort((a, b) => (a.id === 'xingan-2018' ? -1 : b.id === 'xingan-2018' ? 1 : a.id.localeCompare(b.id)));
-  $('#rules').replaceChildren(...sorted.map((r) => h('option', { value: r.id, text: `${r.title}（${r.id}，${r.effective.from} 至 ${r.effective.to}）` })));
+  $('#rules').replaceChildren(...sorted.map((r) => h('option', { value: r.id, text: `${r.title}（${r.effective.from} 至 ${r.effective.to}）` })));
   restoreState();
   syncSource();
   loadPaths();
@@ -485,6 +492,7 @@ function init({ rulesets }) {
     saveState();
   });
   $('#add-whatif').addEventListener('click', () => $('.wi-path', addWhatIf()).focus());
+  $('#bills-file-pick').addEventListener('click', () => $('#bills-file').click());
   pageReady();
   // A run started before a reload is followed again.
   const running = sessionStorage.getItem('onestop.model.run');

@@ -15,12 +15,17 @@ const LIMIT_BYTES = 64 * 1024 * 1024;
 /** Issue rows drawn at most; the rest are counted and can be downloaded. */
 const MAX_SHOWN = 500;
 
+/** The values a file writes (in code, as they are typed) with their Chinese names: poverty（建档立卡贫困人口）、… */
+function codes(labels) {
+  return Object.entries(labels).flatMap(([k, v], i) => [i ? '、' : '', h('code', { text: k }), `（${v}）`]);
+}
+
 const KINDS = {
   people: {
     name: '人员',
     columns: 'id,name,idNumber,county,insuredRegion,population,from,to',
     chinese: '人员编号,姓名,身份证号,旗县,参保地,人员类别,开始日期,结束日期',
-    note: `每行一个人员类别期间；人员类别填 ${Object.entries(POPULATIONS).map(([k, v]) => `${k}（${v}）`).join('、')} 等；结束日期留空表示至今；参保地为 6 位区划代码，如 152200。`,
+    note: () => ['每行一个人员类别期间；人员类别填 ', ...codes(POPULATIONS), ' 等；结束日期留空表示至今；参保地为 6 位区划代码，如 152200。'],
     counts: [
       { group: '人员', key: 'newPeople', label: '新增' },
       { group: '人员', key: 'changed', label: '变更' },
@@ -34,7 +39,7 @@ const KINDS = {
     name: '医院',
     columns: 'code,name,regionCode,regionName,county,tier,from,to',
     chinese: '医院编码,医院名称,区划代码,地区名称,旗县,医院等级,开始日期,结束日期',
-    note: `每行一个等级期间；等级填 ${Object.entries(TIERS).map(([k, v]) => `${k}（${v}）`).join('、')}；结束日期留空表示至今。`,
+    note: () => ['每行一个等级期间；等级填 ', ...codes(TIERS), '；结束日期留空表示至今。'],
     counts: [
       { group: '医院', key: 'newHospitals', label: '新增' },
       { group: '医院', key: 'changed', label: '变更' },
@@ -95,7 +100,7 @@ async function pick(file) {
   summary.hidden = true;
   const state = $('#file-state');
   if (!file) {
-    state.textContent = '';
+    state.textContent = '未选择文件';
     return;
   }
   if (file.size > LIMIT_BYTES) {
@@ -116,7 +121,8 @@ function showColumns() {
     h('code', { text: k.columns }),
     '（或中文表头 ',
     h('code', { text: k.chinese }),
-    `）。${k.note}`,
+    '）。',
+    ...k.note(),
   );
 }
 
@@ -169,7 +175,7 @@ async function run(dryRun) {
   const file = dryRun ? picked : tried?.file;
   if (!file) {
     fieldError(fileInput, '请选择登记文件');
-    fileInput.focus();
+    $('#register-file-pick').focus();
     return;
   }
   if (!dryRun && (tried?.kind !== k || tried.file !== picked)) {
@@ -330,6 +336,7 @@ function init() {
       summary.hidden = true;
     }
   });
+  $('#register-file-pick').addEventListener('click', () => fileInput.click());
   fileInput.addEventListener('change', () => {
     $('#register-result').hidden = true;
     picking = pick(fileInput.files?.[0]);

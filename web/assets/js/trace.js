@@ -3,7 +3,7 @@
 // estimate. From GET /v1/settlements/{id}/trace; when a server lacks that endpoint, rebuilt here from
 // the stored settlement and the ruleset document (GET /v1/rulesets/{id}), and marked as such.
 import { get, isMissingEndpoint } from './api.js';
-import { KINDS, LIMITED_BY, POPULATIONS, STATUS, fundName, visitTypeName } from './labels.js';
+import { ACC_FIELDS, KINDS, LIMITED_BY, POPULATIONS, STATUS, accumulatorName, fundName, stepFieldName, visitTypeName } from './labels.js';
 import { formatAmount, formatRatio } from './money.js';
 import { formatTime, h } from './ui.js';
 import { renderWaterfall, stepReason } from './waterfall.js';
@@ -74,12 +74,10 @@ function ratioCell(s) {
   return h('td', { class: 'num', text: s.ratio ? formatRatio(s.ratio) : '—' });
 }
 
-const ACC_FIELDS = { paid: '已支付', cumulative: '累计合规费用', deductibleMet: '已达起付线' };
-
-/** What the settlement changed in the person's year-to-date accumulators. */
-function accumulatorsEl(acc) {
+/** What the settlement changed in the person's year-to-date accumulators (named by the steps that keep them). */
+function accumulatorsEl(acc, steps) {
   const rows = Object.entries(acc ?? {}).flatMap(([k, fields]) =>
-    Object.entries(fields).map(([f, c]) => h('tr', {}, h('td', { text: `${k} · ${ACC_FIELDS[f] ?? f}` }), h('td', { class: 'num', text: formatAmount(c.before) }), h('td', { class: 'num', text: formatAmount(c.after) }))),
+    Object.entries(fields).map(([f, c]) => h('tr', {}, h('td', { text: `${accumulatorName(k, steps)} · ${ACC_FIELDS[f] ?? f}` }), h('td', { class: 'num', text: formatAmount(c.before) }), h('td', { class: 'num', text: formatAmount(c.after) }))),
   );
   return h(
     'div',
@@ -97,8 +95,8 @@ function estimatesEl(estimates) {
   return h(
     'details',
     { class: 'estimate' },
-    h('summary', { text: `含估计值：${entries.map(([f]) => f).join('、')}（规则文件未找到公开数值，点开看依据）` }),
-    h('ul', {}, entries.map(([field, why]) => h('li', {}, h('code', { text: field }), `：${why}`))),
+    h('summary', { text: `含估计值：${entries.map(([f]) => stepFieldName(f)).join('、')}（规则文件未找到公开数值，点开看依据）` }),
+    h('ul', {}, entries.map(([field, why]) => h('li', {}, `${stepFieldName(field)}（`, h('code', { text: field }), `）：${why}`))),
   );
 }
 
@@ -113,7 +111,7 @@ export function renderTrace({ view, trace, rebuilt, traceError }) {
     ['账单号', view.billNo],
     ['就诊', `${visitTypeName(view.visit.type)} ${view.visit.admitted} 至 ${view.visit.discharged}`],
     ['结算时间', formatTime(view.createdAt)],
-    ['规则', `${trace.rulesetTitle}（${trace.rulesetId}）`],
+    ['规则', trace.rulesetTitle ?? trace.rulesetId],
     ['规则版本', `${trace.rulesetHash.slice(0, 16)}…${trace.rulesetFile ? ` ${trace.rulesetFile}` : ''}`],
   ];
   if (view.status === 'reversed') meta.push(['撤销', `${formatTime(view.reversedAt)} ${view.reversalReason ?? ''}`]);
@@ -134,7 +132,7 @@ export function renderTrace({ view, trace, rebuilt, traceError }) {
         {},
         h('div', { class: 'sentence', text: s.sentence }),
         citationEl(s.citation),
-        ...Object.entries(s.fieldCitations ?? {}).map(([field, c]) => citationEl(c, `${field} 依据`)),
+        ...Object.entries(s.fieldCitations ?? {}).map(([field, c]) => citationEl(c, `${stepFieldName(field)}依据`)),
         estimatesEl(s.estimates),
       ),
     ),
@@ -148,7 +146,7 @@ export function renderTrace({ view, trace, rebuilt, traceError }) {
       : null,
     h('div', { class: 'trace-meta' }, meta.map(([k, v]) => h('div', {}, h('span', { text: k }), v))),
     h('p', { class: 'summary-sentence', 'data-testid': 'trace-summary', text: trace.summary }),
-    h('div', { class: 'trace-grid' }, h('div', {}, renderWaterfall(trace, { trace })), accumulatorsEl(view.result.accumulators)),
+    h('div', { class: 'trace-grid' }, h('div', {}, renderWaterfall(trace, { trace })), accumulatorsEl(view.result.accumulators, trace.steps)),
     h('h3', { text: '计算步骤与依据' }),
     h(
       'div',

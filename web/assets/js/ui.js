@@ -230,7 +230,8 @@ export function showApiError(summaryBox, error, locate = () => null, describe = 
 
 /** Busy state on a button while a request runs; the button keeps its place and label width. */
 export async function busy(button, label, fn) {
-  const old = button.textContent;
+  // The label's own elements (a <kbd> shortcut) come back with it.
+  const old = [...button.childNodes];
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
   button.textContent = label;
@@ -239,8 +240,32 @@ export async function busy(button, label, fn) {
   } finally {
     button.disabled = false;
     button.removeAttribute('aria-busy');
-    button.textContent = old;
+    button.replaceChildren(...old);
   }
+}
+
+/** Undo printElement's marks (after printing, or before the next print). */
+function clearPrintMarks() {
+  for (const el of $$('.print-hide')) el.classList.remove('print-hide');
+  for (const el of $$('.print-target')) el.classList.remove('print-target');
+  document.documentElement.classList.remove('printing-one');
+}
+
+/**
+ * Print one element of the page and nothing else: every element beside it and beside each of its
+ * ancestors is marked .print-hide, which the print stylesheet leaves out (so no blank pages either);
+ * the marks go when printing is done. Inside `el`, .print-only parts (a title, lines to sign) show on
+ * paper only and .no-print parts (its buttons) on screen only.
+ */
+export function printElement(el) {
+  clearPrintMarks();
+  for (let node = el; node.parentElement && node !== document.body; node = node.parentElement) {
+    for (const sibling of node.parentElement.children) if (sibling !== node) sibling.classList.add('print-hide');
+  }
+  el.classList.add('print-target');
+  document.documentElement.classList.add('printing-one');
+  addEventListener('afterprint', clearPrintMarks, { once: true });
+  window.print();
 }
 
 /** Save a blob as a download with a file name. */

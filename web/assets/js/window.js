@@ -1,4 +1,5 @@
-// 结算窗口: find the patient, enter or import the bill, 预结算, 结算, print the slip, reverse.
+// 结算窗口: find the patient, enter or import the bill, 预结算, 结算, print the slip, reverse, and print
+// the 应补应退 notice of what a reversal changed (this hospital's adjusted settlements are listed too).
 //
 // Nothing typed is ever lost: a failed request leaves the form as it was and shows each error next to
 // its field; the form is also kept in this tab's sessionStorage, so a reload or a new login restores it.
@@ -7,11 +8,12 @@
 // that differs from the catalogue is marked on its row before posting; the server still decides.
 import { get, isMissingEndpoint, post, qs } from './api.js';
 import { apiItem, checkItem, itemsToCsv, newBillNo, normaliseClass, normaliseRatio, parseImport, rawItem } from './bill.js';
-import { CLASSES, POPULATIONS, STATUS, visitTypeName } from './labels.js';
-import { cleanNumberText, formatAmount, formatRatio, fenToString, parseDecimal, parseFen } from './money.js';
+import { fundOrder } from './chart.js';
+import { ACC_FIELDS, CLASSES, POPULATIONS, STATUS, accumulatorName, fundName, visitTypeName } from './labels.js';
+import { cleanNumberText, formatAmount, formatRatio, fenToString, parseDecimal, parseFen, toFenRounded } from './money.js';
 import { SAMPLES } from './samples.js';
 import { printSlip } from './slip.js';
-import { $, $$, banner, busy, clearErrors, clearFieldError, download, fieldError, formatTime, h, openDialog, pageReady, showApiError, startPage } from './ui.js';
+import { $, $$, banner, busy, clearErrors, clearFieldError, download, fieldError, formatTime, h, openDialog, pageReady, printElement, showApiError, startPage } from './ui.js';
 import { renderWaterfall } from './waterfall.js';
 
 const DRAFT = 'onestop.window.draft';
@@ -24,13 +26,16 @@ const resultBox = $('#result');
 let shown = null;
 /** A bill number that has been settled: editing the bill after that needs a new number. */
 let settledBillNo = null;
+/** Ruleset titles by id, for the line under a preview. */
+const rulesetTitles = new Map();
 
 function init({ who, rulesets }) {
   // Visit types from the loaded rulesets, inpatient first.
   const types = [...new Set(rulesets.flatMap((r) => r.visitTypes ?? []))];
   if (!types.includes('inpatient')) types.unshift('inpatient');
   types.sort((a, b) => (a === 'inpatient' ? -1 : b === 'inpatient' ? 1 : 0));
-  $('#visitType').replaceChildren(...types.map((t) => h('option', { value: t, text: `${visitTypeName(t)}（${t}）` })));
+  $('#visitType').replaceChildren(...types.map((t) => h('option', { value: t, text: visitTypeName(t) })));
+  for (const r of rulesets) rulesetTitles.set(r.id, r.title);
   $('#sample').replaceChildren(...SAMPLES.map((s, i) => h('option', { value: String(i), text: s.label })));
 
   if (who?.role === 'window' && who.hospitalCode) {
@@ -50,6 +55,7 @@ function init({ who, rulesets }) {
   wire();
   pageReady();
   loadRecent();
+  loadAdjustments();
 }
 
 // ───────────── the items table ─────────────
@@ -67,6 +73,10 @@ function cellInput(field, value, label) {
       Object.entries(CLASSES).map(([v, name]) => h('option', { value: v, text: `${v} ${name}`, selected: v === value })),
       !CLASSES[value] && value ? h('option', { value, text: value, selected: true }) : null,
     );
+  }
+  if (field === 'name') {
+    // A long item name wraps onto more lines instead of being cut off (Enter still moves on: see wire()).
+    return h('textarea', { dataset: { field }, rows: 1, 'aria-label': label, spellcheck: 'false', text: value ?? '' });
   }
   const numeric = ['selfPayRatio', 'unitPrice', 'quantity', 'priceCap'].includes(field);
   return h('input', { dataset: { field }, value: value ?? '', 'aria-label': label, class: numeric ? 'num' : '', inputmode: numeric ? 'decimal' : undefined, spellcheck: 'false' });
@@ -89,11 +99,21 @@ function addRow(raw = rawItem({ class: 'A' }), { focus = false, note = '' } = {}
     h('td', { class: 'c-del' }, h('button', { type: 'button', class: 'link del', title: '删除此行', 'aria-label': '删除此行', text: '×' })),
   );
   tbody.append(tr);
+  fitName(tr);
   refreshRow(tr, note);
   renumber();
   if (raw.code) scheduleCatalogue(tr, 50);
   if (focus) $('[data-field=code]', tr).focus();
   return tr;
+}
+
+/** The name cell's height follows its text where the browser cannot size a field to its content itself. */
+const SIZES_ITSELF = globalThis.CSS?.supports?.('field-sizing', 'content') ?? false;
+function fitName(tr) {
+  if (SIZES_ITSELF) return;
+  const name = $('[data-field=name]', tr);
+  name.style.height = 'auto';
+  name.style.height = `${name.scrollHeight + 2}px`;
 }
 
 function rowRaw(tr) {
@@ -629,6 +649,7 @@ function newBill() {
   setItems([]);
   setBillNo(newBillNo());
   showEmptyResult();
+  $('#reversal-notice').hidden = true;
   $('#personId').focus();
 }
 
@@ -666,9 +687,6 @@ function fillBill(bill, { keepBillNo }) {
 }
 
 // ───────────── person lookup ─────────────
-
-const ACC_NAMES = { basic: '基本医保', serious: '大病保险', commercial: '商业补充保险', assistance: '医疗救助', oop: '个人自付（兜底封顶用）' };
-const ACC_FIELDS = { paid: '已支付', cumulative: '累计合规费用', deductibleMet: '已达起付线' };
 
 /** The person the lookup shows (so that a changed visit date can refresh what is in force). */
 let lookedUp = null;
@@ -777,7 +795,7 @@ async function findPerson() {
     const rows = Object.entries(acc.data.accumulators).flatMap(([k, fields]) =>
       Object.entries(fields)
         .filter(([f]) => ACC_FIELDS[f])
-        .map(([f, v]) => [`${ACC_NAMES[k] ?? k} ${ACC_FIELDS[f]}`, `${formatAmount(v)} 元`]),
+        .map(([f, v]) => [`${accumulatorName(k)} ${ACC_FIELDS[f]}`, `${formatAmount(v)} 元`]),
     );
     // The register names the person (ID number masked by the API); without it, the last settlement here does.
     const p = entry.ok ? entry.data : null;
@@ -855,7 +873,7 @@ function showResult(s) {
   const parts = [];
   if (s.kind === 'preview') {
     head.append(h('h2', { id: 'h-result', text: '预结算结果' }), h('span', { class: 'pill warn', text: '仅计算，未记账' }));
-    parts.push(h('p', { class: 'status-line muted', text: `规则 ${s.data.rulesetId} · 以参保人当前本年累计计算；确认无误后点「结算」。` }));
+    parts.push(h('p', { class: 'status-line muted', text: `规则：${rulesetTitles.get(s.data.rulesetId) ?? s.data.rulesetId} · 以参保人当前本年累计计算；确认无误后点「结算」。` }));
   } else {
     const v = s.data;
     head.append(h('h2', { id: 'h-result', text: '结算单' }), h('span', { class: `pill ${v.status === 'reversed' ? 'reversed' : 'ok'}`, 'data-testid': 'status', text: STATUS[v.status] ?? v.status }));
@@ -868,6 +886,15 @@ function showResult(s) {
         h('span', { class: 'muted', text: ` · 账单号 ${v.billNo} · ${v.person.name}（${v.person.id}）· ${visitTypeName(v.visit.type)} ${v.visit.admitted} 至 ${v.visit.discharged}` }),
       ),
     );
+    if (v.status === 'settled' && v.adjustments?.length && v.current) {
+      parts.push(
+        h('p', {
+          class: 'banner banner-warn',
+          'data-testid': 'adjusted',
+          text: `参保人较早的结算被撤销后，本结算已按更正后的年度累计重新结算${v.adjustments.length > 1 ? ` ${v.adjustments.length} 次` : ''}：现基金支付 ${formatAmount(v.current.fundPaysTotal)} 元，个人支付 ${formatAmount(v.current.patientPays)} 元，应补应退见「应补应退通知」。下面是原结算结果。`,
+        }),
+      );
+    }
     if (v.status === 'reversed') {
       parts.push(h('div', { class: 'reversed-stamp', 'data-testid': 'reversed', text: `已于 ${formatTime(v.reversedAt)} 撤销${v.reversalReason ? `：${v.reversalReason}` : ''}。各基金支付与本年累计已全部冲回。` }));
     }
@@ -925,8 +952,166 @@ async function reverse(view) {
       saveDraft();
     }
     showResult({ kind: 'settlement', data: r.data, trace: shown?.trace });
+    showReversalNotice(r.data);
     loadRecent();
+    loadAdjustments();
   });
+}
+
+// ───────────── 应补应退: what a reversal changed in the person's later settlements ─────────────
+//
+// A reversal settles the person's later settlements of the year again on the corrected year-to-date
+// (POST …/reversal answers which changed, per fund and for the patient). The window prints the notice
+// for the patient: 应补 (the patient pays more, the hospital collects it) or 应退 (the patient is
+// refunded). A hospital whose settlement was adjusted by any hospital's reversal finds it under
+// 应补应退通知 (GET /v1/adjustments, the key's own hospital).
+
+const unsigned = (v) => String(v).replace(/^-/, '');
+const sign = (v) => {
+  const fen = toFenRounded(v) ?? 0n;
+  return fen > 0n ? 1 : fen < 0n ? -1 : 0;
+};
+
+/** A fund's difference: 应补付 (the fund owes the hospital more) or 应追回 (it takes an overpayment back). */
+function fundChange(amount) {
+  const s = sign(amount);
+  return s > 0 ? `应补付 ${formatAmount(amount)} 元` : s < 0 ? `应追回 ${formatAmount(unsigned(amount))} 元` : '不变';
+}
+
+/** The patient's difference, as a sentence: direction is the API's 应补 / 应退 / null. */
+function patientChange(direction, amount) {
+  if (direction === '应补') return `患者应补缴 ${formatAmount(unsigned(amount))} 元（应补）`;
+  if (direction === '应退') return `应退还患者 ${formatAmount(unsigned(amount))} 元（应退）`;
+  return '患者个人支付不变';
+}
+
+function patientPill(direction, amount) {
+  if (direction === '应补') return h('span', { class: 'pill warn', 'data-testid': 'patient-direction', text: `患者应补 ${formatAmount(unsigned(amount))} 元` });
+  if (direction === '应退') return h('span', { class: 'pill info', 'data-testid': 'patient-direction', text: `应退患者 ${formatAmount(unsigned(amount))} 元` });
+  return h('span', { class: 'pill', 'data-testid': 'patient-direction', text: '无应补应退' });
+}
+
+/** Per fund and for the patient, what changed. */
+function changesTable({ funds, fundPaysTotal, patientPays, patient }) {
+  const order = fundOrder(funds);
+  return h(
+    'table',
+    { class: 'compact changes', 'data-testid': 'changes' },
+    h('thead', {}, h('tr', {}, h('th', { text: '' }), h('th', { class: 'num', text: '变化' }))),
+    h(
+      'tbody',
+      {},
+      order.map((f) => h('tr', { dataset: { fund: f } }, h('td', { text: fundName(f) }), h('td', { class: 'num', text: fundChange(funds[f]) }))),
+      order.length > 1 ? h('tr', { class: 'subtotal' }, h('td', { text: '基金合计' }), h('td', { class: 'num', text: fundChange(fundPaysTotal) })) : null,
+      h('tr', { class: 'patient-row' }, h('td', { text: '患者' }), h('td', { class: 'num', 'data-testid': 'patient-change', text: patientChange(patient, patientPays).replace(/^患者/, '') })),
+    ),
+  );
+}
+
+/** Printed at the top and bottom of a notice on paper only. */
+function printHead(title, hospital) {
+  return h('div', { class: 'print-only print-head' }, h('h1', { text: title }), h('p', { text: `${hospital}　出具时间 ${formatTime(new Date().toISOString())}` }));
+}
+function printSign() {
+  return h('div', { class: 'print-only print-sign' }, h('span', { text: '经办人：__________' }), h('span', { text: '患者（家属）签字：__________' }), h('span', { text: '日期：__________' }));
+}
+
+/** The notice of a reversal's answer (its readjudication), in the result column; hidden without one. */
+function showReversalNotice(view) {
+  const box = $('#reversal-notice');
+  const r = view.readjudication;
+  if (!r) {
+    box.hidden = true;
+    return;
+  }
+  const adjusted = r.adjustments ?? [];
+  const intro = `撤销结算 ${view.id}（${view.person.name}，账单号 ${view.billNo}${view.reversedAt ? `，${formatTime(view.reversedAt)} 撤销` : ''}）。`;
+  const outcome =
+    r.settledAgain === 0
+      ? '参保人本年度其后没有其他结算，无需重新结算，无应补应退。'
+      : adjusted.length === 0
+        ? `其后 ${r.settledAgain} 笔结算已按更正后的年度累计重新结算，金额均不变，无应补应退。`
+        : `其后 ${r.settledAgain} 笔结算已按更正后的年度累计重新结算，其中 ${adjusted.length} 笔金额变化：`;
+  const others = [...new Set(adjusted.filter((a) => a.otherHospital).map((a) => a.hospital.name))];
+  box.replaceChildren(
+    printHead('应补应退通知', `${view.hospital.name}（${view.hospital.code}）`),
+    // On paper the printed title stands for this head.
+    h('div', { class: 'card-head no-print' }, h('h2', { id: 'h-reversal-notice', text: '应补应退通知' }), patientPill(r.totals.patient, r.totals.patientPays)),
+    h('p', { class: 'small', text: intro }),
+    h('p', { 'data-testid': 'readjudication-outcome', text: outcome }),
+    ...adjusted.map((a) =>
+      h(
+        'div',
+        { class: 'adjusted', 'data-testid': 'adjusted-settlement', dataset: { settlement: a.settlementId } },
+        h('h3', {}, `账单 ${a.billNo}`, h('span', { class: 'muted small', text: ` · ${a.hospital.name}${a.otherHospital ? '（其他医院）' : ''} · ${a.discharged} 出院` })),
+        h('p', { class: 'muted small mono', text: `结算号 ${a.settlementId}` }),
+        changesTable(a),
+        a.otherHospital ? h('p', { class: 'hint', text: `此笔由${a.hospital.name}与患者及各基金办理。` }) : null,
+      ),
+    ),
+    adjusted.length > 1
+      ? h('div', { class: 'adjusted total', 'data-testid': 'readjudication-totals' }, h('h3', { text: '合计' }), changesTable(r.totals))
+      : null,
+    adjusted.length ? h('p', { class: 'notice-total', 'data-testid': 'readjudication-patient' }, h('b', { text: `合计：${patientChange(r.totals.patient, r.totals.patientPays)}。` })) : null,
+    others.length ? h('p', { class: 'hint', text: `涉及其他医院（${others.join('、')}）的结算，由该医院与患者及各基金办理；该医院在其「应补应退通知」中可见。` }) : null,
+    printSign(),
+    h(
+      'div',
+      { class: 'actions no-print' },
+      h('button', { type: 'button', class: 'primary', id: 'notice-print', text: '打印', onclick: () => printElement(box) }),
+      h('button', { type: 'button', id: 'notice-close', text: '关闭', onclick: () => (box.hidden = true) }),
+    ),
+  );
+  box.hidden = false;
+  box.scrollIntoView({ block: 'nearest' });
+}
+
+// ───────────── 应补应退通知: this hospital's adjusted settlements ─────────────
+
+const ADJUSTMENTS_PAGE = 10;
+let adjustmentsPage = 1;
+
+async function loadAdjustments(toPage = adjustmentsPage) {
+  const list = $('#adjustments-list');
+  const state = $('#adjustments-state');
+  const r = await get(`/v1/adjustments${qs({ hospital: $('#hospitalCode').value.trim(), page: toPage, pageSize: ADJUSTMENTS_PAGE })}`);
+  if (!r.ok) {
+    state.textContent = isMissingEndpoint(r) ? '服务器暂未提供应补应退通知接口。' : r.error.message;
+    return;
+  }
+  adjustmentsPage = r.data.page;
+  list.replaceChildren(...r.data.items.map(adjustmentItem));
+  const pages = Math.max(1, Math.ceil(r.data.total / r.data.pageSize));
+  state.textContent = r.data.total ? `共 ${r.data.total} 条${pages > 1 ? `，第 ${adjustmentsPage} / ${pages} 页` : ''}；请按通知向患者补收或退还，可逐条打印。` : '暂无应补应退。';
+  $('#adjustments-pager').hidden = pages <= 1;
+  $('#adjustments-prev').disabled = adjustmentsPage <= 1;
+  $('#adjustments-next').disabled = adjustmentsPage >= pages;
+}
+
+/** One adjustment of the list: on screen its sentence; on paper also per fund and lines to sign. */
+function adjustmentItem(a) {
+  const li = h('li', { class: 'notice-item', 'data-testid': 'adjustment', dataset: { id: a.id, settlement: a.settlementId } });
+  li.append(
+    printHead('应补应退通知', `${a.settlement.hospital.name}（${a.settlement.hospital.code}）`),
+    h(
+      'div',
+      { class: 'notice-line' },
+      patientPill(a.patient, a.patientPays),
+      h('b', { text: `账单 ${a.settlement.billNo}` }),
+      h('span', { class: 'muted small', text: `参保人 ${a.personId} · ${a.settlement.discharged} 出院 · ${formatTime(a.at)} 重新结算` }),
+    ),
+    h('p', { class: 'notice-text', 'data-testid': 'adjustment-notice', text: a.notice }),
+    h('p', { class: 'muted small', text: `因${a.reversal.hospital.code === a.settlement.hospital.code ? '本院' : a.reversal.hospital.name}撤销结算 ${a.reversal.id}（账单 ${a.reversal.billNo}）而重新结算。` }),
+    h('div', { class: 'print-only' }, changesTable(a)),
+    printSign(),
+    h(
+      'div',
+      { class: 'actions no-print' },
+      h('button', { type: 'button', class: 'link', text: '查看结算', onclick: () => openSettlement(a.settlementId) }),
+      h('button', { type: 'button', class: 'adjustment-print', text: '打印', onclick: () => printElement(li) }),
+    ),
+  );
+  return li;
 }
 
 // ───────────── recent settlements ─────────────
@@ -980,6 +1165,10 @@ function wire() {
     const tr = e.target.closest('#items tr');
     if (tr) {
       if (e.target.dataset.field === 'unitPrice' || e.target.dataset.field === 'quantity') $('[data-field=amount]', tr).dataset.imported = '';
+      if (e.target.dataset.field === 'name') {
+        if (/[\r\n]/.test(e.target.value)) e.target.value = e.target.value.replace(/\s*[\r\n]+\s*/g, ' ');
+        fitName(tr);
+      }
       refreshRow(tr);
       if (e.target.dataset.field === 'code') scheduleCatalogue(tr);
     }
@@ -1017,7 +1206,7 @@ function wire() {
     if (e.key !== 'Enter' || e.isComposing) return;
     e.preventDefault();
     const tr = e.target.closest('tr');
-    const inputs = $$('input:not(:disabled),select', tr);
+    const inputs = $$('input:not(:disabled),select,textarea', tr);
     const i = inputs.indexOf(e.target);
     if (i < inputs.length - 1) inputs[i + 1].focus();
     else {
@@ -1090,7 +1279,12 @@ function wire() {
     }
   });
   addEventListener('pagehide', () => draftTimer && writeDraft());
+  if (!SIZES_ITSELF) addEventListener('resize', () => itemRows().forEach(fitName));
   $('#recent-refresh').addEventListener('click', loadRecent);
+  $('#adjustments-refresh').addEventListener('click', () => loadAdjustments());
+  $('#adjustments-prev').addEventListener('click', () => loadAdjustments(adjustmentsPage - 1));
+  $('#adjustments-next').addEventListener('click', () => loadAdjustments(adjustmentsPage + 1));
+  $('#hospitalCode').addEventListener('change', () => loadAdjustments(1));
   $('#recent-person').addEventListener('keydown', (e) => e.key === 'Enter' && loadRecent());
   // Alt+P / Alt+S work through accesskey; Ctrl+Enter previews from anywhere in the form.
   form.addEventListener('keydown', (e) => {
