@@ -154,7 +154,8 @@ export function renderTrace({ view, trace, rebuilt, traceError }) {
       h(
         'table',
         { class: 'steps-table' },
-        h('thead', {}, h('tr', {}, ['#', '步骤', '计算基数', '起付线', '比例 / 分段', '封顶余额', '支付', '说明与依据'].map((t, i) => h('th', { class: [0, 2, 3, 5, 6].includes(i) ? 'num' : '', text: t })))),
+        // 本次起付: the part of the deductible this bill bore (the standard itself is in the sentence).
+        h('thead', {}, h('tr', {}, ['#', '步骤', '计算基数', '本次起付', '比例 / 分段', '封顶余额', '支付', '说明与依据'].map((t, i) => h('th', { class: [0, 2, 3, 5, 6].includes(i) ? 'num' : '', text: t, ...(i === 3 ? { title: '起付线中由本次费用承担的部分；起付线标准见“说明与依据”' } : {}) })))),
         h('tbody', {}, rows),
       ),
     ),
