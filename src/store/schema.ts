@@ -3,6 +3,7 @@
  * accumulator values are decimal text (an applied deductible may carry fractions of a fen, e.g.
  * 0.5 x 155.55); documents (the bill as posted, the settlement result) are JSON text, never edited.
  */
+import type { Generated } from 'kysely';
 export interface HospitalTable {
   code: string;
   name: string;
@@ -13,7 +14,7 @@ export interface HospitalTable {
   /** The standing tier periods (register/in-force.ts TierPeriod[], JSON), as hospital_tiers has them. */
   tiers_json: string | null;
   /** 1: a hospital outside the register, known from an office settlement (its tier as each bill declares it). */
-  external: number;
+  external: Generated<number>;
 }
 
 /** The register's current view of a person (the history is in person_versions and memberships). */

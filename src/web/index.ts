@@ -21,6 +21,7 @@ export const PAGES = {
   '/audit': 'audit.html',
   '/model': 'model.html',
   '/register': 'register.html',
+  '/office': 'office.html',
 } as const;
 
 /**

@@ -231,11 +231,11 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in Chromium', () => {
   it('admin: sees every page, the register import too, the hospital field is free, / offers the choice', async () => {
     const { context, page, errors } = await newPage(browser, web.base);
     await login(page, keys.admin, '/window');
-    expect(await page.locator('.nav a').allTextContents()).toEqual(['结算窗口', '稽核', '测算', '登记库导入']);
+    expect(await page.locator('.nav a').allTextContents()).toEqual(['结算窗口', '经办结算', '稽核', '测算', '登记库导入']);
     expect(await page.getAttribute('#hospitalCode', 'readonly')).toBeNull();
     await page.goto('/');
     await page.waitForSelector('body.ready');
-    expect(await page.locator('#home-links a').allTextContents()).toEqual(['结算窗口', '稽核', '测算', '登记库导入']);
+    expect(await page.locator('#home-links a').allTextContents()).toEqual(['结算窗口', '经办结算', '稽核', '测算', '登记库导入']);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -2,7 +2,8 @@
  * Every page at 1024 px (a window clerk's small screen) and 1440 px, in Debian's Chromium against a real
  * seeded service, logged in with the role that uses it and with its result areas filled: the window
  * page with a seeded bill previewed, the audit page with a trace, an audit, the receivables and the
- * catalogue audit, the model page with a finished run, the register page with a dry run, the home page
+ * catalogue audit, the model page with a finished run, the register page with a dry run, the settlement
+ * office's page with a Beijing stay previewed and settled, the home page
  * of an admin and the login page. At each width: no sideways scrolling, no field or cell that cuts its
  * value off, no English a user reads (checks.ts). Pictures of each page at both widths go to
  * docs/screenshots/ (20-window-1024.png …) with ONESTOP_UPDATE_DOCS=1, to a temp folder otherwise.
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKey } from '../../src/access/keys.js';
 import { ROOT } from '../http/fixture.js';
 import { WIDTHS, englishProblems, layoutProblems, pageProblems } from './checks.js';
 import { HAVE_CHROMIUM, IN_CI, CHROMIUM, launchBrowser, login, newPage, screenshot, seededBill, startWebService, type WebService } from './harness.js';
@@ -150,6 +152,55 @@ describe.skipIf(!HAVE_CHROMIUM)('every page at 1024 and 1440 px', () => {
     await context.close();
   });
 
+  it('经办结算 (office key): a Beijing stay with a payout made elsewhere imported, previewed, settled, the payment list shown', async () => {
+    const { context, page, errors } = await newPage(browser, web.base);
+    const key = (await createKey(web.svc.store, { role: 'office', regionCode: '152200' })).secret;
+    await login(page, key, '/office');
+    const bill = {
+      billNo: 'E2E-OF-W-0016',
+      hospital: { code: 'BJ-FW01', tier: 'outOfProvince' },
+      person: { id: 'P-000016' },
+      visit: { type: 'inpatient', admitted: '2018-09-01', discharged: '2018-09-15' },
+      diagnoses: [{ code: 'I25.103', name: '冠状动脉粥样硬化性心脏病' }],
+      paidElsewhere: { basic: { payout: '20000.00' } },
+      items: [
+        { code: 'Z001', name: '床位费', class: 'A', unitPrice: '120.00', quantity: '14', amount: '1680.00' },
+        { code: 'S201', name: '冠状动脉旁路移植术', class: 'A', unitPrice: '38000.00', quantity: '1', amount: '38000.00' },
+        { code: 'D101', name: '头孢曲松钠注射液', class: 'B', selfPayRatio: '0.10', unitPrice: '25.50', quantity: '20', amount: '510.00', priceCap: '24.00' },
+        { code: 'M301', name: '进口心脏瓣膜', class: 'C', unitPrice: '12000.00', quantity: '1', amount: '12000.00' },
+      ],
+    };
+    const file = join(dir, 'office-bill.json');
+    writeFileSync(file, JSON.stringify(bill, null, 2));
+    await page.click('#import summary');
+    await page.setInputFiles('#import-file', file);
+    await expect.poll(() => page.locator('#items tbody tr:not(.row-errors)').count()).toBe(bill.items.length);
+    await expect.poll(() => page.locator('#elsewhere [data-pe=step] option:checked').textContent()).toBe('基本医保');
+    await page.fill('#hospitalName', '中国医学科学院阜外医院');
+    await page.fill('#regionCode', '110000');
+    await page.check('#payee-patient');
+    await page.fill('#applicant', '吕桂芬');
+    await page.fill('#relation', '本人');
+    for (const d of ['异地就医结算单', '住院发票', '出院小结']) {
+      await page.fill('#doc-input', d);
+      await page.click('#add-document');
+    }
+    await page.fill('#approvedBy', '兴安盟医保经办 王某');
+    await page.fill('#approvedOn', '2018-09-20');
+    await page.fill('#reference', 'XAM-JB-2018-0915');
+    await page.fill('#bankAccount', '农业银行 6228****1234');
+    await page.click('#preview-btn');
+    await page.waitForSelector('[data-testid=owed]');
+    const problems = await atWidths(page, '经办结算', '34-office');
+    await page.click('#settle-btn');
+    await page.waitForSelector('[data-testid=settlement-id]');
+    await expect.poll(() => page.locator('#payments-table [data-testid=payment]').count()).toBe(1);
+    problems.push(...(await atWidths(page, '经办结算（已结算，支付清单）')));
+    expect(problems).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('the checks find what they look for: a page too wide, a field or select too narrow for its value, English words', async () => {
     const { context, page } = await newPage(browser, web.base);
     await page.goto('/login');
@@ -176,7 +227,7 @@ describe.skipIf(!HAVE_CHROMIUM)('every page at 1024 and 1440 px', () => {
     await login(page, keys.admin, '/window');
     await page.goto('/');
     await page.waitForSelector('body.ready');
-    await expect.poll(() => page.locator('#home-links a').count()).toBe(4);
+    await expect.poll(() => page.locator('#home-links a').count()).toBe(5);
     const problems = await atWidths(page, '首页', '24-home');
     await page.click('.who button');
     await page.waitForURL((u) => u.pathname === '/login');

@@ -54,16 +54,38 @@ export const ROLES = {
   window: { name: '结算窗口', home: '/window' },
   auditor: { name: '医保局稽核', home: '/audit' },
   finance: { name: '财政测算', home: '/model' },
+  office: { name: '医保经办', home: '/office' },
   admin: { name: '管理员', home: '/window' },
 };
 
 /** The pages and which roles see them. */
 export const PAGES = [
   { id: 'window', path: '/window', name: '结算窗口', roles: ['window', 'admin'] },
+  { id: 'office', path: '/office', name: '经办结算', roles: ['office', 'admin'] },
   { id: 'audit', path: '/audit', name: '稽核', roles: ['auditor', 'admin'] },
   { id: 'model', path: '/model', name: '测算', roles: ['finance', 'admin'] },
   { id: 'register', path: '/register', name: '登记库导入', roles: ['admin'] },
 ];
+
+/** Who an office settlement pays (收款方). */
+export const PAYEES = { hospital: '医院', patient: '参保人本人' };
+
+/** The applicant to the patient, as an office application names it (free text; these are offered). */
+export const RELATIONS = ['本人', '配偶', '子女', '父母', '兄弟姐妹', '其他亲属'];
+
+/** Documents an office commonly sees before it settles (free text; these are offered). */
+export const DOCUMENTS = ['异地就医结算单', '住院发票', '出院小结', '费用明细清单', '诊断证明', '身份证复印件', '银行卡复印件'];
+
+/** The province-level regions (省级行政区划代码), for a hospital outside the register. */
+export const PROVINCES = {
+  110000: '北京市', 120000: '天津市', 130000: '河北省', 140000: '山西省', 150000: '内蒙古自治区',
+  210000: '辽宁省', 220000: '吉林省', 230000: '黑龙江省', 310000: '上海市', 320000: '江苏省',
+  330000: '浙江省', 340000: '安徽省', 350000: '福建省', 360000: '江西省', 370000: '山东省',
+  410000: '河南省', 420000: '湖北省', 430000: '湖南省', 440000: '广东省', 450000: '广西壮族自治区',
+  460000: '海南省', 500000: '重庆市', 510000: '四川省', 520000: '贵州省', 530000: '云南省',
+  540000: '西藏自治区', 610000: '陕西省', 620000: '甘肃省', 630000: '青海省', 640000: '宁夏回族自治区',
+  650000: '新疆维吾尔自治区',
+};
 
 export const CLASSES = { A: '甲类', B: '乙类', C: '丙类' };
 

@@ -25,7 +25,8 @@ export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 /** The pages a key may use. A key whose role could not be told apart (auditor or finance) sees both. */
 export function pagesFor(who) {
   if (!who) return [];
-  if (who.role === 'reader') return PAGES.filter((p) => p.id !== 'window');
+  // A key that may be an auditor's or a finance officer's is neither a window's nor the settlement office's.
+  if (who.role === 'reader') return PAGES.filter((p) => p.id !== 'window' && p.id !== 'office');
   return PAGES.filter((p) => p.roles.includes(who.role));
 }
 
