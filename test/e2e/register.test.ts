@@ -234,8 +234,17 @@ describe.skipIf(!HAVE_CHROMIUM)('register pages in Chromium', () => {
       '入院日期 2018-06-25：建档立卡贫困人口（2018-01-01 至 2018-06-30）',
       '出院日期 2018-07-05：城乡居民（2018-07-01 至今）',
     ]);
-    // The accumulators are still shown.
+    // The accumulators are still shown, and the year's statement prints from here.
     expect(await page.textContent('#person-info dl')).toContain('2018 年度累计');
+    await page.evaluate(() => {
+      window.print = () => {};
+    });
+    await page.click('#person-info [data-testid=print-statement]');
+    await page.waitForSelector('#statement-print pre');
+    const statement = (await page.textContent('#statement-print pre')) ?? '';
+    expect(statement).toContain('2018 年度结算汇总　参保人 胡海军（P-000155');
+    expect(statement).not.toContain('152201197512049996');
+    await page.evaluate(() => dispatchEvent(new Event('afterprint')));
     expect(await fitsWidth(page)).toBe(true);
     await page.locator('#h-visit').scrollIntoViewIfNeeded();
     await screenshot(page, '16-window-person-register', { fullPage: false });

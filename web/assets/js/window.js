@@ -664,6 +664,9 @@ function importText(text, source) {
     return false;
   }
   clearErrors($('#import'));
+  // The corrected bill replaces the one the errors were about: none of them stands any more.
+  clearErrors(form);
+  summary.hidden = true;
   if (parsed.bill) fillBill(parsed.bill, { keepBillNo: true });
   const notes = parsed.items.map((raw) => checkItem(raw).note);
   setItems(parsed.items, notes);
@@ -813,10 +816,29 @@ async function findPerson() {
       where ? h('span', { class: 'muted', 'data-testid': 'person-region', text: `　${where}` }) : null,
       renderRegister(entry, dates),
       h('dl', {}, h('dt', { text: `${year} 年度累计` }), h('dd', { text: rows.length ? '' : '本年尚无结算' }), rows.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { class: 'num', text: v })])),
+      rows.length ? h('button', { type: 'button', class: 'link', 'data-testid': 'print-statement', text: `打印 ${year} 年度结算汇总`, onclick: () => printStatement(id, year) }) : null,
     );
   });
   // A visit date changed while the lookup ran: what is in force follows the dates now in the form.
   if (lookedUp === id && JSON.stringify(visitDates()) !== JSON.stringify(dates)) refreshRegister();
+}
+
+/**
+ * 年度结算汇总: the person's year as the server writes it (every settlement, reversal and 应补应退 in ledger
+ * order, running year-to-date, totals per fund), printed on its own.
+ */
+async function printStatement(person, year) {
+  const r = await get(`/v1/people/${encodeURIComponent(person)}/years/${year}${qs({ format: 'text' })}`, { as: 'text', accept: 'text/plain' });
+  if (!r.ok) {
+    banner('error', r.error.message);
+    return;
+  }
+  let box = $('#statement-print');
+  if (!box) document.body.append((box = h('section', { id: 'statement-print', class: 'statement-print', hidden: true })));
+  box.replaceChildren(h('pre', { text: r.data }));
+  box.hidden = false;
+  addEventListener('afterprint', () => (box.hidden = true), { once: true });
+  printElement(box);
 }
 
 // ───────────── preview, settle, reverse ─────────────
@@ -1118,7 +1140,8 @@ function adjustmentItem(a) {
 
 async function loadRecent() {
   const person = $('#recent-person').value.trim();
-  const r = await get(`/v1/settlements${qs({ person, pageSize: 10 })}`);
+  // Newest settlement first: what this window just did, whatever its discharge date.
+  const r = await get(`/v1/settlements${qs({ person, pageSize: 10, sort: 'settled' })}`);
   const body = $('#recent-table tbody');
   if (!r.ok) {
     $('#recent-state').textContent = r.error.message;
