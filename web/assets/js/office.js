@@ -754,6 +754,8 @@ function saveDraft() {
 function writeDraft() {
   clearTimeout(draftTimer);
   draftTimer = 0;
+  // Logged out (退出 cleared the key and the draft): nothing is written back.
+  if (!getKey()) return;
   const draft = { fields: Object.fromEntries(PLAIN.map((id) => [id, $(`#${id}`).value])), payee: payee(), diagnoses: diagnosisValues(), items: itemRows().map(rowRaw), elsewhere: elsewhereValues(), documents: documentValues(), settledBillNo, savedAt: new Date().toISOString() };
   sessionStorage.setItem(DRAFT, JSON.stringify(draft));
   $('#draft-state').textContent = `已自动保存 ${formatTime(draft.savedAt).slice(11)}`;

@@ -6,7 +6,7 @@
 // A retry of 结算 sends the same bill number, which the API answers with the stored settlement.
 // Each item's code is looked up in the medical catalogue (医保目录) as it is typed, and a declaration
 // that differs from the catalogue is marked on its row before posting; the server still decides.
-import { get, isMissingEndpoint, post, qs } from './api.js';
+import { get, getKey, isMissingEndpoint, post, qs } from './api.js';
 import { apiItem, checkItem, itemsToCsv, newBillNo, normaliseClass, normaliseRatio, parseImport, rawItem } from './bill.js';
 import { fundOrder } from './chart.js';
 import { ACC_FIELDS, CLASSES, POPULATIONS, STATUS, accumulatorName, fundName, visitTypeName } from './labels.js';
@@ -601,6 +601,8 @@ function saveDraft() {
 function writeDraft() {
   clearTimeout(draftTimer);
   draftTimer = 0;
+  // Logged out (退出 cleared the key and the draft): nothing is written back.
+  if (!getKey()) return;
   const draft = {
     billNo: $('#billNo').value,
     hospital: $('#hospitalCode').value,
