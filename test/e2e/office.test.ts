@@ -333,7 +333,7 @@ describe.skipIf(!HAVE_CHROMIUM)('经办结算 in Chromium', () => {
     await expect.poll(() => page.locator('#elsewhere [data-pe=step] option:checked').textContent()).toBe('基本医保（不在当前规则中）');
     await page.click('#preview-btn');
     await expect.poll(() => page.textContent('#elsewhere tr.row-errors')).toContain('不在规则「兴安盟 2018');
-    expect(await page.textContent('#elsewhere tr.row-errors')).toContain('“门诊慢性病”');
+    expect(await page.textContent('#elsewhere tr.row-errors')).toContain('“门诊特慢性病”');
     expect(await problemsAtWidths(page, '经办结算（步骤不适用）')).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();

@@ -1,5 +1,8 @@
 // The Chinese names the pages use for the API's English identifiers.
 
+// The server's labels, one definition for the pages, the slip and the CLI (scripts/shared-labels.mjs).
+import * as shared from './shared/labels.js';
+
 /** The five layers (五道保障), in the order they pay. */
 export const FUNDS = [
   { id: 'basic', name: '基本医保', short: '医保', color: '#2f6f9f' },
@@ -25,30 +28,18 @@ export const BUCKETS = [
   { id: 'outOfCatalog', name: '目录外全自费', hint: '丙类（目录外）项目' },
 ];
 
-export const VISIT_TYPES = {
-  inpatient: '住院',
-  chronicOutpatient: '门诊慢性病',
-  outpatientPooling: '门诊统筹',
-  outpatientObservation: '门诊观察',
-  homeSickbed: '家庭病床',
-  familyDoctorPackage: '家庭医生签约服务包',
-};
+export const VISIT_TYPES = shared.VISIT_LABELS;
 export function visitTypeName(id) {
   return VISIT_TYPES[id] ?? id;
 }
 
-export const KINDS = {
-  coinsurance: '按比例报销',
-  segmented: '分段累进报销',
-  floor: '保底补足',
-  outOfPocketCap: '自付封顶',
-};
+export const KINDS = shared.KIND_LABELS;
 
-export const POPULATIONS = { poverty: '建档立卡贫困人口', resident: '城乡居民' };
+export const POPULATIONS = shared.POPULATION_LABELS;
 
-export const TIERS = { township: '苏木乡镇卫生院', county: '旗县级医院', league: '盟市级医院', province: '自治区级医院', outOfProvince: '区外医院' };
+export const TIERS = shared.TIER_LABELS;
 
-export const STATUS = { settled: '已结算', reversed: '已撤销' };
+export const STATUS = shared.STATUS_LABELS;
 
 export const ROLES = {
   window: { name: '结算窗口', home: '/window' },
@@ -87,14 +78,9 @@ export const PROVINCES = {
   650000: '新疆维吾尔自治区',
 };
 
-export const CLASSES = { A: '甲类', B: '乙类', C: '丙类' };
+export const CLASSES = shared.CLASS_LABELS;
 
-export const LIMITED_BY = {
-  visitCap: '已达单次支付上限',
-  annualCap: '已达年度封顶线',
-  ceiling: '已达实际报销比例上限',
-  remaining: '已付至剩余费用为止',
-};
+export const LIMITED_BY = shared.LIMITED_BY_LABELS;
 
 /** The kinds of a receivables row: a settlement, the reversal that takes it back, an adjustment (应补应退). */
 export const RECEIVABLE_KINDS = { settlement: '结算', reversal: '撤销冲回', adjustment: '应补应退' };
@@ -125,34 +111,10 @@ export function accumulatorName(key, steps = []) {
 }
 
 /** What an accumulator holds. */
-export const ACC_FIELDS = { paid: '已支付', cumulative: '累计合规费用', deductibleMet: '已达起付线' };
+export const ACC_FIELDS = shared.ACCUMULATOR_FIELD_LABELS;
 
 /** The fields of a rules file's step, as the server's labels name them (src/labels/labels.ts). */
-export const STEP_FIELDS = {
-  base: '计算基数',
-  scope: '分段累计范围',
-  deductible: '起付线',
-  perVisit: '每次起付线',
-  annual: '年度起付线',
-  ratio: '报销比例',
-  segments: '分段报销比例',
-  upTo: '分段上限',
-  visitCap: '单次支付上限',
-  annualCap: '年度封顶线',
-  ceiling: '实际报销比例上限',
-  denominator: '比例的分母',
-  adjust: '人群倾斜',
-  deductibleFactor: '起付线系数',
-  ratioBonus: '报销比例提高',
-  floor: '保底比例',
-  cap: '年度自付封顶额',
-  only: '适用人群',
-  when: '诊断条件',
-  diagnoses: '诊断编码',
-  anyDiagnosis: '任一诊断即可',
-  accumulator: '累计项',
-  aboveDeductibleOf: '起付线分界',
-};
+export const STEP_FIELDS = shared.STEP_FIELD_LABELS;
 export function stepFieldName(field) {
   return STEP_FIELDS[field] ?? field;
 }
