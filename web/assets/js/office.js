@@ -6,10 +6,11 @@
 // As on the window page, nothing typed is lost: a failed request leaves the form as it was and shows each
 // error next to its field, and the form is kept in this tab's sessionStorage across reloads and logins.
 import { get, getKey, post, qs } from './api.js';
-import { apiItem, checkItem, newBillNo, normaliseClass, normaliseRatio, parseImport, rawItem } from './bill.js';
+import { apiItem, checkItem, newBillNo } from './bill.js';
 import { fundOrder } from './chart.js';
-import { CLASSES, DOCUMENTS, PAYEES, PROVINCES, RECEIVABLE_KINDS, RELATIONS, STATUS, TIERS, fundName, visitTypeName } from './labels.js';
+import { DOCUMENTS, PAYEES, PROVINCES, RECEIVABLE_KINDS, RELATIONS, STATUS, TIERS, fundName, visitTypeName } from './labels.js';
 import { fenToString, formatAmount, parseFen } from './money.js';
+import { itemsTable } from './items-table.js';
 import { compensationHtml, owedFigures, paidElsewhereLine, paidElsewhereSteps } from './office-slip.js';
 import { $, $$, banner, busy, clearErrors, clearFieldError, download, fieldError, formatTime, h, openDialog, pageReady, showApiError, showHtmlInFrame, startPage } from './ui.js';
 import { renderWaterfall } from './waterfall.js';
@@ -58,93 +59,8 @@ function init(started) {
 
 // ───────────── the items table (the window's columns, without the catalogue lookups) ─────────────
 
-const itemRows = () => [...tbody.rows].filter((r) => !r.classList.contains('row-errors'));
-const ITEM_FIELDS = ['code', 'name', 'class', 'selfPayRatio', 'unitPrice', 'quantity', 'priceCap'];
-
-function cellInput(field, value, label) {
-  if (field === 'class') {
-    return h(
-      'select',
-      { dataset: { field }, 'aria-label': label },
-      Object.entries(CLASSES).map(([v, name]) => h('option', { value: v, text: `${v} ${name}`, selected: v === value })),
-      !CLASSES[value] && value ? h('option', { value, text: value, selected: true }) : null,
-    );
-  }
-  if (field === 'name') return h('textarea', { dataset: { field }, rows: 1, 'aria-label': label, spellcheck: 'false', text: value ?? '' });
-  const numeric = ['selfPayRatio', 'unitPrice', 'quantity', 'priceCap'].includes(field);
-  return h('input', { dataset: { field }, value: value ?? '', 'aria-label': label, class: numeric ? 'num' : '', inputmode: numeric ? 'decimal' : undefined, spellcheck: 'false' });
-}
-
-function addRow(raw = rawItem({ class: 'A' }), { focus = false, note = '' } = {}) {
-  const tr = h('tr');
-  const label = (what) => `第 ${itemRows().length + 1} 行${what}`;
-  tr.append(
-    h('td', { class: 'rowno' }),
-    h('td', { class: 'c-code' }, cellInput('code', raw.code, label('编码'))),
-    h('td', { class: 'c-name' }, cellInput('name', raw.name, label('名称'))),
-    h('td', { class: 'c-class' }, cellInput('class', raw.class || 'A', label('类别'))),
-    h('td', { class: 'c-ratio' }, cellInput('selfPayRatio', raw.selfPayRatio, label('先行自付比例'))),
-    h('td', { class: 'c-price' }, cellInput('unitPrice', raw.unitPrice, label('单价'))),
-    h('td', { class: 'c-qty' }, cellInput('quantity', raw.quantity, label('数量'))),
-    h('td', { class: 'amount num', dataset: { field: 'amount', imported: raw.amount ?? '' } }),
-    h('td', { class: 'c-cap' }, cellInput('priceCap', raw.priceCap, label('限价'))),
-    h('td', { class: 'c-del' }, h('button', { type: 'button', class: 'link del', title: '删除此行', 'aria-label': '删除此行', text: '×' })),
-  );
-  tbody.append(tr);
-  fitName(tr);
-  refreshRow(tr, note);
-  renumber();
-  if (focus) $('[data-field=code]', tr).focus();
-  return tr;
-}
-
-const SIZES_ITSELF = globalThis.CSS?.supports?.('field-sizing', 'content') ?? false;
-function fitName(tr) {
-  if (SIZES_ITSELF) return;
-  const name = $('[data-field=name]', tr);
-  name.style.height = 'auto';
-  name.style.height = `${name.scrollHeight + 2}px`;
-}
-
-function rowRaw(tr) {
-  const o = {};
-  for (const f of ITEM_FIELDS) o[f] = $(`[data-field=${f}]`, tr).value.trim();
-  o.amount = $('[data-field=amount]', tr).dataset.imported ?? '';
-  return o;
-}
-
-function refreshRow(tr, note) {
-  const raw = rowRaw(tr);
-  const ratio = $('[data-field=selfPayRatio]', tr);
-  ratio.disabled = raw.class !== 'B' && raw.selfPayRatio === '';
-  ratio.placeholder = raw.class === 'B' ? '如 0.10' : '';
-  const { amount, note: n } = checkItem(raw);
-  $('[data-field=amount]', tr).textContent = amount === null ? '' : formatAmount(amount);
-  $('.note', tr)?.remove();
-  if (note || n) $('.c-name', tr).append(h('div', { class: 'note', text: note || n }));
-  updateTotal();
-}
-
-function renumber() {
-  itemRows().forEach((tr, i) => (tr.cells[0].textContent = String(i + 1)));
-}
-
-function updateTotal() {
-  let sum = 0n;
-  const rows = itemRows();
-  for (const tr of rows) {
-    const { amount } = checkItem(rowRaw(tr));
-    if (amount !== null) sum += parseFen(amount);
-  }
-  $('#items-total').textContent = `共 ${rows.length} 项`;
-  $('#items-sum').textContent = formatAmount(fenToString(sum));
-}
-
-function setItems(raws, notes = []) {
-  tbody.replaceChildren();
-  raws.forEach((r, i) => addRow(r, { note: notes[i] ?? '' }));
-  if (!raws.length) addRow();
-}
+const table = itemsTable(tbody, { saveDraft: () => saveDraft() });
+const { itemRows, rowRaw, setItems } = table;
 
 // ───────────── diagnoses: principal first ─────────────
 
@@ -801,20 +717,9 @@ function newBill() {
 // ───────────── import ─────────────
 
 function importText(text, source) {
-  const state = $('#import-state');
-  const parsed = parseImport(text);
-  if (parsed.errors?.length) {
-    state.textContent = '';
-    fieldError($('#import-text'), parsed.errors.join('；'));
-    return;
-  }
-  clearErrors($('#import'));
-  if (parsed.bill) fillBill(parsed.bill);
-  const notes = parsed.items.map((raw) => checkItem(raw).note);
-  setItems(parsed.items, notes);
-  const warned = notes.filter(Boolean).length;
-  state.textContent = `已从${source}导入 ${parsed.items.length} 项明细${parsed.bill ? '和账单信息' : ''}${warned ? `，其中 ${warned} 项金额已按单价 × 数量重算，请核对` : ''}。`;
-  saveDraft();
+  table.importText(text, source, (parsed) => {
+    if (parsed.bill) fillBill(parsed.bill);
+  });
 }
 
 function fillBill(bill) {
@@ -844,64 +749,17 @@ function wire() {
     submit(button.value === 'settle' ? 'settle' : 'preview', button);
   });
   form.addEventListener('input', (e) => {
-    const tr = e.target.closest('#items tr');
-    if (tr) {
-      if (e.target.dataset.field === 'unitPrice' || e.target.dataset.field === 'quantity') $('[data-field=amount]', tr).dataset.imported = '';
-      if (e.target.dataset.field === 'name') {
-        if (/[\r\n]/.test(e.target.value)) e.target.value = e.target.value.replace(/\s*[\r\n]+\s*/g, ' ');
-        fitName(tr);
-      }
-      refreshRow(tr);
-    }
     if (e.target.id === 'billNo') settledBillNo = null;
     // An edited field loses its old error.
     if (e.target.getAttribute('aria-invalid') === 'true') clearFieldError(e.target);
     saveDraft();
   });
   form.addEventListener('change', (e) => {
-    const f = e.target.dataset?.field;
-    if (f === 'selfPayRatio') e.target.value = normaliseRatio(e.target.value);
-    if (f === 'class') {
-      e.target.value = normaliseClass(e.target.value);
-      refreshRow(e.target.closest('tr'));
-    }
     if (e.target.name === 'payee') clearErrors($('#payee-field'));
     else if (e.target.getAttribute('aria-invalid') === 'true') clearFieldError(e.target);
     saveDraft();
   });
-  tbody.addEventListener('click', (e) => {
-    if (!e.target.matches('.del')) return;
-    const tr = e.target.closest('tr');
-    const rows = itemRows();
-    const next = rows[rows.indexOf(tr) + 1] ?? rows[rows.indexOf(tr) - 1];
-    if (tr.nextElementSibling?.classList.contains('row-errors')) tr.nextElementSibling.remove();
-    tr.remove();
-    if (!itemRows().length) addRow();
-    renumber();
-    updateTotal();
-    saveDraft();
-    $('[data-field=code]', next ?? itemRows()[0])?.focus();
-  });
-  // Enter in the last cell of the last row adds a row; Enter elsewhere in the table moves on.
-  tbody.addEventListener('keydown', (e) => {
-    if (e.key !== 'Enter' || e.isComposing) return;
-    e.preventDefault();
-    const tr = e.target.closest('tr');
-    const inputs = $$('input:not(:disabled),select,textarea', tr);
-    const i = inputs.indexOf(e.target);
-    if (i < inputs.length - 1) inputs[i + 1].focus();
-    else {
-      const after = itemRows()[itemRows().indexOf(tr) + 1];
-      if (after) $('[data-field=code]', after).focus();
-      else addRow(undefined, { focus: true });
-    }
-  });
-  $('#add-row').addEventListener('click', () => addRow(undefined, { focus: true }));
-  $('#clear-items').addEventListener('click', () => {
-    if (!confirm('清空全部明细？')) return;
-    setItems([]);
-    saveDraft();
-  });
+  table.wire(importText);
   $('#add-elsewhere').addEventListener('click', () => {
     addElsewhere({}, true);
     saveDraft();
@@ -922,31 +780,8 @@ function wire() {
   });
   for (const id of ['#admitted', '#discharged', '#visitType']) $(id).addEventListener('change', refreshSteps);
   $('#new-bill').addEventListener('click', newBill);
-  $('#import-paste').addEventListener('click', () => importText($('#import-text').value, '粘贴内容'));
-  $('#import-file').addEventListener('change', async (e) => {
-    const file = e.target.files?.[0];
-    if (!file) return;
-    importText(await file.text(), `文件 ${file.name} `);
-    e.target.value = '';
-  });
-  const zone = $('#items-card');
-  zone.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    zone.classList.add('over');
-  });
-  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-  zone.addEventListener('drop', async (e) => {
-    e.preventDefault();
-    zone.classList.remove('over');
-    const file = e.dataTransfer?.files?.[0];
-    if (file) {
-      $('#import').open = true;
-      importText(await file.text(), `文件 ${file.name} `);
-    }
-  });
   // Not after 退出: logging out clears the key and every draft, and a pending save must not bring this one back.
   addEventListener('pagehide', () => draftTimer && getKey() && writeDraft());
-  if (!SIZES_ITSELF) addEventListener('resize', () => itemRows().forEach(fitName));
   $('#pay-refresh').addEventListener('click', () => loadPayments());
   $('#pay-csv').addEventListener('click', downloadPayments);
   for (const id of ['#pay-from', '#pay-to']) $(id).addEventListener('keydown', (e) => e.key === 'Enter' && loadPayments());

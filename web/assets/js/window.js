@@ -7,10 +7,11 @@
 // Each item's code is looked up in the medical catalogue (医保目录) as it is typed, and a declaration
 // that differs from the catalogue is marked on its row before posting; the server still decides.
 import { get, getKey, isMissingEndpoint, post, qs } from './api.js';
-import { apiItem, checkItem, itemsToCsv, newBillNo, normaliseClass, normaliseRatio, parseImport, rawItem } from './bill.js';
+import { apiItem, checkItem, itemsToCsv, newBillNo, normaliseRatio, rawItem } from './bill.js';
 import { fundOrder } from './chart.js';
 import { ACC_FIELDS, CLASSES, POPULATIONS, STATUS, accumulatorName, fundName, visitTypeName } from './labels.js';
-import { cleanNumberText, formatAmount, formatRatio, fenToString, parseDecimal, parseFen, toFenRounded } from './money.js';
+import { cleanNumberText, formatAmount, formatRatio, parseDecimal, toFenRounded } from './money.js';
+import { itemsTable } from './items-table.js';
 import { SAMPLES } from './samples.js';
 import { printSlip } from './slip.js';
 import { $, $$, banner, busy, clearErrors, clearFieldError, download, fieldError, formatTime, h, openDialog, pageReady, printElement, showApiError, startPage } from './ui.js';
@@ -60,108 +61,15 @@ function init({ who, rulesets }) {
 
 // ───────────── the items table ─────────────
 
-/** The item rows (not the error lines under them). */
-const itemRows = () => [...tbody.rows].filter((r) => !r.classList.contains('row-errors'));
-
-const ITEM_FIELDS = ['code', 'name', 'class', 'selfPayRatio', 'unitPrice', 'quantity', 'priceCap'];
-
-function cellInput(field, value, label) {
-  if (field === 'class') {
-    return h(
-      'select',
-      { dataset: { field }, 'aria-label': label },
-      Object.entries(CLASSES).map(([v, name]) => h('option', { value: v, text: `${v} ${name}`, selected: v === value })),
-      !CLASSES[value] && value ? h('option', { value, text: value, selected: true }) : null,
-    );
-  }
-  if (field === 'name') {
-    // A long item name wraps onto more lines instead of being cut off (Enter still moves on: see wire()).
-    return h('textarea', { dataset: { field }, rows: 1, 'aria-label': label, spellcheck: 'false', text: value ?? '' });
-  }
-  const numeric = ['selfPayRatio', 'unitPrice', 'quantity', 'priceCap'].includes(field);
-  return h('input', { dataset: { field }, value: value ?? '', 'aria-label': label, class: numeric ? 'num' : '', inputmode: numeric ? 'decimal' : undefined, spellcheck: 'false' });
-}
-
-function addRow(raw = rawItem({ class: 'A' }), { focus = false, note = '' } = {}) {
-  const tr = h('tr');
-  const n = () => itemRows().length + 1;
-  const label = (what) => `第 ${n()} 行${what}`;
-  tr.append(
-    h('td', { class: 'rowno' }),
-    h('td', { class: 'c-code' }, cellInput('code', raw.code, label('编码'))),
-    h('td', { class: 'c-name' }, cellInput('name', raw.name, label('名称'))),
-    h('td', { class: 'c-class' }, cellInput('class', raw.class || 'A', label('类别'))),
-    h('td', { class: 'c-ratio' }, cellInput('selfPayRatio', raw.selfPayRatio, label('先行自付比例'))),
-    h('td', { class: 'c-price' }, cellInput('unitPrice', raw.unitPrice, label('单价'))),
-    h('td', { class: 'c-qty' }, cellInput('quantity', raw.quantity, label('数量'))),
-    h('td', { class: 'amount num', dataset: { field: 'amount', imported: raw.amount ?? '' } }),
-    h('td', { class: 'c-cap' }, cellInput('priceCap', raw.priceCap, label('限价'))),
-    h('td', { class: 'c-del' }, h('button', { type: 'button', class: 'link del', title: '删除此行', 'aria-label': '删除此行', text: '×' })),
-  );
-  tbody.append(tr);
-  fitName(tr);
-  refreshRow(tr, note);
-  renumber();
-  if (raw.code) scheduleCatalogue(tr, 50);
-  if (focus) $('[data-field=code]', tr).focus();
-  return tr;
-}
-
-/** The name cell's height follows its text where the browser cannot size a field to its content itself. */
-const SIZES_ITSELF = globalThis.CSS?.supports?.('field-sizing', 'content') ?? false;
-function fitName(tr) {
-  if (SIZES_ITSELF) return;
-  const name = $('[data-field=name]', tr);
-  name.style.height = 'auto';
-  name.style.height = `${name.scrollHeight + 2}px`;
-}
-
-function rowRaw(tr) {
-  const o = {};
-  for (const f of ITEM_FIELDS) o[f] = $(`[data-field=${f}]`, tr).value.trim();
-  o.amount = $('[data-field=amount]', tr).dataset.imported ?? '';
-  return o;
-}
-
-/** Recompute a row's amount (exact, on fen) and show any number that cannot be read. */
-function refreshRow(tr, note) {
-  const raw = rowRaw(tr);
-  const ratio = $('[data-field=selfPayRatio]', tr);
-  ratio.disabled = raw.class !== 'B' && raw.selfPayRatio === '';
-  ratio.placeholder = raw.class === 'B' ? '如 0.10' : '';
-  const { amount, note: n } = checkItem(raw);
-  const cell = $('[data-field=amount]', tr);
-  cell.textContent = amount === null ? '' : formatAmount(amount);
-  const text = note || n;
-  $('.note', tr)?.remove();
-  if (text) $('.c-name', tr).append(h('div', { class: 'note', text }));
-  renderCatalogue(tr);
-  updateTotal();
-}
-
-function renumber() {
-  itemRows().forEach((tr, i) => {
-    tr.cells[0].textContent = String(i + 1);
-  });
-}
-
-function updateTotal() {
-  let sum = 0n;
-  let count = 0;
-  for (const tr of itemRows()) {
-    const { amount } = checkItem(rowRaw(tr));
-    if (amount !== null) sum += parseFen(amount);
-    count++;
-  }
-  $('#items-total').textContent = `共 ${count} 项`;
-  $('#items-sum').textContent = formatAmount(fenToString(sum));
-}
-
-function setItems(raws, notes = []) {
-  tbody.replaceChildren();
-  raws.forEach((r, i) => addRow(r, { note: notes[i] ?? '' }));
-  if (!raws.length) addRow();
-}
+// The shared table; the catalogue below is looked up for each row through its hooks.
+const table = itemsTable(tbody, {
+  onRefresh: (tr) => renderCatalogue(tr),
+  onAdd: (tr, raw) => raw.code && scheduleCatalogue(tr, 50),
+  onRemove: () => catalogueSummary(),
+  onInput: (tr, e) => e.target.dataset.field === 'code' && scheduleCatalogue(tr),
+  saveDraft: () => saveDraft(),
+});
+const { itemRows, rowRaw, addRow, refreshRow, setItems } = table;
 
 // ───────────── the medical catalogue (医保目录) at each row ─────────────
 //
@@ -658,24 +566,12 @@ function newBill() {
 // ───────────── import ─────────────
 
 function importText(text, source) {
-  const state = $('#import-state');
-  const parsed = parseImport(text);
-  if (parsed.errors?.length) {
-    state.textContent = '';
-    fieldError($('#import-text'), parsed.errors.join('；'));
-    return false;
-  }
-  clearErrors($('#import'));
-  // The corrected bill replaces the one the errors were about: none of them stands any more.
-  clearErrors(form);
-  summary.hidden = true;
-  if (parsed.bill) fillBill(parsed.bill, { keepBillNo: true });
-  const notes = parsed.items.map((raw) => checkItem(raw).note);
-  setItems(parsed.items, notes);
-  const warned = notes.filter(Boolean).length;
-  state.textContent = `已从${source}导入 ${parsed.items.length} 项明细${parsed.bill ? '和账单信息' : ''}${warned ? `，其中 ${warned} 项金额已按单价 × 数量重算，请核对` : ''}。`;
-  saveDraft();
-  return true;
+  return table.importText(text, source, (parsed) => {
+    // The corrected bill replaces the one the errors were about: none of them stands any more.
+    clearErrors(form);
+    summary.hidden = true;
+    if (parsed.bill) fillBill(parsed.bill, { keepBillNo: true });
+  });
 }
 
 function fillBill(bill, { keepBillNo }) {
@@ -1187,69 +1083,16 @@ function wire() {
     submit(button.value === 'settle' ? 'settle' : 'preview', button);
   });
   form.addEventListener('input', (e) => {
-    const tr = e.target.closest('#items tr');
-    if (tr) {
-      if (e.target.dataset.field === 'unitPrice' || e.target.dataset.field === 'quantity') $('[data-field=amount]', tr).dataset.imported = '';
-      if (e.target.dataset.field === 'name') {
-        if (/[\r\n]/.test(e.target.value)) e.target.value = e.target.value.replace(/\s*[\r\n]+\s*/g, ' ');
-        fitName(tr);
-      }
-      refreshRow(tr);
-      if (e.target.dataset.field === 'code') scheduleCatalogue(tr);
-    }
     if (e.target.id === 'billNo') settledBillNo = null;
     // An edited field loses its old error.
     if (e.target.getAttribute('aria-invalid') === 'true') clearFieldError(e.target);
     saveDraft();
   });
-  form.addEventListener('change', (e) => {
-    const f = e.target.dataset?.field;
-    if (f === 'selfPayRatio') e.target.value = normaliseRatio(e.target.value);
-    if (f === 'class') {
-      e.target.value = normaliseClass(e.target.value);
-      refreshRow(e.target.closest('tr'));
-    }
-    saveDraft();
-  });
-  tbody.addEventListener('click', (e) => {
-    if (!e.target.matches('.del')) return;
-    const tr = e.target.closest('tr');
-    const rows = itemRows();
-    const i = rows.indexOf(tr);
-    const next = rows[i + 1] ?? rows[i - 1];
-    if (tr.nextElementSibling?.classList.contains('row-errors')) tr.nextElementSibling.remove();
-    tr.remove();
-    if (!itemRows().length) addRow();
-    renumber();
-    updateTotal();
-    catalogueSummary();
-    saveDraft();
-    $('[data-field=code]', next ?? itemRows()[0])?.focus();
-  });
-  // Enter in the last cell of the last row adds a row; Enter elsewhere in the table moves on.
-  tbody.addEventListener('keydown', (e) => {
-    if (e.key !== 'Enter' || e.isComposing) return;
-    e.preventDefault();
-    const tr = e.target.closest('tr');
-    const inputs = $$('input:not(:disabled),select,textarea', tr);
-    const i = inputs.indexOf(e.target);
-    if (i < inputs.length - 1) inputs[i + 1].focus();
-    else {
-      const rows = itemRows();
-      const after = rows[rows.indexOf(tr) + 1];
-      if (after) $('[data-field=code]', after).focus();
-      else addRow(undefined, { focus: true });
-    }
-  });
+  form.addEventListener('change', () => saveDraft());
+  table.wire(importText);
   // Leaving a code cell looks the code up at once (a pending lookup of the typing is not waited for).
   tbody.addEventListener('focusout', (e) => {
     if (e.target.dataset?.field === 'code') scheduleCatalogue(e.target.closest('tr'), 0);
-  });
-  $('#add-row').addEventListener('click', () => addRow(undefined, { focus: true }));
-  $('#clear-items').addEventListener('click', () => {
-    if (!confirm('清空全部明细？')) return;
-    setItems([]);
-    saveDraft();
   });
   $('#load-sample').addEventListener('click', () => {
     const s = SAMPLES[Number($('#sample').value)] ?? SAMPLES[0];
@@ -1281,30 +1124,7 @@ function wire() {
       findPerson();
     }
   });
-  $('#import-paste').addEventListener('click', () => importText($('#import-text').value, '粘贴内容'));
-  $('#import-file').addEventListener('change', async (e) => {
-    const file = e.target.files?.[0];
-    if (!file) return;
-    importText(await file.text(), `文件 ${file.name} `);
-    e.target.value = '';
-  });
-  const zone = $('#items-card');
-  zone.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    zone.classList.add('over');
-  });
-  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-  zone.addEventListener('drop', async (e) => {
-    e.preventDefault();
-    zone.classList.remove('over');
-    const file = e.dataTransfer?.files?.[0];
-    if (file) {
-      $('#import').open = true;
-      importText(await file.text(), `文件 ${file.name} `);
-    }
-  });
   addEventListener('pagehide', () => draftTimer && writeDraft());
-  if (!SIZES_ITSELF) addEventListener('resize', () => itemRows().forEach(fitName));
   $('#recent-refresh').addEventListener('click', loadRecent);
   $('#adjustments-refresh').addEventListener('click', () => loadAdjustments());
   $('#adjustments-prev').addEventListener('click', () => loadAdjustments(adjustmentsPage - 1));
