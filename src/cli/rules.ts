@@ -8,7 +8,9 @@
  */
 import type { Command } from 'commander';
 import { CommanderError } from 'commander';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { applyWhatIf, loadWhatIfFile } from '../model/input/whatif.js';
 import { RulesLoadError, crossFileIssues, loadRulesFile, readRulesDocument, type LoadedRuleset, type RulesIssue } from '../rules/load.js';
 import { diffRules } from '../rules/diff.js';
 import { resolveRuleset } from '../rules/resolve.js';
@@ -19,10 +21,58 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export function checkRulesFiles(files: readonly string[]): { loaded: LoadedRuleset[]; issues: RulesIssue[] } {
+/** A what-if overlay (a file in a `what-if/` folder beside the rules files it changes), checked against each of them. */
+export interface CheckedOverlay {
+  file: string;
+  label: string;
+  /** The rulesets of the folder above it that the overlay applies to cleanly. */
+  rulesets: string[];
+}
+
+const isOverlay = (file: string) => basename(dirname(file)) === 'what-if';
+
+/** The overlay laid over every ruleset of its folder, as `onestop model --what-if` would: every problem named. */
+function checkOverlay(file: string, issues: RulesIssue[]): CheckedOverlay | null {
+  let overlay;
+  try {
+    overlay = loadWhatIfFile(file);
+  } catch (e) {
+    if (e instanceof RulesLoadError) issues.push(...e.issues);
+    else if ((e as NodeJS.ErrnoException).code === 'ENOENT') issues.push({ file, path: '', message: '找不到文件' });
+    else throw e;
+    return null;
+  }
+  const folder = dirname(dirname(file));
+  const baselines = readdirSync(folder).filter((f) => /\.(ya?ml|json)$/.test(f)).map((f) => loadRulesFile(join(folder, f)));
+  if (baselines.length === 0) {
+    issues.push({ file, path: '', message: `测算方案所在目录 ${folder} 中没有规则文件可以套用` });
+    return null;
+  }
+  const before = issues.length;
+  const checked: CheckedOverlay = { file, label: '', rulesets: [] };
+  for (const baseline of baselines) {
+    try {
+      const v = applyWhatIf(baseline, overlay, file);
+      checked.label = v.label;
+      checked.rulesets.push(baseline.ruleset.id);
+    } catch (e) {
+      if (e instanceof RulesLoadError) issues.push(...e.issues.map((i) => ({ ...i, message: `套用于 ${baseline.ruleset.id}：${i.message}` })));
+      else throw e;
+    }
+  }
+  return issues.length === before ? checked : null;
+}
+
+export function checkRulesFiles(files: readonly string[]): { loaded: LoadedRuleset[]; overlays: CheckedOverlay[]; issues: RulesIssue[] } {
   const loaded: LoadedRuleset[] = [];
+  const overlays: CheckedOverlay[] = [];
   const issues: RulesIssue[] = [];
   for (const file of files) {
+    if (isOverlay(file)) {
+      const o = checkOverlay(file, issues);
+      if (o) overlays.push(o);
+      continue;
+    }
     try {
       loaded.push(loadRulesFile(file));
     } catch (e) {
@@ -32,7 +82,7 @@ export function checkRulesFiles(files: readonly string[]): { loaded: LoadedRules
     }
   }
   issues.push(...crossFileIssues(loaded));
-  return { loaded, issues };
+  return { loaded, overlays, issues };
 }
 
 export function registerRulesCommands(program: Command): void {
@@ -42,12 +92,13 @@ export function registerRulesCommands(program: Command): void {
     .description('按服务加载规则的方式逐一检查规则文件，列出每一处问题（文件、字段路径、原因）；有问题时退出码为 1')
     .argument('<files...>', '规则文件（YAML 或 JSON）')
     .action((files: string[]) => {
-      const { loaded, issues } = checkRulesFiles(files);
+      const { loaded, overlays, issues } = checkRulesFiles(files);
       for (const l of loaded) {
         if (!issues.some((i) => i.file === l.file)) {
           process.stdout.write(`✓ ${l.file}：规则 ${l.ruleset.id}（${l.ruleset.title}），${l.ruleset.effective.from} 至 ${l.ruleset.effective.to}，就诊类型 ${Object.keys(l.ruleset.visits).join('、')}\n`);
         }
       }
+      for (const o of overlays) process.stdout.write(`✓ ${o.file}：测算方案「${o.label}」，可套用于 ${o.rulesets.join('、')}\n`);
       for (const i of issues) process.stdout.write(`✗ ${i.file}${i.path ? `：${i.path}` : ''}：${i.message}\n`);
       const bad = new Set(issues.map((i) => i.file)).size;
       process.stdout.write(`共检查 ${files.length} 个文件：${files.length - bad} 个无误${issues.length ? `，${bad} 个有问题，共 ${issues.length} 处` : ''}\n`);

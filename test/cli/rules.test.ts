@@ -2,7 +2,7 @@
  * `onestop rules check` and `onestop rules diff`, as bureau staff run them (the built CLI).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,24 @@ describe('onestop rules check', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout.match(/^✓ /gm)).toHaveLength(files.length);
     expect(r.stdout).toContain(`共检查 ${files.length} 个文件：${files.length} 个无误`);
+  });
+
+  it('checks a what-if overlay against the rules files of its folder: the shipped ones apply, a bad path is named', () => {
+    const overlays = readdirSync(join(ROOT, 'rules')).flatMap((d) => {
+      const w = join(ROOT, 'rules', d, 'what-if');
+      return existsSync(w) ? readdirSync(w).map((f) => join(w, f)) : [];
+    });
+    expect(overlays.length).toBeGreaterThanOrEqual(3);
+    const ok = run(['rules', 'check', ...overlays]);
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout.match(/^✓ .*测算方案「.+」，可套用于 /gm)).toHaveLength(overlays.length);
+    const dir = mkdtempSync(join(tmpdir(), 'rules-overlay-'));
+    mkdirSync(join(dir, 'what-if'));
+    writeFileSync(join(dir, '2018.yaml'), XINGAN);
+    writeFileSync(join(dir, 'what-if', 'typo.yaml'), 'visits.inpatient.flor.floor: 0.95\n');
+    const bad = run(['rules', 'check', join(dir, 'what-if', 'typo.yaml')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/✗ .*typo\.yaml：visits\.inpatient\.flor\.floor：套用于 xingan-2018：.*flor/);
   });
 
   it('lists all three mistakes of a file, each with its field path, and exits 1', () => {
