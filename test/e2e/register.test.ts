@@ -236,15 +236,13 @@ describe.skipIf(!HAVE_CHROMIUM)('register pages in Chromium', () => {
     ]);
     // The accumulators are still shown, and the year's statement prints from here.
     expect(await page.textContent('#person-info dl')).toContain('2018 年度累计');
-    await page.evaluate(() => {
-      window.print = () => {};
-    });
+    await page.evaluate('window.print = () => {}');
     await page.click('#person-info [data-testid=print-statement]');
     await page.waitForSelector('#statement-print pre');
     const statement = (await page.textContent('#statement-print pre')) ?? '';
     expect(statement).toContain('2018 年度结算汇总　参保人 胡海军（P-000155');
     expect(statement).not.toContain('152201197512049996');
-    await page.evaluate(() => dispatchEvent(new Event('afterprint')));
+    await page.evaluate("dispatchEvent(new Event('afterprint'))");
     expect(await fitsWidth(page)).toBe(true);
     await page.locator('#h-visit').scrollIntoViewIfNeeded();
     await screenshot(page, '16-window-person-register', { fullPage: false });
