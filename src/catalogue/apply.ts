@@ -13,6 +13,7 @@
  * Pure: the entries in force are given (`CatalogueInForce`, from the store), and nothing is written here.
  */
 import type { BillItem, ItemClass } from '../engine/types.js';
+import { withinDates } from '../formats/iso-date.js';
 import { formatRatio, formatUnits } from '../money/text.js';
 import type { Ratio, Units } from '../money/units.js';
 
@@ -173,24 +174,29 @@ export function applyCatalogue(items: readonly DeclaredItem[], catalogue: Catalo
   return issues.length ? { ok: false, issues } : { ok: true, items: out, record };
 }
 
-/** Whether an entry is in force on a date (both ends inclusive). */
-export function inForce(e: Pick<CatalogueEntry, 'from' | 'to'>, date: string): boolean {
-  return e.from <= date && (e.to === undefined || date <= e.to);
+/**
+ * The entry in force on `date` for a hospital's region lineage (most specific first, e.g. ["152201",
+ * "152200", "150000"]): a regional entry wins over an all-regions one (no region, or ''); undefined when
+ * none applies.
+ */
+export function mostSpecific<E extends { from: string; to?: string | null; region?: string | null }>(entries: readonly E[], lineage: readonly string[], date: string): E | undefined {
+  let best: E | undefined;
+  let bestRank = Infinity;
+  for (const e of entries) {
+    if (!withinDates(e.from, e.to, date)) continue;
+    const rank = e.region === undefined || e.region === null || e.region === '' ? lineage.length : lineage.indexOf(e.region);
+    if (rank !== -1 && rank < bestRank) {
+      best = e;
+      bestRank = rank;
+    }
+  }
+  return best;
 }
 
-/**
- * The catalogue in force from a list of entries, for a hospital's region lineage (most specific first,
- * e.g. ["152201", "152200", "150000"]) and a date: a regional entry wins over an all-regions one.
- */
+/** The catalogue in force from a list of entries, for a hospital's region lineage and a date (null: none applies). */
 export function catalogueInForce(entries: readonly CatalogueEntry[], lineage: readonly string[], date: string, version: string): CatalogueInForce | null {
-  const byCode = new Map<string, { rank: number; entry: CatalogueEntry }>();
-  for (const e of entries) {
-    if (!inForce(e, date)) continue;
-    const rank = e.region === undefined ? lineage.length : lineage.indexOf(e.region);
-    if (rank === -1) continue;
-    const seen = byCode.get(e.code);
-    if (!seen || rank < seen.rank) byCode.set(e.code, { rank, entry: e });
-  }
-  if (byCode.size === 0) return null;
-  return { version, entry: (code) => byCode.get(code)?.entry };
+  const byCode = new Map<string, CatalogueEntry[]>();
+  for (const e of entries) byCode.set(e.code, [...(byCode.get(e.code) ?? []), e]);
+  if (!entries.some((e) => mostSpecific([e], lineage, date))) return null;
+  return { version, entry: (code) => mostSpecific(byCode.get(code) ?? [], lineage, date) };
 }

@@ -3,10 +3,11 @@
  * from which the entries in force for a hospital's region and a date are taken per bill without reading
  * the store (./apply.ts applies them). Built again when an import moves the version (settle/service.ts).
  */
+import { withinDates } from '../formats/iso-date.js';
 import { readAmount, readDecimal } from '../money/text.js';
 import { RATIO_DIGITS } from '../money/units.js';
 import type { CatalogueEntryTable } from '../store/schema.js';
-import { inForce, type CatalogueEntry, type CatalogueInForce } from './apply.js';
+import { mostSpecific, type CatalogueEntry, type CatalogueInForce } from './apply.js';
 
 export class CatalogueIndex {
   private readonly byCode = new Map<string, CatalogueEntry[]>();
@@ -52,24 +53,12 @@ export class CatalogueIndex {
   forBill(lineage: readonly string[], date: string): CatalogueInForce | null {
     const covered = ['', ...lineage].some((region) => {
       const s = this.spans.get(region);
-      return s !== undefined && s.from <= date && (s.to === null || date <= s.to);
+      return s !== undefined && withinDates(s.from, s.to, date);
     });
     if (!covered) return null;
     return {
       version: String(this.version),
-      entry: (code) => {
-        let best: CatalogueEntry | undefined;
-        let bestRank = Infinity;
-        for (const e of this.byCode.get(code) ?? []) {
-          if (!inForce(e, date)) continue;
-          const rank = e.region === undefined ? lineage.length : lineage.indexOf(e.region);
-          if (rank !== -1 && rank < bestRank) {
-            best = e;
-            bestRank = rank;
-          }
-        }
-        return best;
-      },
+      entry: (code) => mostSpecific(this.byCode.get(code) ?? [], lineage, date),
     };
   }
 }

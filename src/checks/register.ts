@@ -5,7 +5,7 @@
  * reported with what the register says now. The settlement is never re-settled by this: the bureau decides.
  * Pure: the caller reads the person's memberships, every version of them.
  */
-import type { Eligibility } from '../register/in-force.js';
+import { covers, type Eligibility } from '../register/in-force.js';
 
 export interface MembershipVersion {
   population: string;
@@ -38,7 +38,6 @@ export interface RetroactiveChange {
   changesPopulation: boolean;
 }
 
-const covers = (m: { from_date: string; to_date: string | null }, date: string) => m.from_date <= date && (m.to_date === null || date <= m.to_date);
 
 export function checkAgainstRegister(
   settlement: { created_at: string; population: string; eligibility_json: string | null },

@@ -29,6 +29,11 @@ export function isoDateNumberAt(text: string, from: number, to: number): number 
 }
 
 /** Whether `s` is a valid `YYYY-MM-DD` date. */
+/** Whether `date` lies in a period whose ends are both inclusive (an absent `to`: open). Dates compare as text. */
+export function withinDates(from: string, to: string | null | undefined, date: string): boolean {
+  return from <= date && (to === null || to === undefined || date <= to);
+}
+
 export function isIsoDate(s: unknown): s is string {
   return typeof s === 'string' && isoDateNumberAt(s, 0, s.length) !== -1;
 }

@@ -4,6 +4,8 @@
  * ones (or, for the audit, the ones that stood at a given time).
  */
 
+import { withinDates } from '../formats/iso-date.js';
+
 export interface MembershipPeriod {
   population: string;
   from_date: string;
@@ -18,7 +20,8 @@ export interface TierPeriod {
   batch_id: string;
 }
 
-const covers = (p: { from_date: string; to_date: string | null }, date: string) => p.from_date <= date && (p.to_date === null || date <= p.to_date);
+/** Whether a register period (a membership, a tier) covers the date. */
+export const covers = (p: { from_date: string; to_date: string | null }, date: string) => withinDates(p.from_date, p.to_date, date);
 
 /** The memberships in force on `date`, in the order given (at most one per population, as imports keep them apart). */
 export function membershipsInForce<M extends MembershipPeriod>(rows: readonly M[], date: string): M[] {

@@ -14,6 +14,7 @@ import * as z from 'zod';
 import { ApiError, notFound } from '../../errors/api-error.js';
 import { isIsoDate } from '../../formats/iso-date.js';
 import { importRegister } from '../../register/import.js';
+import { mostSpecific } from '../../catalogue/apply.js';
 import { describeCatalogueReport, importCatalogue } from '../../catalogue/import.js';
 import { personRecord } from '../../register/person.js';
 import { describeReport } from '../../register/report.js';
@@ -143,12 +144,7 @@ export function registerRoutes(deps: { store: Store; rules: RuleBook; now?: () =
           region: r.region || null, from: r.from_date, to: r.to_date, name: r.name, category: r.category, class: r.class, selfPayRatio: r.self_pay_ratio, priceCap: r.price_cap, batch: r.batch_id,
         }));
         // In force on the date for the region: the most specific region first (a regional entry wins).
-        const lineage = q.region ? regionLineage(q.region) : [];
-        const inForce = q.on
-          ? (periods
-              .filter((p) => p.from <= q.on! && (p.to === null || q.on! <= p.to) && (p.region === null || lineage.includes(p.region)))
-              .sort((a, b) => (a.region === null ? lineage.length : lineage.indexOf(a.region)) - (b.region === null ? lineage.length : lineage.indexOf(b.region)))[0] ?? null)
-          : null;
+        const inForce = q.on ? (mostSpecific(periods, q.region ? regionLineage(q.region) : [], q.on) ?? null) : null;
         return json({ code, periods, on: q.on ?? null, region: q.region ?? null, inForce, catalogueLoaded: true });
       },
     },
