@@ -203,7 +203,7 @@ describe.skipIf(!HAVE_CHROMIUM)('经办结算 in Chromium', () => {
     const owed = preview.body.result.owed as Record<string, string>;
     expect(owed.basic).toBe('0.00');
     // The page may still show the previous preview (without what was paid elsewhere) for a moment.
-    await expect.poll(() => page.textContent('[data-testid=owed-basic]')).toBe(grouped(owed.basic));
+    await expect.poll(() => page.textContent('[data-testid=owed-basic]')).toBe(grouped(owed.basic!));
     for (const [fund, amount] of Object.entries(owed)) {
       expect(await page.textContent(`[data-testid=owed-${fund}]`), fund).toBe(grouped(amount));
       expect(await page.textContent(`[data-testid=fund-${fund}]`), fund).toBe(grouped(preview.body.result.funds[fund]));
