@@ -333,6 +333,18 @@ def('MY008', '寒水石二十一味散', 'drug', 620, 'A', undefined, { frac: tr
 def('MY009', '嘎日迪五味丸', 'drug', 2180, 'B', '0.10');
 def('MY010', '蒙药院内制剂（协定方）', 'drug', 860, 'C', undefined, { frac: true });
 
+// The catalogue's price cap (最高限价) of an A/B drug or material, in fen, or null: the implants and other
+// high-value materials (capLikely) at 98% of their bid price, so most hospitals (which charge the bid
+// price -3%..+5%) have an over-limit part; one drug or material in eight at its bid price (binding where a
+// hospital charges more); one in eight at 10% above (never binding). Services have no cap (their price scales
+// with the hospital's tier). No draw from the PRNG.
+function capOf(c) {
+  if (c.cls === 'C' || c.kind === 'svc') return null;
+  if (c.capLikely) return pct(c.price, 98);
+  const h = hash(`cap:${c.code}`) % 8;
+  return h === 0 ? c.price : h === 1 ? pct(c.price, 110) : null;
+}
+
 const SVC_PCT = { township: 60, county: 100, league: 130, province: 150, outOfProvince: 190 };
 
 // price of a catalogue item at a hospital, in fen
@@ -579,15 +591,13 @@ function finishItems(raw, rng = { capRate: 0.115 }) {
     it.quantity = fmtQty(r.qtyH);
     it.amount = fmtMoney(amountFen(r.price, r.qtyH));
     if (r.c.cls !== 'C') {
-      const p = r.c.capLikely ? 0.4 : rng.capRate;
-      if (chance(p)) {
-        // over the 限价: cap 80%..97% of the hospital's price
-        const cap = Math.max(1, Math.floor((r.price * randInt(80, 97)) / 100));
-        if (cap < r.price) it.priceCap = fmtMoney(cap);
-      } else if (chance(0.03)) {
-        // a cap that does not bind (cap >= price)
-        it.priceCap = fmtMoney(r.price + Math.floor((r.price * randInt(0, 15)) / 100));
-      }
+      // The cap is the catalogue's (限价 belongs to the code, see capOf), the same on every bill. These draws
+      // once decided a cap per bill item; they are still made, and their results dropped, so that every later
+      // draw of the year (people, stays, items) stays exactly what it was.
+      if (chance(r.c.capLikely ? 0.4 : rng.capRate)) randInt(80, 97);
+      else if (chance(0.03)) randInt(0, 15);
+      const cap = capOf(r.c);
+      if (cap !== null) it.priceCap = fmtMoney(cap);
     }
     out.push(it);
   }
@@ -1194,22 +1204,14 @@ const DATED = {
 const written = lines.map((l) => JSON.parse(l));
 const inPeriod = (e, date) => e.from <= date && (e.to === '' || date <= e.to);
 
-// the periods of every code, and each period's priceCap: the one its A/B items admitted in it declare
+// the periods of every code, each with the code's priceCap (capOf)
 const entries = [];
 const conflicts = [];
 for (const c of Object.values(CAT)) {
   for (const p of DATED[c.code] || [{ from: CATALOGUE_FROM, to: '' }]) {
     const e = { code: c.code, name: c.name, category: CATEGORY[c.kind], cls: p.cls || c.cls, spr: null, cap: '', from: p.from, to: p.to, region: CATALOGUE_REGION };
     e.spr = e.cls === 'B' ? p.spr || c.spr : null;
-    const caps = new Map(); // declared cap ('' = none) -> bill numbers
-    if (e.cls !== 'C') {
-      for (const b of written) {
-        if (!inPeriod(e, b.visit.admitted)) continue;
-        const it = b.items.find((x) => x.code === c.code);
-        if (it) caps.set(it.priceCap ?? '', [...(caps.get(it.priceCap ?? '') || []), b.billNo]);
-      }
-    }
-    if (caps.size === 1) e.cap = [...caps.keys()][0];
+    if (e.cls !== 'C' && capOf(c) !== null) e.cap = fmtMoney(capOf(c));
     entries.push(e);
   }
 }

@@ -31,13 +31,18 @@ export async function loadRegistry(store: Store, dir: string, known?: KnownValue
     }
     counts[kind] = report.counts && 'newPeople' in report.counts ? report.counts.newPeople : report.counts.newHospitals;
   }
-  // The demo catalogue (seeds/catalogue.csv), when the seeds have one.
-  const catalogue = join(dir, 'catalogue.csv');
-  if (existsSync(catalogue)) {
-    const report = await importCatalogue(store, { input: createReadStream(catalogue), format: 'csv', file: 'seeds/catalogue.csv', source: 'demo seeds', dryRun: false, actor: 'seed', at: new Date().toISOString() });
-    if (report.outcome === 'refused') throw new Error(`${catalogue}: ${report.problems.map((p) => `第 ${p.line} 行 ${p.column}：${p.message}`).join('；')}`);
-  }
   return counts;
+}
+
+/**
+ * A catalogue file (the demo's seeds/catalogue.csv, when the seeds have one), imported the way the bureau
+ * imports the insurer's: all or nothing. Returns whether there was one. A bad file stops the start.
+ */
+export async function loadCatalogue(store: Store, file: string, label = file): Promise<boolean> {
+  if (!existsSync(file)) return false;
+  const report = await importCatalogue(store, { input: createReadStream(file), format: 'csv', file: label, source: 'demo seeds', dryRun: false, actor: 'seed', at: new Date().toISOString() });
+  if (report.outcome === 'refused') throw new Error(`${file}: ${report.problems.map((p) => `第 ${p.line} 行 ${p.column}：${p.message}`).join('；')}`);
+  return true;
 }
 
 export function readSeedBills(dir: string): unknown[] {
@@ -55,6 +60,7 @@ export async function seedIfEmpty(store: Store, settlements: SettlementService, 
   const any = await store.db.selectFrom('hospitals').select('code').limit(1).executeTakeFirst();
   if (any) return false;
   const counts = await loadRegistry(store, dir, settlements.rules.vocabulary());
+  await loadCatalogue(store, join(dir, 'catalogue.csv'), 'seeds/catalogue.csv');
   const bills = readSeedBills(dir);
   for (const bill of bills) await settlements.post(bill, null, 'seed');
   // Bills a hospital posted with classes the catalogue does not give (seeds/attempts.jsonl): refused, and

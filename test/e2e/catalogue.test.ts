@@ -8,10 +8,12 @@
  * API. Screenshots at 1024 px wide, as pages.test.ts takes them.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_CHROMIUM, IN_CI, CHROMIUM, launchBrowser, login, newPage, screenshot, startWebService, type WebService } from './harness.js';
+import { ROOT } from '../http/fixture.js';
 
 const HOSPITAL = 'H152200-L01';
 const REGION = '152200';
@@ -221,6 +223,46 @@ describe.skipIf(!HAVE_CHROMIUM)('the catalogue in the pages, in Chromium', () =>
     expect(saved).toBe(csv.text);
     expect(saved).toContain(refusedBillNo);
 
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('demo: 目录稽核 with no filter shows the seeded attempts (seeds/attempts.jsonl), refused at 科右中旗’s hospitals, as the API reports them', async () => {
+    const seeded = readFileSync(join(ROOT, 'seeds', 'attempts.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { billNo: string; hospital: { code: string } });
+    expect(seeded.length).toBeGreaterThanOrEqual(3);
+    const report = await get(keys.auditor, '/v1/audits/catalogue');
+    expect(report.status).toBe(200);
+
+    const { context, page, errors } = await newPage(browser, web.base);
+    await login(page, keys.auditor, '/audit');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.click('#tab-catalogue');
+    await page.fill('#c-from', '');
+    await page.fill('#c-to', '');
+    await page.fill('#c-hospital', '');
+    await page.click('#cat-btn');
+    await page.waitForSelector('[data-testid=catalogue-refusals]');
+    const rows = page.locator('[data-testid=catalogue-refusals] tbody tr[data-refusal]');
+    expect(await rows.count()).toBe(report.body.refusals.length);
+    const shown = new Map<string, string[]>();
+    for (const row of await rows.all()) {
+      const cells = await row.locator('td').allTextContents();
+      shown.set(cells[1]!, cells);
+    }
+    for (const attempt of seeded) {
+      const cells = shown.get(attempt.billNo);
+      expect(cells, `${attempt.billNo} on the page`).toBeTruthy();
+      expect(cells![0]).toBe(attempt.hospital.code);
+      expect(cells![3]).toMatch(/与医保目录不符|不在医保目录中/);
+    }
+    for (const code of new Set(seeded.map((a) => a.hospital.code))) {
+      const counts = report.body.byHospital.find((x: { hospitalCode: string }) => x.hospitalCode === code);
+      expect(counts.refusals).toBe(seeded.filter((a) => a.hospital.code === code).length);
+      expect(await page.textContent(`[data-testid=catalogue-hospitals] tr[data-hospital="${code}"]`)).toBe(`${code}按目录结算 ${counts.differences} 项，拒绝结算 ${counts.refusals} 笔`);
+    }
+    expect(await fitsWidth(page)).toBe(true);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot(page, '19-audit-catalogue-seeded');
     expect(errors).toEqual([]);
     await context.close();
   });

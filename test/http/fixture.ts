@@ -15,6 +15,8 @@ import type { Route } from '../../src/http/route.js';
 import { createService } from '../../src/http/service.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
+/** Catalogue entries (Z001, D101, S201, M301) that agree with inpatientBill()'s items. */
+export const FIXTURE_CATALOGUE = join(ROOT, 'test', 'fixtures', 'catalogue.csv');
 
 let imagesDir: string | undefined;
 /**
@@ -42,10 +44,11 @@ export interface TestService extends Booted {
 export async function startTestService(opts: { seed?: boolean } = {}): Promise<TestService> {
   const dbFile = join(mkdtempSync(join(tmpdir(), 'onestop-')), 'test.db');
   const booted = await boot({ db: dbFile, rulesDir: join(ROOT, 'rules'), seeds: opts.seed === false ? 'none' : join(ROOT, 'seeds') });
-  if (opts.seed === false) {
-    const { loadRegistry } = await import('../../src/app/seed.js');
-    await loadRegistry(booted.store, join(ROOT, 'seeds'));
-  }
+  const { loadRegistry, loadCatalogue } = await import('../../src/app/seed.js');
+  if (opts.seed === false) await loadRegistry(booted.store, join(ROOT, 'seeds'));
+  // The seeded demo has a catalogue for its region, so the codes of inpatientBill() are in it too, as a
+  // hospital's would be (test/fixtures/catalogue.csv); without seeds there is no catalogue at all.
+  else await loadCatalogue(booted.store, FIXTURE_CATALOGUE, 'test/fixtures/catalogue.csv');
   const { handler, app, routes } = createService({ store: booted.store, rules: booted.rules, logger: pino({ level: 'silent' }) });
   return {
     ...booted,
