@@ -92,6 +92,12 @@ describe('rules loader', () => {
     expect(messages.some((m) => m.includes('id') && m.includes('重复'))).toBe(true);
   });
 
+  it('every sourced step of the shipped files quotes its clause', () => {
+    for (const l of loadRulesDir(RULES_DIR)) {
+      const visits = (l.document as { visits: Record<string, { id: string; source?: string; clause?: unknown }[]> }).visits;
+      for (const steps of Object.values(visits)) for (const s of steps) if (s.source) expect(s.clause, `${l.file} ${s.id}`).toBeTruthy();
+    }
+  });
 });
 
 describe('clauses (the quoted words a value comes from)', () => {
