@@ -37,7 +37,13 @@ export const receivablesQuerySchema = z
 
 export const settlementFormatQuerySchema = z.strictObject({ format: z.enum(['nhsa'], { error: '格式应为 nhsa（国家医保信息平台结算信息格式）' }) });
 
-const citation = z.object({ sourceId: z.string(), title: z.string(), file: z.string().optional(), url: z.string().optional() });
+const citation = z.object({
+  sourceId: z.string(),
+  title: z.string(),
+  file: z.string().optional(),
+  url: z.string().optional(),
+  clause: z.array(z.string()).optional().describe('the passages of the source the value comes from, quoted exactly (the rules file\'s clause); absent when the file quotes none'),
+});
 
 export const traceSchema = z
   .object({

@@ -12,8 +12,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runAudit, type AuditReport } from '../audit/audit.js';
-import { buildTrace, storedDiagnoses } from '../explain/explain.js';
-import { fundLabel, populationLabel } from '../labels/labels.js';
+import { buildTrace, storedDiagnoses, type Citation } from '../explain/explain.js';
+import { STEP_FIELD_LABELS, fundLabel, labelOf, populationLabel } from '../labels/labels.js';
 import { catalogueCsv, catalogueReport } from '../audit/catalogue.js';
 import { KIND_LABELS } from '../reports/receivables.js';
 import { receivables, receivablesCsv } from '../reports/receivables.js';
@@ -218,8 +218,13 @@ export function registerAuditCommands(program: Command): void {
       const lines = [`结算 ${trace.settlementId}（${trace.status === 'reversed' ? '已撤销' : '已结算'}）`, trace.summary, ''];
       trace.steps.forEach((s, i) => {
         lines.push(`${i + 1}. ${s.sentence}`);
-        if (s.citation) lines.push(`   依据：${s.citation.title}${s.citation.file ? `（${s.citation.file}）` : ''}`);
-        for (const [field, why] of Object.entries(s.estimates ?? {})) lines.push(`   估算值 ${field}：${why}`);
+        const cite = (label: string, c: Citation) => {
+          lines.push(`   ${label}：《${c.title}》${c.file ? `（${c.file}）` : ''}`);
+          for (const p of c.clause ?? []) lines.push(`     原文：“${p}”`);
+        };
+        if (s.citation) cite('依据', s.citation);
+        for (const [field, c] of Object.entries(s.fieldCitations ?? {})) cite(`${labelOf(STEP_FIELD_LABELS, field)}依据`, c);
+        for (const [field, why] of Object.entries(s.estimates ?? {})) lines.push(`   估计值 ${labelOf(STEP_FIELD_LABELS, field)}：${why}`);
       });
       lines.push('', `规则：${trace.rulesetTitle}（${trace.rulesetId}，版本 ${trace.rulesetHash.slice(0, 12)}，${trace.rulesetFile}）`);
       process.stdout.write(`${lines.join('\n')}\n`);

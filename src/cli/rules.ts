@@ -4,7 +4,7 @@
  *   check: validates each file exactly as the service loads it (the same reader and schema), and the
  *          files against each other (ids, overlapping dates for one region); every problem with its
  *          file, field path and what is wrong, in Chinese; exit 1 on any.
- *   diff:  what changed from A to B, value by value, with the source each value cites.
+ *   diff:  what changed from A to B, value by value, with the source each value cites and its clause.
  */
 import type { Command } from 'commander';
 import { CommanderError } from 'commander';
@@ -106,7 +106,7 @@ export function registerRulesCommands(program: Command): void {
     });
   rules
     .command('diff')
-    .description('对比两个规则文件（或规则 id）：逐项列出改动的数值及其引用的来源')
+    .description('对比两个规则文件（或规则 id）：逐项列出改动的数值及其引用的来源和原文')
     .argument('<a>', '原规则：文件或规则 id')
     .argument('<b>', '新规则：文件或规则 id')
     .action((a: string, b: string) => {
@@ -120,15 +120,15 @@ export function registerRulesCommands(program: Command): void {
       const title = (d: Record<string, unknown>, ref: string) => `${ref}（${String(d.id)}，${String(d.title)}）`;
       process.stdout.write(`规则对比：${title(before, a)} → ${title(after, b)}\n`);
       if (changes.length === 0) process.stdout.write('两者内容相同，没有改动\n');
-      const cite = (id: string | undefined, d: Record<string, unknown>) => {
+      const cite = (id: string | undefined, clause: string[] | undefined, d: Record<string, unknown>) => {
         if (!id) return '';
         const s = (Array.isArray(d.sources) ? d.sources : []).find((x: { id?: unknown }) => x?.id === id) as { title?: string } | undefined;
-        return `　依据：${id}${s?.title ? ` ${s.title}` : ''}`;
+        return `　依据：${id}${s?.title ? ` ${s.title}` : ''}${clause?.length ? `　原文：${clause.map((p) => `“${p}”`).join('；')}` : ''}`;
       };
       for (const c of changes) {
         const from = c.kind === 'removed' ? before : after;
         const what = c.kind === 'added' ? '新增' : c.kind === 'removed' ? '删除' : '修改';
-        process.stdout.write(`${what} ${c.path}：${show(c.before)} → ${show(c.after)}${cite(c.source, from)}\n`);
+        process.stdout.write(`${what} ${c.path}：${show(c.before)} → ${show(c.after)}${cite(c.source, c.clause, from)}\n`);
       }
       process.stdout.write(`共 ${changes.length} 处改动\n`);
     });

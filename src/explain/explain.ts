@@ -7,6 +7,7 @@ import type { SettlementJson, StepResultJson } from '../engine/result.js';
 import type { Step } from '../engine/types.js';
 import type { Eligibility } from '../register/in-force.js';
 import { eligibilitySentence, parseEligibility } from './eligibility.js';
+import { documentStep, stepClauses } from '../rules/clauses.js';
 import type { LoadedRuleset } from '../rules/load.js';
 import { stepSentence, summarySentence } from './sentences.js';
 
@@ -15,6 +16,11 @@ export interface Citation {
   title: string;
   file?: string;
   url?: string;
+  /**
+   * The passages of the source the value comes from, quoted exactly (the rules file's `clause`, or a
+   * field's `cite.<field>.clause`); absent when the file quotes none.
+   */
+  clause?: string[];
 }
 
 export interface TraceStep extends StepResultJson {
@@ -23,7 +29,7 @@ export interface TraceStep extends StepResultJson {
   citation: Citation | null;
   /** { field: why this value is an estimate } from the rules file, or null when every value is sourced. */
   estimates: Record<string, string> | null;
-  /** { field: source } for fields that cite another source than the step's (`cite` in the rules file). */
+  /** { field: source } for fields that cite another source, or another clause, than the step's (`cite` in the rules file). */
   fieldCitations: Record<string, Citation> | null;
 }
 
@@ -62,25 +68,17 @@ export interface Trace {
   steps: TraceStep[];
 }
 
-export function citationFor(ruleset: LoadedRuleset, sourceId: string | undefined): Citation | null {
+export function citationFor(ruleset: LoadedRuleset, sourceId: string | undefined, clause?: string[] | null): Citation | null {
   if (!sourceId) return null;
   const s = ruleset.ruleset.sources.find((x) => x.id === sourceId);
   if (!s) return null;
-  return { sourceId: s.id, title: s.title, ...(s.file ? { file: s.file } : {}), ...(s.url ? { url: s.url } : {}) };
+  return { sourceId: s.id, title: s.title, ...(s.file ? { file: s.file } : {}), ...(s.url ? { url: s.url } : {}), ...(clause?.length ? { clause: [...clause] } : {}) };
 }
 
 /** The step's definition (engine form) in the ruleset version. */
 export function stepDefinition(ruleset: LoadedRuleset, visitType: string, stepId: string): Step | undefined {
   const pipeline = Object.prototype.hasOwnProperty.call(ruleset.ruleset.visits, visitType) ? ruleset.ruleset.visits[visitType] : undefined;
   return pipeline?.find((s) => s.id === stepId);
-}
-
-/** The step as written in the rules document (for `cite` and `estimates`, which the engine does not keep). */
-function documentStep(ruleset: LoadedRuleset, visitType: string, stepId: string): Record<string, unknown> | undefined {
-  const visits = (ruleset.document as { visits?: Record<string, unknown> } | null)?.visits;
-  const pipeline = visits && Object.prototype.hasOwnProperty.call(visits, visitType) ? visits[visitType] : undefined;
-  if (!Array.isArray(pipeline)) return undefined;
-  return pipeline.find((s): s is Record<string, unknown> => !!s && typeof s === 'object' && (s as { id?: unknown }).id === stepId);
 }
 
 /** Sentences for every step, in order (also used by the slip and the NHSA detail). */
@@ -112,23 +110,23 @@ export function buildTrace(input: { id: string; status: 'settled' | 'reversed'; 
   const { result: r, ruleset } = input;
   const sentences = sentencesFor(r, ruleset, input.tier, input.diagnoses);
   const steps: TraceStep[] = r.steps.map((s, i) => {
-    const doc = documentStep(ruleset, r.visitType, s.id);
+    // The clause comes from the document of the version the settlement was computed with, never from the
+    // stored result: a result stays as it was written, and an old version shows the clauses it had.
+    const doc = documentStep(ruleset.document, r.visitType, s.id);
     const estimates = doc?.estimates && typeof doc.estimates === 'object' ? (doc.estimates as Record<string, string>) : null;
-    const cite = doc?.cite && typeof doc.cite === 'object' ? (doc.cite as Record<string, string>) : null;
-    let fieldCitations: Record<string, Citation> | null = null;
-    if (cite) {
-      fieldCitations = {};
-      for (const [field, src] of Object.entries(cite)) {
-        const c = citationFor(ruleset, src);
-        if (c) fieldCitations[field] = c;
-      }
+    const clauses = stepClauses(doc);
+    const fieldCitations: Record<string, Citation> = {};
+    for (const [field, c] of Object.entries(clauses.fields)) {
+      const citation = citationFor(ruleset, c.source, c.clause);
+      if (citation) fieldCitations[field] = citation;
     }
     return {
       ...s,
       sentence: sentences[i]!,
-      citation: citationFor(ruleset, s.source),
+      // The stored step names its source; the clause is that step's only while the document agrees on it.
+      citation: citationFor(ruleset, s.source, s.source === doc?.source ? clauses.clause : null),
       estimates: estimates && Object.keys(estimates).length ? { ...estimates } : null,
-      fieldCitations: fieldCitations && Object.keys(fieldCitations).length ? fieldCitations : null,
+      fieldCitations: Object.keys(fieldCitations).length ? fieldCitations : null,
     };
   });
   return {

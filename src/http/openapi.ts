@@ -219,7 +219,7 @@ function buildDocument(): Record<string, unknown> {
           summary: 'one ruleset as written, with its version hash',
           parameters: [pathId],
           responses: {
-            '200': ok('the rules document (rules/README.md, SETTLEMENT.md §6)', z.object({ id: z.string(), hash: z.string(), file: z.string(), document: z.record(z.string(), z.unknown()) })),
+            '200': ok('the rules document (rules/README.md, SETTLEMENT.md §6), as written: each step\'s source and the clause quoted from it, each field\'s own cite', z.object({ id: z.string(), hash: z.string(), file: z.string(), document: z.record(z.string(), z.unknown()) })),
             ...errors(401, 404),
           },
         },

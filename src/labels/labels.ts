@@ -87,6 +87,7 @@ export const STEP_FIELD_LABELS: Readonly<Record<string, string>> = {
   accumulator: '累计项',
   aboveDeductibleOf: '起付线分界',
   source: '依据',
+  clause: '依据原文',
   cite: '各字段的依据',
   estimates: '估计值',
   note: '说明',

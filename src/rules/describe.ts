@@ -49,7 +49,10 @@ export function describeRulesPath(path: string | readonly (string | number)[], d
       else bracket(`第 ${f + 1} 项`);
     } else if (parent === 'adjust') bracket(labelOf(POPULATION_LABELS, f));
     else if (i > 0 && Object.prototype.hasOwnProperty.call(TIER_LABELS, f)) bracket(labelOf(TIER_LABELS, f));
-    else if (parent === 'cite' || parent === 'estimates') bracket(labelOf(STEP_FIELD_LABELS, f));
+    else if (parent === 'cite') parts[parts.length - 1] = `${labelOf(STEP_FIELD_LABELS, f)}的依据`;
+    // A field's own citation: its source, and its clause (the words quoted from it).
+    else if (i >= 2 && fields[i - 2] === 'cite' && (f === 'source' || f === 'clause')) parts[parts.length - 1] += f === 'source' ? '来源' : '原文';
+    else if (parent === 'estimates') bracket(labelOf(STEP_FIELD_LABELS, f));
     else if (parent === 'deductible') parts[parts.length - 1] = labelOf(STEP_FIELD_LABELS, f);
     else parts.push(labelOf(STEP_FIELD_LABELS, f));
   }

@@ -2,8 +2,10 @@
  * What changed between two rules documents, value by value: for bureau staff who edit the files and for
  * whoever reviews the change (`onestop rules diff A B`). Steps are matched by their id within a visit
  * type, so a reordered or inserted step is not read as every step having changed; each change carries
- * the source its step cites (the step's `source`, or a field's own `cite`).
+ * the source its step cites (the step's `source`, or a field's own `cite`) and the clause quoted from it.
  */
+import { stepClauses } from './clauses.js';
+
 export interface RulesChange {
   /** Where, as people read it: `visits.inpatient.assistance.ratio`, `effective.to`. */
   path: string;
@@ -12,6 +14,8 @@ export interface RulesChange {
   after: unknown;
   /** The source id the value cites in the document it comes from (the new one, or the old one for a removal). */
   source?: string;
+  /** The words of that source the value comes from (the field's own clause, else its step's), when the file quotes them. */
+  clause?: string[];
 }
 
 type Doc = Record<string, unknown>;
@@ -19,7 +23,7 @@ type Doc = Record<string, unknown>;
 const isObject = (x: unknown): x is Doc => x !== null && typeof x === 'object' && !Array.isArray(x);
 
 /** Keys that annotate rather than price: compared too, but listed after the values that pay. */
-const ANNOTATIONS = new Set(['name', 'note', 'notes', 'cite', 'estimates', 'title']);
+const ANNOTATIONS = new Set(['name', 'note', 'notes', 'cite', 'clause', 'estimates', 'title']);
 
 export function diffRules(before: Doc, after: Doc): RulesChange[] {
   const out: RulesChange[] = [];
@@ -36,8 +40,8 @@ export function diffRules(before: Doc, after: Doc): RulesChange[] {
       const a = sa.get(id);
       const b = sb.get(id);
       const path = `visits.${visitType}.${id}`;
-      if (!a) out.push({ path, kind: 'added', before: undefined, after: b, source: sourceOf(b, undefined) });
-      else if (!b) out.push({ path, kind: 'removed', before: a, after: undefined, source: sourceOf(a, undefined) });
+      if (!a) out.push({ path, kind: 'added', before: undefined, after: b, ...citedBy(b, undefined) });
+      else if (!b) out.push({ path, kind: 'removed', before: a, after: undefined, ...citedBy(a, undefined) });
       else {
         const changes: RulesChange[] = [];
         for (const field of union(Object.keys(a), Object.keys(b))) compare(`${path}.${field}`, a[field], b[field], b, field, changes);
@@ -59,20 +63,25 @@ function stepsById(list: unknown): Map<string, Doc> {
   return out;
 }
 
-/** The source a step's field cites: the field's own `cite` entry (by its top-level name), else the step's. */
-function sourceOf(step: Doc | undefined, field: string | undefined): string | undefined {
-  if (!step) return undefined;
+/**
+ * The source a step's field cites and the clause it is quoted from: the field's own `cite` entry (by its
+ * top-level name), else the step's source and clause (no clause for a field the file marks as an estimate).
+ */
+function citedBy(step: Doc | undefined, field: string | undefined): { source?: string; clause?: string[] } {
+  if (!step) return {};
   const top = field?.split('.')[0];
-  const cite = isObject(step.cite) && top !== undefined ? step.cite[top] : undefined;
-  if (typeof cite === 'string') return cite;
-  return typeof step.source === 'string' ? step.source : undefined;
+  const c = top !== undefined ? stepClauses(step).fields[top] : undefined;
+  const estimated = top !== undefined && isObject(step.estimates) && top in step.estimates;
+  const source = c ? c.source : typeof step.source === 'string' ? step.source : undefined;
+  const clause = c ? c.clause : estimated ? null : stepClauses(step).clause;
+  return { ...(source !== undefined ? { source } : {}), ...(clause ? { clause } : {}) };
 }
 
 function compare(path: string, a: unknown, b: unknown, step: Doc | undefined, field: string | undefined, out: RulesChange[]): void {
   if (same(a, b)) return;
-  const source = sourceOf(step, field);
-  if (a === undefined) return void out.push({ path, kind: 'added', before: undefined, after: b, source });
-  if (b === undefined) return void out.push({ path, kind: 'removed', before: a, after: undefined, source });
+  const source = citedBy(step, field);
+  if (a === undefined) return void out.push({ path, kind: 'added', before: undefined, after: b, ...source });
+  if (b === undefined) return void out.push({ path, kind: 'removed', before: a, after: undefined, ...source });
   if (isObject(a) && isObject(b)) {
     for (const k of union(Object.keys(a), Object.keys(b))) compare(`${path}.${k}`, a[k], b[k], step, field, out);
     return;
@@ -81,7 +90,7 @@ function compare(path: string, a: unknown, b: unknown, step: Doc | undefined, fi
     a.forEach((x, i) => compare(`${path}.${i}`, x, b[i], step, field, out));
     return;
   }
-  out.push({ path, kind: 'changed', before: a, after: b, source });
+  out.push({ path, kind: 'changed', before: a, after: b, ...source });
 }
 
 /** Equal as values: "0.90", 0.9 and "0.9" are one ratio; lists and maps compared member by member. */

@@ -54,12 +54,31 @@ const adjust = z.record(
 
 const ceiling = z.strictObject({ ratio, denominator: z.enum(['total', 'inPolicy']) });
 
+/**
+ * The words of the source a value comes from, quoted exactly: one passage, or a list when the values
+ * come from several places of the document. An empty passage (or list) is refused: it would show a
+ * citation that quotes nothing.
+ */
+const passage = z.string().refine((t) => t.trim().length > 0, '原文（clause）不能为空：请照录来源中的条文，或删去此键');
+const clause = z.union([passage, z.array(passage).min(1, '原文（clause）不能为空列表')], { error: '原文（clause）应为一段文字，或若干段文字的列表' });
+
+/**
+ * A field's own citation (`cite`): a source id, or { source?, clause? } when the field's words are to be
+ * quoted too. Without `source` the field comes from the step's own source, from another passage of it.
+ */
+const fieldCitation = z.union([
+  identifier,
+  z.strictObject({ source: identifier.optional(), clause: clause.optional() }).refine((c) => c.source !== undefined || c.clause !== undefined, 'cite 的字段应写 source（来源 id）或 clause（原文），或二者都写'),
+]);
+
 /** Keys that describe a step for people and carry no money: accepted on every step. */
 const ANNOTATIONS = {
   name: z.string().optional(),
   note: z.string().optional(),
-  /** { field: sourceId } when one field comes from another source than the step's `source`. */
-  cite: z.record(z.string(), identifier).optional(),
+  /** The passage of `source` the step's values come from, quoted exactly (needs `source`). */
+  clause: clause.optional(),
+  /** { field: sourceId | { source?, clause? } } when one field comes from another source, or another passage, than the step's. */
+  cite: z.record(z.string(), fieldCitation).optional(),
   /** { field: "why this value" } for every value that no source gives. */
   estimates: z.record(z.string(), z.string()).optional(),
 };
@@ -190,11 +209,16 @@ function checkReferences(doc: unknown, ctx: z.RefinementCtx<unknown>): void {
     steps.forEach((s, i) => {
       const at = (...p: (string | number)[]) => ['visits', visitType, i, ...p];
       if (typeof s.source === 'string' && !sourceIds.has(s.source)) issue(at('source'), `来源 "${s.source}" 未在 sources 中声明`);
-      for (const [field, src] of Object.entries(record(s.cite))) {
-        if (typeof src === 'string' && !sourceIds.has(src)) issue(at('cite', field), `来源 "${src}" 未在 sources 中声明`);
+      if (s.clause !== undefined && typeof s.source !== 'string') issue(at('clause'), '步骤没有注明来源（source），原文（clause）无从出处：请先写明 source');
+      const estimated = record(s.estimates);
+      for (const [field, c] of Object.entries(record(s.cite))) {
+        const src = typeof c === 'string' ? c : text(record(c).source);
+        if (src !== undefined && !sourceIds.has(src)) issue(at('cite', field, ...(typeof c === 'string' ? [] : ['source'])), `来源 "${src}" 未在 sources 中声明`);
         if (!(field in s)) issue(at('cite', field), `步骤没有字段 "${field}"，无法为其注明来源`);
+        if (src === undefined && typeof c !== 'string' && typeof s.source !== 'string') issue(at('cite', field, 'clause'), `步骤没有注明来源（source），字段 "${field}" 的原文无从出处：请写明 cite.${field}.source`);
+        if (typeof c !== 'string' && record(c).clause !== undefined && field in estimated) issue(at('cite', field, 'clause'), `字段 "${field}" 已标为估计值（estimates），不能同时引用原文`);
       }
-      for (const field of Object.keys(record(s.estimates))) {
+      for (const field of Object.keys(estimated)) {
         if (!(field in s)) issue(at('estimates', field), `步骤没有字段 "${field}"，无法标注为估算`);
       }
       for (const p of list(s.only)) if (typeof p === 'string' && !populations.has(p)) issue(at('only'), `人群 "${p}" 未在 populations 中声明`);

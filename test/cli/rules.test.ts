@@ -85,13 +85,19 @@ describe('onestop rules check', () => {
 });
 
 describe('onestop rules diff', () => {
-  it('lists what changed, value by value, with the source each value cites', () => {
+  it('lists what changed, value by value, with the source each value cites and its clause', () => {
     const r = run(['rules', 'diff', 'xingan-2018', withMistakes()]);
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines).toContain('删除 visits.inpatient.basic.annualCap：150000.00 → （无）　依据：s003 健康扶贫破解因病致贫之"痛"');
-    expect(lines).toContain('修改 visits.inpatient.commercial.ratio：0.55 → 1.55　依据：s003 健康扶贫破解因病致贫之"痛"');
+    // A sourced value cites its clause too; the deleted cap above is an estimate, and quotes none.
+    expect(lines).toContain('修改 visits.inpatient.commercial.ratio：0.55 → 1.55　依据：s003 健康扶贫破解因病致贫之"痛"　原文：“商业补充保险报销55%”；“两不限即健康扶贫对象住院医疗费在商业补充保险支付不限定起付线,按55%支付”');
     expect(r.stdout).toContain('共 4 处改动');
+    // A field with a clause of its own cites that one (the floor's denominator, from seed 000).
+    const file = join(mkdtempSync(join(tmpdir(), 'rules-diff-')), 'xingan-inpolicy.yaml');
+    writeFileSync(file, XINGAN.replace('denominator: total\n', 'denominator: inPolicy\n'));
+    const denominator = run(['rules', 'diff', 'xingan-2018', file]).stdout.split('\n').filter((l) => l.includes('floor.denominator'));
+    expect(denominator).toEqual([expect.stringMatching(/^修改 visits\.inpatient\.floor\.denominator：total → inPolicy　依据：s000 .*　原文：“2016年,全县贫困人口累计住院治疗1277人次,.*90%以上”$/)]);
     const same = run(['rules', 'diff', 'xingan-2018', join(ROOT, 'rules', '152200-xingan', '2018.yaml')]);
     expect(same.stdout).toContain('两者内容相同，没有改动');
   });

@@ -292,6 +292,21 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in Chromium', () => {
       expect(await page.textContent('[data-testid=trace-summary]')).toBe(trace.body.summary);
       expect(await page.locator('[data-testid=trace] .banner-warn').count()).toBe(0);
     }
+    // Each citation quotes the clause its step's values come from, in that step's row, as the trace gives it;
+    // a field with a clause of its own (the floor's denominator, from seed 000) quotes that one too.
+    const traced = (trace.status === 200 ? trace.body.steps : []) as { id: string; citation: { clause?: string[] } | null; fieldCitations: Record<string, { clause?: string[] }> | null }[];
+    expect(traced.length).toBe(steps.length);
+    for (const s of traced) {
+      const shown = await page.locator(`.steps-table tr[data-step="${s.id}"] [data-testid=clause]`).allTextContents();
+      const quoted = [...(s.citation?.clause ?? []), ...Object.values(s.fieldCitations ?? {}).flatMap((c) => c.clause ?? [])];
+      expect(quoted.length, s.id).toBeGreaterThan(0);
+      expect(shown, s.id).toEqual(quoted.map((q) => `“${q}”`));
+    }
+    const basicRow = await page.textContent('.steps-table tr[data-step="basic"]');
+    expect(basicRow).toContain('“基本医保起付线降低50%,且报销比例提高10%”');
+    expect(await page.textContent('.steps-table tr[data-step="floor"]')).toContain('比例的分母依据');
+    // A value no clause gives (an estimate) still shows its estimate note.
+    expect(await page.locator('.steps-table tr[data-step="basic"] details.estimate').count()).toBe(1);
     await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, '09-audit-trace');
 

@@ -96,7 +96,26 @@ describe('GET /v1/settlements/{id}/trace', () => {
     const t = traceSchema.parse((await get(auditorKey, `/v1/settlements/${id}/trace`)).body);
     const loaded = svc.rules.get('xingan-2018')!;
     expect(t).toMatchObject({ rulesetId: 'xingan-2018', rulesetHash: loaded.hash, rulesetFile: loaded.file, rulesetTitle: loaded.ruleset.title });
-    for (const s of t.steps) expect(s.citation).toEqual({ sourceId: 's003', title: '健康扶贫破解因病致贫之"痛"', file: '003_c382273b127accdc.txt' });
+    for (const s of t.steps) expect(s.citation).toMatchObject({ sourceId: 's003', title: '健康扶贫破解因病致贫之"痛"', file: '003_c382273b127accdc.txt' });
+    // Each citation quotes the clause of seed 003 its step's values come from (the rules file's clause).
+    expect(t.steps.map((s) => s.citation!.clause)).toEqual([
+      ['基本医保起付线降低50%,且报销比例提高10%', '两降低即健康扶贫对象住院医疗费基本医保起付线降低50%……四提高即健康扶贫对象住院医疗费基本医保支付比例和大病保险支付比例分别提高10%'],
+      ['大病保险起付线降低50%,且报销比例提高10%', '两降低即健康扶贫对象住院医疗费基本医保起付线降低50%……四提高即健康扶贫对象住院医疗费基本医保支付比例和大病保险支付比例分别提高10%'],
+      ['商业补充保险报销55%', '两不限即健康扶贫对象住院医疗费在商业补充保险支付不限定起付线,按55%支付'],
+      ['民政医疗救助报销90%,封顶线5万元', '经基本医保、大病保险、商业补充保险支付后,政府再给予大病保险起付线以上医保目录内部分90%医疗救助'],
+      ['政府兜底救助确保实际医疗费报销比例不低于90%', '并保证住院医疗费实际报销比例不低于90%'],
+      ['且年度累计自付医疗费超5000元部分全部报销'],
+    ]);
+    // A field from another source cites that source with its own clause (the floor's denominator: the Zhuozi totals).
+    expect(t.steps[4]!.fieldCitations).toEqual({
+      denominator: {
+        sourceId: 's000',
+        title: loaded.ruleset.sources.find((x) => x.id === 's000')!.title,
+        file: '000_bbff5da8cc4a5e87.txt',
+        clause: ['2016年,全县贫困人口累计住院治疗1277人次,医疗总费用1228万元,基本医疗补偿727万元,医疗保障基金注入379万元,贫困人口整体医疗费用实际报销比例达到了90%以上'],
+      },
+    });
+    for (const s of [0, 1, 2, 3, 5]) expect(t.steps[s]!.fieldCitations).toBeNull();
     // basic and serious carry estimated base values; the layers seed 003 gives in full do not.
     expect(Object.keys(t.steps[0]!.estimates ?? {}).sort()).toEqual(['annualCap', 'deductible', 'ratio']);
     expect(Object.keys(t.steps[1]!.estimates ?? {}).sort()).toEqual(['annualCap', 'deductible', 'segments']);
@@ -111,6 +130,8 @@ describe('GET /v1/settlements/{id}/trace', () => {
     const { canonicalJson } = await import('../../src/formats/canonical-json.js');
     const doc = structuredClone(current.document) as { sources: { id: string; title: string }[] };
     doc.sources[0]!.title = '旧版来源标题';
+    // …and the basic step quoted another clause then: the trace quotes that version's, not today's.
+    (doc as unknown as { visits: { inpatient: { clause?: unknown }[] } }).visits.inpatient[0]!.clause = '旧版条文';
     const old = rulesetFromDocument(doc, '152200-xingan/2018.yaml');
     await svc.store.db.insertInto('ruleset_versions').values({ hash: old.hash, id: 'xingan-2018', file: old.file, document_json: canonicalJson(doc), first_seen_at: new Date().toISOString() }).execute();
     const res = await request(svc.app).post('/v1/settlements').set('Authorization', `Bearer ${windowKey}`).send(fiveLayerBill('EX-OLD', 'P-000002'));
@@ -118,6 +139,11 @@ describe('GET /v1/settlements/{id}/trace', () => {
     const t = traceSchema.parse((await get(auditorKey, `/v1/settlements/${res.body.id}/trace`)).body);
     expect(t.rulesetHash).toBe(old.hash);
     expect(t.steps[0]!.citation!.title).toBe('旧版来源标题');
+    expect(t.steps[0]!.citation!.clause).toEqual(['旧版条文']);
+    // The stored result holds no clause: it is read from the version's document when the trace is shown.
+    const row = await svc.store.db.selectFrom('settlements').select('result_json').where('id', '=', res.body.id).executeTakeFirstOrThrow();
+    expect(row.result_json).not.toContain('旧版条文');
+    expect(row.result_json).not.toContain('clause');
   });
 
   it('a window sees only its own hospital’s settlements (404 otherwise); finance may read', async () => {

@@ -250,6 +250,9 @@ describe('reading', () => {
     expect(one.status).toBe(200);
     expect(one.body.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(one.body.document.visits.inpatient).toHaveLength(6);
+    // The document as written carries each step's clause, and a field's own (cite) with its source.
+    expect(one.body.document.visits.inpatient[2]).toMatchObject({ source: 's003', clause: ['商业补充保险报销55%', '两不限即健康扶贫对象住院医疗费在商业补充保险支付不限定起付线,按55%支付'] });
+    expect(one.body.document.visits.inpatient[4].cite.denominator).toMatchObject({ source: 's000', clause: expect.stringContaining('实际报销比例达到了90%以上') });
     expect((await request(svc.app).get('/v1/rulesets/nope').set('Authorization', `Bearer ${windowKey}`)).status).toBe(404);
   });
 

@@ -91,6 +91,61 @@ describe('rules loader', () => {
     expect(messages.some((m) => m.includes('有效期重叠') && m.includes('b-2018') && m.includes('a-2018'))).toBe(true);
     expect(messages.some((m) => m.includes('id') && m.includes('重复'))).toBe(true);
   });
+
+  it('every sourced step of the shipped files quotes its clause', () => {
+    for (const l of loadRulesDir(RULES_DIR)) {
+      const visits = (l.document as { visits: Record<string, { id: string; source?: string; clause?: unknown }[]> }).visits;
+      for (const steps of Object.values(visits)) for (const s of steps) if (s.source) expect(s.clause, `${l.file} ${s.id}`).toBeTruthy();
+    }
+  });
+});
+
+describe('clauses (the quoted words a value comes from)', () => {
+  /** The minimal file with the step's source line replaced by `step`. */
+  const withStep = (step: string) => minimal().replace('source: s1 }', `${step} }`);
+
+  it('accepts a clause, a list of clauses, and a field clause with or without its own source', () => {
+    const one = parseRulesText(withStep('source: s1, clause: "报销比例为80%"'), 'a.yaml');
+    expect((one.document as { visits: { inpatient: { clause: unknown }[] } }).visits.inpatient[0]!.clause).toBe('报销比例为80%');
+    expect(() => parseRulesText(withStep('source: s1, clause: ["报销比例为80%", "年度封顶"]'), 'a.yaml')).not.toThrow();
+    const text = minimal()
+      .replace('sources: [ { id: s1, title: test } ]', 'sources: [ { id: s1, title: test }, { id: s2, title: other } ]')
+      .replace('source: s1 }', 'source: s1, annualCap: "100.00", cite: { ratio: { clause: "按80%报销" }, annualCap: { source: s2, clause: "封顶100元" } } }');
+    expect(() => parseRulesText(text, 'a.yaml')).not.toThrow();
+  });
+
+  it('refuses a clause on a step with no source, naming the step’s clause', () => {
+    const e = loadError(withStep('clause: "报销比例为80%"'));
+    expect(e.issues).toHaveLength(1);
+    expect(e.issues[0]).toMatchObject({ path: 'visits.inpatient[0].clause' });
+    expect(e.issues[0]!.message).toContain('没有注明来源');
+    // A field clause without a source of its own, on a step with none, has no document either.
+    const f = loadError(withStep('cite: { ratio: { clause: "按80%报销" } }'));
+    expect(f.issues.map((i) => i.path)).toEqual(['visits.inpatient[0].cite.ratio.clause']);
+  });
+
+  it('refuses an empty clause, an empty list, a blank passage and an empty field citation', () => {
+    for (const [clause, path] of [
+      ['""', 'visits.inpatient[0].clause'],
+      ['"   "', 'visits.inpatient[0].clause'],
+      ['[]', 'visits.inpatient[0].clause'],
+      ['["报销比例为80%", ""]', 'visits.inpatient[0].clause[1]'],
+    ] as const) {
+      const e = loadError(withStep(`source: s1, clause: ${clause}`));
+      expect(e.issues.map((i) => i.path), clause).toEqual([path]);
+      expect(e.issues[0]!.message, clause).toMatch(/原文（clause）不能为空/);
+    }
+    const e = loadError(withStep('source: s1, cite: { ratio: {} }'));
+    expect(e.issues[0]).toMatchObject({ path: 'visits.inpatient[0].cite.ratio' });
+    expect(e.issues[0]!.message).toContain('source（来源 id）或 clause（原文）');
+  });
+
+  it('refuses a clause for a value marked as an estimate, and an undeclared field source', () => {
+    const e = loadError(withStep('source: s1, cite: { ratio: { clause: "按80%报销" } }, estimates: { ratio: "未找到公开数值" }'));
+    expect(e.issues.map((i) => i.path)).toEqual(['visits.inpatient[0].cite.ratio.clause']);
+    expect(e.issues[0]!.message).toContain('估计值');
+    expect(loadError(withStep('source: s1, cite: { ratio: { source: s9, clause: "x" } }')).issues.map((i) => i.path)).toEqual(['visits.inpatient[0].cite.ratio.source']);
+  });
 });
 
 describe('choosing a ruleset', () => {

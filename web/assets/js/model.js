@@ -19,7 +19,7 @@ let lastRunId = null;
 /** Leaf paths of a rules document's steps, as what-if paths: visits.<type>.<step id>.<field>… */
 function whatIfPaths(doc) {
   const out = [];
-  const skip = new Set(['id', 'name', 'fund', 'kind', 'source', 'note', 'cite', 'estimates', 'only', 'accumulator']);
+  const skip = new Set(['id', 'name', 'fund', 'kind', 'source', 'note', 'clause', 'cite', 'estimates', 'only', 'accumulator']);
   const walk = (v, path) => {
     if (v === null || v === undefined) return;
     if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));

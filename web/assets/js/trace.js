@@ -1,6 +1,6 @@
 // A settlement's full trace for the auditor: every step with its base, deductible, ratio or segments,
-// cap room, payout, the sentence that explains it, the source it cites and any value that is an
-// estimate. From GET /v1/settlements/{id}/trace; when a server lacks that endpoint, rebuilt here from
+// cap room, payout, the sentence that explains it, the source it cites with the clause quoted from it,
+// and any value that is an estimate (with why, where no clause gives it). From GET /v1/settlements/{id}/trace; when a server lacks that endpoint, rebuilt here from
 // the stored settlement and the ruleset document (GET /v1/rulesets/{id}), and marked as such.
 import { get, isMissingEndpoint } from './api.js';
 import { ACC_FIELDS, KINDS, LIMITED_BY, POPULATIONS, STATUS, accumulatorName, fundName, stepFieldName, visitTypeName } from './labels.js';
@@ -18,7 +18,13 @@ export async function loadTrace(id) {
   return { view: view.data, trace: await rebuild(view.data), rebuilt: true };
 }
 
-/** The trace from the settlement and the current ruleset document (citations and estimates by step id). */
+/** A rules file's `clause` (one passage or a list) as a list of passages, or undefined. */
+function passages(value) {
+  const list = (typeof value === 'string' ? [value] : Array.isArray(value) ? value : []).filter((t) => typeof t === 'string' && t.trim());
+  return list.length ? list.map((t) => t.trim()) : undefined;
+}
+
+/** The trace from the settlement and the current ruleset document (citations, clauses and estimates by step id). */
 async function rebuild(view) {
   const rs = await get(`/v1/rulesets/${encodeURIComponent(view.rulesetId)}`);
   const doc = rs.ok ? rs.data.document : null;
@@ -37,18 +43,22 @@ async function rebuild(view) {
     summary: `医疗费用 ${formatAmount(r.total)} 元，五道保障共支付 ${formatAmount(r.fundPaysTotal)} 元（实际报销比例 ${formatRatio(r.actualRatio, 2)}），个人支付 ${formatAmount(r.patientPays)} 元。`,
     steps: r.steps.map((s) => {
       const def = defs.find((d) => d.id === s.id);
-      const src = sources[s.source ?? def?.source];
+      const cite = (id, clause) => (sources[id] ? { sourceId: id, title: sources[id].title, file: sources[id].file, url: sources[id].url, clause: passages(clause) } : null);
+      const fields = Object.entries(def?.cite ?? {})
+        .map(([field, c]) => [field, typeof c === 'string' ? cite(c) : cite(c?.source ?? def.source, c?.clause)])
+        .filter(([, c]) => c);
       return {
         ...s,
         sentence: stepReason(s),
-        citation: src ? { sourceId: src.id, title: src.title, file: src.file, url: src.url } : null,
+        citation: cite(s.source ?? def?.source, s.source === undefined || s.source === def?.source ? def?.clause : undefined),
         estimates: def?.estimates ?? null,
-        fieldCitations: null,
+        fieldCitations: fields.length ? Object.fromEntries(fields) : null,
       };
     }),
   };
 }
 
+/** A citation: the document (title, file, id), and under it the words of the clause the value comes from. */
 function citationEl(c, prefix = '依据') {
   if (!c) return null;
   return h(
@@ -58,6 +68,7 @@ function citationEl(c, prefix = '依据') {
     c.url ? h('a', { href: c.url, target: '_blank', rel: 'noopener noreferrer', text: `《${c.title}》` }) : h('b', { text: `《${c.title}》` }),
     c.file ? h('span', { class: 'mono', text: ` ${c.file}` }) : null,
     h('span', { class: 'muted', text: `（${c.sourceId}）` }),
+    (c.clause ?? []).map((p) => h('blockquote', { class: 'clause', 'data-testid': 'clause', text: `“${p}”` })),
   );
 }
 
