@@ -171,7 +171,7 @@ function buildDocument(): Record<string, unknown> {
       '/openapi.json': { get: { summary: 'this document', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
       '/v1/settlements': {
         post: {
-          summary: '结算 settle a bill (window, admin)',
+          summary: '结算 settle a bill (window, admin): an itemised bill; buckets or paidElsewhere from a window key are 403 (BUCKETS_FORBIDDEN, PAID_ELSEWHERE_FORBIDDEN) with the field’s path',
           requestBody: body(billSchemaForDocs),
           responses: { '201': ok('settled and stored', settlementViewSchema), '200': ok('replay: this bill was already settled with the same content', settlementViewSchema), ...errors(400, 401, 403, 409, 413, 422, 503) },
         },

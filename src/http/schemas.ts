@@ -214,7 +214,7 @@ export const errorSchema = z
   })
   .meta({ id: 'Error' });
 
-export const billSchemaForDocs = billInputSchema.meta({ id: 'Bill', description: 'SETTLEMENT.md §8: one visit with its line items' });
+export const billSchemaForDocs = billInputSchema.meta({ id: 'Bill', description: 'SETTLEMENT.md §8: one visit with its line items. A window posts items; `buckets` (the four buckets instead of items) and `paidElsewhere` are the settlement office’s (POST /v1/office/settlements), a window key posting them is 403' });
 
 // ── fund-needs modelling (/v1/models): the report's shape as model/report/report.ts builds it ──
 

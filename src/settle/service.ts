@@ -137,6 +137,34 @@ function unsafeIdentifier(input: BillInput): string | null {
   return null;
 }
 
+/**
+ * A field of a bill that only the bureau's settlement office (经办, issue 24) may post, with what a window is
+ * told: payouts made elsewhere (异地就医、零星报销 的二次补偿), and a bill given by its four buckets instead of
+ * its items (依申请救助 on a settlement made elsewhere). A window settles the itemised bill in front of it,
+ * each item checked against the catalogue; buckets would bypass that check.
+ */
+function officeOnlyField(input: BillInput): { path: string; short: string; message: string; forbidden: string; refused: string } | null {
+  if (input.paidElsewhere !== undefined) {
+    return {
+      path: 'paidElsewhere',
+      short: '医院窗口不能提交已由他处支付的金额',
+      message: '医院窗口不能提交已由他处支付的金额；异地就医或已报销部分的二次补偿由医保经办机构办理（POST /v1/office/settlements）',
+      forbidden: 'PAID_ELSEWHERE_FORBIDDEN',
+      refused: 'PAID_ELSEWHERE_NOT_ACCEPTED',
+    };
+  }
+  if (input.buckets !== undefined) {
+    return {
+      path: 'buckets',
+      short: '医院窗口须逐项提交费用明细（items），不能只提交分类金额',
+      message: '医院窗口须逐项提交费用明细（items），不能只提交分类金额（buckets）；只有分类金额的依申请救助由医保经办机构办理（POST /v1/office/settlements）',
+      forbidden: 'BUCKETS_FORBIDDEN',
+      refused: 'BUCKETS_NOT_ACCEPTED',
+    };
+  }
+  return null;
+}
+
 /** The queue's key: one use case of a person's year at a time in this process. */
 const personYear = (personId: string, year: number) => `${personId}\u0000${year}`;
 
@@ -182,11 +210,12 @@ export class SettlementService {
     const input = parsed.data;
     const unsafe = unsafeIdentifier(input);
     if (unsafe) throw unprocessable('VALIDATION_FAILED', `账单有误：${unsafe}：含有不可见字符、控制字符或无效字符`, [{ path: unsafe, message: '含有不可见字符、控制字符或无效字符' }]);
-    if (input.paidElsewhere !== undefined && !office) {
-      // Payouts made elsewhere are posted by the bureau's settlement office (经办), not a hospital window.
-      const message = '医院窗口不能提交已由他处支付的金额；异地就医或已报销部分的二次补偿由医保经办机构办理（POST /v1/office/settlements）';
-      if (principal?.role === 'window') throw new ApiError(403, 'PAID_ELSEWHERE_FORBIDDEN', message, [{ path: 'paidElsewhere', message: '医院窗口不能提交已由他处支付的金额' }]);
-      throw unprocessable('PAID_ELSEWHERE_NOT_ACCEPTED', `账单有误：paidElsewhere：${message}`, [{ path: 'paidElsewhere', message: '医院窗口不能提交已由他处支付的金额' }]);
+    const officeOnly = officeOnlyField(input);
+    if (officeOnly && !office) {
+      // What only the bureau's settlement office (经办) posts: a window settles the itemised bill in front of it.
+      const issues = [{ path: officeOnly.path, message: officeOnly.short }];
+      if (principal?.role === 'window') throw new ApiError(403, officeOnly.forbidden, officeOnly.message, issues);
+      throw unprocessable(officeOnly.refused, `账单有误：${officeOnly.path}：${officeOnly.message}`, issues);
     }
     if (principal?.role === 'window' && principal.hospitalCode !== input.hospital.code) {
       throw forbidden(`此窗口密钥只能为医院 ${principal.hospitalCode} 结算，不能为 ${input.hospital.code} 结算`);
