@@ -41,7 +41,7 @@ import { newAdjustmentId, newSettlementId } from './ids.js';
 import { newestVersion, readAdjustmentsOf, readPersonYear } from './person-year.js';
 import { RulesetVersions } from './recompute.js';
 import { computeReversal } from './reversal.js';
-import { settlementView, type HospitalRef, type PersonRef, type SettlementView } from './views.js';
+import { settlementView, type HospitalRef, type OfficeApplication, type PersonRef, type SettlementView } from './views.js';
 
 export interface ServiceDeps {
   store: Store;
@@ -102,7 +102,7 @@ export interface OfficeRequest {
   /** A hospital outside the register: its name and region (the bill's hospital.tier gives its tier). */
   hospital?: { name: string; regionCode: string; regionName?: string };
   payee: 'hospital' | 'patient';
-  application: Record<string, unknown>;
+  application: OfficeApplication;
 }
 
 /** The row of the `forBill` statement (store/statements.ts). */
@@ -525,8 +525,13 @@ export class SettlementService {
 
   async get(id: string, principal: Principal | null): Promise<SettlementView> {
     const row = await this.store.get<SettlementTable>(named('settlementById', { id }));
-    // A window key gets 404 for another hospital's settlement: it does not learn that the id exists.
+    // A window key gets 404 for another hospital's settlement, an office key for a person insured outside
+    // its region (those it may settle): neither learns that the id exists.
     if (!row || (principal?.role === 'window' && principal.hospitalCode !== row.hospital_code)) throw notFound(`结算 ${id} `);
+    if (principal?.role === 'office' && principal.regionCode) {
+      const p = await this.store.db.selectFrom('people').select('insured_region').where('id', '=', row.person_id).executeTakeFirst();
+      if (!regionLineage(p?.insured_region ?? '').includes(principal.regionCode)) throw notFound(`结算 ${id} `);
+    }
     return this.loadView(row);
   }
 
