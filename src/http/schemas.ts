@@ -66,7 +66,7 @@ export const settlementViewSchema = z
     status: z.enum(['settled', 'reversed']),
     replay: z.boolean().optional(),
     billNo: z.string(),
-    hospital: z.object({ code: z.string(), name: z.string(), tier: z.string(), regionCode: z.string() }),
+    hospital: z.object({ code: z.string(), name: z.string(), tier: z.string(), regionCode: z.string(), regionName: z.string().describe('the region’s name as the register (or, outside it, the office) gives it') }),
     person: z.object({ id: z.string(), name: z.string(), idNumber: z.string().describe('masked: 152201********1234') }),
     visit: z.object({ type: z.string(), admitted: isoDate, discharged: isoDate }),
     rulesetId: z.string(),

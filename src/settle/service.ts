@@ -107,7 +107,7 @@ export interface OfficeRequest {
 
 /** The row of the `forBill` statement (store/statements.ts). */
 interface ForBillRow {
-  h_code: string | null; h_name: string | null; h_tier: string | null; h_region_code: string | null; h_tiers_json: string | null;
+  h_code: string | null; h_name: string | null; h_tier: string | null; h_region_code: string | null; h_region_name: string | null; h_tiers_json: string | null;
   p_id: string | null; p_name: string | null; p_id_number: string | null; p_insured_region: string | null; p_memberships_json: string | null;
   l_accumulators_json: string | null; l_version: number | null;
   c_version: number | string | null; h_external: number | null;
@@ -257,9 +257,9 @@ export class SettlementService {
     }
     const hospital: HospitalRef =
       r.h_code === null
-        ? { code: input.hospital.code, name: office!.hospital!.name, tier: tier.tier, region_code: office!.hospital!.regionCode }
-        : { code: r.h_code, name: r.h_name!, tier: tier.tier, region_code: r.h_region_code! };
-    const externalHospital = r.h_code === null ? { code: hospital.code, name: hospital.name, tier: tier.tier, region_code: hospital.region_code, region_name: office!.hospital!.regionName ?? hospital.region_code } : null;
+        ? { code: input.hospital.code, name: office!.hospital!.name, tier: tier.tier, region_code: office!.hospital!.regionCode, region_name: office!.hospital!.regionName ?? office!.hospital!.regionCode }
+        : { code: r.h_code, name: r.h_name!, tier: tier.tier, region_code: r.h_region_code!, region_name: r.h_region_name ?? r.h_region_code! };
+    const externalHospital = r.h_code === null ? { code: hospital.code, name: hospital.name, tier: tier.tier, region_code: hospital.region_code, region_name: hospital.region_name } : null;
     if (input.hospital.tier !== undefined && input.hospital.tier !== hospital.tier) {
       throw unprocessable('HOSPITAL_TIER_MISMATCH', `医院等级与登记不符：账单写 ${input.hospital.tier}，${date} 登记为 ${hospital.tier}`, [{ path: 'hospital.tier', message: `登记为 ${hospital.tier}` }]);
     }
@@ -541,7 +541,7 @@ export class SettlementService {
 
   private async loadView(row: SettlementTable): Promise<SettlementView> {
     const db = this.store.db;
-    const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code']).where('code', '=', row.hospital_code).executeTakeFirstOrThrow();
+    const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code', 'region_name']).where('code', '=', row.hospital_code).executeTakeFirstOrThrow();
     const person = await db.selectFrom('people').select(['id', 'name', 'id_number']).where('id', '=', row.person_id).executeTakeFirstOrThrow();
     const adjustments = await readAdjustmentsOf(db, [row.id]);
     const view = settlementView(row, hospital, person);

@@ -11,7 +11,7 @@ export interface SettlementView {
   id: string;
   status: SettlementTable['status'];
   billNo: string;
-  hospital: { code: string; name: string; tier: string; regionCode: string };
+  hospital: { code: string; name: string; tier: string; regionCode: string; regionName: string };
   person: { id: string; name: string; idNumber: string };
   visit: { type: string; admitted: string; discharged: string };
   rulesetId: string;
@@ -60,7 +60,7 @@ export interface OfficeApplication {
   bankAccount?: string;
 }
 
-export type HospitalRef = Pick<HospitalTable, 'code' | 'name' | 'tier' | 'region_code'>;
+export type HospitalRef = Pick<HospitalTable, 'code' | 'name' | 'tier' | 'region_code' | 'region_name'>;
 export type PersonRef = Pick<PersonTable, 'id' | 'name' | 'id_number'>;
 
 const STORED = Symbol('stored');
@@ -90,7 +90,7 @@ export function settlementView(row: SettlementTable, hospital: HospitalRef, pers
     id: row.id,
     status: row.status,
     billNo: row.bill_no,
-    hospital: { code: hospital.code, name: hospital.name, tier: hospital.tier, regionCode: hospital.region_code },
+    hospital: { code: hospital.code, name: hospital.name, tier: hospital.tier, regionCode: hospital.region_code, regionName: hospital.region_name },
     person: { id: person.id, name: person.name, idNumber: maskIdNumber(person.id_number) },
     visit: { type: row.visit_type, admitted: row.admitted, discharged: row.discharged },
     rulesetId: row.ruleset_id,

@@ -1,6 +1,7 @@
 /**
  * The settlement view over HTTP (issue 24): an office settlement's answer and GET /v1/settlements/{id} carry
- * the payee, the application as recorded and the bill's form (what the 二次补偿结算单 prints from), as
+ * the payee, the application as recorded, the bill's form and the hospital's region by name (what the
+ * 二次补偿结算单 prints from), as
  * /openapi.json documents them; a window's carry none of them. An office key reads the settlements of people
  * insured in its region only. A window key posting a bill by its buckets is 403, said at `buckets`.
  */
@@ -40,7 +41,7 @@ describe('the settlement view of an office settlement', () => {
   it('carries payee, application and billForm, in the answer and when read back, as documented; a window’s carries none', async () => {
     const posted = await as(keys.office).post('/v1/office/settlements', { bill: bucketsBill, payee: 'hospital', application });
     expect(posted.status, JSON.stringify(posted.body)).toBe(201);
-    expect(posted.body).toMatchObject({ payee: 'hospital', application, billForm: 'buckets' });
+    expect(posted.body).toMatchObject({ payee: 'hospital', application, billForm: 'buckets', hospital: { code: HOSPITAL, regionCode: '152200', regionName: '兴安盟' } });
     expect(settlementViewSchema.safeParse(posted.body).error).toBeUndefined();
 
     const read = await as(keys.office).get(`/v1/settlements/${posted.body.id}`);
@@ -57,6 +58,12 @@ describe('the settlement view of an office settlement', () => {
     expect(nhsa.body.setlinfo).toMatchObject({ fulamt_ownpay_amt: '800.00', preselfpay_amt: '120.50', inscp_scp_amt: '21000.00' });
     expect((await as(auditor).get(`/v1/settlements/${posted.body.id}/trace`)).status).toBe(200);
     expect((await as(auditor).get(`/v1/settlements/${posted.body.id}/slip`)).status).toBe(200);
+
+    // A hospital outside the register: its region's name as the office gave it, kept with it.
+    const beijing = { ...bucketsBill, billNo: 'YSQ-VIEW-BJ', hospital: { code: 'BJ-VIEW-01', tier: 'outOfProvince' } };
+    const outside = await as(keys.office).post('/v1/office/settlements', { bill: beijing, hospital: { name: '北京某医院', regionCode: '110000', regionName: '北京市' }, payee: 'patient', application });
+    expect(outside.status, JSON.stringify(outside.body)).toBe(201);
+    expect((await as(keys.office).get(`/v1/settlements/${outside.body.id}`)).body.hospital).toEqual({ code: 'BJ-VIEW-01', name: '北京某医院', tier: 'outOfProvince', regionCode: '110000', regionName: '北京市' });
 
     const windowed = await as(keys.window).post('/v1/settlements', inpatientBill({ billNo: 'W-VIEW-1', hospital: HOSPITAL, person: PERSON, discharged: '2018-11-12' }));
     expect(windowed.status).toBe(201);
