@@ -5,13 +5,14 @@
  * same bill on the same rules; it counts in the person's year (a later window settlement reads it); its
  * reversal settles the later one again, which then stands as if it had been the year's only bill; a window
  * key may not post a bill by its buckets. The view of an office settlement carries the payee, the
- * application and the bill's form, and a window's does not.
+ * application and the bill's form, and a window's does not; the audit finds it as settled.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/access/keys.js';
+import { runAudit } from '../../src/audit/audit.js';
 import { settlementViewSchema } from '../../src/http/schemas.js';
 import { patientPayments } from '../../src/reports/payments.js';
 import { cliOn, inpatientBill, refusal } from '../http/fixture.js';
@@ -116,6 +117,10 @@ describe.each(BACKENDS)('assistance on application by buckets on $name', (backen
         expect(reversal).toMatchObject({ status: 'reversed', payee: 'patient', application, billForm: 'buckets' });
         const now = await svc.settlements.get(later.view.id, window);
         expect(now.current).toMatchObject({ funds: laterAlone.funds, patientPays: laterAlone.patientPays });
+        // The audit settles every stored bill again, this one from its buckets, and finds nothing.
+        const audit = await runAudit(svc.store, { from: '2018-01-01', to: '2018-12-31' });
+        expect(audit.count).toBe(2);
+        expect(audit.clean, JSON.stringify(audit)).toBe(true);
       } finally {
         await svc.close();
       }
