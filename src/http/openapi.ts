@@ -171,7 +171,7 @@ function buildDocument(): Record<string, unknown> {
       '/openapi.json': { get: { summary: 'this document', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
       '/v1/settlements': {
         post: {
-          summary: '结算 settle a bill (window, admin)',
+          summary: '结算 settle a bill (window, admin): an itemised bill; buckets or paidElsewhere from a window key are 403 (BUCKETS_FORBIDDEN, PAID_ELSEWHERE_FORBIDDEN) with the field’s path',
           requestBody: body(billSchemaForDocs),
           responses: { '201': ok('settled and stored', settlementViewSchema), '200': ok('replay: this bill was already settled with the same content', settlementViewSchema), ...errors(400, 401, 403, 409, 413, 422, 503) },
         },
@@ -185,7 +185,7 @@ function buildDocument(): Record<string, unknown> {
         post: { summary: '预结算 preview: the same computation, nothing stored', requestBody: body(billSchemaForDocs), responses: { '200': ok('what would be paid', previewSchema), ...errors(400, 401, 403, 413, 422) } },
       },
       '/v1/settlements/{id}': {
-        get: { summary: 'one settlement', parameters: [pathId], responses: { '200': ok('the settlement', settlementViewSchema), ...errors(401, 404) } },
+        get: { summary: 'one settlement (window: its hospital’s; office: people insured in its region); an office settlement carries payee, application and billForm', parameters: [pathId], responses: { '200': ok('the settlement', settlementViewSchema), ...errors(401, 404) } },
       },
       '/v1/settlements/{id}/reversal': {
         post: {
@@ -284,7 +284,7 @@ function buildDocument(): Record<string, unknown> {
       },
       '/v1/office/settlements': {
         post: {
-          summary: '经办结算 a settlement made at the bureau’s settlement office (office key): a bill that may carry paidElsewhere and name a hospital outside the register, who is paid, the application; same engine, transaction and accumulators as a window',
+          summary: '经办结算 a settlement made at the bureau’s settlement office (office key): a bill that may carry paidElsewhere and name a hospital outside the register, who is paid, the application; the bill may give its four buckets instead of items (依申请救助 on what was settled elsewhere: buckets with paidElsewhere); same engine, transaction and accumulators as a window. The answer carries payee, application and billForm',
           requestBody: body(officeRequestSchema),
           responses: { '201': ok('the settlement', settlementViewSchema), '200': ok('a replay: the settlement as stored', settlementViewSchema), ...errors(400, 401, 403, 409, 415, 422, 429) },
         },

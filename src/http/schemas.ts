@@ -43,13 +43,30 @@ export const currentFiguresSchema = z
   .object({ funds: z.record(z.string(), money), fundPaysTotal: money, patientPays: money, actualRatio: z.string(), adjustmentId: z.string().nullable() })
   .describe('the settlement’s money as it now stands: its latest adjustment’s, or its own; for a reversed one, what the reversal took back');
 
+/** A required short text of a request: trimmed, not empty, at most `max` characters. */
+export const text = (max: number) => z.string().trim().min(1, '不能为空').max(max, `最长 ${max} 个字符`);
+
+/** Who an office settlement (经办, issue 24) pays: the hospital, or the patient (to the application's account). */
+export const payeeSchema = z.enum(['hospital', 'patient'], { error: '收款方应为 hospital（医院）或 patient（参保人）' });
+
+/** The application an office settlement is made on: who applied, the documents seen, the approval. */
+export const officeApplicationSchema = z.strictObject({
+  applicant: text(50).describe('who applied (the patient or a family member)'),
+  relation: text(20).optional().describe('the applicant to the patient: 本人, 配偶, 子女 …'),
+  documents: z.array(text(100)).min(1, '至少列出一份已查验的材料').max(30).describe('documents seen: 异地结算单, 发票, 出院小结 …'),
+  approvedBy: text(50),
+  approvedOn: isoDate,
+  reference: text(64).optional().describe('the approval number'),
+  bankAccount: text(64).optional().describe('where a patient is paid'),
+});
+
 export const settlementViewSchema = z
   .object({
     id: z.string(),
     status: z.enum(['settled', 'reversed']),
     replay: z.boolean().optional(),
     billNo: z.string(),
-    hospital: z.object({ code: z.string(), name: z.string(), tier: z.string(), regionCode: z.string() }),
+    hospital: z.object({ code: z.string(), name: z.string(), tier: z.string(), regionCode: z.string(), regionName: z.string().describe('the region’s name as the register (or, outside it, the office) gives it') }),
     person: z.object({ id: z.string(), name: z.string(), idNumber: z.string().describe('masked: 152201********1234') }),
     visit: z.object({ type: z.string(), admitted: isoDate, discharged: isoDate }),
     rulesetId: z.string(),
@@ -58,6 +75,9 @@ export const settlementViewSchema = z
     reversedAt: z.string().nullable(),
     reversalReason: z.string().nullable(),
     result: settlementResultSchema,
+    payee: payeeSchema.optional().describe('an office settlement (经办): who is paid; absent for a window’s'),
+    application: officeApplicationSchema.optional().describe('an office settlement: the application it was made on, as recorded; absent for a window’s'),
+    billForm: z.enum(['items', 'buckets']).optional().describe('an office settlement: whether the bill gave its items, or only its four buckets (依申请救助 on what was settled elsewhere); absent for a window’s'),
     adjustments: z.array(adjustmentViewSchema).optional().describe('read one by one (GET, a reversal’s answer): every adjustment made to it, oldest first'),
     current: currentFiguresSchema.optional(),
   })
@@ -214,7 +234,7 @@ export const errorSchema = z
   })
   .meta({ id: 'Error' });
 
-export const billSchemaForDocs = billInputSchema.meta({ id: 'Bill', description: 'SETTLEMENT.md §8: one visit with its line items' });
+export const billSchemaForDocs = billInputSchema.meta({ id: 'Bill', description: 'SETTLEMENT.md §8: one visit with its line items. A window posts items; `buckets` (the four buckets instead of items) and `paidElsewhere` are the settlement office’s (POST /v1/office/settlements), a window key posting them is 403' });
 
 // ── fund-needs modelling (/v1/models): the report's shape as model/report/report.ts builds it ──
 

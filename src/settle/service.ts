@@ -41,7 +41,7 @@ import { newAdjustmentId, newSettlementId } from './ids.js';
 import { newestVersion, readAdjustmentsOf, readPersonYear } from './person-year.js';
 import { RulesetVersions } from './recompute.js';
 import { computeReversal } from './reversal.js';
-import { settlementView, type HospitalRef, type PersonRef, type SettlementView } from './views.js';
+import { settlementView, type HospitalRef, type OfficeApplication, type PersonRef, type SettlementView } from './views.js';
 
 export interface ServiceDeps {
   store: Store;
@@ -102,12 +102,12 @@ export interface OfficeRequest {
   /** A hospital outside the register: its name and region (the bill's hospital.tier gives its tier). */
   hospital?: { name: string; regionCode: string; regionName?: string };
   payee: 'hospital' | 'patient';
-  application: Record<string, unknown>;
+  application: OfficeApplication;
 }
 
 /** The row of the `forBill` statement (store/statements.ts). */
 interface ForBillRow {
-  h_code: string | null; h_name: string | null; h_tier: string | null; h_region_code: string | null; h_tiers_json: string | null;
+  h_code: string | null; h_name: string | null; h_tier: string | null; h_region_code: string | null; h_region_name: string | null; h_tiers_json: string | null;
   p_id: string | null; p_name: string | null; p_id_number: string | null; p_insured_region: string | null; p_memberships_json: string | null;
   l_accumulators_json: string | null; l_version: number | null;
   c_version: number | string | null; h_external: number | null;
@@ -134,6 +134,34 @@ function unsafeIdentifier(input: BillInput): string | null {
   if (UNSAFE_IN_IDENTIFIER.test(input.billNo)) return 'billNo';
   if (UNSAFE_IN_IDENTIFIER.test(input.hospital.code)) return 'hospital.code';
   if (UNSAFE_IN_IDENTIFIER.test(input.person.id)) return 'person.id';
+  return null;
+}
+
+/**
+ * A field of a bill that only the bureau's settlement office (经办, issue 24) may post, with what a window is
+ * told: payouts made elsewhere (异地就医、零星报销 的二次补偿), and a bill given by its four buckets instead of
+ * its items (依申请救助 on a settlement made elsewhere). A window settles the itemised bill in front of it,
+ * each item checked against the catalogue; buckets would bypass that check.
+ */
+function officeOnlyField(input: BillInput): { path: string; short: string; message: string; forbidden: string; refused: string } | null {
+  if (input.paidElsewhere !== undefined) {
+    return {
+      path: 'paidElsewhere',
+      short: '医院窗口不能提交已由他处支付的金额',
+      message: '医院窗口不能提交已由他处支付的金额；异地就医或已报销部分的二次补偿由医保经办机构办理（POST /v1/office/settlements）',
+      forbidden: 'PAID_ELSEWHERE_FORBIDDEN',
+      refused: 'PAID_ELSEWHERE_NOT_ACCEPTED',
+    };
+  }
+  if (input.buckets !== undefined) {
+    return {
+      path: 'buckets',
+      short: '医院窗口须逐项提交费用明细（items），不能只提交分类金额',
+      message: '医院窗口须逐项提交费用明细（items），不能只提交分类金额（buckets）；只有分类金额的依申请救助由医保经办机构办理（POST /v1/office/settlements）',
+      forbidden: 'BUCKETS_FORBIDDEN',
+      refused: 'BUCKETS_NOT_ACCEPTED',
+    };
+  }
   return null;
 }
 
@@ -182,11 +210,12 @@ export class SettlementService {
     const input = parsed.data;
     const unsafe = unsafeIdentifier(input);
     if (unsafe) throw unprocessable('VALIDATION_FAILED', `账单有误：${unsafe}：含有不可见字符、控制字符或无效字符`, [{ path: unsafe, message: '含有不可见字符、控制字符或无效字符' }]);
-    if (input.paidElsewhere !== undefined && !office) {
-      // Payouts made elsewhere are posted by the bureau's settlement office (经办), not a hospital window.
-      const message = '医院窗口不能提交已由他处支付的金额；异地就医或已报销部分的二次补偿由医保经办机构办理（POST /v1/office/settlements）';
-      if (principal?.role === 'window') throw new ApiError(403, 'PAID_ELSEWHERE_FORBIDDEN', message, [{ path: 'paidElsewhere', message: '医院窗口不能提交已由他处支付的金额' }]);
-      throw unprocessable('PAID_ELSEWHERE_NOT_ACCEPTED', `账单有误：paidElsewhere：${message}`, [{ path: 'paidElsewhere', message: '医院窗口不能提交已由他处支付的金额' }]);
+    const officeOnly = officeOnlyField(input);
+    if (officeOnly && !office) {
+      // What only the bureau's settlement office (经办) posts: a window settles the itemised bill in front of it.
+      const issues = [{ path: officeOnly.path, message: officeOnly.short }];
+      if (principal?.role === 'window') throw new ApiError(403, officeOnly.forbidden, officeOnly.message, issues);
+      throw unprocessable(officeOnly.refused, `账单有误：${officeOnly.path}：${officeOnly.message}`, issues);
     }
     if (principal?.role === 'window' && principal.hospitalCode !== input.hospital.code) {
       throw forbidden(`此窗口密钥只能为医院 ${principal.hospitalCode} 结算，不能为 ${input.hospital.code} 结算`);
@@ -228,9 +257,9 @@ export class SettlementService {
     }
     const hospital: HospitalRef =
       r.h_code === null
-        ? { code: input.hospital.code, name: office!.hospital!.name, tier: tier.tier, region_code: office!.hospital!.regionCode }
-        : { code: r.h_code, name: r.h_name!, tier: tier.tier, region_code: r.h_region_code! };
-    const externalHospital = r.h_code === null ? { code: hospital.code, name: hospital.name, tier: tier.tier, region_code: hospital.region_code, region_name: office!.hospital!.regionName ?? hospital.region_code } : null;
+        ? { code: input.hospital.code, name: office!.hospital!.name, tier: tier.tier, region_code: office!.hospital!.regionCode, region_name: office!.hospital!.regionName ?? office!.hospital!.regionCode }
+        : { code: r.h_code, name: r.h_name!, tier: tier.tier, region_code: r.h_region_code!, region_name: r.h_region_name ?? r.h_region_code! };
+    const externalHospital = r.h_code === null ? { code: hospital.code, name: hospital.name, tier: tier.tier, region_code: hospital.region_code, region_name: hospital.region_name } : null;
     if (input.hospital.tier !== undefined && input.hospital.tier !== hospital.tier) {
       throw unprocessable('HOSPITAL_TIER_MISMATCH', `医院等级与登记不符：账单写 ${input.hospital.tier}，${date} 登记为 ${hospital.tier}`, [{ path: 'hospital.tier', message: `登记为 ${hospital.tier}` }]);
     }
@@ -496,8 +525,13 @@ export class SettlementService {
 
   async get(id: string, principal: Principal | null): Promise<SettlementView> {
     const row = await this.store.get<SettlementTable>(named('settlementById', { id }));
-    // A window key gets 404 for another hospital's settlement: it does not learn that the id exists.
+    // A window key gets 404 for another hospital's settlement, an office key for a person insured outside
+    // its region (those it may settle): neither learns that the id exists.
     if (!row || (principal?.role === 'window' && principal.hospitalCode !== row.hospital_code)) throw notFound(`结算 ${id} `);
+    if (principal?.role === 'office' && principal.regionCode) {
+      const p = await this.store.db.selectFrom('people').select('insured_region').where('id', '=', row.person_id).executeTakeFirst();
+      if (!regionLineage(p?.insured_region ?? '').includes(principal.regionCode)) throw notFound(`结算 ${id} `);
+    }
     return this.loadView(row);
   }
 
@@ -507,7 +541,7 @@ export class SettlementService {
 
   private async loadView(row: SettlementTable): Promise<SettlementView> {
     const db = this.store.db;
-    const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code']).where('code', '=', row.hospital_code).executeTakeFirstOrThrow();
+    const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code', 'region_name']).where('code', '=', row.hospital_code).executeTakeFirstOrThrow();
     const person = await db.selectFrom('people').select(['id', 'name', 'id_number']).where('id', '=', row.person_id).executeTakeFirstOrThrow();
     const adjustments = await readAdjustmentsOf(db, [row.id]);
     const view = settlementView(row, hospital, person);

@@ -11,7 +11,7 @@ export interface SettlementView {
   id: string;
   status: SettlementTable['status'];
   billNo: string;
-  hospital: { code: string; name: string; tier: string; regionCode: string };
+  hospital: { code: string; name: string; tier: string; regionCode: string; regionName: string };
   person: { id: string; name: string; idNumber: string };
   visit: { type: string; admitted: string; discharged: string };
   rulesetId: string;
@@ -20,6 +20,15 @@ export interface SettlementView {
   reversedAt: string | null;
   reversalReason: string | null;
   result: SettlementJson;
+  /** An office settlement (经办, issue 24): who is paid. Absent for a window's. */
+  payee?: 'hospital' | 'patient';
+  /** An office settlement: the application it was made on, as recorded. Absent for a window's. */
+  application?: OfficeApplication;
+  /**
+   * An office settlement: whether the bill gave its items or only its four buckets (依申请救助 on what was
+   * settled elsewhere), so that a slip says which. Absent for a window's (always items).
+   */
+  billForm?: 'items' | 'buckets';
   /**
    * Read one by one (GET /v1/settlements/{id}, a reversal's answer): every adjustment (应补应退) a
    * reversal of an earlier settlement of the person's year made to it, oldest first, and its figures as
@@ -40,7 +49,18 @@ export interface CurrentFigures {
   adjustmentId: string | null;
 }
 
-export type HospitalRef = Pick<HospitalTable, 'code' | 'name' | 'tier' | 'region_code'>;
+/** The application an office settlement was made on (http/routes/office.ts validates it). */
+export interface OfficeApplication {
+  applicant: string;
+  relation?: string;
+  documents: string[];
+  approvedBy: string;
+  approvedOn: string;
+  reference?: string;
+  bankAccount?: string;
+}
+
+export type HospitalRef = Pick<HospitalTable, 'code' | 'name' | 'tier' | 'region_code' | 'region_name'>;
 export type PersonRef = Pick<PersonTable, 'id' | 'name' | 'id_number'>;
 
 const STORED = Symbol('stored');
@@ -70,7 +90,7 @@ export function settlementView(row: SettlementTable, hospital: HospitalRef, pers
     id: row.id,
     status: row.status,
     billNo: row.bill_no,
-    hospital: { code: hospital.code, name: hospital.name, tier: hospital.tier, regionCode: hospital.region_code },
+    hospital: { code: hospital.code, name: hospital.name, tier: hospital.tier, regionCode: hospital.region_code, regionName: hospital.region_name },
     person: { id: person.id, name: person.name, idNumber: maskIdNumber(person.id_number) },
     visit: { type: row.visit_type, admitted: row.admitted, discharged: row.discharged },
     rulesetId: row.ruleset_id,
@@ -78,6 +98,7 @@ export function settlementView(row: SettlementTable, hospital: HospitalRef, pers
     createdAt: row.created_at,
     reversedAt: row.reversed_at,
     reversalReason: row.reversal_reason,
+    ...(row.channel === 'office' ? officeFields(row) : {}),
   };
   // The stored result is JSON already: it is parsed only when someone reads it, and the answer
   // (settlementBody) writes the stored text as it is.
@@ -85,6 +106,16 @@ export function settlementView(row: SettlementTable, hospital: HospitalRef, pers
   Object.defineProperty(view, STORED, { enumerable: false, value: { base, resultJson: row.result_json } satisfies Stored });
   Object.defineProperty(view, 'result', RESULT_PROPERTY);
   return view;
+}
+
+/** What an office settlement's row adds to its view: the payee, the application, the bill's form. */
+function officeFields(row: SettlementTable): Pick<SettlementView, 'payee' | 'application' | 'billForm'> {
+  const bill = JSON.parse(row.bill_json) as { buckets?: unknown };
+  return {
+    ...(row.payee ? { payee: row.payee } : {}),
+    ...(row.application_json ? { application: JSON.parse(row.application_json) as OfficeApplication } : {}),
+    billForm: bill.buckets !== undefined ? 'buckets' : 'items',
+  };
 }
 
 /**

@@ -56,7 +56,7 @@ export const STATEMENTS = {
       .leftJoin('people as p', 'p.id', 'k.person_id')
       .leftJoin('ledgers as l', (j) => j.onRef('l.person_id', '=', 'k.person_id').onRef('l.year', '=', 'k.year'))
       .select([
-        'h.code as h_code', 'h.name as h_name', 'h.tier as h_tier', 'h.region_code as h_region_code', 'h.tiers_json as h_tiers_json', 'h.external as h_external',
+        'h.code as h_code', 'h.name as h_name', 'h.tier as h_tier', 'h.region_code as h_region_code', 'h.region_name as h_region_name', 'h.tiers_json as h_tiers_json', 'h.external as h_external',
         'p.id as p_id', 'p.name as p_name', 'p.id_number as p_id_number', 'p.insured_region as p_insured_region', 'p.memberships_json as p_memberships_json',
         'l.accumulators_json as l_accumulators_json', 'l.version as l_version',
         // The catalogue's version: a settlement applies the catalogue as of it (catalogue/index.ts).

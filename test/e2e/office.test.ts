@@ -6,7 +6,10 @@
  * shown at their fields; 预结算 shows each layer, what was paid elsewhere and what each fund owes, as the
  * API computes them; 结算 stores it; the 二次补偿结算单 prints the paid-elsewhere line, the approval and a
  * line to sign; the 支付清单 lists it and downloads as CSV. An office key of another league is refused
- * the person, said at the person's field. Screenshots at 1024 px wide, as pages.test.ts takes them.
+ * the person, said at the person's field. Assistance on application (依申请救助) by the bill's four buckets
+ * (no items) with what basic, serious-illness and commercial cover already paid: settled as the API
+ * computes it, and its slip prints the buckets and the application as the server recorded them (not as
+ * the form says after). Screenshots at 1024 px wide, as pages.test.ts takes them.
  */
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -91,20 +94,33 @@ async function enterBill(page: Page, billNo: string): Promise<void> {
   }
 }
 
-async function enterApplication(page: Page): Promise<void> {
-  await page.fill('#applicant', APPLICATION.applicant);
-  await page.fill('#relation', APPLICATION.relation);
+/** Assistance on application: P-000101 (no seeded settlements) at a league hospital in the register, by buckets. */
+const APPLICANT = 'P-000101';
+const BUCKET_VISIT = { type: 'inpatient', admitted: '2018-06-11', discharged: '2018-06-25' };
+const BUCKETS = { outOfCatalog: '1500.00', overLimit: '18.00', preSelfPay: '28.80', inPolicy: '38659.20' };
+const ASSISTANCE = { ...APPLICATION, applicant: '魏素梅', documents: ['医疗救助申请表', '住院发票', '基本医保结算单'], reference: 'XAM-JZ-2018-0702', approvedOn: '2018-07-02' };
+function bucketsRequest(billNo: string, paid?: Record<string, { payout: string }>) {
+  return {
+    bill: { billNo, hospital: { code: 'H152200-L01' }, person: { id: APPLICANT }, visit: BUCKET_VISIT, buckets: BUCKETS, ...(paid ? { paidElsewhere: paid } : {}) },
+    payee: 'patient',
+    application: ASSISTANCE,
+  };
+}
+
+async function enterApplication(page: Page, application: typeof APPLICATION = APPLICATION): Promise<void> {
+  await page.fill('#applicant', application.applicant);
+  await page.fill('#relation', application.relation);
   // One document by Enter, the others by the button.
-  await page.fill('#doc-input', APPLICATION.documents[0]!);
+  await page.fill('#doc-input', application.documents[0]!);
   await page.press('#doc-input', 'Enter');
-  for (const d of APPLICATION.documents.slice(1)) {
+  for (const d of application.documents.slice(1)) {
     await page.fill('#doc-input', d);
     await page.click('#add-document');
   }
-  await page.fill('#approvedBy', APPLICATION.approvedBy);
-  await page.fill('#approvedOn', APPLICATION.approvedOn);
-  await page.fill('#reference', APPLICATION.reference);
-  await page.fill('#bankAccount', APPLICATION.bankAccount);
+  await page.fill('#approvedBy', application.approvedBy);
+  await page.fill('#approvedOn', application.approvedOn);
+  await page.fill('#reference', application.reference);
+  await page.fill('#bankAccount', application.bankAccount);
 }
 
 describe.runIf(IN_CI && !HAVE_CHROMIUM)('browser', () => {
@@ -289,6 +305,115 @@ describe.skipIf(!HAVE_CHROMIUM)('经办结算 in Chromium', () => {
     await page.click('#pay-refresh');
     await expect.poll(() => page.locator('#payments-table [data-testid=payment]').count()).toBe(0);
 
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it('assistance on application by the four buckets, with what the other layers paid: entered as text, previewed, settled, the slip printed from what the server recorded', async () => {
+    const { context, page, errors } = await newPage(browser, web.base);
+    await login(page, keys.office, '/office');
+    await page.setViewportSize({ width: 1024, height: 900 });
+    // What basic, serious-illness and commercial cover paid: their steps of the same stay, as the API computes them.
+    const alone = await api(keys.office).post('/v1/office/settlements/preview', bucketsRequest('E2E-YSQ-API'));
+    expect(alone.status, JSON.stringify(alone.body)).toBe(200);
+    const payout = (id: string) => (alone.body.result.steps as { id: string; payout: string }[]).find((s) => s.id === id)!.payout;
+    const paid = { basic: { payout: payout('basic') }, serious: { payout: payout('serious') }, commercial: { payout: payout('commercial') } };
+    const expected = await api(keys.office).post('/v1/office/settlements/preview', bucketsRequest('E2E-YSQ-API', paid));
+    expect(expected.status).toBe(200);
+
+    await page.fill('#billNo', 'E2E-YSQ-0101');
+    await page.fill('#personId', APPLICANT);
+    await page.selectOption('#visitType', BUCKET_VISIT.type);
+    await page.fill('#admitted', BUCKET_VISIT.admitted);
+    await page.fill('#discharged', BUCKET_VISIT.discharged);
+    await page.fill('#hospitalCode', 'H152200-L01');
+    // 分类金额: the items give way to the four buckets.
+    await page.check('#entry-buckets');
+    expect(await page.isVisible('#items-panel')).toBe(false);
+    expect(await page.isVisible('#buckets-panel')).toBe(true);
+    expect(await page.locator('#buckets-fields label').allTextContents()).toEqual(['目录外全自费', '超限价自费', '乙类先行自付', '政策范围内']);
+    // Typed as a clerk copies them: full-width digits and a thousands separator read exactly, an unreadable one said at its field.
+    await page.fill('#bucket-outOfCatalog', '１,５００.００');
+    await page.fill('#bucket-overLimit', '18');
+    await page.fill('#bucket-preSelfPay', '28.8');
+    await page.fill('#bucket-inPolicy', '38659.2x');
+    expect(await page.textContent('#buckets-sum')).toBe('—');
+    await page.check('#payee-patient');
+    await enterApplication(page, ASSISTANCE);
+    await page.click('#preview-btn');
+    await expect.poll(() => page.textContent('#bucket-inPolicy ~ .field-error')).toContain('金额应为元');
+    expect(await page.getAttribute('#bucket-inPolicy', 'aria-invalid')).toBe('true');
+    await page.fill('#bucket-inPolicy', '38,659.20');
+    expect(await page.getAttribute('#bucket-inPolicy', 'aria-invalid')).toBeNull();
+    expect(await page.textContent('#buckets-sum')).toBe('40,206.00');
+
+    // 已由他处支付: basic, serious-illness and commercial cover, in the rules' order.
+    for (const [i, [, p]] of Object.entries(paid).entries()) {
+      await page.click('#add-elsewhere');
+      await page.locator('#elsewhere tbody tr:not(.row-errors)').nth(i).locator('[data-pe=payout]').fill(p.payout);
+    }
+    expect(await page.locator('#elsewhere [data-pe=step]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value))).toEqual(Object.keys(paid));
+
+    // A reload keeps the buckets and the way they were entered.
+    await expect.poll(async () => JSON.parse(String(await page.evaluate('sessionStorage.getItem("onestop.office.draft")')))?.elsewhere?.[2]?.payout).toBe(paid.commercial.payout);
+    await page.reload();
+    await page.waitForSelector('body.ready');
+    expect(await page.isChecked('#entry-buckets')).toBe(true);
+    expect(await page.inputValue('#bucket-inPolicy')).toBe('38,659.20');
+    expect(await page.textContent('#buckets-sum')).toBe('40,206.00');
+
+    await page.click('#preview-btn');
+    await expect.poll(() => page.textContent('#h-result')).toBe('预结算结果');
+    await expect.poll(() => page.textContent('[data-testid=owed-total]')).not.toBeNull();
+    const result = expected.body.result as { funds: Record<string, string>; owed: Record<string, string>; patientPays: string; buckets: Record<string, string> };
+    await expect.poll(() => page.textContent('[data-testid=owed-assistance]')).toBe(grouped(result.owed.assistance!));
+    for (const [fund, amount] of Object.entries(result.owed)) expect(await page.textContent(`[data-testid=owed-${fund}]`), fund).toBe(grouped(amount));
+    expect(await page.textContent('[data-testid=patient-pays] .value')).toBe(grouped(result.patientPays));
+    expect(await page.locator('[data-testid=paid-elsewhere] li').count()).toBe(3);
+    expect(await problemsAtWidths(page, '经办结算（分类金额）')).toEqual([]);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot(page, '35-office-buckets-preview');
+
+    // 结算: the server's answer names the payee and the application; the page shows them from it.
+    await page.click('#settle-btn');
+    await page.waitForSelector('[data-testid=settlement-id]');
+    const id = (await page.textContent('[data-testid=settlement-id]'))!;
+    const stored = await api(keys.office).get(`/v1/settlements/${id}`);
+    expect(stored.status).toBe(200);
+    expect(stored.body).toMatchObject({ payee: 'patient', application: ASSISTANCE, billForm: 'buckets', result: { buckets: BUCKETS, owed: result.owed } });
+    expect(JSON.parse((await web.svc.settlements.getRow(id))!.bill_json)).toMatchObject({ buckets: BUCKETS, paidElsewhere: paid });
+    expect(await page.textContent('[data-testid=payee-line]')).toContain(`收款账户 ${ASSISTANCE.bankAccount}`);
+    expect(await problemsAtWidths(page, '经办结算（分类金额已结算）')).toEqual([]);
+    await page.locator('#result').scrollIntoViewIfNeeded();
+    await screenshot(page, '36-office-buckets-settled');
+
+    // The form edited after settling does not change what the slip says: it prints what was recorded.
+    await page.fill('#reference', 'XAM-JZ-EDITED');
+    await page.click('#compensation-btn');
+    const frame = page.frameLocator('iframe.slip-frame');
+    await expect.poll(() => frame.locator('body').textContent({ timeout: 10_000 })).toContain('健康扶贫二次补偿结算单');
+    const paper = (await frame.locator('body').innerText())!;
+    expect(paper).toContain('医疗费用构成（按申请填报的分类金额，无费用明细）');
+    for (const [name, amount] of [['目录外全自费', '1,500.00'], ['超限价自费', '18.00'], ['乙类先行自付', '28.80'], ['政策范围内', '38,659.20'], ['医疗费总额', '40,206.00']]) expect(paper).toMatch(new RegExp(`${name}\\s+${amount}`));
+    expect(paper).toContain(ASSISTANCE.reference);
+    expect(paper).not.toContain('XAM-JZ-EDITED');
+    expect(paper).toContain('参保人本人（魏素梅）');
+    expect(paper).toContain(`大病保险 已由他处支付 ${grouped(paid.serious.payout)} 元`);
+    expect(paper).toContain(grouped(result.patientPays));
+    await screenshot(page, '37-office-buckets-slip', { fullPage: false });
+    await page.click('dialog button[value=close]');
+
+    // A bill by its buckets pasted as JSON: the page takes the buckets and what was paid elsewhere, by buckets.
+    await page.click('#new-bill');
+    await page.check('#entry-items');
+    await page.click('#import summary');
+    await page.fill('#import-text', JSON.stringify(bucketsRequest('E2E-YSQ-0102', paid).bill));
+    await page.click('#import-paste');
+    await expect.poll(() => page.textContent('#import-state')).toContain('导入分类金额');
+    expect(await page.isChecked('#entry-buckets')).toBe(true);
+    expect(await page.inputValue('#bucket-inPolicy')).toBe(BUCKETS.inPolicy);
+    expect(await page.textContent('#buckets-sum')).toBe('40,206.00');
+    expect(await page.locator('#elsewhere [data-pe=payout]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value))).toEqual(Object.values(paid).map((p) => p.payout));
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);

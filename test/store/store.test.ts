@@ -264,11 +264,11 @@ describe.each(BACKENDS)('$name store', (backend) => {
         await svc.settlements.post(inpatientBill({ billNo: 'REFS-1', hospital: HOSPITAL, person }), null, 'test');
         const db = svc.store.db;
         const single = async (h: string, p: string, y: number) => {
-          const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code', 'tiers_json', 'external']).where('code', '=', h).executeTakeFirst();
+          const hospital = await db.selectFrom('hospitals').select(['code', 'name', 'tier', 'region_code', 'region_name', 'tiers_json', 'external']).where('code', '=', h).executeTakeFirst();
           const who = await db.selectFrom('people').select(['id', 'name', 'id_number', 'insured_region', 'memberships_json']).where('id', '=', p).executeTakeFirst();
           const ledger = await db.selectFrom('ledgers').select(['accumulators_json', 'version']).where('person_id', '=', p).where('year', '=', y).executeTakeFirst();
           return {
-            h_code: hospital?.code ?? null, h_name: hospital?.name ?? null, h_tier: hospital?.tier ?? null, h_region_code: hospital?.region_code ?? null, h_tiers_json: hospital?.tiers_json ?? null, h_external: hospital ? Number(hospital.external) : null,
+            h_code: hospital?.code ?? null, h_name: hospital?.name ?? null, h_tier: hospital?.tier ?? null, h_region_code: hospital?.region_code ?? null, h_region_name: hospital?.region_name ?? null, h_tiers_json: hospital?.tiers_json ?? null, h_external: hospital ? Number(hospital.external) : null,
             p_id: who?.id ?? null, p_name: who?.name ?? null, p_id_number: who?.id_number ?? null, p_insured_region: who?.insured_region ?? null, p_memberships_json: who?.memberships_json ?? null,
             l_accumulators_json: ledger?.accumulators_json ?? null, l_version: ledger ? Number(ledger.version) : null,
             c_version: Number((await db.selectFrom('register_state').select('version').where('id', '=', 'catalogue').executeTakeFirstOrThrow()).version),

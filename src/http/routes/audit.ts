@@ -58,7 +58,8 @@ export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
       // The settlement as stored; with ?format=nhsa, in the national platform's setlinfo/setldetail shape.
       method: 'GET',
       path: '/v1/settlements/:id',
-      roles: ['window', 'auditor', 'finance'],
+      // The office reads back its settlements (the 二次补偿结算单 prints from the stored view).
+      roles: ['window', 'office', 'auditor', 'finance'],
       async handle(req) {
         if (req.query.format === undefined) return json(await ctx.settlements.get(req.params.id!, req.principal));
         request(settlementFormatQuerySchema, req.query, ['query']);

@@ -16,22 +16,13 @@ import { paymentsCsv, patientPayments } from '../../reports/payments.js';
 import type { SettlementService } from '../../settle/service.js';
 import type { Store } from '../../store/port.js';
 import { json, type Route } from '../route.js';
-
-const text = (max: number) => z.string().trim().min(1, '不能为空').max(max, `最长 ${max} 个字符`);
+import { officeApplicationSchema, payeeSchema, text } from '../schemas.js';
 
 export const officeRequestSchema = z.strictObject({
   bill: z.unknown(),
   hospital: z.strictObject({ name: text(100), regionCode: z.string().regex(/^\d{6}$/, '应为 6 位行政区划代码'), regionName: text(50).optional() }).optional(),
-  payee: z.enum(['hospital', 'patient'], { error: '收款方应为 hospital（医院）或 patient（参保人）' }),
-  application: z.strictObject({
-    applicant: text(50).describe('who applied (the patient or a family member)'),
-    relation: text(20).optional().describe('the applicant to the patient: 本人, 配偶, 子女 …'),
-    documents: z.array(text(100)).min(1, '至少列出一份已查验的材料').max(30).describe('documents seen: 异地结算单, 发票, 出院小结 …'),
-    approvedBy: text(50),
-    approvedOn: isoDateSchema,
-    reference: text(64).optional().describe('the approval number'),
-    bankAccount: text(64).optional().describe('where a patient is paid'),
-  }),
+  payee: payeeSchema,
+  application: officeApplicationSchema,
 });
 
 const paymentsQuerySchema = z.strictObject({

@@ -119,10 +119,12 @@ export function itemsFromCsv(text) {
 }
 
 /**
- * What was pasted or uploaded: { bill } for a whole bill, { items } for items only, or { errors }.
+ * What was pasted or uploaded: { bill, items } for a whole bill, { items } for items only, or { errors }.
  * A JSON Lines file of several bills takes the first one (the window settles one bill at a time).
+ * With `buckets: true` (the settlement office), a bill given by its four buckets is { bill, buckets };
+ * a window settles itemised bills only (the API refuses buckets from a window key).
  */
-export function parseImport(text) {
+export function parseImport(text, { buckets = false } = {}) {
   const t = String(text ?? '').replace(/^\uFEFF/, '').trim();
   if (!t) return { errors: ['没有内容可导入：请粘贴账单 JSON 或明细 CSV，或选择文件'] };
   if (t.startsWith('{') || t.startsWith('[')) {
@@ -143,7 +145,10 @@ export function parseImport(text) {
       else return { errors: ['JSON 数组应为明细项（每项含 code、class、unitPrice、quantity）'] };
     }
     if (data && typeof data === 'object' && Array.isArray(data.items)) return { bill: data, items: data.items.map(rawItem) };
-    if (data && typeof data === 'object' && data.buckets) return { errors: ['这是只有分类金额（buckets）的测算账单；窗口结算需要逐项明细'] };
+    if (data && typeof data === 'object' && data.buckets && typeof data.buckets === 'object') {
+      if (buckets) return { bill: data, buckets: data.buckets };
+      return { errors: ['这是只有分类金额的账单；窗口结算需要逐项明细（只有分类金额的依申请救助由医保经办机构办理）'] };
+    }
     return { errors: ['JSON 应为一张账单（含 items 明细）或明细数组'] };
   }
   return itemsFromCsv(t);

@@ -8,6 +8,8 @@
 //   onRemove()         after a row was removed and the total updated;
 //   onInput(tr, e)     after a row was refreshed for what was typed into it;
 //   saveDraft()        whenever the items changed.
+// and `acceptBuckets: true` (the office page) imports a bill given by its four buckets: onBill gets
+// { bill, buckets } and the items are left as they are.
 import { checkItem, normaliseClass, normaliseRatio, parseImport, rawItem } from './bill.js';
 import { CLASSES } from './labels.js';
 import { fenToString, formatAmount, parseFen } from './money.js';
@@ -51,7 +53,7 @@ export function rowRaw(tr) {
 }
 
 /** The items table in `tbody`, with the page's hooks (see above). */
-export function itemsTable(tbody, { onRefresh = () => {}, onAdd = () => {}, onRemove = () => {}, onInput = () => {}, saveDraft = () => {} } = {}) {
+export function itemsTable(tbody, { onRefresh = () => {}, onAdd = () => {}, onRemove = () => {}, onInput = () => {}, saveDraft = () => {}, acceptBuckets = false } = {}) {
   /** The item rows (not the error lines under them). */
   const itemRows = () => [...tbody.rows].filter((r) => !r.classList.contains('row-errors'));
 
@@ -123,7 +125,7 @@ export function itemsTable(tbody, { onRefresh = () => {}, onAdd = () => {}, onRe
    */
   function importText(text, source, onBill) {
     const state = $('#import-state');
-    const parsed = parseImport(text);
+    const parsed = parseImport(text, { buckets: acceptBuckets });
     if (parsed.errors?.length) {
       state.textContent = '';
       fieldError($('#import-text'), parsed.errors.join('；'));
@@ -131,6 +133,11 @@ export function itemsTable(tbody, { onRefresh = () => {}, onAdd = () => {}, onRe
     }
     clearErrors($('#import'));
     onBill(parsed);
+    if (parsed.buckets) {
+      state.textContent = `已从${source}导入分类金额和账单信息。`;
+      saveDraft();
+      return true;
+    }
     const notes = parsed.items.map((raw) => checkItem(raw).note);
     setItems(parsed.items, notes);
     const warned = notes.filter(Boolean).length;

@@ -1,8 +1,9 @@
 // 二次补偿结算单: the page a settlement office prints for the patient after an office settlement — who,
-// where and when, the bill's total, what was paid elsewhere per layer, what each fund pays now (owed),
+// where and when, the bill's total and its four buckets (entered as such for assistance on application,
+// or summed from the items), what was paid elsewhere per layer, what each fund pays now (owed),
 // what the patient bears, who is paid and where, and the application's approval, with lines to sign.
 // Pure functions, no DOM: a complete HTML page, shown in a sandboxed frame and printed from there.
-import { FUNDS, PAYEES, POPULATIONS, TIERS, fundName, visitTypeName } from './labels.js';
+import { BUCKETS, FUNDS, PAYEES, POPULATIONS, PROVINCES, TIERS, fundName, visitTypeName } from './labels.js';
 import { fenToString, formatAmount, formatRatio, toFenRounded } from './money.js';
 
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
@@ -40,18 +41,26 @@ export function paidElsewhereLine(step) {
   return `${step.name} 已由他处支付 ${yuan(step.payout)} 元${ded}`;
 }
 
+/** The bill's four buckets as the slip lists them (目录外, 超限价, 先行自付, then 政策范围内), and the total. */
+const SLIP_BUCKETS = ['outOfCatalog', 'overLimit', 'preSelfPay', 'inPolicy'].map((id) => BUCKETS.find((b) => b.id === id));
+
 /**
- * The 二次补偿结算单 of a stored office settlement (the API's settlement view) and the request it was
- * posted with ({ payee, hospital?, application }): the view does not carry the application.
+ * The 二次补偿结算单 of a stored office settlement: the API's settlement view, with the payee, the
+ * application and the bill's form as the server recorded them (never what a page meant to post).
  */
-export function compensationHtml(view, request, { rulesetTitle, printedAt } = {}) {
+export function compensationHtml(view, { rulesetTitle, printedAt } = {}) {
   const r = view.result;
-  const app = request?.application ?? {};
+  const app = view.application ?? {};
   const figures = owedFigures(r);
   const elsewhere = paidElsewhereSteps(r);
-  const region = request?.hospital?.regionName || view.hospital.regionCode || '';
-  const regionText = request?.hospital?.regionName && view.hospital.regionCode ? `${request.hospital.regionName}（${view.hospital.regionCode}）` : region;
-  const payee = request?.payee === 'patient' ? `${PAYEES.patient}（${view.person.name}）` : `${PAYEES.hospital}（${view.hospital.name}）`;
+  const code = view.hospital.regionCode ?? '';
+  const name = view.hospital.regionName && view.hospital.regionName !== code ? view.hospital.regionName : PROVINCES[code];
+  const regionText = name ? `${name}（${code}）` : code;
+  const payee = view.payee === 'patient' ? `${PAYEES.patient}（${view.person.name}）` : `${PAYEES.hospital}（${view.hospital.name}）`;
+  const byBuckets = view.billForm === 'buckets';
+  const bucketRows = SLIP_BUCKETS.map((b) => `<tr><td>${esc(b.name)}</td><td class="n">${esc(yuan(r.buckets?.[b.id]))}</td></tr>`).join('');
+  const costs = `<h2>医疗费用构成${byBuckets ? '（按申请填报的分类金额，无费用明细）' : '（按费用明细计算）'}</h2>
+<table class="buckets" data-form="${byBuckets ? 'buckets' : 'items'}"><tr><th>费用分类</th><th class="n">金额（元）</th></tr>${bucketRows}<tr><th>医疗费总额</th><th class="n">${esc(yuan(r.total))}</th></tr></table>`;
   const fundRows = figures.rows
     .map((f) => `<tr><td>${esc(fundName(f.fund))}</td><td class="n">${esc(yuan(f.computed))}</td><td class="n">${esc(yuan(f.elsewhere))}</td><td class="n">${esc(yuan(f.owed))}</td></tr>`)
     .join('');
@@ -81,6 +90,7 @@ ${reversed}
 <tr><td>所在地区</td><td>${esc(regionText || '—')}</td><td>就诊类型</td><td>${esc(visitTypeName(view.visit.type))}</td><td>人员类别</td><td>${esc(POPULATIONS[r.population] ?? r.population)}</td></tr>
 <tr><td>入院日期</td><td>${esc(view.visit.admitted)}</td><td>出院日期</td><td>${esc(view.visit.discharged)}</td><td>医疗费总额</td><td class="n big">${esc(yuan(r.total))} 元</td></tr>
 </table>
+${costs}
 <h2>已由他处支付</h2>
 ${elsewhereText}
 <h2>各基金支付</h2>

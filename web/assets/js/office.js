@@ -1,7 +1,9 @@
 // 经办结算 (the bureau's settlement office): a bill that never reached a window — a stay at a hospital
 // outside the register (区外就医), or one whose basic insurance the cross-region platform already paid —
-// entered with what was paid elsewhere, who is paid and the application the office approved; 预结算,
-// 结算, the 二次补偿结算单 printed for the patient, and the 支付清单 of what the funds pay patients.
+// entered by its items or, for assistance on application (依申请救助) on what was settled elsewhere, by its
+// four buckets (buckets-entry.js), with what was paid elsewhere, who is paid and the application the office
+// approved; 预结算, 结算, the 二次补偿结算单 printed for the patient (from the settlement as the server
+// recorded it), and the 支付清单 of what the funds pay patients.
 //
 // As on the window page, nothing typed is lost: a failed request leaves the form as it was and shows each
 // error next to its field, and the form is kept in this tab's sessionStorage across reloads and logins.
@@ -10,6 +12,7 @@ import { apiItem, checkItem, newBillNo } from './bill.js';
 import { fundOrder } from './chart.js';
 import { DOCUMENTS, PAYEES, PROVINCES, RECEIVABLE_KINDS, RELATIONS, STATUS, TIERS, fundName, visitTypeName } from './labels.js';
 import { fenToString, formatAmount, parseFen } from './money.js';
+import { bucketsEntry, bucketName } from './buckets-entry.js';
 import { itemsTable } from './items-table.js';
 import { compensationHtml, owedFigures, paidElsewhereLine, paidElsewhereSteps } from './office-slip.js';
 import { $, $$, banner, busy, clearErrors, clearFieldError, download, fieldError, formatTime, h, openDialog, pageReady, showApiError, showHtmlInFrame, startPage } from './ui.js';
@@ -59,8 +62,26 @@ function init(started) {
 
 // ───────────── the items table (the window's columns, without the catalogue lookups) ─────────────
 
-const table = itemsTable(tbody, { saveDraft: () => saveDraft() });
+const table = itemsTable(tbody, { saveDraft: () => saveDraft(), acceptBuckets: true });
 const { itemRows, rowRaw, setItems } = table;
+
+// ───────────── or the four buckets (依申请救助: the bill was settled elsewhere, its items are not here) ─────────────
+
+const buckets = bucketsEntry($('#buckets-fields'), $('#buckets-sum'), { saveDraft: () => saveDraft() });
+
+/** How the bill's money is entered: 'items' (明细) or 'buckets' (分类金额). */
+const entryMode = () => (form.elements.entry.value === 'buckets' ? 'buckets' : 'items');
+
+function setEntryMode(mode) {
+  const byBuckets = mode === 'buckets';
+  $('#entry-items').checked = !byBuckets;
+  $('#entry-buckets').checked = byBuckets;
+  $('#items-panel').hidden = byBuckets;
+  $('#buckets-panel').hidden = !byBuckets;
+  $('#entry-hint').textContent = byBuckets ? '按他处结算单的费用分类填写' : '在最后一格按回车可添加一行';
+  // The other form's errors are not this one's.
+  clearErrors($('#items-card'));
+}
 
 // ───────────── diagnoses: principal first ─────────────
 
@@ -272,8 +293,9 @@ function buildBill() {
     hospital: { code: $('#hospitalCode').value.trim() },
     person: { id: $('#personId').value.trim() },
     visit: { type: $('#visitType').value, admitted: $('#admitted').value, discharged: $('#discharged').value },
-    items: itemRows().map((tr) => apiItem({ ...rowRaw(tr), amount: '' })),
   };
+  if (entryMode() === 'buckets') bill.buckets = buckets.bill();
+  else bill.items = itemRows().map((tr) => apiItem({ ...rowRaw(tr), amount: '' }));
   if ($('#hospitalTier').value) bill.hospital.tier = $('#hospitalTier').value;
   const dx = diagnosisValues().filter((d) => d.code || d.name);
   if (dx.some((d) => d.code)) bill.diagnoses = dx.map((d) => (d.name ? { code: d.code, name: d.name } : { code: d.code }));
@@ -304,9 +326,12 @@ function checkForm() {
     fieldError(target, message);
     bad++;
   };
-  itemRows().forEach((tr) => {
-    for (const [field, message] of Object.entries(checkItem(rowRaw(tr)).errors)) mark($(`[data-field=${field}]`, tr).closest('td'), message);
-  });
+  if (entryMode() === 'buckets') buckets.check(mark);
+  else {
+    itemRows().forEach((tr) => {
+      for (const [field, message] of Object.entries(checkItem(rowRaw(tr)).errors)) mark($(`[data-field=${field}]`, tr).closest('td'), message);
+    });
+  }
   for (const id of ['admitted', 'discharged']) if (!$(`#${id}`).value) mark($(`#${id}`), '请选择日期');
   const seen = new Set();
   for (const tr of peRows()) {
@@ -381,6 +406,8 @@ function locate(path) {
     return cell ? (cell.matches('td') ? cell : cell.closest('td')) : tr.cells[1];
   }
   if (p === 'items') return $('#items-total');
+  const bk = /^buckets(?:\.(\w+))?/.exec(p);
+  if (bk) return buckets.input(bk[1] ?? 'inPolicy');
   const pe = PE_PATH.exec(p);
   if (pe) {
     const tr = peRows().find((r) => $('[data-pe=step]', r).value === pe[1]);
@@ -396,6 +423,9 @@ function describe(path) {
   if (dx) return `${Number(dx[1]) === 0 ? '主要诊断' : `其他诊断 ${dx[1]}`}${dx[2] === 'name' ? ' 名称' : ' 疾病编码'}`;
   const m = /^items\[(\d+)\](?:\.(\w+))?/.exec(p);
   if (m) return `明细第 ${Number(m[1]) + 1} 行${m[2] ? ` ${FIELD_NAMES[m[2]] ?? m[2]}` : ''}`;
+  const bk = /^buckets(?:\.(\w+))?/.exec(p);
+  if (bk) return `分类金额${bk[1] ? ` ${bucketName(bk[1])}` : ''}`;
+  if (p === 'items') return '费用明细';
   const pe = PE_PATH.exec(p);
   if (pe) return `已由他处支付（${stepName(pe[1])}）${pe[2] ? ` ${PE_FIELDS[pe[2]]}` : ''}`;
   if (/^application\.documents\b/.test(p)) return '已查验材料';
@@ -485,7 +515,7 @@ async function submit(kind, button) {
     saveDraft();
     if (r.status === 200) banner('info', `账单号 ${request.bill.billNo} 已于 ${formatTime(r.data.createdAt)} 结算过：显示的是原结算结果，没有重复记账。`, { id: 'settle' });
     else banner('ok', `结算成功：结算号 ${r.data.id}。请打印二次补偿结算单交申请人签字。`, { id: 'settle' });
-    showResult({ kind: 'settlement', data: r.data, request });
+    showResult({ kind: 'settlement', data: r.data });
     loadPayments();
   });
 }
@@ -527,13 +557,17 @@ function owedTable(result) {
   );
 }
 
-function payeeLine(result, request) {
+/** Who is paid: { payee, application, hospitalName } as the server recorded it (a preview: as it is to be posted). */
+function payeeLine(result, who) {
   const total = owedFigures(result).owed;
-  const to = request.payee === 'patient' ? `${PAYEES.patient}${request.application.bankAccount ? `（收款账户 ${request.application.bankAccount}）` : ''}` : `${PAYEES.hospital}（${request.hospital?.name || request.bill.hospital.code}）`;
+  const to = who.payee === 'patient' ? `${PAYEES.patient}${who.application?.bankAccount ? `（收款账户 ${who.application.bankAccount}）` : ''}` : `${PAYEES.hospital}（${who.hospitalName}）`;
   return h('p', { class: 'payee-line', 'data-testid': 'payee-line' }, '本次各基金应付合计 ', h('b', { text: `${formatAmount(total)} 元` }), `，支付给${to}。`);
 }
 
-/** Show a preview or a settlement (s.request: what was posted, for the 二次补偿结算单). */
+/**
+ * Show a preview or a settlement. A settlement is shown, and its 二次补偿结算单 printed, from the server's
+ * view (payee and application as recorded); a preview from the request it previews.
+ */
 function showResult(s) {
   const result = s.data.result;
   const head = h('div', { class: 'result-head' });
@@ -550,7 +584,7 @@ function showResult(s) {
         { class: 'status-line' },
         h('span', { class: 'muted', text: '结算号 ' }),
         h('b', { 'data-testid': 'settlement-id', text: v.id }),
-        h('span', { class: 'muted', text: ` · 账单号 ${v.billNo} · ${v.person.name}（${v.person.idNumber}）· ${v.hospital.name} · ${visitTypeName(v.visit.type)} ${v.visit.admitted} 至 ${v.visit.discharged}` }),
+        h('span', { class: 'muted', text: ` · 账单号 ${v.billNo} · ${v.person.name}（${v.person.idNumber}）· ${v.hospital.name} · ${visitTypeName(v.visit.type)} ${v.visit.admitted} 至 ${v.visit.discharged}${v.billForm === 'buckets' ? ' · 按分类金额结算' : ''}` }),
       ),
     );
   }
@@ -561,9 +595,13 @@ function showResult(s) {
   const label = $('.patient-box .label', waterfall);
   if (label) label.replaceChildren('患者个人负担', h('small', { text: '其余由各道保障承担；已由他处支付的部分不再支付' }));
   const actions = h('div', { class: 'actions result-actions no-print' });
-  if (s.kind === 'settlement') actions.append(h('button', { type: 'button', class: 'primary', id: 'compensation-btn', text: '打印二次补偿结算单', onclick: () => printCompensation(s.data, s.request) }));
+  if (s.kind === 'settlement') actions.append(h('button', { type: 'button', class: 'primary', id: 'compensation-btn', text: '打印二次补偿结算单', onclick: () => printCompensation(s.data) }));
   else actions.append(h('span', { class: 'muted small', text: '预结算不能打印结算单；结算后可打印二次补偿结算单。' }));
-  resultBox.replaceChildren(head, ...parts, waterfall, h('h3', { text: '各基金本次应付' }), owedTable(result), payeeLine(result, s.request), actions);
+  const who =
+    s.kind === 'settlement'
+      ? { payee: s.data.payee, application: s.data.application, hospitalName: s.data.hospital.name }
+      : { payee: s.request.payee, application: s.request.application, hospitalName: s.request.hospital?.name || s.request.bill.hospital.code };
+  resultBox.replaceChildren(head, ...parts, waterfall, h('h3', { text: '各基金本次应付' }), owedTable(result), payeeLine(result, who), actions);
 }
 
 function showEmptyResult() {
@@ -574,16 +612,16 @@ function showEmptyResult() {
 }
 
 /** The 二次补偿结算单 in a sandboxed frame (as the window's slip), printed from there. */
-async function printCompensation(view, request) {
+async function printCompensation(view) {
   const frame = h('iframe', { class: 'slip-frame', title: '二次补偿结算单打印预览', sandbox: 'allow-same-origin allow-modals' });
   const printBtn = h('button', { type: 'button', class: 'primary', id: 'compensation-print', disabled: true, text: '打印', onclick: () => frame.contentWindow?.print() });
   const closed = openDialog({
     title: `二次补偿结算单 ${view.id}`,
     className: 'wide',
-    body: [h('p', { class: 'muted small', text: '按本次结算结果和提交的申请生成，可直接打印（A4），交申请人签字。' }), frame],
+    body: [h('p', { class: 'muted small', text: '按系统记录的本次结算结果和申请生成，可直接打印（A4），交申请人签字。' }), frame],
     actions: [h('button', { type: 'submit', value: 'close', text: '关闭' }), printBtn],
   });
-  await showHtmlInFrame(frame, compensationHtml(view, request, { rulesetTitle: rulesetTitle(view.rulesetId), printedAt: formatTime(new Date().toISOString()) }));
+  await showHtmlInFrame(frame, compensationHtml(view, { rulesetTitle: rulesetTitle(view.rulesetId), printedAt: formatTime(new Date().toISOString()) }));
   printBtn.disabled = false;
   printBtn.focus();
   await closed;
@@ -672,7 +710,7 @@ function writeDraft() {
   draftTimer = 0;
   // Logged out (退出 cleared the key and the draft): nothing is written back.
   if (!getKey()) return;
-  const draft = { fields: Object.fromEntries(PLAIN.map((id) => [id, $(`#${id}`).value])), payee: payee(), diagnoses: diagnosisValues(), items: itemRows().map(rowRaw), elsewhere: elsewhereValues(), documents: documentValues(), settledBillNo, savedAt: new Date().toISOString() };
+  const draft = { fields: Object.fromEntries(PLAIN.map((id) => [id, $(`#${id}`).value])), payee: payee(), diagnoses: diagnosisValues(), entry: entryMode(), items: itemRows().map(rowRaw), buckets: buckets.values(), elsewhere: elsewhereValues(), documents: documentValues(), settledBillNo, savedAt: new Date().toISOString() };
   sessionStorage.setItem(DRAFT, JSON.stringify(draft));
   $('#draft-state').textContent = `已自动保存 ${formatTime(draft.savedAt).slice(11)}`;
 }
@@ -690,6 +728,8 @@ function restoreDraft() {
   for (const r of $$('input[name=payee]')) r.checked = r.value === d.payee;
   setDiagnoses(d.diagnoses ?? []);
   setItems(d.items ?? []);
+  buckets.set(d.buckets ?? {});
+  setEntryMode(d.entry);
   setElsewhere(d.elsewhere ?? []);
   setDocuments(d.documents ?? []);
   settledBillNo = d.settledBillNo ?? null;
@@ -706,7 +746,10 @@ function newBill() {
   $('#hospitalTier').value = '';
   for (const r of $$('input[name=payee]')) r.checked = false;
   setDiagnoses([]);
+  // The way of entry stays: an office often takes several applications of one kind in a row.
   setItems([]);
+  buckets.set({});
+  setEntryMode(entryMode());
   setElsewhere([]);
   setDocuments([]);
   setBillNo(newOfficeBillNo());
@@ -719,6 +762,8 @@ function newBill() {
 function importText(text, source) {
   table.importText(text, source, (parsed) => {
     if (parsed.bill) fillBill(parsed.bill);
+    if (parsed.buckets) buckets.set(parsed.buckets);
+    setEntryMode(parsed.buckets ? 'buckets' : 'items');
   });
 }
 
@@ -760,6 +805,8 @@ function wire() {
     saveDraft();
   });
   table.wire(importText);
+  buckets.wire();
+  for (const r of $$('input[name=entry]')) r.addEventListener('change', () => setEntryMode(entryMode()));
   $('#add-elsewhere').addEventListener('click', () => {
     addElsewhere({}, true);
     saveDraft();
