@@ -292,6 +292,14 @@ function buildDocument(): Record<string, unknown> {
       '/v1/office/settlements/preview': {
         post: { summary: 'the same, nothing stored', requestBody: body(officeRequestSchema), responses: { '200': ok('the computation', z.object({ preview: z.literal(true), rulesetId: z.string(), rulesetHash: z.string(), result: z.record(z.string(), z.unknown()) })), ...errors(400, 401, 403, 415, 422) } },
       },
+      '/v1/office/settlements/{id}/reversal': {
+        post: {
+          summary: '撤销 an office settlement (office key, people insured in its region): as a window’s reversal, every later settlement of the person’s year settled again (应补应退); a window’s settlement is reversed at its window (403 REVERSAL_BY_WINDOW), and a window may not reverse an office settlement (403 REVERSAL_BY_OFFICE)',
+          parameters: [pathId],
+          requestBody: { required: false, content: { 'application/json': { schema: json(reversalBodySchema, 'input') } } },
+          responses: { '200': ok('reversed, with what settling the rest of the year again changed', reversalAnswerSchema), ...errors(401, 403, 404, 409, 422, 503) },
+        },
+      },
       '/v1/reports/payments': {
         get: {
           summary: '支付清单 what each fund pays patients directly (office settlements with payee patient), per settlement, with reversals and adjustments in their own month; `format=csv` for the payment run',

@@ -460,8 +460,14 @@ export class SettlementService {
    * committed in between, the year is read and computed again.
    */
   async reverse(id: string, principal: Principal | null, reason: string | undefined, actor = principal?.keyId ?? 'system'): Promise<ReversalAnswer> {
-    const row = await this.store.get<SettlementTable>(named('settlementById', { id }));
-    if (!row || (principal?.role === 'window' && principal.hospitalCode !== row.hospital_code)) throw notFound(`结算 ${id} `);
+    const row = await this.reachable(id, principal);
+    // Who made a settlement takes it back: a window its own hospital's, the office (经办) what it settled.
+    if (principal?.role === 'window' && row.channel === 'office') {
+      throw new ApiError(403, 'REVERSAL_BY_OFFICE', `结算 ${id} 由医保经办机构办理（二次补偿），只能由经办机构撤销（POST /v1/office/settlements/${id}/reversal）`);
+    }
+    if (principal?.role === 'office' && row.channel !== 'office') {
+      throw new ApiError(403, 'REVERSAL_BY_WINDOW', `结算 ${id} 在医院 ${row.hospital_code} 的窗口办理，只能由该医院窗口撤销`);
+    }
     if (row.status === 'reversed') throw alreadyReversed(row);
     return this.queue.run(personYear(row.person_id, row.year), () => this.reverseQueued(row, id, reason, actor));
   }
@@ -524,15 +530,21 @@ export class SettlementService {
   }
 
   async get(id: string, principal: Principal | null): Promise<SettlementView> {
+    return this.loadView(await this.reachable(id, principal));
+  }
+
+  /**
+   * A settlement the key may see: a window key gets 404 for another hospital's settlement, an office key
+   * for a person insured outside its region (those it may settle); neither learns that the id exists.
+   */
+  private async reachable(id: string, principal: Principal | null): Promise<SettlementTable> {
     const row = await this.store.get<SettlementTable>(named('settlementById', { id }));
-    // A window key gets 404 for another hospital's settlement, an office key for a person insured outside
-    // its region (those it may settle): neither learns that the id exists.
     if (!row || (principal?.role === 'window' && principal.hospitalCode !== row.hospital_code)) throw notFound(`结算 ${id} `);
     if (principal?.role === 'office' && principal.regionCode) {
       const p = await this.store.db.selectFrom('people').select('insured_region').where('id', '=', row.person_id).executeTakeFirst();
       if (!regionLineage(p?.insured_region ?? '').includes(principal.regionCode)) throw notFound(`结算 ${id} `);
     }
-    return this.loadView(row);
+    return row;
   }
 
   async getRow(id: string): Promise<SettlementTable | undefined> {

@@ -84,3 +84,32 @@ describe('the settlement view of an office settlement', () => {
     }
   });
 });
+
+describe('reversing an office settlement', () => {
+  it('the office reverses what it settled (later settlements settled again), not a window’s; a window may not reverse the office’s', async () => {
+    const person = 'P-000015';
+    const bill = { ...bucketsBill, billNo: 'YSQ-REV-1', person: { id: person } };
+    const posted = await as(keys.office).post('/v1/office/settlements', { bill, payee: 'patient', application });
+    expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+    const later = await as(keys.window).post('/v1/settlements', inpatientBill({ billNo: 'W-REV-1', hospital: HOSPITAL, person, discharged: '2018-11-12' }));
+    expect(later.status).toBe(201);
+
+    // Each takes back only what it made; the office of another league does not learn the id exists.
+    const byWindow = await as(keys.window).post(`/v1/settlements/${posted.body.id}/reversal`, { reason: '窗口误操作' });
+    expect([byWindow.status, byWindow.body.error.code]).toEqual([403, 'REVERSAL_BY_OFFICE']);
+    expect(byWindow.body.error.message).toContain('只能由经办机构撤销');
+    const ofWindow = await as(keys.office).post(`/v1/office/settlements/${later.body.id}/reversal`, { reason: '经办误操作' });
+    expect([ofWindow.status, ofWindow.body.error.code]).toEqual([403, 'REVERSAL_BY_WINDOW']);
+    expect((await as(keys.otherLeague).post(`/v1/office/settlements/${posted.body.id}/reversal`, {})).status).toBe(404);
+    expect((await as(keys.window).get(`/v1/settlements/${posted.body.id}`)).body.status).toBe('settled');
+
+    const reversed = await as(keys.office).post(`/v1/office/settlements/${posted.body.id}/reversal`, { reason: '申请材料有误' });
+    expect(reversed.status, JSON.stringify(reversed.body)).toBe(200);
+    expect(reversed.body.readjudication.settledAgain).toBe(1);
+    // The window's later settlement now stands as if the office one had never been: settled alone.
+    const alone = await as(keys.window).post('/v1/settlements/preview', { ...inpatientBill({ billNo: 'W-REV-2', hospital: HOSPITAL, person: 'P-000014', discharged: '2018-11-12' }) });
+    const now = await as(keys.window).get(`/v1/settlements/${later.body.id}`);
+    expect(now.body.current.patientPays).toBe(alone.body.result.patientPays);
+    expect((await as(keys.office).post(`/v1/office/settlements/${posted.body.id}/reversal`, {})).status).toBe(409);
+  });
+});

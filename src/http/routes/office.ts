@@ -3,6 +3,7 @@
  *
  *   POST /v1/office/settlements           { bill, hospital?, payee, application } → 201 the settlement
  *   POST /v1/office/settlements/preview   the same, nothing stored
+ *   POST /v1/office/settlements/:id/reversal   撤销 an office settlement (later ones settled again)
  *   GET  /v1/reports/payments             what each fund pays patients (payee patient), per settlement, CSV too
  *
  * The bill may carry `paidElsewhere` (what the cross-region platform or the family's claim already paid,
@@ -16,7 +17,7 @@ import { paymentsCsv, patientPayments } from '../../reports/payments.js';
 import type { SettlementService } from '../../settle/service.js';
 import type { Store } from '../../store/port.js';
 import { json, type Route } from '../route.js';
-import { officeApplicationSchema, payeeSchema, text } from '../schemas.js';
+import { officeApplicationSchema, payeeSchema, reversalBodySchema, text } from '../schemas.js';
 
 export const officeRequestSchema = z.strictObject({
   bill: z.unknown(),
@@ -53,6 +54,18 @@ export function officeRoutes(deps: { store: Store; settlements: SettlementServic
       async handle(req) {
         const r = read(req.body);
         return json(await deps.settlements.preview(r.bill, req.principal, { hospital: r.hospital, payee: r.payee, application: r.application }));
+      },
+    },
+    {
+      // 撤销: what the office settled, taken back; every later settlement of the person's year is settled
+      // again (应补应退), exactly as a window's reversal does.
+      method: 'POST',
+      path: '/v1/office/settlements/:id/reversal',
+      roles: ['office'],
+      body: 'optional',
+      async handle(req) {
+        const body = parseOr422(reversalBodySchema, req.body, { what: '请求' });
+        return json(await deps.settlements.reverse(req.params.id!, req.principal, body.reason));
       },
     },
     {
