@@ -3,15 +3,29 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const CATALOGUE = [
-  ['Z001', '床位费', 'A', null, 4000], ['Z002', '护理费', 'A', null, 2400], ['Z003', '诊查费', 'A', null, 1000],
-  ['L001', '血常规', 'A', null, 2000], ['L002', '肝功能', 'A', null, 6500], ['L003', '肾功能', 'A', null, 4500],
-  ['I001', 'CT 平扫', 'B', '0.10', 28000], ['I002', '彩色多普勒超声', 'B', '0.10', 12000], ['I003', '心电图', 'A', null, 2500],
-  ['D001', '头孢曲松钠注射液', 'B', '0.10', 2550], ['D002', '左氧氟沙星注射液', 'B', '0.15', 1880], ['D003', '奥美拉唑肠溶胶囊', 'A', null, 860],
-  ['D004', '胰岛素注射液', 'B', '0.20', 6800], ['D005', '硝苯地平缓释片', 'A', null, 1250], ['D006', '阿托伐他汀钙片', 'B', '0.05', 2890],
-  ['S001', '手术费', 'A', null, 180000], ['S002', '麻醉费', 'A', null, 60000], ['M001', '一次性耗材', 'C', null, 3500],
-  ['M002', '进口吻合器', 'C', null, 150000], ['T001', '蒙药 阿拉坦五味丸', 'C', null, 1800],
+// The 20 items of every bill: codes of the demo catalogue (seeds/catalogue.csv) and a base price in fen.
+// Name, class, B-class ratio and price cap are the catalogue's, so a bill agrees with it as strict mode
+// checks (the seeded demo database has the catalogue loaded; a benchmark database without it settles the
+// same bills on their declarations).
+const ITEMS = [
+  ['110900001', 4000], ['120100002', 2400], ['110200001', 1000], ['250100001', 2000], ['250300001', 6500],
+  ['250300002', 4500], ['210300001', 28000], ['220600002', 12000], ['310701001', 2500], ['D0004', 2550],
+  ['D0002', 1880], ['D0005', 860], ['D0009', 6800], ['D0010', 1250], ['D0012', 2890],
+  ['331004001', 180000], ['330100001', 60000], ['M0108', 3500], ['M0112', 150000], ['MY010', 1800],
 ];
+const CATALOGUE = (() => {
+  const [header, ...lines] = readFileSync(join(import.meta.dirname, '..', '..', 'seeds', 'catalogue.csv'), 'utf8').split(/\r?\n/).filter((l) => l !== '');
+  const cols = header.split(',');
+  const entries = new Map(lines.map((l) => {
+    const e = Object.fromEntries(l.split(',').map((v, i) => [cols[i], v]));
+    return [e.code, e];
+  }));
+  return ITEMS.map(([code, fen]) => {
+    const e = entries.get(code);
+    if (!e) throw new Error(`benchmarks/counter/bills.mjs: ${code} is not in seeds/catalogue.csv`);
+    return [code, e.name, e.class, e.selfPayRatio || null, fen, e.priceCap || null];
+  });
+})();
 
 function money(fen) {
   return `${Math.trunc(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
@@ -54,12 +68,12 @@ export function billFor(i, run, hospitals, people) {
   const h = hospitals[i % hospitals.length];
   const p = people[(i * 7) % people.length];
   const scale = 1 + ((i * 13) % 9) / 4;
-  const items = CATALOGUE.map(([code, name, cls, spr, fen], k) => {
+  const items = CATALOGUE.map(([code, name, cls, spr, fen, cap], k) => {
     const qty = 1 + ((i + k) % 4);
     const unit = Math.round(fen * scale);
     const item = { code, name, class: cls, unitPrice: money(unit), quantity: String(qty), amount: money(unit * qty) };
     if (spr) item.selfPayRatio = spr;
-    if (k === 9) item.priceCap = money(Math.round(unit * 0.95));
+    if (cap) item.priceCap = cap;
     return item;
   });
   return {
