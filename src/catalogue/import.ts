@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../formats/canonical-json.js';
 import type { ImportFileRequest } from '../register/import.js';
 import { describeRefusal } from '../register/report.js';
+import { writeVersioned } from '../register/versioned-write.js';
 import type { RowProblem } from '../register/rows.js';
 import type { Store } from '../store/port.js';
 import { named, type WriteStep } from '../store/write-set.js';
@@ -31,7 +32,6 @@ export type CatalogueImportReport =
 export type CatalogueImportRequest = ImportFileRequest;
 
 const CHUNK = 500;
-const MAX_ATTEMPTS = 3;
 
 type Stated = Omit<CatalogueEntryInFile['periods'][number], 'line'>;
 const periodKey = (p: Stated) => canonicalJson([p.from, p.to, p.name, p.category, p.class, p.selfPayRatio, p.priceCap]);
@@ -43,8 +43,7 @@ export async function importCatalogue(store: Store, req: CatalogueImportRequest)
   const hash = createHash('sha256')
     .update(canonicalJson(file.map((e) => ({ code: e.code, region: e.region, periods: e.periods.map(periodKey) })).sort((a, b) => (a.code + a.region < b.code + b.region ? -1 : 1))))
     .digest('hex');
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const version = Number((await store.db.selectFrom('register_state').select('version').where('id', '=', 'catalogue').executeTakeFirstOrThrow()).version);
+  return writeVersioned<CatalogueImportReport>(store, 'catalogue', async () => {
     // What the catalogue holds for the codes the file names.
     const standing = new Map<string, Set<string>>();
     const codes = [...new Set(file.map((e) => e.code))];
@@ -71,11 +70,10 @@ export async function importCatalogue(store: Store, req: CatalogueImportRequest)
       }
     }
     const base = { kind: 'catalogue' as const, file: req.file, rows: read.rows, counts };
-    if (changes.length === 0) return { ...base, outcome: 'unchanged', batch: null };
-    if (req.dryRun) return { ...base, outcome: 'dry-run', batch: null };
+    if (changes.length === 0) return { answer: { ...base, outcome: 'unchanged', batch: null } };
+    if (req.dryRun) return { answer: { ...base, outcome: 'dry-run', batch: null } };
     const batch = `RC-${req.at.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${hash.slice(0, 8)}`;
     const steps: WriteStep[] = [
-      { kind: 'one', run: named('bumpCatalogue', { next_version: version + 1, version }), otherwise: 'stale' },
       {
         kind: 'run',
         run: named('insertRegisterBatch', { id: batch, kind: 'catalogue', file: req.file, content_hash: hash, source: req.source ?? null, rows: read.rows, summary_json: JSON.stringify(counts), created_at: req.at, created_by: req.actor }),
@@ -93,10 +91,8 @@ export async function importCatalogue(store: Store, req: CatalogueImportRequest)
       }
     }
     steps.push({ kind: 'audit', at: req.at, entry: { actor: req.actor, action: 'catalogue.import', subject: batch, payload: { file: req.file, contentHash: hash, rows: read.rows, counts } } });
-    const outcome = await store.write({ steps });
-    if (outcome.kind === 'written') return { ...base, outcome: 'applied', batch };
-  }
-  throw new Error('医保目录在本次导入期间被另一次导入修改，已重试仍未成功；请稍后重新导入');
+    return { steps, answer: { ...base, outcome: 'applied', batch } };
+  }, () => new Error('医保目录在本次导入期间被另一次导入修改，已重试仍未成功；请稍后重新导入'));
 }
 
 /** What an import did, in Chinese. */

@@ -13,6 +13,7 @@ import type { Store } from '../store/port.js';
 import { named, type WriteStep } from '../store/write-set.js';
 import type { MembershipPeriod, TierPeriod } from './in-force.js';
 import { planHospitals, planPeople, type HospitalCounts, type HospitalNow, type PeopleCounts, type PersonNow } from './plan.js';
+import { writeVersioned } from './versioned-write.js';
 import { readHospitalsFile, readPeopleFile, type HospitalInFile, type KnownValues, type PersonInFile, type RegisterKind, type RowProblem } from './rows.js';
 
 /** A file to import (the register's and the catalogue's alike): as it streams, what it is, who, when. */
@@ -47,7 +48,6 @@ export type ImportReport =
 
 /** How many ids one read of the register asks for. */
 const CHUNK = 500;
-const MAX_ATTEMPTS = 3;
 
 export class RegisterConflict extends Error {
   constructor() {
@@ -64,11 +64,6 @@ export async function importRegister(store: Store, known: KnownValues, req: Impo
   const read = await readHospitalsFile(req.input, req.format, known);
   if (read.problems.length) return { outcome: 'refused', kind: req.kind, file: req.file, rows: read.rows, problems: read.problems };
   return applyHospitals(store, req, read.hospitals, read.rows);
-}
-
-async function registerVersion(store: Store): Promise<number> {
-  const row = await store.db.selectFrom('register_state').select('version').where('id', '=', 'register').executeTakeFirstOrThrow();
-  return Number(row.version);
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -102,19 +97,15 @@ async function applyPeople(store: Store, req: ImportRequest, file: Map<string, P
     .sort((a, b) => (a.id < b.id ? -1 : 1))
     .map((p) => ({ ...p, line: undefined, memberships: [...p.memberships].sort().map(([k, v]) => [k, v.map((x) => ({ from: x.from, to: x.to }))]) }));
   const hash = contentHash(stated);
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const version = await registerVersion(store);
+  return writeVersioned<ImportReport>(store, 'register', async () => {
     const now = await peopleNow(store, [...file.keys()]);
     const plan = planPeople(file, now);
     const base = { kind: req.kind, file: req.file, rows, counts: plan.counts };
-    if (plan.changes.length === 0) return { ...base, outcome: 'unchanged', batch: null };
-    if (req.dryRun) return { ...base, outcome: 'dry-run', batch: null };
+    if (plan.changes.length === 0) return { answer: { ...base, outcome: 'unchanged', batch: null } };
+    if (req.dryRun) return { answer: { ...base, outcome: 'dry-run', batch: null } };
     const batch = batchId('people', req.at, hash);
     const at = req.at;
-    const steps: WriteStep[] = [
-      { kind: 'one', run: named('bumpRegister', { next_version: version + 1, version }), otherwise: 'stale' },
-      batchStep(req, batch, hash, rows, plan.counts),
-    ];
+    const steps: WriteStep[] = [batchStep(req, batch, hash, rows, plan.counts)];
     for (const c of plan.changes) {
       const p = c.file;
       // The person's standing memberships after this batch: those of populations the file does not
@@ -139,10 +130,8 @@ async function applyPeople(store: Store, req: ImportRequest, file: Map<string, P
       }
     }
     steps.push(auditStep(req, batch, hash, rows, plan.counts));
-    const outcome = await store.write({ steps });
-    if (outcome.kind === 'written') return { ...base, outcome: 'applied', batch };
-  }
-  throw new RegisterConflict();
+    return { steps, answer: { ...base, outcome: 'applied', batch } };
+  }, () => new RegisterConflict());
 }
 
 async function hospitalsNow(store: Store, codes: readonly string[]): Promise<Map<string, HospitalNow>> {
@@ -159,19 +148,15 @@ async function hospitalsNow(store: Store, codes: readonly string[]): Promise<Map
 async function applyHospitals(store: Store, req: ImportRequest, file: Map<string, HospitalInFile>, rows: number): Promise<ImportReport> {
   const stated = [...file.values()].sort((a, b) => (a.code < b.code ? -1 : 1)).map((h) => ({ ...h, line: undefined, tiers: h.tiers.map((t) => ({ tier: t.tier, from: t.from, to: t.to })) }));
   const hash = contentHash(stated);
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const version = await registerVersion(store);
+  return writeVersioned<ImportReport>(store, 'register', async () => {
     const now = await hospitalsNow(store, [...file.keys()]);
     const plan = planHospitals(file, now);
     const base = { kind: req.kind, file: req.file, rows, counts: plan.counts };
-    if (plan.changes.length === 0) return { ...base, outcome: 'unchanged', batch: null };
-    if (req.dryRun) return { ...base, outcome: 'dry-run', batch: null };
+    if (plan.changes.length === 0) return { answer: { ...base, outcome: 'unchanged', batch: null } };
+    if (req.dryRun) return { answer: { ...base, outcome: 'dry-run', batch: null } };
     const batch = batchId('hospitals', req.at, hash);
     const at = req.at;
-    const steps: WriteStep[] = [
-      { kind: 'one', run: named('bumpRegister', { next_version: version + 1, version }), otherwise: 'stale' },
-      batchStep(req, batch, hash, rows, plan.counts),
-    ];
+    const steps: WriteStep[] = [batchStep(req, batch, hash, rows, plan.counts)];
     for (const c of plan.changes) {
       const h = c.file;
       const regionName = h.regionName ?? now.get(h.code)?.regionName ?? h.regionCode;
@@ -192,10 +177,8 @@ async function applyHospitals(store: Store, req: ImportRequest, file: Map<string
       }
     }
     steps.push(auditStep(req, batch, hash, rows, plan.counts));
-    const outcome = await store.write({ steps });
-    if (outcome.kind === 'written') return { ...base, outcome: 'applied', batch };
-  }
-  throw new RegisterConflict();
+    return { steps, answer: { ...base, outcome: 'applied', batch } };
+  }, () => new RegisterConflict());
 }
 
 function batchStep(req: ImportRequest, batch: string, hash: string, rows: number, counts: object): WriteStep {
