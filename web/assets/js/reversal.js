@@ -127,7 +127,8 @@ export function showReversalNotice(box, view, { issuer = `${view.hospital.name}�
         ? `其后 ${r.settledAgain} 笔结算已按更正后的年度累计重新结算，金额均不变，无应补应退。`
         : `其后 ${r.settledAgain} 笔结算已按更正后的年度累计重新结算，其中 ${adjusted.length} 笔金额变化：`;
   const others = [...new Set(adjusted.filter((a) => a.otherHospital).map((a) => a.hospital.name))];
-  box.replaceChildren(
+  // replaceChildren writes a null as the text "null": the parts a notice does not have are left out first.
+  const parts = [
     printHead('应补应退通知', issuer),
     // On paper the printed title stands for this head.
     h('div', { class: 'card-head no-print' }, h('h2', { id: 'h-reversal-notice', text: '应补应退通知' }), patientPill(r.totals.patient, r.totals.patientPays)),
@@ -155,7 +156,8 @@ export function showReversalNotice(box, view, { issuer = `${view.hospital.name}�
       h('button', { type: 'button', class: 'primary', id: 'notice-print', text: '打印', onclick: () => printElement(box) }),
       h('button', { type: 'button', id: 'notice-close', text: '关闭', onclick: () => (box.hidden = true) }),
     ),
-  );
+  ];
+  box.replaceChildren(...parts.filter((p) => p !== null));
   box.hidden = false;
   box.scrollIntoView({ block: 'nearest' });
 }
