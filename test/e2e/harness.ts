@@ -72,6 +72,19 @@ export async function screenshot(page: Page, name: string, opts: { fullPage?: bo
   return path;
 }
 
+/**
+ * What printing would put on paper: the page's text under print media, taken when print() is called
+ * (once, or this throws). The page stays in print media: set it back with emulateMedia({ media: 'screen' }).
+ */
+export async function printedText(page: Page, click: () => Promise<void>): Promise<string> {
+  await page.evaluate('window.printed = 0; window.print = () => void window.printed++;');
+  await click();
+  const printed = await page.evaluate('window.printed');
+  if (printed !== 1) throw new Error(`print() was called ${String(printed)} times, not once`);
+  await page.emulateMedia({ media: 'print' });
+  return (await page.evaluate('document.body.innerText')) as string;
+}
+
 export async function login(page: Page, key: string, expectPath: string): Promise<void> {
   await page.goto('/login');
   await page.fill('#key', key);

@@ -9,7 +9,10 @@
  * the person, said at the person's field. Assistance on application (依申请救助) by the bill's four buckets
  * (no items) with what basic, serious-illness and commercial cover already paid: settled as the API
  * computes it, and its slip prints the buckets and the application as the server recorded them (not as
- * the form says after). Screenshots at 1024 px wide, as pages.test.ts takes them.
+ * the form says after). 撤销 of an office settlement from the page (P-000049, no seeded settlements):
+ * the reason asked for, 已撤销 shown, and the 应补应退 of the person's later window settlement, as the
+ * API keeps it, in a notice that prints alone; a refusal of the server said under the button.
+ * Screenshots at 1024 px wide, as pages.test.ts takes them.
  */
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -17,7 +20,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/access/keys.js';
 import { WIDTHS, pageProblems } from './checks.js';
-import { HAVE_CHROMIUM, IN_CI, CHROMIUM, grouped, launchBrowser, login, newPage, screenshot, startWebService, type WebService } from './harness.js';
+import { HAVE_CHROMIUM, IN_CI, CHROMIUM, grouped, launchBrowser, login, newPage, printedText, screenshot, startWebService, type WebService } from './harness.js';
 
 const PERSON = 'P-000016';
 
@@ -107,6 +110,28 @@ function bucketsRequest(billNo: string, paid?: Record<string, { payout: string }
   };
 }
 
+/** 撤销: P-000049 (no seeded settlements), an office bill, then a window's later the same year at another hospital. */
+const REVERSED = 'P-000049';
+const LEAGUE = 'H152200-L01';
+const LATER_AT = 'H152201-C01';
+const stay = (billNo: string, hospital: string, discharged: string, inPolicy: string, outOfCatalogue?: string) => ({
+  billNo,
+  hospital: { code: hospital },
+  person: { id: REVERSED },
+  visit: { type: 'inpatient', admitted: discharged, discharged },
+  items: [
+    { code: 'X1', name: '手术及治疗', class: 'A', unitPrice: inPolicy, quantity: '1', amount: inPolicy },
+    ...(outOfCatalogue ? [{ code: 'X2', name: '自费材料', class: 'C', unitPrice: outOfCatalogue, quantity: '1', amount: outOfCatalogue }] : []),
+  ],
+});
+const REVERSAL_APPLICATION = { ...APPLICATION, applicant: '鲍额尔和木', reference: 'XAM-JB-2018-0312', approvedOn: '2018-03-20' };
+const FUND_NAMES: Record<string, string> = { basic: '基本医保', seriousIllness: '大病保险', commercial: '商业补充保险', assistance: '医疗救助', backstop: '政府兜底' };
+/** A change as the notice writes it: no sign, thousands separators. */
+const unsigned = (v: string) => grouped(v.replace(/^-/, ''));
+const fundChange = (v: string) => (Number(v) === 0 ? '不变' : v.startsWith('-') ? `应追回 ${unsigned(v)} 元` : `应补付 ${unsigned(v)} 元`);
+const patientChange = (direction: string | null, v: string) =>
+  direction === '应补' ? `应补缴 ${unsigned(v)} 元（应补）` : direction === '应退' ? `应退还患者 ${unsigned(v)} 元（应退）` : '个人支付不变';
+
 async function enterApplication(page: Page, application: typeof APPLICATION = APPLICATION): Promise<void> {
   await page.fill('#applicant', application.applicant);
   await page.fill('#relation', application.relation);
@@ -132,7 +157,7 @@ describe.runIf(IN_CI && !HAVE_CHROMIUM)('browser', () => {
 describe.skipIf(!HAVE_CHROMIUM)('经办结算 in Chromium', () => {
   let web: WebService;
   let browser: Browser;
-  const keys = { office: '', otherLeague: '' };
+  const keys = { office: '', otherLeague: '', window: '' };
   const api = (key: string) => ({
     get: (path: string) => request(web.svc.app).get(path).set('Authorization', `Bearer ${key}`),
     post: (path: string, body: object) => request(web.svc.app).post(path).set('Authorization', `Bearer ${key}`).send(body),
@@ -142,6 +167,7 @@ describe.skipIf(!HAVE_CHROMIUM)('经办结算 in Chromium', () => {
     web = await startWebService();
     keys.office = (await createKey(web.svc.store, { role: 'office', regionCode: '152200' })).secret;
     keys.otherLeague = (await createKey(web.svc.store, { role: 'office', regionCode: '150900' })).secret;
+    keys.window = await web.svc.key('window', LATER_AT);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -465,4 +491,101 @@ describe.skipIf(!HAVE_CHROMIUM)('经办结算 in Chromium', () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 60_000);
+  it('撤销 an office settlement: the reason asked for, 已撤销, the later window settlement settled again with its 应补应退 as the API keeps it, the notice printed; a refusal said under the button', async () => {
+    const { context, page, errors } = await newPage(browser, web.base);
+    await login(page, keys.office, '/office');
+    await page.setViewportSize({ width: 1024, height: 900 });
+    // The office bill, pasted as JSON, paid to the patient, and settled.
+    await page.click('#import summary');
+    await page.fill('#import-text', JSON.stringify(stay('E2E-OF-RV-A', LEAGUE, '2018-03-10', '40000.00', '20000.00')));
+    await page.click('#import-paste');
+    await expect.poll(() => page.inputValue('#billNo')).toBe('E2E-OF-RV-A');
+    await page.check('#payee-patient');
+    await enterApplication(page, REVERSAL_APPLICATION);
+    await page.click('#settle-btn');
+    await page.waitForSelector('[data-testid=settlement-id]');
+    const officeId = (await page.textContent('[data-testid=settlement-id]'))!;
+    expect((await web.svc.settlements.getRow(officeId))!.channel).toBe('office');
+    // Later the same year, at a window of another hospital.
+    const later = await api(keys.window).post('/v1/settlements', stay('E2E-OF-RV-B', LATER_AT, '2018-05-10', '10000.00'));
+    expect(later.status, JSON.stringify(later.body)).toBe(201);
+    const before = later.body.result as { patientPays: string };
+
+    // 撤销: the reason is required, in the window's dialog.
+    expect(await page.isVisible('[data-testid=reversal-notice]')).toBe(false);
+    await page.click('#reverse-btn');
+    await page.click('#reverse-confirm');
+    await expect.poll(() => page.locator('dialog .field-error').textContent()).toContain('请填写撤销原因');
+    expect(await page.textContent('dialog')).toContain(`将撤销结算 ${officeId}（鲍额尔和木，账单号 E2E-OF-RV-A`);
+    await page.fill('#reverse-reason', '端到端测试：经办录入错误');
+    await page.click('#reverse-confirm');
+    await page.waitForSelector('[data-testid=reversed]');
+    expect(await page.textContent('[data-testid=status]')).toBe('已撤销');
+    expect(await page.textContent('[data-testid=reversed]')).toContain('撤销：端到端测试：经办录入错误');
+    expect(await page.isVisible('#reverse-btn')).toBe(false);
+    expect(await page.textContent('#banners')).toContain(`结算 ${officeId} 已撤销`);
+    expect((await web.svc.settlements.getRow(officeId))!.status).toBe('reversed');
+
+    // The notice: the later window settlement settled again, per fund and for the patient as the API keeps it.
+    const notice = page.locator('[data-testid=reversal-notice]');
+    await notice.waitFor();
+    expect(await notice.locator('[data-testid=readjudication-outcome]').textContent()).toBe('其后 1 笔结算已按更正后的年度累计重新结算，其中 1 笔金额变化：');
+    const stored = await api(keys.window).get(`/v1/settlements/${later.body.id}`);
+    expect(stored.status).toBe(200);
+    expect(stored.body.adjustments).toHaveLength(1);
+    const adj = stored.body.adjustments[0] as { reversalOf: string; funds: Record<string, string>; patientPays: string; patient: string | null };
+    expect(adj.reversalOf).toBe(officeId);
+    expect(adj.patient).not.toBeNull();
+    const block = notice.locator(`[data-testid=adjusted-settlement][data-settlement="${later.body.id}"]`);
+    expect(await block.locator('h3').textContent()).toContain('账单 E2E-OF-RV-B');
+    expect(await block.locator('h3').textContent()).toContain('乌兰浩特市人民医院（其他医院）');
+    for (const [fund, amount] of Object.entries(adj.funds)) expect(await block.locator(`tr[data-fund=${fund}] td`).allTextContents(), fund).toEqual([FUND_NAMES[fund], fundChange(amount)]);
+    expect(await block.locator('tr[data-fund]').count()).toBe(Object.keys(adj.funds).length);
+    expect(await block.locator('[data-testid=patient-change]').textContent()).toBe(patientChange(adj.patient, adj.patientPays));
+    // The later settlement's patient pays now what it paid before, plus (应补) or less (应退) the change.
+    const fen = (v: string) => Math.round(Number(v) * 100);
+    expect(fen(stored.body.current.patientPays) - fen(before.patientPays)).toBe(fen(adj.patientPays));
+    expect(await notice.textContent()).toContain('此笔由乌兰浩特市人民医院与患者及各基金办理');
+    expect(await problemsAtWidths(page, '经办结算（撤销后）')).toEqual([]);
+    // Pictured tall enough for the settlement, stamped 已撤销, and the notice under it.
+    await page.setViewportSize({ width: 1024, height: 2400 });
+    await page.evaluate('document.querySelector("#result").scrollIntoView({ block: "start" })');
+    await screenshot(page, '38-office-reversed', { fullPage: false });
+    await page.setViewportSize({ width: 1024, height: 900 });
+
+    // 打印 prints the notice alone: issued by the office, lines to sign, none of the form or the settlement.
+    const paper = await printedText(page, () => notice.locator('#notice-print').click());
+    expect(paper).toContain('应补应退通知');
+    expect(paper).toContain('医保经办机构（就诊医院 兴安盟人民医院）');
+    expect(paper).toContain('E2E-OF-RV-B');
+    expect(paper).toContain('患者（家属）签字');
+    for (const other of ['已查验材料', '支付清单', '经办结算单', '打印']) expect(paper, other).not.toContain(other);
+    await screenshot(page, '38-office-reversal-notice-print');
+    await page.emulateMedia({ media: 'screen' });
+
+    // The 支付清单 lists the reversal; its row opens the settlement, reversed, with nothing left to reverse.
+    const reversal = page.locator(`#payments-table [data-testid=payment][data-settlement="${officeId}"][data-kind=reversal]`);
+    await expect.poll(() => reversal.count()).toBe(1);
+    await notice.locator('#notice-close').click();
+    expect(await notice.isVisible()).toBe(false);
+
+    // Another office settlement, opened from the 支付清单 and reversed elsewhere meanwhile: the server's refusal under the button.
+    const other = await api(keys.office).post('/v1/office/settlements', { bill: stay('E2E-OF-RV-C', LEAGUE, '2018-07-10', '3000.00'), payee: 'patient', application: REVERSAL_APPLICATION });
+    expect(other.status, JSON.stringify(other.body)).toBe(201);
+    await page.click('#pay-refresh');
+    const row = page.locator(`#payments-table [data-testid=payment][data-settlement="${other.body.id}"][data-kind=settlement]`);
+    await row.click();
+    await expect.poll(() => page.textContent('[data-testid=settlement-id]')).toBe(other.body.id);
+    expect(await page.textContent('[data-testid=status]')).toBe('已结算');
+    const elsewhere = await api(keys.office).post(`/v1/office/settlements/${other.body.id}/reversal`, { reason: '另一窗口已撤销' });
+    expect(elsewhere.status).toBe(200);
+    await page.click('#reverse-btn');
+    await page.fill('#reverse-reason', '端到端测试：重复撤销');
+    await page.click('#reverse-confirm');
+    await expect.poll(() => page.textContent('#result [data-testid=reverse-error]')).toContain('不能重复撤销');
+    expect(await page.textContent('#result [data-testid=reverse-error]')).toContain(`撤销失败：结算 ${other.body.id} 已于`);
+    expect(await problemsAtWidths(page, '经办结算（撤销被拒）')).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
 });

@@ -9,11 +9,11 @@
  * API's. Screenshots at 1024 px.
  */
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageProblems } from './checks.js';
-import { HAVE_CHROMIUM, IN_CI, CHROMIUM, grouped, launchBrowser, login, newPage, screenshot, startWebService, type WebService } from './harness.js';
+import { HAVE_CHROMIUM, IN_CI, CHROMIUM, grouped, launchBrowser, login, newPage, printedText, screenshot, startWebService, type WebService } from './harness.js';
 
 const A = 'H152200-L01';
 const B = 'H152201-C01';
@@ -45,16 +45,6 @@ interface Adjustment {
   patientPays: string;
   patient: '应补' | '应退' | null;
   notice: string;
-}
-
-/** What printing would put on paper: the page's text under print media, taken when print() is called. */
-async function printedText(page: Page, click: () => Promise<void>): Promise<string> {
-  await page.evaluate('window.printed = 0; window.print = () => void window.printed++;');
-  await click();
-  expect(await page.evaluate('window.printed')).toBe(1);
-  await page.emulateMedia({ media: 'print' });
-  const text = await page.evaluate('document.body.innerText');
-  return text as string;
 }
 
 describe.runIf(IN_CI && !HAVE_CHROMIUM)('browser', () => {

@@ -3,7 +3,8 @@
 // entered by its items or, for assistance on application (依申请救助) on what was settled elsewhere, by its
 // four buckets (buckets-entry.js), with what was paid elsewhere, who is paid and the application the office
 // approved; 预结算, 结算, the 二次补偿结算单 printed for the patient (from the settlement as the server
-// recorded it), and the 支付清单 of what the funds pay patients.
+// recorded it), and the 支付清单 of what the funds pay patients. An office settlement, just made or opened
+// from the 支付清单, is reversed here (撤销, with the window's dialog and 应补应退 notice: reversal.js).
 //
 // As on the window page, nothing typed is lost: a failed request leaves the form as it was and shows each
 // error next to its field, and the form is kept in this tab's sessionStorage across reloads and logins.
@@ -15,6 +16,7 @@ import { fenToString, formatAmount, parseFen } from './money.js';
 import { bucketsEntry, bucketName } from './buckets-entry.js';
 import { itemsTable } from './items-table.js';
 import { compensationHtml, owedFigures, paidElsewhereLine, paidElsewhereSteps } from './office-slip.js';
+import { reversedStamp, reverseSettlement, showReversalNotice } from './reversal.js';
 import { $, $$, banner, busy, clearErrors, clearFieldError, download, fieldError, formatTime, h, openDialog, pageReady, showApiError, showHtmlInFrame, startPage } from './ui.js';
 import { renderWaterfall } from './waterfall.js';
 
@@ -587,6 +589,7 @@ function showResult(s) {
         h('span', { class: 'muted', text: ` · 账单号 ${v.billNo} · ${v.person.name}（${v.person.idNumber}）· ${v.hospital.name} · ${visitTypeName(v.visit.type)} ${v.visit.admitted} 至 ${v.visit.discharged}${v.billForm === 'buckets' ? ' · 按分类金额结算' : ''}` }),
       ),
     );
+    if (v.status === 'reversed') parts.push(reversedStamp(v));
   }
   const elsewhere = paidElsewhereSteps(result);
   if (elsewhere.length) parts.push(h('ul', { class: 'elsewhere-lines', 'data-testid': 'paid-elsewhere' }, elsewhere.map((st) => h('li', { text: paidElsewhereLine(st) }))));
@@ -595,8 +598,10 @@ function showResult(s) {
   const label = $('.patient-box .label', waterfall);
   if (label) label.replaceChildren('患者个人负担', h('small', { text: '其余由各道保障承担；已由他处支付的部分不再支付' }));
   const actions = h('div', { class: 'actions result-actions no-print' });
-  if (s.kind === 'settlement') actions.append(h('button', { type: 'button', class: 'primary', id: 'compensation-btn', text: '打印二次补偿结算单', onclick: () => printCompensation(s.data) }));
-  else actions.append(h('span', { class: 'muted small', text: '预结算不能打印结算单；结算后可打印二次补偿结算单。' }));
+  if (s.kind === 'settlement') {
+    actions.append(h('button', { type: 'button', class: 'primary', id: 'compensation-btn', text: '打印二次补偿结算单', onclick: () => printCompensation(s.data) }));
+    if (s.data.status === 'settled') actions.append(h('button', { type: 'button', class: 'danger', id: 'reverse-btn', text: '撤销结算…', onclick: () => reverse(s.data) }));
+  } else actions.append(h('span', { class: 'muted small', text: '预结算不能打印结算单；结算后可打印二次补偿结算单。' }));
   const who =
     s.kind === 'settlement'
       ? { payee: s.data.payee, application: s.data.application, hospitalName: s.data.hospital.name }
@@ -605,10 +610,54 @@ function showResult(s) {
 }
 
 function showEmptyResult() {
+  $('#reversal-notice').hidden = true;
   resultBox.replaceChildren(
     h('div', { class: 'result-head' }, h('h2', { id: 'h-result', text: '结算结果' })),
     h('p', { class: 'result-empty', text: '填好左侧账单和申请后点「预结算」，这里会显示各道保障应付多少、已由他处支付多少、本次各基金应付多少，以及患者个人负担。' }),
   );
+}
+
+// ───────────── 撤销 ─────────────
+
+/**
+ * 撤销 an office settlement: the reason asked for, then POST /v1/office/settlements/{id}/reversal. The
+ * server's refusal (a window's settlement, already reversed, a later settlement that cannot be settled
+ * again) is said under the button; on success the settlement shows 已撤销 and the notice of what the
+ * re-adjudication of the person's later settlements changed (应补应退), printable.
+ */
+async function reverse(view) {
+  $('#reverse-error')?.remove();
+  const r = await reverseSettlement(view, `/v1/office/settlements/${encodeURIComponent(view.id)}/reversal`, $('#reverse-btn'));
+  if (!r) return;
+  if (!r.ok) {
+    const error = h('div', { class: 'field-error', id: 'reverse-error', role: 'alert', 'data-testid': 'reverse-error', text: `撤销失败：${localise(r.error.message)}` });
+    $('#reverse-btn')?.after(error);
+    error.scrollIntoView({ block: 'nearest' });
+    return;
+  }
+  banner('ok', `结算 ${view.id} 已撤销：各基金本次应付已冲回，参保人本年其后的结算已重新结算。`, { id: 'settle' });
+  if (settledBillNo === view.billNo) {
+    // The bill is free to be corrected and settled again under a new number.
+    $('#billNo').readOnly = false;
+    settledBillNo = null;
+    saveDraft();
+  }
+  showResult({ kind: 'settlement', data: r.data });
+  // On paper the office issues the notice, for a stay at the hospital named.
+  showReversalNotice($('#reversal-notice'), r.data, { issuer: `医保经办机构（就诊医院 ${r.data.hospital.name}）` });
+  loadPayments();
+}
+
+/** A settlement of the 支付清单, opened in the result column (to print its slip again, or to reverse it). */
+async function openSettlement(id) {
+  const r = await get(`/v1/settlements/${encodeURIComponent(id)}`);
+  if (!r.ok) {
+    $('#payments-state').textContent = r.error.message;
+    return;
+  }
+  $('#reversal-notice').hidden = true;
+  showResult({ kind: 'settlement', data: r.data });
+  resultBox.scrollIntoView({ block: 'start', behavior: 'smooth' });
 }
 
 /** The 二次补偿结算单 in a sandboxed frame (as the window's slip), printed from there. */
@@ -661,7 +710,15 @@ async function loadPayments() {
     ...report.rows.map((row) =>
       h(
         'tr',
-        { 'data-testid': 'payment', dataset: { settlement: row.settlementId, kind: row.kind } },
+        {
+          'data-testid': 'payment',
+          class: 'clickable',
+          tabindex: '0',
+          title: '打开此结算',
+          dataset: { settlement: row.settlementId, kind: row.kind },
+          onclick: () => openSettlement(row.settlementId),
+          onkeydown: (e) => e.key === 'Enter' && openSettlement(row.settlementId),
+        },
         h('td', { text: row.date }),
         h('td', {}, h('span', { class: `pill ${row.kind === 'reversal' ? 'reversed' : row.kind === 'adjustment' ? 'warn' : 'ok'}`, text: RECEIVABLE_KINDS[row.kind] ?? row.kind })),
         h('td', { class: 'mono', text: row.settlementId }),

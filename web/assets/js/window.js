@@ -8,13 +8,13 @@
 // that differs from the catalogue is marked on its row before posting; the server still decides.
 import { get, getKey, isMissingEndpoint, post, qs } from './api.js';
 import { apiItem, checkItem, itemsToCsv, newBillNo, normaliseRatio, rawItem } from './bill.js';
-import { fundOrder } from './chart.js';
-import { ACC_FIELDS, CLASSES, POPULATIONS, STATUS, accumulatorName, fundName, visitTypeName } from './labels.js';
-import { cleanNumberText, formatAmount, formatRatio, parseDecimal, toFenRounded } from './money.js';
+import { ACC_FIELDS, CLASSES, POPULATIONS, STATUS, accumulatorName, visitTypeName } from './labels.js';
+import { cleanNumberText, formatAmount, formatRatio, parseDecimal } from './money.js';
 import { itemsTable } from './items-table.js';
 import { SAMPLES } from './samples.js';
+import { changesTable, patientPill, printHead, printSign, reversedStamp, reverseSettlement, showReversalNotice } from './reversal.js';
 import { printSlip } from './slip.js';
-import { $, $$, banner, busy, clearErrors, clearFieldError, download, fieldError, formatTime, h, openDialog, pageReady, printElement, showApiError, startPage } from './ui.js';
+import { $, $$, banner, busy, clearErrors, clearFieldError, download, fieldError, formatTime, h, pageReady, printElement, showApiError, startPage } from './ui.js';
 import { renderWaterfall } from './waterfall.js';
 
 const DRAFT = 'onestop.window.draft';
@@ -816,7 +816,7 @@ function showResult(s) {
       );
     }
     if (v.status === 'reversed') {
-      parts.push(h('div', { class: 'reversed-stamp', 'data-testid': 'reversed', text: `已于 ${formatTime(v.reversedAt)} 撤销${v.reversalReason ? `：${v.reversalReason}` : ''}。各基金支付与本年累计已全部冲回。` }));
+      parts.push(reversedStamp(v));
     }
   }
   const actions = h('div', { class: 'actions result-actions no-print' });
@@ -830,163 +830,29 @@ function showResult(s) {
 }
 
 async function reverse(view) {
-  const reason = h('textarea', { id: 'reverse-reason', rows: 3, style: 'font-family: inherit', placeholder: '如：录入错误，需更正后重新结算' });
-  const errBox = h('div');
-  const confirmBtn = h('button', { type: 'submit', value: 'confirm', class: 'danger solid', id: 'reverse-confirm', text: '确认撤销' });
-  const choice = await openDialog({
-    title: '撤销结算',
-    body: [
-      h('p', {}, '将撤销结算 ', h('b', { text: view.id }), `（${view.person.name}，账单号 ${view.billNo}，个人支付 ${formatAmount(view.result.patientPays)} 元）。`),
-      h('p', { class: 'muted small', text: '撤销后五道保障的支付和参保人本年累计全部冲回；撤销不能取消。更正账单请撤销后用新账单号重新结算。' }),
-      h('div', { class: 'field' }, h('label', { for: 'reverse-reason', class: 'req', text: '撤销原因' }), reason),
-      errBox,
-    ],
-    actions: [h('button', { type: 'submit', value: 'cancel', text: '不撤销' }), confirmBtn],
-    onOpen: (dialog) => {
-      reason.focus();
-      reason.addEventListener('input', () => clearErrors(dialog));
-      $('form', dialog).addEventListener('submit', (e) => {
-        if (e.submitter?.value !== 'confirm') return;
-        clearErrors(dialog);
-        if (!reason.value.trim()) {
-          e.preventDefault();
-          fieldError(reason, '请填写撤销原因');
-          reason.focus();
-        }
-      });
-    },
-  });
-  if (choice !== 'confirm') return;
-  const button = $('#reverse-btn') ?? h('button');
-  await busy(button, '撤销中…', async () => {
-    const r = await post(`/v1/settlements/${encodeURIComponent(view.id)}/reversal`, { reason: reason.value.trim() });
-    if (!r.ok) {
-      banner('error', `撤销失败：${r.error.message}`, { id: 'settle' });
-      return;
-    }
-    banner('ok', `结算 ${view.id} 已撤销。`, { id: 'settle' });
-    if (settledBillNo === view.billNo) {
-      // The bill is free to be corrected and settled again under a new number.
-      $('#billNo').readOnly = false;
-      settledBillNo = null;
-      saveDraft();
-    }
-    showResult({ kind: 'settlement', data: r.data, trace: shown?.trace });
-    showReversalNotice(r.data);
-    loadRecent();
-    loadAdjustments();
-  });
-}
-
-// ───────────── 应补应退: what a reversal changed in the person's later settlements ─────────────
-//
-// A reversal settles the person's later settlements of the year again on the corrected year-to-date
-// (POST …/reversal answers which changed, per fund and for the patient). The window prints the notice
-// for the patient: 应补 (the patient pays more, the hospital collects it) or 应退 (the patient is
-// refunded). A hospital whose settlement was adjusted by any hospital's reversal finds it under
-// 应补应退通知 (GET /v1/adjustments, the key's own hospital).
-
-const unsigned = (v) => String(v).replace(/^-/, '');
-const sign = (v) => {
-  const fen = toFenRounded(v) ?? 0n;
-  return fen > 0n ? 1 : fen < 0n ? -1 : 0;
-};
-
-/** A fund's difference: 应补付 (the fund owes the hospital more) or 应追回 (it takes an overpayment back). */
-function fundChange(amount) {
-  const s = sign(amount);
-  return s > 0 ? `应补付 ${formatAmount(amount)} 元` : s < 0 ? `应追回 ${formatAmount(unsigned(amount))} 元` : '不变';
-}
-
-/** The patient's difference, as a sentence: direction is the API's 应补 / 应退 / null. */
-function patientChange(direction, amount) {
-  if (direction === '应补') return `患者应补缴 ${formatAmount(unsigned(amount))} 元（应补）`;
-  if (direction === '应退') return `应退还患者 ${formatAmount(unsigned(amount))} 元（应退）`;
-  return '患者个人支付不变';
-}
-
-function patientPill(direction, amount) {
-  if (direction === '应补') return h('span', { class: 'pill warn', 'data-testid': 'patient-direction', text: `患者应补 ${formatAmount(unsigned(amount))} 元` });
-  if (direction === '应退') return h('span', { class: 'pill info', 'data-testid': 'patient-direction', text: `应退患者 ${formatAmount(unsigned(amount))} 元` });
-  return h('span', { class: 'pill', 'data-testid': 'patient-direction', text: '无应补应退' });
-}
-
-/** Per fund and for the patient, what changed. */
-function changesTable({ funds, fundPaysTotal, patientPays, patient }) {
-  const order = fundOrder(funds);
-  return h(
-    'table',
-    { class: 'compact changes', 'data-testid': 'changes' },
-    h('thead', {}, h('tr', {}, h('th', { text: '' }), h('th', { class: 'num', text: '变化' }))),
-    h(
-      'tbody',
-      {},
-      order.map((f) => h('tr', { dataset: { fund: f } }, h('td', { text: fundName(f) }), h('td', { class: 'num', text: fundChange(funds[f]) }))),
-      order.length > 1 ? h('tr', { class: 'subtotal' }, h('td', { text: '基金合计' }), h('td', { class: 'num', text: fundChange(fundPaysTotal) })) : null,
-      h('tr', { class: 'patient-row' }, h('td', { text: '患者' }), h('td', { class: 'num', 'data-testid': 'patient-change', text: patientChange(patient, patientPays).replace(/^患者/, '') })),
-    ),
-  );
-}
-
-/** Printed at the top and bottom of a notice on paper only. */
-function printHead(title, hospital) {
-  return h('div', { class: 'print-only print-head' }, h('h1', { text: title }), h('p', { text: `${hospital}　出具时间 ${formatTime(new Date().toISOString())}` }));
-}
-function printSign() {
-  return h('div', { class: 'print-only print-sign' }, h('span', { text: '经办人：__________' }), h('span', { text: '患者（家属）签字：__________' }), h('span', { text: '日期：__________' }));
-}
-
-/** The notice of a reversal's answer (its readjudication), in the result column; hidden without one. */
-function showReversalNotice(view) {
-  const box = $('#reversal-notice');
-  const r = view.readjudication;
-  if (!r) {
-    box.hidden = true;
+  const r = await reverseSettlement(view, `/v1/settlements/${encodeURIComponent(view.id)}/reversal`, $('#reverse-btn'));
+  if (!r) return;
+  if (!r.ok) {
+    banner('error', `撤销失败：${r.error.message}`, { id: 'settle' });
     return;
   }
-  const adjusted = r.adjustments ?? [];
-  const intro = `撤销结算 ${view.id}（${view.person.name}，账单号 ${view.billNo}${view.reversedAt ? `，${formatTime(view.reversedAt)} 撤销` : ''}）。`;
-  const outcome =
-    r.settledAgain === 0
-      ? '参保人本年度其后没有其他结算，无需重新结算，无应补应退。'
-      : adjusted.length === 0
-        ? `其后 ${r.settledAgain} 笔结算已按更正后的年度累计重新结算，金额均不变，无应补应退。`
-        : `其后 ${r.settledAgain} 笔结算已按更正后的年度累计重新结算，其中 ${adjusted.length} 笔金额变化：`;
-  const others = [...new Set(adjusted.filter((a) => a.otherHospital).map((a) => a.hospital.name))];
-  box.replaceChildren(
-    printHead('应补应退通知', `${view.hospital.name}（${view.hospital.code}）`),
-    // On paper the printed title stands for this head.
-    h('div', { class: 'card-head no-print' }, h('h2', { id: 'h-reversal-notice', text: '应补应退通知' }), patientPill(r.totals.patient, r.totals.patientPays)),
-    h('p', { class: 'small', text: intro }),
-    h('p', { 'data-testid': 'readjudication-outcome', text: outcome }),
-    ...adjusted.map((a) =>
-      h(
-        'div',
-        { class: 'adjusted', 'data-testid': 'adjusted-settlement', dataset: { settlement: a.settlementId } },
-        h('h3', {}, `账单 ${a.billNo}`, h('span', { class: 'muted small', text: ` · ${a.hospital.name}${a.otherHospital ? '（其他医院）' : ''} · ${a.discharged} 出院` })),
-        h('p', { class: 'muted small mono', text: `结算号 ${a.settlementId}` }),
-        changesTable(a),
-        a.otherHospital ? h('p', { class: 'hint', text: `此笔由${a.hospital.name}与患者及各基金办理。` }) : null,
-      ),
-    ),
-    adjusted.length > 1
-      ? h('div', { class: 'adjusted total', 'data-testid': 'readjudication-totals' }, h('h3', { text: '合计' }), changesTable(r.totals))
-      : null,
-    adjusted.length ? h('p', { class: 'notice-total', 'data-testid': 'readjudication-patient' }, h('b', { text: `合计：${patientChange(r.totals.patient, r.totals.patientPays)}。` })) : null,
-    others.length ? h('p', { class: 'hint', text: `涉及其他医院（${others.join('、')}）的结算，由该医院与患者及各基金办理；该医院在其「应补应退通知」中可见。` }) : null,
-    printSign(),
-    h(
-      'div',
-      { class: 'actions no-print' },
-      h('button', { type: 'button', class: 'primary', id: 'notice-print', text: '打印', onclick: () => printElement(box) }),
-      h('button', { type: 'button', id: 'notice-close', text: '关闭', onclick: () => (box.hidden = true) }),
-    ),
-  );
-  box.hidden = false;
-  box.scrollIntoView({ block: 'nearest' });
+  banner('ok', `结算 ${view.id} 已撤销。`, { id: 'settle' });
+  if (settledBillNo === view.billNo) {
+    // The bill is free to be corrected and settled again under a new number.
+    $('#billNo').readOnly = false;
+    settledBillNo = null;
+    saveDraft();
+  }
+  showResult({ kind: 'settlement', data: r.data, trace: shown?.trace });
+  showReversalNotice($('#reversal-notice'), r.data);
+  loadRecent();
+  loadAdjustments();
 }
 
 // ───────────── 应补应退通知: this hospital's adjusted settlements ─────────────
+//
+// The notice of a reversal just made (reversal.js) lists what it changed; a hospital whose settlement was
+// adjusted by any hospital's reversal finds it here too (GET /v1/adjustments, the key's own hospital).
 
 const ADJUSTMENTS_PAGE = 10;
 let adjustmentsPage = 1;
