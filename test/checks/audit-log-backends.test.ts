@@ -5,11 +5,14 @@
  * unsealed; an entry committed but not sealed when its process dies is sealed by the next sealer; and an
  * entry with a lower seq whose transaction is still running holds the sealer back (seq order is kept).
  */
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/checks/audit-log.js';
 import { canonicalJson } from '../../src/formats/canonical-json.js';
-import { contentDigest, entryHash } from '../../src/store/audit-chain.js';
+import { GENESIS_HASH, contentDigest, entryHash, legacyEntryHash } from '../../src/store/audit-chain.js';
+import { migrateTo } from '../../src/store/migrations.js';
 import { inpatientBill } from '../http/fixture.js';
 import { BACKENDS, openService, type Backend, type Opened } from '../store/backends.js';
 
@@ -81,6 +84,36 @@ async function unsealedTail(backend: Backend, k: number): Promise<Opened> {
 }
 
 describe.each(BACKENDS)('audit log on $name', (backend) => {
+  it.skipIf(backend.skip !== null)('a chain written before migration 010 keeps verifying, and goes on from its head', async () => {
+    const url = await backend.fresh();
+    const db = new Kysely<any>({ dialect: backend.name === 'postgres' ? new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) : new SqliteDialect({ database: new SQLite(url) }) });
+    let prev = GENESIS_HASH;
+    try {
+      await migrateTo(db, '2026-12-03-009-office');
+      for (let seq = 1; seq <= 3; seq++) {
+        const e = { seq, at: new Date().toISOString(), actor: 'old', action: 'seed.load', subject: `old-${seq}`, payload: '{}' };
+        const hash = legacyEntryHash(prev, e);
+        await db.insertInto('audit_log').values({ ...e, prev_hash: prev, hash }).execute();
+        prev = hash;
+      }
+    } finally {
+      await db.destroy();
+    }
+    const svc = await open(url, true, true);
+    await svc.settlements.post(inpatientBill({ billNo: 'SL-new', hospital: HOSPITAL, person: 'P-000001' }), null, 'test');
+    await sealed(svc);
+    const rows = await rowsOf(svc);
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rows.slice(0, 3).map((r) => r.digest)).toEqual([null, null, null]);
+    expect(rows[3]!.prev_hash).toBe(prev);
+    const v = await verifyAuditLog(svc.store.db, [{ seq: 3, hash: prev }]);
+    expect(v.problems).toEqual([]);
+    expect(v.entries).toBe(6);
+    // and an old entry edited is still named
+    await svc.store.db.updateTable('audit_log').set({ actor: 'new' }).where('seq', '=', 2).execute();
+    expect(summary((await verifyAuditLog(svc.store.db)).problems)).toEqual([[2, 'edited']]);
+  });
+
   it.skipIf(backend.skip !== null)('sealed: clean, then an edited, a removed and an inserted entry are each named', async () => {
     const { svc } = await filled(backend, 5);
     await sealed(svc);
