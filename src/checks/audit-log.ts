@@ -1,16 +1,18 @@
 /**
  * Checking the audit log: walk the hash chain (store/audit-chain.ts) and name every row that is not as
- * it was written, and check the log against the settlements and keys in the store, which catches a
- * removed last row (the chain alone cannot). Shared by `onestop audit verify-log` and `doctor`.
+ * it was written, check the unsealed tail (PostgreSQL: entries committed but not yet linked into the
+ * chain, store/postgres/sealer.ts) by each entry's content digest, and check the log against the
+ * settlements and keys in the store, which catches a removed last row (the chain alone cannot). Shared by
+ * `onestop audit verify-log` and `doctor`, on SQLite and PostgreSQL alike.
  */
 import type { Kysely } from 'kysely';
-import { GENESIS_HASH, entryHash } from '../store/audit-chain.js';
+import { GENESIS_HASH, contentDigest, hashMatches } from '../store/audit-chain.js';
 import type { Database } from '../store/schema.js';
 
 export interface AuditLogProblem {
   /** The row the problem is about: the edited or inserted row, the first missing seq of a removed run. */
   seq: number;
-  problem: 'edited' | 'removed' | 'inserted' | 'renumbered' | 'broken-link' | 'missing-entry' | 'orphan-entry' | 'anchor-mismatch' | 'anchor-missing';
+  problem: 'edited' | 'removed' | 'inserted' | 'renumbered' | 'broken-link' | 'missing-entry' | 'orphan-entry' | 'anchor-mismatch' | 'anchor-missing' | 'unsealed-stale';
   message: string;
 }
 
@@ -27,10 +29,19 @@ export function parseAnchor(text: string): AuditAnchor | undefined {
 }
 
 export interface AuditLogVerification {
+  /** Every entry, sealed or not. */
   entries: number;
-  /** The last entry: write its hash down elsewhere (a ticket, the finance ledger) to anchor the chain. */
+  /** The last sealed entry: write its hash down elsewhere (a ticket, the finance ledger) to anchor the chain. */
   head: { seq: number; hash: string } | null;
+  /** Entries committed but not linked into the chain yet (PostgreSQL, normally a few ms' worth), and the oldest of them. */
+  unsealed: { count: number; oldest: { seq: number; at: string; ageMs: number } | null };
   problems: AuditLogProblem[];
+}
+
+export interface VerifyOptions {
+  /** An unsealed entry older than this (ms) is a problem: no sealer is running. Default 60 s. */
+  staleAfterMs?: number;
+  now?: Date;
 }
 
 /** How far a renumbering is looked for (rows inserted or removed before a row shift its seq by that many). */
@@ -52,22 +63,26 @@ const RENUMBER_WINDOW = 16;
  *  - anchor-mismatch: that row's hash is not the one written down: it, or a row before it, was rewritten;
  *  - anchor-missing: there is no row with that seq any more.
  */
-export async function verifyAuditLog(db: Kysely<Database>, anchors: readonly AuditAnchor[] = []): Promise<AuditLogVerification> {
-  const rows = await db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
+export async function verifyAuditLog(db: Kysely<Database>, anchors: readonly AuditAnchor[] = [], opts: VerifyOptions = {}): Promise<AuditLogVerification> {
+  // One statement, so one snapshot: the sealer may seal meanwhile, but this read sees the log as it stood.
+  const all = (await db.selectFrom('audit_log').selectAll().orderBy('seq').execute()).map((r) => ({ ...r, seq: Number(r.seq) }));
+  type Row = (typeof all)[number] & { prev_hash: string; hash: string };
+  const rows = all.filter((r): r is Row => r.hash !== null).map((r) => ({ ...r, prev_hash: r.prev_hash ?? '' }));
+  const tail = all.filter((r) => r.hash === null);
   const problems: AuditLogProblem[] = [];
-  const fields = (r: (typeof rows)[number], seq: number) => ({ seq, at: r.at, actor: r.actor, action: r.action, subject: r.subject, payload: r.payload });
-  const where = (r: (typeof rows)[number]) => `（${r.action} ${r.subject}，${r.at}）`;
+  const fields = (r: Row, seq: number) => ({ seq, at: r.at, actor: r.actor, action: r.action, subject: r.subject, payload: r.payload });
+  const where = (r: { action: string; subject: string; at: string }) => `（${r.action} ${r.subject}，${r.at}）`;
 
   const hashAt = new Map<string, number>();
   rows.forEach((r, i) => hashAt.set(r.hash, i));
-  const seqs = rows.map((r) => Number(r.seq));
-  const selfOk = rows.map((r, i) => entryHash(r.prev_hash, fields(r, seqs[i]!)) === r.hash);
+  const seqs = rows.map((r) => r.seq);
+  const selfOk = rows.map((r, i) => hashMatches(r.prev_hash, fields(r, seqs[i]!), r.hash));
   // The seq a row was written with, when its hash matches another seq than the one it has now.
   const originalSeq = rows.map((r, i) => {
     if (selfOk[i]) return seqs[i]!;
     for (let k = 1; k <= RENUMBER_WINDOW; k++) {
       for (const cand of [seqs[i]! - k, seqs[i]! + k]) {
-        if (cand >= 1 && entryHash(r.prev_hash, fields(r, cand)) === r.hash) return cand;
+        if (cand >= 1 && hashMatches(r.prev_hash, fields(r, cand), r.hash)) return cand;
       }
     }
     return null;
@@ -85,8 +100,10 @@ export async function verifyAuditLog(db: Kysely<Database>, anchors: readonly Aud
     const expectedPrev = i === 0 ? GENESIS_HASH : rows[i - 1]!.hash;
     if (r.prev_hash === expectedPrev) {
       const prevOrig = i === 0 ? 0 : (originalSeq[i - 1] ?? seqs[i - 1]!);
-      if (orig !== null && selfOk[i] && orig !== prevOrig + 1) {
-        problems.push({ seq, problem: 'renumbered', message: `第 ${seq} 条记录${where(r)}的序号与上一条不连续（上一条为第 ${prevOrig} 条），但哈希链相连：记录被重新编号并重算了哈希` });
+      // PostgreSQL numbers entries from a sequence: a rolled-back transaction leaves a gap, so seqs only
+      // have to increase along the chain (a removal shows as a broken link, not as the gap).
+      if (orig != null && selfOk[i] && orig <= prevOrig) {
+        problems.push({ seq, problem: 'renumbered', message: `第 ${seq} 条记录${where(r)}的序号不大于上一条（上一条为第 ${prevOrig} 条），但哈希链相连：记录被重新编号并重算了哈希` });
       }
       continue;
     }
@@ -139,8 +156,27 @@ export async function verifyAuditLog(db: Kysely<Database>, anchors: readonly Aud
     i = j + 1;
   }
 
-  problems.push(...(await crossCheck(db, rows)));
-  const bySeq = new Map(rows.map((r, i) => [seqs[i]!, r]));
+  // The unsealed tail: each entry must still have the content its digest was taken of when it was written,
+  // and lie after the chain's head (the sealer links only entries after it; one below was put there by hand).
+  const headSeq = rows.length ? seqs[seqs.length - 1]! : 0;
+  for (const r of tail) {
+    if (r.digest === null || contentDigest(r) !== r.digest) {
+      problems.push({ seq: r.seq, problem: 'edited', message: `第 ${r.seq} 条记录${where(r)}（尚未封存）的内容与写入时的摘要不符：被修改（或伪造）` });
+    }
+    if (r.seq < headSeq) {
+      problems.push({ seq: r.seq, problem: 'inserted', message: `第 ${r.seq} 条记录${where(r)}未封存，却排在已封存的第 ${headSeq} 条之前：被插入` });
+    }
+  }
+  const now = (opts.now ?? new Date()).getTime();
+  const first = tail[0];
+  const oldest = first ? { seq: first.seq, at: first.at, ageMs: Math.max(0, now - Date.parse(first.at)) } : null;
+  const staleAfterMs = opts.staleAfterMs ?? 60_000;
+  if (oldest && oldest.ageMs > staleAfterMs) {
+    problems.push({ seq: oldest.seq, problem: 'unsealed-stale', message: `有 ${tail.length} 条记录尚未封存入哈希链，最早的第 ${oldest.seq} 条写于 ${oldest.at}（${Math.round(oldest.ageMs / 1000)} 秒前）：没有进程在封存审计日志` });
+  }
+
+  problems.push(...(await crossCheck(db, all)));
+  const bySeq = new Map(all.map((r) => [r.seq, r]));
   for (const a of anchors) {
     const r = bySeq.get(a.seq);
     if (!r) problems.push({ seq: a.seq, problem: 'anchor-missing', message: `第 ${a.seq} 条已不存在，无法与另行记录的哈希 ${a.hash} 核对：日志被删减过` });
@@ -150,7 +186,7 @@ export async function verifyAuditLog(db: Kysely<Database>, anchors: readonly Aud
   }
   problems.sort((a, b) => a.seq - b.seq);
   const last = rows[rows.length - 1];
-  return { entries: rows.length, head: last ? { seq: Number(last.seq), hash: last.hash } : null, problems };
+  return { entries: all.length, head: last ? { seq: last.seq, hash: last.hash } : null, unsealed: { count: tail.length, oldest }, problems };
 }
 
 /** The store and the log must tell the same story: every write has its entry, every entry its write. */
@@ -198,6 +234,15 @@ async function crossCheck(db: Kysely<Database>, rows: { seq: number; at: string;
     keyIds.add(k.id);
     missing('key.create', k.id, k.created_at, `密钥 ${k.id}`);
     if (k.revoked_at) missing('key.revoke', k.id, k.revoked_at, `密钥 ${k.id} 的停用`);
+  }
+  // Settlements, reversals, adjustments, keys and revocations each happen once: a second entry for the same was inserted.
+  const once = new Set(['settlement.create', 'settlement.reverse', 'settlement.adjust', 'key.create', 'key.revoke']);
+  const seen = new Set<string>();
+  for (const r of rows) {
+    if (!once.has(r.action)) continue;
+    const k = `${r.action} ${r.subject}`;
+    if (seen.has(k)) out.push({ seq: Number(r.seq), problem: 'inserted', message: `第 ${r.seq} 条记录（${r.action} ${r.subject}）重复了前面的一条记录：被插入` });
+    seen.add(k);
   }
   for (const r of rows) {
     const orphan =

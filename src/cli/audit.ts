@@ -183,6 +183,7 @@ export function registerAuditCommands(program: Command): void {
       if (o.json) process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
       else {
         const lines = [`审计日志共 ${v.entries} 条${v.head ? `；末条第 ${v.head.seq} 条，哈希 ${v.head.hash}（记录为 ${v.head.seq}:${v.head.hash}）` : ''}`];
+        if (v.unsealed.count) lines.push(`其中 ${v.unsealed.count} 条尚未封存入哈希链（最早的第 ${v.unsealed.oldest!.seq} 条，${v.unsealed.oldest!.ageMs} 毫秒前写入），已按写入时的摘要核对。`);
         if (!v.problems.length) {
           lines.push('哈希链完整，日志与结算、密钥记录一致：未发现改动。');
           if (o.anchor.length) lines.push(`与另行记录的 ${o.anchor.length} 个哈希核对一致：这些记录及其此前的记录均未被改写。`);
@@ -295,6 +296,7 @@ function collectAnchor(text: string, all: AuditAnchor[]): AuditAnchor[] {
 const PROBLEM_LABELS: Record<string, string> = {
   'anchor-mismatch': '与另行记录的哈希不符',
   'anchor-missing': '另行记录的条目已不存在',
+  'unsealed-stale': '长时间未封存',
   edited: '被修改',
   removed: '被删除',
   inserted: '被插入',

@@ -395,6 +395,34 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('settlements').addColumn('application_json', 'text').execute();
     },
   },
+  // The audit log without one lock around every settlement (issue 26; store/audit-chain.ts,
+  // store/postgres/sealer.ts). Each entry gets its content digest, fixed when it is written; on
+  // PostgreSQL an entry is written unsealed (no prev_hash, no hash yet), numbered by a sequence, and
+  // sealed into the chain by one sealer right after its commit. Existing entries keep their hashes (over
+  // their content directly, which the checks still accept) and no digest; the chain goes on from its head.
+  '2026-12-03-010-audit-sealer': {
+    async up(db: Kysely<any>) {
+      if (db.getExecutor().adapter instanceof SqliteAdapter) {
+        // SQLite cannot drop NOT NULL in place: the table is rebuilt, seq staying the rowid (003).
+        await sql.raw(
+          `create table audit_log_rebuilt (seq integer primary key not null, at varchar(32) not null, actor varchar(64) not null,
+           action varchar(32) not null, subject varchar(128) not null, payload text not null, digest varchar(64),
+           prev_hash varchar(64), hash varchar(64))`,
+        ).execute(db);
+        await sql.raw('insert into audit_log_rebuilt (seq, at, actor, action, subject, payload, prev_hash, hash) select seq, at, actor, action, subject, payload, prev_hash, hash from audit_log').execute(db);
+        await sql.raw('drop table audit_log').execute(db);
+        await sql.raw('alter table audit_log_rebuilt rename to audit_log').execute(db);
+        return;
+      }
+      await sql`alter table audit_log add column digest varchar(64)`.execute(db);
+      await sql`alter table audit_log alter column prev_hash drop not null`.execute(db);
+      await sql`alter table audit_log alter column hash drop not null`.execute(db);
+      await sql`create sequence audit_log_seq as bigint owned by audit_log.seq`.execute(db);
+      await sql`select setval('audit_log_seq', (select max(seq) from audit_log)) where exists (select 1 from audit_log)`.execute(db);
+      // What the sealer reads each time: the unsealed tail, a few rows.
+      await sql`create index audit_log_unsealed on audit_log (seq) where hash is null`.execute(db);
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

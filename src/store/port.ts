@@ -30,6 +30,12 @@ export interface Store {
    * {@link StoreWriteError} (the database refused a statement) or a CommitUnknown (./commit-unknown.ts).
    */
   write(set: WriteSet): Promise<WriteOutcome>;
+  /**
+   * PostgreSQL: seal the audit entries committed so far into the chain now (postgres/sealer.ts) and say
+   * whether this process did (false: another process is the sealer, or sealing is off). SQLite writes every
+   * entry sealed and has no such method.
+   */
+  sealAudit?(): Promise<boolean>;
   close(): Promise<void>;
 }
 

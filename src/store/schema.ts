@@ -249,7 +249,12 @@ export interface ApiKeyTable {
   revoked_at: string | null;
 }
 
-/** Append-only, hash-chained record of every write (settle, reverse, key creation). */
+/**
+ * Append-only, hash-chained record of every write (settle, reverse, key creation); store/audit-chain.ts.
+ * An entry not yet sealed into the chain (PostgreSQL, for a few milliseconds after its commit) has no
+ * prev_hash and no hash; its digest was fixed when it was written. Entries from before 2026-12-03-010
+ * have no digest (their hash covers their content directly).
+ */
 export interface AuditLogTable {
   seq: number;
   at: string;
@@ -257,8 +262,9 @@ export interface AuditLogTable {
   action: string;
   subject: string;
   payload: string;
-  prev_hash: string;
-  hash: string;
+  digest: string | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 /** Every version of every ruleset a settlement may have used, by hash, so an audit can re-run it years later. */

@@ -203,9 +203,9 @@ export const STATEMENTS = {
       .onConflict((oc) => oc.column('code').doNothing()),
   ),
   auditHead: define([], (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1)),
-  insertAudit: define(['seq', 'at', 'actor', 'action', 'subject', 'payload', 'prev_hash', 'hash'], (db, $) =>
+  insertAudit: define(['seq', 'at', 'actor', 'action', 'subject', 'payload', 'digest', 'prev_hash', 'hash'], (db, $) =>
     db.insertInto('audit_log').values({
-      seq: $('seq'), at: $('at'), actor: $('actor'), action: $('action'), subject: $('subject'), payload: $('payload'), prev_hash: $('prev_hash'), hash: $('hash'),
+      seq: $('seq'), at: $('at'), actor: $('actor'), action: $('action'), subject: $('subject'), payload: $('payload'), digest: $('digest'), prev_hash: $('prev_hash'), hash: $('hash'),
     }),
   ),
 } satisfies Record<string, Definition>;

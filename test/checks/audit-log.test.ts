@@ -29,8 +29,11 @@ async function fresh(): Promise<TestService> {
   return svc;
 }
 
-async function log(s: TestService): Promise<AuditLogTable[]> {
-  return (await s.store.db.selectFrom('audit_log').selectAll().orderBy('seq').execute()).map((r) => ({ ...r, seq: Number(r.seq) }));
+/** A sealed entry (SQLite writes every entry sealed): its links are there. */
+type SealedRow = AuditLogTable & { prev_hash: string; hash: string };
+
+async function log(s: TestService): Promise<SealedRow[]> {
+  return (await s.store.db.selectFrom('audit_log').selectAll().orderBy('seq').execute()).map((r) => ({ ...r, seq: Number(r.seq) }) as SealedRow);
 }
 
 /** Move rows with seq >= from by `by` (two steps, so the primary key never collides). */

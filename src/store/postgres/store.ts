@@ -7,20 +7,29 @@
  * second transaction for the same person waits on it, and when the first commits, PostgreSQL evaluates
  * the condition again on the row as now committed: it no longer matches, the set answers `stale`, and
  * the caller computes again on the new year-to-date. So two settlements never count on the same
- * snapshot. Transactions of different people do not wait for each other, except for the short audit-log
- * append at the end (an advisory lock serialises the chain's head).
+ * snapshot. Transactions of different people do not wait for each other, not even for the audit log: each
+ * writes its entry unsealed (a seq from a sequence, its content digest) and one sealer per database links
+ * it into the hash chain right after the commit (./sealer.ts, which argues why that is in order and
+ * complete). ONESTOP_PG_AUDIT=lock brings back the earlier append under one advisory lock held to COMMIT,
+ * for measuring the two against each other only (benchmarks/counter); use it on a database of its own.
  */
 import { CompiledQuery, Kysely, OperationNodeTransformer, PostgresDialect, sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow, type ValueNode, type PrimitiveValueListNode } from 'kysely';
-import { nextAuditRow, withDigests } from '../audit-chain.js';
+import { nextAuditRow, unsealedAuditRow, withDigests } from '../audit-chain.js';
 import { CommitUnknown } from '../commit-unknown.js';
 import { migrateToLatest } from '../migrations.js';
 import { StoreWriteError, type Store } from '../port.js';
 import type { Database } from '../schema.js';
 import { bind, compileStatements } from '../statements.js';
 import { valueOf, type Statement, type WriteOutcome, type WriteSet } from '../write-set.js';
+import { AUDIT_HEAD_LOCK, startSealer, type Sealer } from './sealer.js';
 
-/** Advisory-lock key that serialises appends to the audit chain across processes. */
-const AUDIT_HEAD_LOCK = 7447002;
+/**
+ * An audit entry, unsealed. The FROM subquery (kept apart by OFFSET 0, and volatile, so never folded
+ * into the outer query) gives the transaction its xid before `nextval` numbers the entry: the sealer's
+ * argument (./sealer.ts, point 1) rests on it.
+ */
+const INSERT_UNSEALED = `insert into audit_log (seq, at, actor, action, subject, payload, digest)
+  select nextval('audit_log_seq'), $1, $2, $3, $4, $5, $6 from (select pg_current_xact_id() as x offset 0) as t where t.x is not null`;
 
 /** Advisory-lock key that serialises migrations across processes (any constant; 0x71A2D9 = "onestop"). */
 const MIGRATION_LOCK = 7447001;
@@ -151,6 +160,20 @@ export async function openPostgresStore(url: string): Promise<Store> {
   }
 
   const statements = compileStatements('postgres');
+  const auditMode = process.env.ONESTOP_PG_AUDIT === 'lock' ? 'lock' : 'sealer';
+  // Every process that opens the store is a candidate sealer; one of them seals (./sealer.ts).
+  let sealer: Sealer | null = null;
+  if (auditMode === 'sealer' && process.env.ONESTOP_PG_SEALER !== '0') {
+    sealer = startSealer(
+      async () => {
+        const c = new pg.Client({ connectionString: url, application_name: 'onestop-sealer', statement_timeout: envInt('ONESTOP_PG_STATEMENT_TIMEOUT_MS', 30_000) });
+        await c.connect();
+        return c;
+      },
+      { intervalMs: envInt('ONESTOP_PG_SEAL_INTERVAL_MS', 5), electionMs: envInt('ONESTOP_PG_SEAL_ELECTION_MS', 500), batch: envInt('ONESTOP_PG_SEAL_BATCH', 500) || 500 },
+      (e) => process.stderr.write(`onestop: audit sealer: ${(e as Error)?.message ?? String(e)}; trying again\n`),
+    );
+  }
 
   function toQuery(st: Statement): CompiledQuery {
     let text: string;
@@ -190,11 +213,17 @@ export async function openPostgresStore(url: string): Promise<Store> {
           break;
         }
         case 'audit': {
-          // Two processes must not both extend the chain from the same head.
-          await sql`select pg_advisory_xact_lock(${sql.lit(AUDIT_HEAD_LOCK)})`.execute(trx);
-          const head = (await trx.executeQuery(toQuery({ statement: 'auditHead', values: [] }))).rows[0] as { seq: number; hash: string } | undefined;
-          const r = nextAuditRow(head, withDigests(step.entry, step.digests, (k, v) => valueOf(steps[k]!, v)), step.at);
-          await trx.executeQuery(toQuery({ statement: 'insertAudit', values: [r.seq, r.at, r.actor, r.action, r.subject, r.payload, r.prev_hash, r.hash] }));
+          const entry = withDigests(step.entry, step.digests, (k, v) => valueOf(steps[k]!, v));
+          if (auditMode === 'lock') {
+            // The earlier append (benchmarks only): one lock for the chain's head, held to COMMIT.
+            await sql`select pg_advisory_xact_lock(${sql.lit(AUDIT_HEAD_LOCK)})`.execute(trx);
+            const head = (await trx.executeQuery(toQuery({ statement: 'auditHead', values: [] }))).rows[0] as { seq: number; hash: string } | undefined;
+            const r = nextAuditRow(head, entry, step.at);
+            await trx.executeQuery(toQuery({ statement: 'insertAudit', values: [r.seq, r.at, r.actor, r.action, r.subject, r.payload, r.digest, r.prev_hash, r.hash] }));
+            break;
+          }
+          const r = unsealedAuditRow(entry, step.at);
+          await trx.executeQuery(toQuery({ sql: INSERT_UNSEALED, parameters: [r.at, r.actor, r.action, r.subject, r.payload, r.digest] }));
           break;
         }
       }
@@ -256,7 +285,11 @@ export async function openPostgresStore(url: string): Promise<Store> {
       return (await db.executeQuery(toQuery(s))).rows as never;
     },
     write,
+    async sealAudit() {
+      return sealer ? sealer.flush() : false;
+    },
     async close() {
+      await sealer?.stop();
       await db.destroy();
     },
   };

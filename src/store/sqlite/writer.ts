@@ -96,7 +96,7 @@ export class SqliteWriter {
         case 'audit': {
           const head = this.get({ statement: 'auditHead', values: [] }) as { seq: number; hash: string } | undefined;
           const r = nextAuditRow(head, withDigests(step.entry, step.digests, (k, v) => valueOf(steps[k]!, v)), step.at);
-          this.run({ statement: 'insertAudit', values: [r.seq, r.at, r.actor, r.action, r.subject, r.payload, r.prev_hash, r.hash] });
+          this.run({ statement: 'insertAudit', values: [r.seq, r.at, r.actor, r.action, r.subject, r.payload, r.digest, r.prev_hash, r.hash] });
           wrote = true;
           break;
         }
