@@ -36,12 +36,6 @@ for (const mode of MODES) {
     const url = withDb(name);
     const env = { ...process.env, ONESTOP_DB: url, ONESTOP_PG_AUDIT: mode, LOG_LEVEL: 'warn' };
     const keys = JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, 'prepare.mjs')], { cwd: ROOT, env }).toString());
-    // The demo catalogue (seeds/catalogue.csv) does not know the codes of bills.mjs, and strict mode
-    // refuses them all: without a catalogue in force the bill's declared classes are taken as they are.
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query('delete from catalogue_entries');
-    await c.end();
     const ports = [];
     const children = [];
     for (let i = 0; i < procs; i++) {
@@ -98,7 +92,7 @@ const lines = [
   `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — PostgreSQL settle throughput, audit log: lock vs sealer`,
   '',
   `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores (shared with other work); Node ${process.version}; PostgreSQL ${version} on the same machine, fsync=${durable.f}, synchronous_commit=${durable.s}; ${CONNECTIONS} connections, ${DURATION} s per measurement, ${ROUNDS} rounds alternating the order (median shown); distinct 20-item bills; each scenario against the express echo measured right before and after it.`,
-  'Command: `npm run bench:counter:pg` (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS). The demo catalogue is emptied in each bench database: it does not know the codes of benchmarks/counter/bills.mjs and would refuse every bill.',
+  'Command: `npm run bench:counter:pg` (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS).',
   '',
   '| audit log, API processes | settle/s | p50 ms | p99 ms | echo p99 ms | non-2xx | ratio to echo (median; each round) |',
   '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
