@@ -36,6 +36,9 @@ export const SEALER_LOCK = 7447003;
 /** Transaction advisory lock held while sealing (and, in ONESTOP_PG_AUDIT=lock mode, by every audit append). */
 export const AUDIT_HEAD_LOCK = 7447002;
 
+/** The longest an idle sealer sleeps between looks (ms): how late the first entry after a quiet spell is sealed at most. */
+const IDLE_MAX_MS = 100;
+
 export interface SealerOptions {
   /** How long the sealer sleeps between looks (ms). */
   intervalMs: number;
@@ -61,6 +64,8 @@ export function startSealer(connect: () => Promise<pg.Client>, opts: SealerOptio
   /** A bound B waiting for the transactions X in progress when it was read to finish. */
   let pending: { bound: number; xips: string[] } | null = null;
   let sealedTo = 0;
+  /** Looks in a row that found nothing to seal. */
+  let idle = 0;
 
   async function elect(): Promise<boolean> {
     if (!client) {
@@ -141,10 +146,11 @@ export function startSealer(connect: () => Promise<pg.Client>, opts: SealerOptio
     }
   }
 
-  /** One look: seal up to a bound whose transactions have finished; take the next bound. */
-  async function tick(): Promise<void> {
-    if (!(await elect())) return;
+  /** One look: seal up to a bound whose transactions have finished; take the next bound. Says whether there was anything to do. */
+  async function tick(): Promise<boolean> {
+    if (!(await elect())) return false;
     const c = client!;
+    let busy = pending !== null;
     if (pending && (await finished(c, pending.xips))) {
       await sealUpTo(c, pending.bound);
       sealedTo = pending.bound;
@@ -153,6 +159,7 @@ export function startSealer(connect: () => Promise<pg.Client>, opts: SealerOptio
     if (!pending) {
       const b = await bound(c);
       if (b > sealedTo) {
+        busy = true;
         const xips = await inProgress(c);
         pending = { bound: b, xips };
         if (await finished(c, xips)) {
@@ -162,13 +169,14 @@ export function startSealer(connect: () => Promise<pg.Client>, opts: SealerOptio
         }
       }
     }
+    return busy;
   }
 
   function runTick(): Promise<void> {
     running = running.then(async () => {
       if (stopped) return;
       try {
-        await tick();
+        idle = (await tick()) ? 0 : idle + 1;
       } catch (e) {
         onError(e);
         // The connection (and with it the lock) may be gone: start again from the election.
@@ -188,7 +196,9 @@ export function startSealer(connect: () => Promise<pg.Client>, opts: SealerOptio
       () => {
         void runTick().then(schedule);
       },
-      elected ? opts.intervalMs : opts.electionMs,
+      // While nothing is written the looks thin out (doubling up to IDLE_MAX_MS), so an idle database is
+      // not asked 200 times a second; the first entry written brings them back to every intervalMs.
+      elected ? Math.min(opts.intervalMs * 2 ** Math.min(idle, 10), Math.max(opts.intervalMs, IDLE_MAX_MS)) : opts.electionMs,
     );
     timer.unref?.();
   }
