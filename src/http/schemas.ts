@@ -7,6 +7,9 @@ import { billInputSchema } from '../bill/schema.js';
 import { settlementResultSchema, stepResultSchema } from '../engine/result.js';
 import '../errors/zod-locale.js';
 import { isoDateSchema } from '../formats/iso-date.js';
+import { officeApplicationSchema, payeeSchema } from '../settle/office-request.js';
+
+export { officeApplicationSchema, payeeSchema, text } from '../settle/office-request.js';
 
 export { settlementResultSchema, stepResultSchema };
 
@@ -42,23 +45,6 @@ export const adjustmentViewSchema = z
 export const currentFiguresSchema = z
   .object({ funds: z.record(z.string(), money), fundPaysTotal: money, patientPays: money, actualRatio: z.string(), adjustmentId: z.string().nullable() })
   .describe('the settlement’s money as it now stands: its latest adjustment’s, or its own; for a reversed one, what the reversal took back');
-
-/** A required short text of a request: trimmed, not empty, at most `max` characters. */
-export const text = (max: number) => z.string().trim().min(1, '不能为空').max(max, `最长 ${max} 个字符`);
-
-/** Who an office settlement (经办, issue 24) pays: the hospital, or the patient (to the application's account). */
-export const payeeSchema = z.enum(['hospital', 'patient'], { error: '收款方应为 hospital（医院）或 patient（参保人）' });
-
-/** The application an office settlement is made on: who applied, the documents seen, the approval. */
-export const officeApplicationSchema = z.strictObject({
-  applicant: text(50).describe('who applied (the patient or a family member)'),
-  relation: text(20).optional().describe('the applicant to the patient: 本人, 配偶, 子女 …'),
-  documents: z.array(text(100)).min(1, '至少列出一份已查验的材料').max(30).describe('documents seen: 异地结算单, 发票, 出院小结 …'),
-  approvedBy: text(50),
-  approvedOn: isoDate,
-  reference: text(64).optional().describe('the approval number'),
-  bankAccount: text(64).optional().describe('where a patient is paid'),
-});
 
 export const settlementViewSchema = z
   .object({

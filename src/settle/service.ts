@@ -41,7 +41,8 @@ import { newAdjustmentId, newSettlementId } from './ids.js';
 import { newestVersion, readAdjustmentsOf, readPersonYear } from './person-year.js';
 import { RulesetVersions } from './recompute.js';
 import { computeReversal } from './reversal.js';
-import { settlementView, type HospitalRef, type OfficeApplication, type PersonRef, type SettlementView } from './views.js';
+import type { OfficeApplication, Payee } from './office-request.js';
+import { settlementView, type HospitalRef, type PersonRef, type SettlementView } from './views.js';
 
 export interface ServiceDeps {
   store: Store;
@@ -101,7 +102,7 @@ interface Resolved {
 export interface OfficeRequest {
   /** A hospital outside the register: its name and region (the bill's hospital.tier gives its tier). */
   hospital?: { name: string; regionCode: string; regionName?: string };
-  payee: 'hospital' | 'patient';
+  payee: Payee;
   application: OfficeApplication;
 }
 

@@ -6,6 +6,7 @@ import type { SettlementJson } from '../engine/result.js';
 import type { AdjustmentView } from './adjustments.js';
 import { maskIdNumber } from '../register/mask.js';
 import type { HospitalTable, PersonTable, SettlementTable } from '../store/schema.js';
+import type { OfficeApplication, Payee } from './office-request.js';
 
 export interface SettlementView {
   id: string;
@@ -21,7 +22,7 @@ export interface SettlementView {
   reversalReason: string | null;
   result: SettlementJson;
   /** An office settlement (经办, issue 24): who is paid. Absent for a window's. */
-  payee?: 'hospital' | 'patient';
+  payee?: Payee;
   /** An office settlement: the application it was made on, as recorded. Absent for a window's. */
   application?: OfficeApplication;
   /**
@@ -47,17 +48,6 @@ export interface CurrentFigures {
   actualRatio: string;
   /** The adjustment these figures are from (null: as settled). */
   adjustmentId: string | null;
-}
-
-/** The application an office settlement was made on (http/routes/office.ts validates it). */
-export interface OfficeApplication {
-  applicant: string;
-  relation?: string;
-  documents: string[];
-  approvedBy: string;
-  approvedOn: string;
-  reference?: string;
-  bankAccount?: string;
 }
 
 export type HospitalRef = Pick<HospitalTable, 'code' | 'name' | 'tier' | 'region_code' | 'region_name'>;
