@@ -52,8 +52,22 @@ export function rowRaw(tr) {
   return o;
 }
 
+/** The table's columns, head and foot around its `tbody` (the pages hold only `<table id="items"><tbody>`). */
+function frame(tbody) {
+  const table = tbody.closest('table');
+  if (!table || table.tHead) return;
+  tbody.insertAdjacentHTML(
+    'beforebegin',
+    '<colgroup><col style="width:2.2rem"><col style="width:7.5rem"><col><col style="width:5.8rem"><col style="width:5.4rem"><col style="width:6.2rem"><col style="width:4.8rem"><col style="width:7rem"><col style="width:5.6rem"><col style="width:2.2rem"></colgroup>' +
+      '<thead><tr><th class="num">#</th><th>编码</th><th>名称</th><th>类别</th><th title="乙类项目由个人先行自付的比例">自付比例</th>' +
+      '<th class="num">单价</th><th class="num">数量</th><th class="num">金额</th><th class="num" title="每单位限价（可选）">限价</th><th><span class="sr-only">删除</span></th></tr></thead>',
+  );
+  tbody.insertAdjacentHTML('afterend', '<tfoot><tr><td colspan="7" id="items-total">共 0 项</td><td class="num" id="items-sum">0.00</td><td colspan="2"></td></tr></tfoot>');
+}
+
 /** The items table in `tbody`, with the page's hooks (see above). */
 export function itemsTable(tbody, { onRefresh = () => {}, onAdd = () => {}, onRemove = () => {}, onInput = () => {}, saveDraft = () => {}, acceptBuckets = false } = {}) {
+  frame(tbody);
   /** The item rows (not the error lines under them). */
   const itemRows = () => [...tbody.rows].filter((r) => !r.classList.contains('row-errors'));
 

@@ -14,6 +14,7 @@ import { fundOrder } from './chart.js';
 import { DOCUMENTS, PAYEES, PROVINCES, RECEIVABLE_KINDS, RELATIONS, STATUS, TIERS, fundName, visitTypeName } from './labels.js';
 import { fenToString, formatAmount, parseFen } from './money.js';
 import { bucketsEntry, bucketName } from './buckets-entry.js';
+import { diagnosesOfBill, diagnosesTable } from './diagnoses.js';
 import { itemsTable } from './items-table.js';
 import { compensationHtml, owedFigures, paidElsewhereLine, paidElsewhereSteps } from './office-slip.js';
 import { reversedStamp, reverseSettlement, showReversalNotice } from './reversal.js';
@@ -25,6 +26,7 @@ const form = $('#office-form');
 const summary = $('#form-summary');
 const tbody = $('#items tbody');
 const dxBody = $('#diagnoses tbody');
+const diagnoses = diagnosesTable(dxBody, { example: { code: 'I25.103', name: '冠状动脉粥样硬化性心脏病' }, saveDraft: () => saveDraft() });
 const peBody = $('#elsewhere tbody');
 const resultBox = $('#result');
 
@@ -51,7 +53,7 @@ function init(started) {
   $('#document-names').replaceChildren(...DOCUMENTS.map((d) => h('option', { value: d })));
   if (!restoreDraft()) {
     $('#billNo').value = newOfficeBillNo();
-    setDiagnoses([]);
+    diagnoses.set([]);
     setItems([]);
     setDocuments([]);
   }
@@ -86,51 +88,6 @@ function setEntryMode(mode) {
 }
 
 // ───────────── diagnoses: principal first ─────────────
-
-function normaliseDiagnosisCode(raw) {
-  const c = raw.trim().toUpperCase();
-  return c.slice(0, 1) + c.slice(1).replace(/X/g, 'x');
-}
-
-function diagnosisValues() {
-  return [...dxBody.rows].map((tr) => ({ code: normaliseDiagnosisCode($('[data-dx=code]', tr).value), name: $('[data-dx=name]', tr).value.trim() }));
-}
-
-function relabelDiagnoses() {
-  [...dxBody.rows].forEach((tr, i) => {
-    const what = i === 0 ? '主要诊断' : `其他诊断 ${i}`;
-    tr.cells[0].textContent = what;
-    $('[data-dx=code]', tr).setAttribute('aria-label', `${what} 疾病编码`);
-    $('[data-dx=name]', tr).setAttribute('aria-label', `${what} 名称`);
-  });
-}
-
-function addDiagnosis(d = { code: '', name: '' }, focus = false) {
-  const code = h('input', { 'data-dx': 'code', value: d.code ?? '', placeholder: '如 I25.103', spellcheck: 'false', autocomplete: 'off' });
-  const name = h('input', { 'data-dx': 'name', value: d.name ?? '', placeholder: '如 冠状动脉粥样硬化性心脏病' });
-  const tr = h(
-    'tr',
-    {},
-    h('td', { class: 'muted small' }),
-    h('td', {}, code),
-    h('td', {}, name),
-    h('td', { class: 'actions' }, h('button', { type: 'button', class: 'link danger', title: '删除这一诊断', text: '删除', onclick: () => (tr.remove(), dxBody.rows.length || addDiagnosis(), relabelDiagnoses(), saveDraft()) })),
-  );
-  dxBody.append(tr);
-  relabelDiagnoses();
-  if (focus) code.focus();
-  return tr;
-}
-
-function setDiagnoses(list) {
-  dxBody.replaceChildren();
-  for (const d of list.length ? list : [{ code: '', name: '' }]) addDiagnosis(d);
-}
-
-function diagnosesOfBill(bill) {
-  if (Array.isArray(bill.diagnoses) && bill.diagnoses.length) return bill.diagnoses.map((d) => ({ code: d.code ?? '', name: d.name ?? '' }));
-  return bill.diagnosis ? [{ code: '', name: String(bill.diagnosis) }] : [];
-}
 
 // ───────────── 已由他处支付: the steps of the ruleset that settles the bill ─────────────
 
@@ -299,7 +256,7 @@ function buildBill() {
   if (entryMode() === 'buckets') bill.buckets = buckets.bill();
   else bill.items = itemRows().map((tr) => apiItem({ ...rowRaw(tr), amount: '' }));
   if ($('#hospitalTier').value) bill.hospital.tier = $('#hospitalTier').value;
-  const dx = diagnosisValues().filter((d) => d.code || d.name);
+  const dx = diagnoses.values().filter((d) => d.code || d.name);
   if (dx.some((d) => d.code)) bill.diagnoses = dx.map((d) => (d.name ? { code: d.code, name: d.name } : { code: d.code }));
   else if (dx.length) bill.diagnosis = dx.map((d) => d.name).join('；');
   const pe = elsewhereValues();
@@ -767,7 +724,7 @@ function writeDraft() {
   draftTimer = 0;
   // Logged out (退出 cleared the key and the draft): nothing is written back.
   if (!getKey()) return;
-  const draft = { fields: Object.fromEntries(PLAIN.map((id) => [id, $(`#${id}`).value])), payee: payee(), diagnoses: diagnosisValues(), entry: entryMode(), items: itemRows().map(rowRaw), buckets: buckets.values(), elsewhere: elsewhereValues(), documents: documentValues(), settledBillNo, savedAt: new Date().toISOString() };
+  const draft = { fields: Object.fromEntries(PLAIN.map((id) => [id, $(`#${id}`).value])), payee: payee(), diagnoses: diagnoses.values(), entry: entryMode(), items: itemRows().map(rowRaw), buckets: buckets.values(), elsewhere: elsewhereValues(), documents: documentValues(), settledBillNo, savedAt: new Date().toISOString() };
   sessionStorage.setItem(DRAFT, JSON.stringify(draft));
   $('#draft-state').textContent = `已自动保存 ${formatTime(draft.savedAt).slice(11)}`;
 }
@@ -783,7 +740,7 @@ function restoreDraft() {
   for (const id of PLAIN) if (d.fields?.[id] !== undefined) $(`#${id}`).value = d.fields[id];
   if (!$('#billNo').value) $('#billNo').value = newOfficeBillNo();
   for (const r of $$('input[name=payee]')) r.checked = r.value === d.payee;
-  setDiagnoses(d.diagnoses ?? []);
+  diagnoses.set(d.diagnoses ?? []);
   setItems(d.items ?? []);
   buckets.set(d.buckets ?? {});
   setEntryMode(d.entry);
@@ -802,7 +759,7 @@ function newBill() {
   for (const id of PLAIN) if (id !== 'visitType' && id !== 'hospitalTier') $(`#${id}`).value = '';
   $('#hospitalTier').value = '';
   for (const r of $$('input[name=payee]')) r.checked = false;
-  setDiagnoses([]);
+  diagnoses.set([]);
   // The way of entry stays: an office often takes several applications of one kind in a row.
   setItems([]);
   buckets.set({});
@@ -836,7 +793,7 @@ function fillBill(bill) {
   }
   $('#admitted').value = bill.visit?.admitted ?? '';
   $('#discharged').value = bill.visit?.discharged ?? '';
-  setDiagnoses(diagnosesOfBill(bill));
+  diagnoses.set(diagnosesOfBill(bill));
   setElsewhere(elsewhereOfBill(bill));
   refreshSteps();
 }
@@ -844,7 +801,7 @@ function fillBill(bill) {
 // ───────────── events ─────────────
 
 function wire() {
-  $('#add-diagnosis').addEventListener('click', () => addDiagnosis({ code: '', name: '' }, true));
+  $('#add-diagnosis').addEventListener('click', () => diagnoses.add({ code: '', name: '' }, true));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const button = e.submitter ?? $('#preview-btn');

@@ -10,6 +10,7 @@ import { get, getKey, isMissingEndpoint, post, qs } from './api.js';
 import { apiItem, checkItem, itemsToCsv, newBillNo, normaliseRatio, rawItem } from './bill.js';
 import { ACC_FIELDS, CLASSES, POPULATIONS, STATUS, accumulatorName, visitTypeName } from './labels.js';
 import { cleanNumberText, formatAmount, formatRatio, parseDecimal } from './money.js';
+import { diagnosesOfBill, diagnosesTable } from './diagnoses.js';
 import { itemsTable } from './items-table.js';
 import { SAMPLES } from './samples.js';
 import { changesTable, patientPill, printHead, printSign, reversedStamp, reverseSettlement, showReversalNotice } from './reversal.js';
@@ -51,7 +52,7 @@ function init({ who, rulesets }) {
   if (!restoreDraft()) {
     $('#billNo').value = newBillNo();
     addRow();
-    setDiagnoses([]);
+    diagnoses.set([]);
   }
   wire();
   pageReady();
@@ -334,7 +335,7 @@ function buildBill() {
     visit: { type: $('#visitType').value, admitted: $('#admitted').value, discharged: $('#discharged').value },
     items: itemRows().map((tr) => apiItem({ ...rowRaw(tr), amount: '' })),
   };
-  const dx = diagnosisValues().filter((d) => d.code || d.name);
+  const dx = diagnoses.values().filter((d) => d.code || d.name);
   // Coded diagnoses are what diagnosis-gated benefits read (主要诊断 first); a name alone is kept as text.
   if (dx.some((d) => d.code)) bill.diagnoses = dx.map((d) => (d.name ? { code: d.code, name: d.name } : { code: d.code }));
   else if (dx.length) bill.diagnosis = dx.map((d) => d.name).join('；');
@@ -344,59 +345,7 @@ function buildBill() {
 // ───────────── diagnoses: principal first ─────────────
 
 const dxBody = $('#diagnoses tbody');
-
-function diagnosisValues() {
-  return [...dxBody.rows].map((tr) => ({ code: normaliseDiagnosisCode($('[data-dx=code]', tr).value), name: $('[data-dx=name]', tr).value.trim() }));
-}
-
-/** "k80.101" → "K80.101"; the clinical edition's placeholder stays a small x ("i10.X00" → "I10.x00"). */
-function normaliseDiagnosisCode(raw) {
-  const c = raw.trim().toUpperCase();
-  return c.slice(0, 1) + c.slice(1).replace(/X/g, 'x');
-}
-
-function relabelDiagnoses() {
-  [...dxBody.rows].forEach((tr, i) => {
-    tr.cells[0].textContent = i === 0 ? '主要诊断' : `其他诊断 ${i}`;
-    $('[data-dx=up]', tr).hidden = i === 0;
-    $('[data-dx=code]', tr).setAttribute('aria-label', `${i === 0 ? '主要诊断' : `其他诊断 ${i}`} 疾病编码`);
-    $('[data-dx=name]', tr).setAttribute('aria-label', `${i === 0 ? '主要诊断' : `其他诊断 ${i}`} 名称`);
-  });
-}
-
-function addDiagnosis(d = { code: '', name: '' }, focus = false) {
-  const code = h('input', { 'data-dx': 'code', value: d.code ?? '', placeholder: '如 K80.101', spellcheck: 'false', autocomplete: 'off' });
-  const name = h('input', { 'data-dx': 'name', value: d.name ?? '', placeholder: '如 胆囊结石伴慢性胆囊炎' });
-  const tr = h(
-    'tr',
-    {},
-    h('td', { class: 'muted small' }),
-    h('td', {}, code),
-    h('td', {}, name),
-    h(
-      'td',
-      { class: 'actions' },
-      h('button', { type: 'button', class: 'link', 'data-dx': 'up', title: '设为主要诊断', text: '设为主要', onclick: () => (dxBody.prepend(tr), relabelDiagnoses(), saveDraft()) }),
-      h('button', { type: 'button', class: 'link danger', title: '删除这一诊断', text: '删除', onclick: () => (tr.remove(), dxBody.rows.length || addDiagnosis(), relabelDiagnoses(), saveDraft()) }),
-    ),
-  );
-  for (const input of [code, name]) input.addEventListener('input', () => (clearFieldError(input.closest('td')), saveDraft()));
-  dxBody.append(tr);
-  relabelDiagnoses();
-  if (focus) code.focus();
-  return tr;
-}
-
-function setDiagnoses(list) {
-  dxBody.replaceChildren();
-  for (const d of list.length ? list : [{ code: '', name: '' }]) addDiagnosis(d);
-}
-
-/** A bill's diagnoses for the form: coded ones, or the old free-text diagnosis as a name. */
-function diagnosesOfBill(bill) {
-  if (Array.isArray(bill.diagnoses) && bill.diagnoses.length) return bill.diagnoses.map((d) => ({ code: d.code ?? '', name: d.name ?? '' }));
-  return bill.diagnosis ? [{ code: '', name: String(bill.diagnosis) }] : [];
-}
+const diagnoses = diagnosesTable(dxBody, { example: { code: 'K80.101', name: '胆囊结石伴慢性胆囊炎' }, reorder: true, saveDraft: () => saveDraft() });
 
 /** Client-side checks of what the API cannot read at all (numbers); everything else is the API's to say. */
 function checkNumbers() {
@@ -518,7 +467,7 @@ function writeDraft() {
     visitType: $('#visitType').value,
     admitted: $('#admitted').value,
     discharged: $('#discharged').value,
-    diagnoses: diagnosisValues(),
+    diagnoses: diagnoses.values(),
     items: itemRows().map(rowRaw),
     settledBillNo,
     savedAt: new Date().toISOString(),
@@ -541,7 +490,7 @@ function restoreDraft() {
   if (d.visitType) $('#visitType').value = d.visitType;
   $('#admitted').value = d.admitted ?? '';
   $('#discharged').value = d.discharged ?? '';
-  setDiagnoses(d.diagnoses ?? (d.diagnosis ? [{ code: '', name: d.diagnosis }] : []));
+  diagnoses.set(d.diagnoses ?? (d.diagnosis ? [{ code: '', name: d.diagnosis }] : []));
   setItems(d.items ?? []);
   settledBillNo = d.settledBillNo ?? null;
   $('#billNo').readOnly = settledBillNo !== null && settledBillNo === $('#billNo').value;
@@ -554,7 +503,7 @@ function newBill() {
   clearErrors(form);
   summary.hidden = true;
   for (const id of ['personId', 'admitted', 'discharged']) $(`#${id}`).value = '';
-  setDiagnoses([]);
+  diagnoses.set([]);
   $('#person-info').replaceChildren();
   setItems([]);
   setBillNo(newBillNo());
@@ -584,7 +533,7 @@ function fillBill(bill, { keepBillNo }) {
   }
   $('#admitted').value = bill.visit?.admitted ?? '';
   $('#discharged').value = bill.visit?.discharged ?? '';
-  setDiagnoses(diagnosesOfBill(bill));
+  diagnoses.set(diagnosesOfBill(bill));
 }
 
 // ───────────── person lookup ─────────────
@@ -942,7 +891,7 @@ async function openSettlement(id) {
 // ───────────── events ─────────────
 
 function wire() {
-  $('#add-diagnosis').addEventListener('click', () => addDiagnosis({ code: '', name: '' }, true));
+  $('#add-diagnosis').addEventListener('click', () => diagnoses.add({ code: '', name: '' }, true));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const button = e.submitter ?? $('#preview-btn');
