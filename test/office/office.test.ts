@@ -84,5 +84,35 @@ describe.each(BACKENDS)('office settlements on $name', (backend) => {
         await svc.close();
       }
     });
+
+    it('an adjustment goes to the payee of the settlement it adjusts: a window reversal re-adjudicates a later office settlement paid to the patient', async () => {
+      const svc = await openService(await backend.fresh(), { registry: true });
+      try {
+        const person = 'P-000010';
+        const earlier = await svc.settlements.post(inpatientBill({ billNo: 'W-ADJ-1', hospital: 'H152200-L01', person }), window, 'k_window');
+        const bill = { ...beijing('8000.00'), billNo: 'BJ-ADJ-1', person: { id: person } };
+        const request = { hospital: { name: '中国医学科学院阜外医院', regionCode: '110000', regionName: '北京市' }, payee: 'patient' as const, application };
+        const office2 = await svc.settlements.post(bill, office, 'k_office', request);
+
+        const reversal = await svc.settlements.reverse(earlier.view.id, window, '重复结算', 'k_window');
+        const adjustment = reversal.readjudication.adjustments.find((a) => a.settlementId === office2.view.id);
+        expect(adjustment, JSON.stringify(reversal.readjudication)).toBeTruthy();
+        const changed = Object.fromEntries(Object.entries(adjustment!.funds).filter(([, v]) => v !== '0.00'));
+        expect(Object.keys(changed).length).toBeGreaterThan(0);
+
+        // Today's month holds the reversal and its adjustment: the adjustment on the patients' list, not the hospitals'.
+        const today = new Date().toISOString().slice(0, 10);
+        const period = { from: `${today.slice(0, 7)}-01`, to: today };
+        const payments = await patientPayments(svc.store.db, period);
+        const paid = payments.rows.filter((r) => r.settlementId === office2.view.id);
+        expect(paid.map((r) => r.kind)).toEqual(['adjustment']);
+        expect(Object.fromEntries(Object.entries(paid[0]!.funds).filter(([, v]) => v !== '0.00'))).toEqual(changed);
+        const claims = await receivables(svc.store.db, period);
+        expect(claims.rows.filter((r) => r.kind === 'adjustment')).toEqual([]);
+        expect(claims.rows.filter((r) => r.kind === 'reversal').every((r) => r.hospitalCode === 'H152200-L01')).toBe(true);
+      } finally {
+        await svc.close();
+      }
+    });
   });
 });
