@@ -212,6 +212,34 @@ describe.each(BACKENDS)('audit log on $name', (backend) => {
     expect((await verifyAuditLog(other.store.db)).problems).toEqual([]);
   });
 
+  it.runIf(backend.name === 'postgres' && backend.skip === null)('an entry whose transaction got its xid after the last one finished is waited for too', async () => {
+    // PostgreSQL lists as running only the xids below the snapshot's xmax (the latest finished + 1): a
+    // transaction that took its xid and its seq after the last commit is running but not listed. A sealer
+    // that trusted the list alone sealed past its seq, and the entry stayed unsealed below the head.
+    const { url, svc } = await filled(backend, 1);
+    await sealed(svc);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('begin');
+      const e = { at: new Date().toISOString(), actor: 'test', action: 'seed.load', subject: 'latest', payload: '{}' };
+      await client.query(
+        `insert into audit_log (seq, at, actor, action, subject, payload, digest)
+           select nextval('audit_log_seq'), $1, $2, $3, $4, $5, $6 from (select pg_current_xact_id() as x offset 0) as t where t.x is not null`,
+        [e.at, e.actor, e.action, e.subject, e.payload, contentDigest(e)],
+      );
+      // Nothing of this database finishes after it: the sealer must wait, not seal past it.
+      expect(await svc.store.sealAudit?.()).toBe(false);
+      await client.query('commit');
+      await sealed(svc);
+      const rows = await rowsOf(svc);
+      expect(rows.at(-1)!.subject).toBe('latest');
+      expect((await verifyAuditLog(svc.store.db)).problems).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it.runIf(backend.name === 'postgres' && backend.skip === null)('an entry whose transaction is still running holds back the sealing of every later seq', async () => {
     const { url, svc } = await filled(backend, 1);
     await sealed(svc);

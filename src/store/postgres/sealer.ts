@@ -10,9 +10,14 @@
  *
  *  1. The audit insert takes the transaction's xid (`pg_current_xact_id()`, in a FROM subquery that
  *     runs before the row's `nextval`), so every transaction holding a seq had an xid before it took it.
- *  2. The sealer reads the sequence's last value B, and then (next statement, so a later snapshot) the
- *     list of transactions in progress, X. Every seq ≤ B was taken before B was read, by a transaction
- *     that had its xid then: by the time of the snapshot it has either finished or is in X.
+ *  2. The sealer reads the sequence's last value B, and then (next statement, so a later snapshot S) the
+ *     transactions that may be in progress, X. Every seq ≤ B was taken before B was read, by a transaction
+ *     that had its xid then: by the time of S it has either finished or is in X. X is not just S's list
+ *     of running xids: PostgreSQL lists there only xids below S's xmax (the latest finished xid + 1), and
+ *     a transaction that got its xid after the last one finished is running but not listed. So the same
+ *     statement takes an xid of its own, N (later than every xid assigned before it), and X is S's list
+ *     plus every xid from xmax up to N. (Without the second part, an entry could commit after its seq was
+ *     passed over, and stay unsealed below the head for ever, reported as put there by hand.)
  *  3. Once every transaction of X has finished (a later snapshot sees them all as completed), every entry
  *     with seq ≤ B is committed and visible, or will never exist (rolled back). The sealer then seals the
  *     unsealed entries with seq ≤ B, in seq order, onto the head.
@@ -91,8 +96,17 @@ export function startSealer(connect: () => Promise<pg.Client>, opts: SealerOptio
     return row.is_called ? Number(row.last_value) : Number(row.last_value) - 1;
   }
 
+  /**
+   * Every xid that may be in progress now (point 2): the snapshot's running list, and the xids from its
+   * xmax up to one this statement takes (which the statement's own end finishes).
+   */
   async function inProgress(c: pg.Client): Promise<string[]> {
-    const r = await c.query<{ x: string }>('select x::text from pg_snapshot_xip(pg_current_snapshot()) as x');
+    const r = await c.query<{ x: string }>(
+      `select x::text from (select pg_current_snapshot() as s, pg_current_xact_id() as n offset 0) as t,
+         lateral (select x from pg_snapshot_xip(t.s) as x
+                  union all
+                  select g::text::xid8 from generate_series(pg_snapshot_xmax(t.s)::text::bigint, t.n::text::bigint - 1) as g) as u`,
+    );
     return r.rows.map((row) => row.x);
   }
 
