@@ -38,7 +38,7 @@ import { GENESIS_HASH, sealHash } from '../audit-chain.js';
 
 /** Session advisory lock held by the one sealer of a database. */
 export const SEALER_LOCK = 7447003;
-/** Transaction advisory lock held while sealing (and, in ONESTOP_PG_AUDIT=lock mode, by every audit append). */
+/** Transaction advisory lock held while sealing. */
 export const AUDIT_HEAD_LOCK = 7447002;
 
 /** The longest an idle sealer sleeps between looks (ms): how late the first entry after a quiet spell is sealed at most. */

@@ -10,18 +10,24 @@
  * snapshot. Transactions of different people do not wait for each other, not even for the audit log: each
  * writes its entry unsealed (a seq from a sequence, its content digest) and one sealer per database links
  * it into the hash chain right after the commit (./sealer.ts, which argues why that is in order and
- * complete). ONESTOP_PG_AUDIT=lock brings back the earlier append under one advisory lock held to COMMIT,
- * for measuring the two against each other only (benchmarks/counter); use it on a database of its own.
+ * complete).
+ *
+ * A write set of the named statements (a settlement, a reversal) goes to the server as one statement, in
+ * one round trip between BEGIN and COMMIT, not one per step (see `joined`); any other set, or one whose
+ * guard does not hold, runs step by step. ONESTOP_PG_WRITE=steps runs every set step by step, for
+ * measuring the two against each other only (benchmarks/counter/pg.mjs).
  */
-import { CompiledQuery, Kysely, OperationNodeTransformer, PostgresDialect, sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow, type ValueNode, type PrimitiveValueListNode } from 'kysely';
-import { nextAuditRow, unsealedAuditRow, withDigests } from '../audit-chain.js';
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { Kysely, OperationNodeTransformer, PostgresDialect, sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow, type ValueNode, type PrimitiveValueListNode } from 'kysely';
+import { unsealedAuditRow, withDigests } from '../audit-chain.js';
 import { CommitUnknown } from '../commit-unknown.js';
 import { migrateToLatest } from '../migrations.js';
 import { StoreWriteError, type Store } from '../port.js';
 import type { Database } from '../schema.js';
 import { bind, compileStatements } from '../statements.js';
 import { valueOf, type Statement, type WriteOutcome, type WriteSet } from '../write-set.js';
-import { AUDIT_HEAD_LOCK, startSealer, type Sealer } from './sealer.js';
+import { startSealer, type Sealer } from './sealer.js';
 
 /**
  * An audit entry, unsealed. The FROM subquery (kept apart by OFFSET 0, and volatile, so never folded
@@ -160,10 +166,10 @@ export async function openPostgresStore(url: string): Promise<Store> {
   }
 
   const statements = compileStatements('postgres');
-  const auditMode = process.env.ONESTOP_PG_AUDIT === 'lock' ? 'lock' : 'sealer';
+  const joinSets = process.env.ONESTOP_PG_WRITE !== 'steps';
   // Every process that opens the store is a candidate sealer; one of them seals (./sealer.ts).
   let sealer: Sealer | null = null;
-  if (auditMode === 'sealer' && process.env.ONESTOP_PG_SEALER !== '0') {
+  if (process.env.ONESTOP_PG_SEALER !== '0') {
     sealer = startSealer(
       async () => {
         const c = new pg.Client({ connectionString: url, application_name: 'onestop-sealer', statement_timeout: envInt('ONESTOP_PG_STATEMENT_TIMEOUT_MS', 30_000) });
@@ -175,55 +181,61 @@ export async function openPostgresStore(url: string): Promise<Store> {
     );
   }
 
-  function toQuery(st: Statement): CompiledQuery {
+  /**
+   * A statement as the pg client runs it. A named statement is prepared once per connection (its `name`),
+   * so PostgreSQL parses and plans it once rather than at every settlement.
+   */
+  function toQuery(st: Statement): PgQuery {
     let text: string;
     let values: readonly unknown[];
+    let name: string | undefined;
     if ('statement' in st) {
       const c = statements[st.statement];
       text = c.sql;
       values = bind(c, st.values);
+      name = `onestop_${st.statement}`;
     } else {
       text = st.sql;
       values = st.parameters;
     }
     // Statements compiled ahead skip kysely's plugins: the NUL check is made here instead.
     for (const v of values) checkValue(v);
-    return CompiledQuery.raw(text, values as unknown[]);
+    return { name, text, values: values as unknown[] };
   }
 
-  async function runSet(trx: Kysely<Database>, set: WriteSet): Promise<WriteOutcome> {
+  /** The set's audit entry, unsealed, as a statement (sealer mode). */
+  function unsealedInsert(set: WriteSet, step: Extract<WriteSet['steps'][number], { kind: 'audit' }>): PgQuery {
+    const entry = withDigests(step.entry, step.digests, (k, v) => valueOf(set.steps[k]!, v));
+    const r = unsealedAuditRow(entry, step.at);
+    const values = [r.at, r.actor, r.action, r.subject, r.payload, r.digest];
+    for (const v of values) checkValue(v);
+    return { text: INSERT_UNSEALED, values };
+  }
+
+  /** The steps one at a time, in one transaction: each guard's outcome read from its own statement. */
+  async function runSet(run: Run, set: WriteSet): Promise<WriteOutcome> {
     const steps = set.steps;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;
       switch (step.kind) {
         case 'run':
-          await trx.executeQuery(toQuery(step.run));
+          await run(toQuery(step.run));
           break;
         case 'absent': {
-          const row = (await trx.executeQuery(toQuery(step.run))).rows[0] as Record<string, unknown> | undefined;
+          const row = (await run(toQuery(step.run))).rows[0] as Record<string, unknown> | undefined;
           if (row !== undefined) return { kind: step.otherwise, step: i, row };
           break;
         }
         case 'one': {
-          const r = await trx.executeQuery(toQuery(step.run));
-          if (Number(r.numAffectedRows ?? 0n) !== 1) {
-            const row = step.read ? ((await trx.executeQuery(toQuery(step.read))).rows[0] as Record<string, unknown> | undefined) : undefined;
+          const r = await run(toQuery(step.run));
+          if ((r.rowCount ?? 0) !== 1) {
+            const row = step.read ? ((await run(toQuery(step.read))).rows[0] as Record<string, unknown> | undefined) : undefined;
             throw new GuardFailed({ kind: step.otherwise, step: i, row });
           }
           break;
         }
         case 'audit': {
-          const entry = withDigests(step.entry, step.digests, (k, v) => valueOf(steps[k]!, v));
-          if (auditMode === 'lock') {
-            // The earlier append (benchmarks only): one lock for the chain's head, held to COMMIT.
-            await sql`select pg_advisory_xact_lock(${sql.lit(AUDIT_HEAD_LOCK)})`.execute(trx);
-            const head = (await trx.executeQuery(toQuery({ statement: 'auditHead', values: [] }))).rows[0] as { seq: number; hash: string } | undefined;
-            const r = nextAuditRow(head, entry, step.at);
-            await trx.executeQuery(toQuery({ statement: 'insertAudit', values: [r.seq, r.at, r.actor, r.action, r.subject, r.payload, r.digest, r.prev_hash, r.hash] }));
-            break;
-          }
-          const r = unsealedAuditRow(entry, step.at);
-          await trx.executeQuery(toQuery({ sql: INSERT_UNSEALED, parameters: [r.at, r.actor, r.action, r.subject, r.payload, r.digest] }));
+          await run(unsealedInsert(set, step));
           break;
         }
       }
@@ -232,38 +244,110 @@ export async function openPostgresStore(url: string): Promise<Store> {
   }
 
   /**
-   * One transaction, with its COMMIT told apart from what ran before it: an error before COMMIT rolls
-   * everything back (the server also rolls back a session that ends inside a transaction), but a COMMIT
-   * that gets no answer may have been committed, and is reported as {@link CommitUnknown} instead of as a
-   * failure. Posting the same bill again settles the question (a replay if it was committed).
+   * A write set as ONE statement: each step a data-modifying (or, for an `absent` guard, a plain) WITH
+   * query of the same statement, the guards' findings in the answer's one row. PostgreSQL runs every
+   * sub-statement of a WITH on one snapshot and checks the foreign keys at the end of the statement, so
+   * the settlement, its funds, the ledger and the audit entry go in one round trip instead of one each
+   * (benchmarks/SCALE.md). Only sets of named statements (and the unsealed audit entry) are joined: their
+   * text is compiled here, so renumbering the placeholders is safe. Null for any other set.
    */
-  async function transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-    const trx = await db.startTransaction().execute();
-    let value: T;
-    try {
-      value = await fn(trx);
-    } catch (e) {
-      // Releases the connection even when the rollback itself fails (a connection that is gone).
-      await trx.rollback().execute().catch(() => undefined);
-      throw e;
+  function joined(set: WriteSet): { query: PgQuery; guards: { step: number; kind: 'absent' | 'one' }[] } | null {
+    if (!joinSets) return null;
+    const parts: string[] = [];
+    const values: unknown[] = [];
+    const guards: { step: number; kind: 'absent' | 'one' }[] = [];
+    const outputs: string[] = [];
+    for (let i = 0; i < set.steps.length; i++) {
+      const step = set.steps[i]!;
+      if (step.kind !== 'audit' && !('statement' in step.run)) return null;
+      const q = step.kind === 'audit' ? unsealedInsert(set, step) : toQuery(step.run);
+      const offset = values.length;
+      const text = q.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+      values.push(...q.values);
+      if (step.kind === 'absent') {
+        parts.push(`s${i} as (${text})`);
+        outputs.push(`exists (select 1 from s${i}) as s${i}`);
+        guards.push({ step: i, kind: 'absent' });
+      } else if (step.kind === 'one') {
+        parts.push(`s${i} as (${text} returning 1)`);
+        outputs.push(`(select count(*) from s${i}) as s${i}`);
+        guards.push({ step: i, kind: 'one' });
+      } else {
+        parts.push(`s${i} as (${text})`);
+      }
     }
-    try {
-      await trx.commit().execute();
-    } catch (e) {
-      await trx.rollback().execute().catch(() => undefined);
-      if (commitOutcomeUnknown(e)) throw new CommitUnknown(`PostgreSQL did not confirm the COMMIT: ${(e as Error)?.message ?? String(e)}`);
-      throw e;
-    }
-    return value;
+    const text = `with ${parts.join(', ')} select ${outputs.length ? outputs.join(', ') : '1'}`;
+    return { query: { name: `onestop_set_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text, values }, guards };
   }
 
-  async function write(set: WriteSet): Promise<WriteOutcome> {
+  /**
+   * A joined set in one transaction. When a guard did not hold (or the bill number's unique index
+   * refused the row: a settlement committed in between), the transaction is rolled back and
+   * {@link NotInOneGo} thrown: the set is then run step by step, which finds and answers the outcome.
+   */
+  async function runJoined(run: Run, j: NonNullable<ReturnType<typeof joined>>): Promise<WriteOutcome> {
+    let row: Record<string, unknown>;
+    try {
+      row = (await run(j.query)).rows[0] as Record<string, unknown>;
+    } catch (e) {
+      if ((e as { code?: string })?.code === '23505') throw new NotInOneGo();
+      throw e;
+    }
+    for (const g of j.guards) {
+      const v = row[`s${g.step}`];
+      if (g.kind === 'absent' ? v !== false : Number(v) !== 1) throw new NotInOneGo();
+    }
+    return { kind: 'written' };
+  }
+
+  /**
+   * One transaction on one pooled connection, with its COMMIT told apart from what ran before it: an
+   * error before COMMIT rolls everything back (the server also rolls back a session that ends inside a
+   * transaction), but a COMMIT that gets no answer may have been committed, and is reported as
+   * {@link CommitUnknown} instead of as a failure. Posting the same bill again settles the question (a
+   * replay if it was committed). The one transaction runner of this store.
+   */
+  async function transaction<T>(fn: (run: Run) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    // A connection whose state is unknown (a failed ROLLBACK, a lost line) is closed, not pooled again.
+    let broken: Error | undefined;
+    const rollback = () => client.query('ROLLBACK').then(() => undefined, (e: Error) => void (broken = e));
+    try {
+      try {
+        await client.query('BEGIN');
+      } catch (e) {
+        broken = e as Error;
+        throw e;
+      }
+      let value: T;
+      try {
+        value = await fn((q) => client.query(q as pg.QueryConfig));
+      } catch (e) {
+        await rollback();
+        throw e;
+      }
+      try {
+        await client.query('COMMIT');
+      } catch (e) {
+        await rollback();
+        if (commitOutcomeUnknown(e)) throw new CommitUnknown(`PostgreSQL did not confirm the COMMIT: ${(e as Error)?.message ?? String(e)}`);
+        throw e;
+      }
+      return value;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** A transaction run again (at most three times) when PostgreSQL asks for it; its errors in the store's terms. */
+  async function attempt(fn: (run: Run) => Promise<WriteOutcome>): Promise<WriteOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await transaction((trx) => runSet(trx, set));
+        return await transaction(fn);
       } catch (e) {
         // A guard that did not hold: the transaction was rolled back, nothing of the set was written.
         if (e instanceof GuardFailed) return e.outcome;
+        if (e instanceof NotInOneGo) throw e;
         // The transaction was rolled back whole, so running it again cannot apply anything twice.
         if (attempt < 3 && RETRYABLE.has((e as { code?: string })?.code ?? '')) continue;
         if (e instanceof CommitUnknown || e instanceof UnstorableTextError) throw e;
@@ -273,16 +357,33 @@ export async function openPostgresStore(url: string): Promise<Store> {
     }
   }
 
+  async function write(set: WriteSet): Promise<WriteOutcome> {
+    const j = joined(set);
+    if (j) {
+      try {
+        return await attempt((run) => runJoined(run, j));
+      } catch (e) {
+        if (!(e instanceof NotInOneGo)) throw e;
+      }
+    }
+    return attempt((run) => runSet(run, set));
+  }
+
+  /** A read outside any transaction, prepared by name where the statement has one. */
+  async function read(s: Statement): Promise<Record<string, unknown>[]> {
+    return (await pool.query(toQuery(s) as pg.QueryConfig)).rows as Record<string, unknown>[];
+  }
+
   return {
     db,
     dialect: 'postgres',
     location: redactUrl(url),
     reopen: url,
     async get(s) {
-      return (await db.executeQuery(toQuery(s))).rows[0] as never;
+      return (await read(s))[0] as never;
     },
     async all(s) {
-      return (await db.executeQuery(toQuery(s))).rows as never;
+      return (await read(s)) as never;
     },
     write,
     async sealAudit() {
@@ -293,6 +394,23 @@ export async function openPostgresStore(url: string): Promise<Store> {
       await db.destroy();
     },
   };
+}
+
+/** A statement for the pg client: prepared once per connection under `name`, when it has one. */
+interface PgQuery {
+  name?: string;
+  text: string;
+  values: unknown[];
+}
+
+/** Runs a statement in the transaction at hand. */
+type Run = (q: PgQuery) => Promise<pg.QueryResult>;
+
+/** A joined write set found a guard that did not hold: run it again step by step to learn the outcome. */
+class NotInOneGo extends Error {
+  constructor() {
+    super('the write set is run step by step');
+  }
 }
 
 /** A guard of a write set did not hold: the transaction is rolled back and the outcome answered. */
