@@ -11,4 +11,4 @@ export ONESTOP_PG_DURABLE=1
 # shellcheck source=/dev/null
 source scripts/test-env.d/postgres.sh
 [ -n "${ONESTOP_TEST_PG_URL:-}" ] || { echo "no PostgreSQL"; exit 1; }
-node benchmarks/counter/pg.mjs
+node "${1:-benchmarks/counter/pg.mjs}"

@@ -12,9 +12,9 @@
  * it into the hash chain right after the commit (./sealer.ts, which argues why that is in order and
  * complete).
  *
- * A write set of the named statements (a settlement, a reversal) goes to the server as one statement, in
- * one round trip between BEGIN and COMMIT, not one per step (see `joined`); any other set, or one whose
- * guard does not hold, runs step by step. ONESTOP_PG_WRITE=steps runs every set step by step, for
+ * A write set of the named statements (a settlement, a reversal) goes to the server as one statement that
+ * commits on its own, in one round trip, not one per step plus BEGIN and COMMIT (see `joined`); any other
+ * set, or one whose guard does not hold, runs step by step in a transaction. ONESTOP_PG_WRITE=steps runs every set step by step, for
  * measuring the two against each other only (benchmarks/counter/pg.mjs).
  */
 import { createHash } from 'node:crypto';
@@ -244,19 +244,21 @@ export async function openPostgresStore(url: string): Promise<Store> {
   }
 
   /**
-   * A write set as ONE statement: each step a data-modifying (or, for an `absent` guard, a plain) WITH
-   * query of the same statement, the guards' findings in the answer's one row. PostgreSQL runs every
-   * sub-statement of a WITH on one snapshot and checks the foreign keys at the end of the statement, so
-   * the settlement, its funds, the ledger and the audit entry go in one round trip instead of one each
-   * (benchmarks/SCALE.md). Only sets of named statements (and the unsealed audit entry) are joined: their
-   * text is compiled here, so renumbering the placeholders is safe. Null for any other set.
+   * A write set as ONE statement, committed on its own (no BEGIN, no COMMIT): each step a data-modifying
+   * (or, for an `absent` guard, a plain) WITH query of the same statement. PostgreSQL runs every
+   * sub-statement of a WITH on one snapshot, checks the foreign keys at the statement's end, and commits
+   * or rolls back the statement whole. The main query divides by whether every guard held, so a guard
+   * that did not hold (the bill number found, the ledger moved) is a division by zero (22012) and nothing
+   * of the set is written. The settlement, its funds, the ledger and the audit entry thus cost one round
+   * trip instead of ten (benchmarks/SCALE.md). Only sets of named statements (and the unsealed audit
+   * entry) are joined: their text is compiled here, so renumbering the placeholders is safe. Null for
+   * any other set.
    */
-  function joined(set: WriteSet): { query: PgQuery; guards: { step: number; kind: 'absent' | 'one' }[] } | null {
+  function joined(set: WriteSet): PgQuery | null {
     if (!joinSets) return null;
     const parts: string[] = [];
     const values: unknown[] = [];
-    const guards: { step: number; kind: 'absent' | 'one' }[] = [];
-    const outputs: string[] = [];
+    const held: string[] = [];
     for (let i = 0; i < set.steps.length; i++) {
       const step = set.steps[i]!;
       if (step.kind !== 'audit' && !('statement' in step.run)) return null;
@@ -266,38 +268,38 @@ export async function openPostgresStore(url: string): Promise<Store> {
       values.push(...q.values);
       if (step.kind === 'absent') {
         parts.push(`s${i} as (${text})`);
-        outputs.push(`exists (select 1 from s${i}) as s${i}`);
-        guards.push({ step: i, kind: 'absent' });
+        held.push(`not exists (select 1 from s${i})`);
       } else if (step.kind === 'one') {
         parts.push(`s${i} as (${text} returning 1)`);
-        outputs.push(`(select count(*) from s${i}) as s${i}`);
-        guards.push({ step: i, kind: 'one' });
+        held.push(`(select count(*) from s${i}) = 1`);
       } else {
         parts.push(`s${i} as (${text})`);
       }
     }
-    const text = `with ${parts.join(', ')} select ${outputs.length ? outputs.join(', ') : '1'}`;
-    return { query: { name: `onestop_set_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text, values }, guards };
+    const text = `with ${parts.join(', ')} select ${held.length ? `1 / (${held.join(' and ')})::int` : '1'} as written`;
+    return { name: `onestop_set_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text, values };
   }
 
   /**
-   * A joined set in one transaction. When a guard did not hold (or the bill number's unique index
-   * refused the row: a settlement committed in between), the transaction is rolled back and
-   * {@link NotInOneGo} thrown: the set is then run step by step, which finds and answers the outcome.
+   * A joined set, sent once (and again, at most twice, when PostgreSQL asks for it). When a guard did not
+   * hold, or the bill number's unique index refused the row (a settlement committed in between), nothing
+   * was written and {@link NotInOneGo} is thrown: the set is then run step by step, which finds and
+   * answers the outcome. A statement that gets no answer from the server may have committed: CommitUnknown.
    */
-  async function runJoined(run: Run, j: NonNullable<ReturnType<typeof joined>>): Promise<WriteOutcome> {
-    let row: Record<string, unknown>;
-    try {
-      row = (await run(j.query)).rows[0] as Record<string, unknown>;
-    } catch (e) {
-      if ((e as { code?: string })?.code === '23505') throw new NotInOneGo();
-      throw e;
+  async function writeJoined(q: PgQuery): Promise<WriteOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await pool.query(q as pg.QueryConfig);
+        return { kind: 'written' };
+      } catch (e) {
+        const code = (e as { code?: string })?.code ?? '';
+        if (code === '22012' || code === '23505') throw new NotInOneGo();
+        if (commitOutcomeUnknown(e)) throw new CommitUnknown(`PostgreSQL did not confirm the write: ${(e as Error)?.message ?? String(e)}`);
+        if (attempt < 3 && RETRYABLE.has(code)) continue;
+        const err = e as { message?: string };
+        throw new StoreWriteError(err?.message ?? String(e), code || undefined);
+      }
     }
-    for (const g of j.guards) {
-      const v = row[`s${g.step}`];
-      if (g.kind === 'absent' ? v !== false : Number(v) !== 1) throw new NotInOneGo();
-    }
-    return { kind: 'written' };
   }
 
   /**
@@ -347,7 +349,6 @@ export async function openPostgresStore(url: string): Promise<Store> {
       } catch (e) {
         // A guard that did not hold: the transaction was rolled back, nothing of the set was written.
         if (e instanceof GuardFailed) return e.outcome;
-        if (e instanceof NotInOneGo) throw e;
         // The transaction was rolled back whole, so running it again cannot apply anything twice.
         if (attempt < 3 && RETRYABLE.has((e as { code?: string })?.code ?? '')) continue;
         if (e instanceof CommitUnknown || e instanceof UnstorableTextError) throw e;
@@ -361,7 +362,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     const j = joined(set);
     if (j) {
       try {
-        return await attempt((run) => runJoined(run, j));
+        return await writeJoined(j);
       } catch (e) {
         if (!(e instanceof NotInOneGo)) throw e;
       }
