@@ -5,7 +5,8 @@
  * build there is none, and callers fall back to doing the same work in their own thread. Nor is there
  * one when src/ has changed since the build: a stale worker would run yesterday's code beside today's.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -39,4 +40,23 @@ export function builtWorker(name: string, from: string): URL | null {
   const at = path.lastIndexOf('/src/');
   if (at !== -1 && builtSinceChange(path.slice(0, at))) candidates.push(pathToFileURL(`${path.slice(0, at)}/dist/${path.slice(at + 5).replace(/\.ts$/, '.js')}`));
   return candidates.find((u) => u.protocol === 'file:' && u.pathname.endsWith('.js') && existsSync(fileURLToPath(u))) ?? null;
+}
+
+/** How much lower than the API thread a background thread runs (nice; Linux weighs 10 steps ~1:10). */
+const BACKGROUND_NICE = 10;
+
+/**
+ * Called first in a worker thread that does a long read for the bureau (an audit, a model run): lowers
+ * that thread's scheduling priority, so that on a busy machine the API thread and the SQLite writer (the
+ * windows waiting for their answers) get the cores first; on an idle machine the read still runs at full
+ * speed. Linux schedules threads one by one, and `/proc/thread-self` names this thread; elsewhere, or
+ * where the priority may not be changed, it does nothing.
+ */
+export function asBackgroundThread(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.max(getPriority(tid), BACKGROUND_NICE));
+  } catch {
+    // not Linux, or not allowed: the thread keeps the process's priority
+  }
 }

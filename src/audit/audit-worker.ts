@@ -4,12 +4,14 @@
  * settlements never stops the API thread that the hospital windows are waiting on.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { asBackgroundThread } from '../built-worker.js';
 import { ApiError } from '../errors/api-error.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/port.js';
 import { runAudit } from './audit.js';
 import type { AuditDone, AuditJob } from './audit-thread.js';
 
+asBackgroundThread();
 const port = parentPort!;
 const { reopen } = workerData as { reopen: string };
 let store: Promise<Store> | null = null;

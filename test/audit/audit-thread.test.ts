@@ -4,6 +4,7 @@
  * 4xx, and while it works the API thread's event loop keeps turning (in-thread it cannot: the audit
  * reads and recomputes without ever yielding to it).
  */
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditThread } from '../../src/audit/audit-thread.js';
 import { runAudit, type AuditReport } from '../../src/audit/audit.js';
@@ -39,7 +40,32 @@ async function timerTurnsDuring<T>(work: () => Promise<T>): Promise<{ value: T; 
   }
 }
 
+/** The nice value of each thread of this process (Linux), by thread id. */
+function threadNices(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
 describe('audits in their own thread', () => {
+  it.runIf(process.platform === 'linux')('the audit thread runs at a lower priority than the thread that answers the windows', async () => {
+    const before = threadNices();
+    const t = thread();
+    await t.run({ from: '2018-01-01', to: '2018-12-31' });
+    const started = [...threadNices()].filter(([tid]) => !before.has(tid));
+    // The audit's thread (and only a thread started for it) is niced; this thread is not.
+    expect(started.some(([, nice]) => nice >= 10)).toBe(true);
+    const self = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    expect(threadNices().get(self)).toBe(before.get(self));
+  });
+
   it('runs in a thread when the database can be opened again, in-thread when it cannot', async () => {
     expect(thread().threaded).toBe(true);
     const memory = await openSqliteStore(':memory:');
