@@ -83,6 +83,17 @@ async function unsealedTail(backend: Backend, k: number): Promise<Opened> {
   return svc;
 }
 
+/** An entry written as the store writes one (src/store/postgres/store.ts INSERT_UNSEALED) in `client`'s transaction; its seq. */
+async function insertUnsealed(client: pg.Client, subject: string): Promise<number> {
+  const e = { at: new Date().toISOString(), actor: 'test', action: 'seed.load', subject, payload: '{}' };
+  const r = await client.query<{ seq: string }>(
+    `insert into audit_log (seq, at, actor, action, subject, payload, digest)
+       select nextval('audit_log_seq'), $1, $2, $3, $4, $5, $6 from (select pg_current_xact_id() as x offset 0) as t where t.x is not null returning seq`,
+    [e.at, e.actor, e.action, e.subject, e.payload, contentDigest(e)],
+  );
+  return Number(r.rows[0]!.seq);
+}
+
 describe.each(BACKENDS)('audit log on $name', (backend) => {
   it.skipIf(backend.skip !== null)('a chain written before migration 010 keeps verifying, and goes on from its head', async () => {
     const url = await backend.fresh();
@@ -222,12 +233,7 @@ describe.each(BACKENDS)('audit log on $name', (backend) => {
     await client.connect();
     try {
       await client.query('begin');
-      const e = { at: new Date().toISOString(), actor: 'test', action: 'seed.load', subject: 'latest', payload: '{}' };
-      await client.query(
-        `insert into audit_log (seq, at, actor, action, subject, payload, digest)
-           select nextval('audit_log_seq'), $1, $2, $3, $4, $5, $6 from (select pg_current_xact_id() as x offset 0) as t where t.x is not null`,
-        [e.at, e.actor, e.action, e.subject, e.payload, contentDigest(e)],
-      );
+      await insertUnsealed(client, 'latest');
       // Nothing of this database finishes after it: the sealer must wait, not seal past it.
       expect(await svc.store.sealAudit?.()).toBe(false);
       await client.query('commit');
@@ -247,18 +253,13 @@ describe.each(BACKENDS)('audit log on $name', (backend) => {
     await client.connect();
     try {
       await client.query('begin');
-      // As the store writes an entry (src/store/postgres/store.ts INSERT_UNSEALED), left uncommitted.
-      const e = { at: new Date().toISOString(), actor: 'test', action: 'seed.load', subject: 'slow', payload: '{}' };
-      const slow = await client.query<{ seq: string }>(
-        `insert into audit_log (seq, at, actor, action, subject, payload, digest)
-           select nextval('audit_log_seq'), $1, $2, $3, $4, $5, $6 from (select pg_current_xact_id() as x offset 0) as t where t.x is not null returning seq`,
-        [e.at, e.actor, e.action, e.subject, e.payload, contentDigest(e)],
-      );
+      // Left uncommitted.
+      const slowSeq = await insertUnsealed(client, 'slow');
       await svc.settlements.post(inpatientBill({ billNo: 'SL-fast', hospital: HOSPITAL, person: 'P-000002' }), null, 'test');
       for (let i = 0; i < 5; i++) await svc.store.sealAudit?.();
       await new Promise((r) => setTimeout(r, 100));
       const fast = (await rowsOf(svc)).at(-1)!;
-      expect(fast.seq).toBeGreaterThan(Number(slow.rows[0]!.seq));
+      expect(fast.seq).toBeGreaterThan(slowSeq);
       expect(fast.hash).toBeNull();
       await client.query('commit');
       await sealed(svc);
