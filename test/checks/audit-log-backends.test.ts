@@ -94,6 +94,20 @@ async function insertUnsealed(client: pg.Client, subject: string): Promise<numbe
   return Number(r.rows[0]!.seq);
 }
 
+/** A store with one settlement, sealed, and a raw connection beside it with a transaction begun. */
+async function inTransactionBeside(backend: Backend, fn: (svc: Opened, client: pg.Client) => Promise<void>): Promise<void> {
+  const { url, svc } = await filled(backend, 1);
+  await sealed(svc);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('begin');
+    await fn(svc, client);
+  } finally {
+    await client.end();
+  }
+}
+
 describe.each(BACKENDS)('audit log on $name', (backend) => {
   it.skipIf(backend.skip !== null)('a chain written before migration 010 keeps verifying, and goes on from its head', async () => {
     const url = await backend.fresh();
@@ -227,12 +241,7 @@ describe.each(BACKENDS)('audit log on $name', (backend) => {
     // PostgreSQL lists as running only the xids below the snapshot's xmax (the latest finished + 1): a
     // transaction that took its xid and its seq after the last commit is running but not listed. A sealer
     // that trusted the list alone sealed past its seq, and the entry stayed unsealed below the head.
-    const { url, svc } = await filled(backend, 1);
-    await sealed(svc);
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query('begin');
+    await inTransactionBeside(backend, async (svc, client) => {
       await insertUnsealed(client, 'latest');
       // Nothing of this database finishes after it: the sealer must wait, not seal past it.
       expect(await svc.store.sealAudit?.()).toBe(false);
@@ -241,18 +250,11 @@ describe.each(BACKENDS)('audit log on $name', (backend) => {
       const rows = await rowsOf(svc);
       expect(rows.at(-1)!.subject).toBe('latest');
       expect((await verifyAuditLog(svc.store.db)).problems).toEqual([]);
-    } finally {
-      await client.end();
-    }
+    });
   });
 
   it.runIf(backend.name === 'postgres' && backend.skip === null)('an entry whose transaction is still running holds back the sealing of every later seq', async () => {
-    const { url, svc } = await filled(backend, 1);
-    await sealed(svc);
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query('begin');
+    await inTransactionBeside(backend, async (svc, client) => {
       // Left uncommitted.
       const slowSeq = await insertUnsealed(client, 'slow');
       await svc.settlements.post(inpatientBill({ billNo: 'SL-fast', hospital: HOSPITAL, person: 'P-000002' }), null, 'test');
@@ -267,8 +269,6 @@ describe.each(BACKENDS)('audit log on $name', (backend) => {
       expect(rows.slice(-2).map((r) => r.subject)).toEqual(['slow', fast.subject]);
       expect(rows.at(-1)!.prev_hash).toBe(rows.at(-2)!.hash);
       expect((await verifyAuditLog(svc.store.db)).problems).toEqual([]);
-    } finally {
-      await client.end();
-    }
+    });
   });
 });
