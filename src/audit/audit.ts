@@ -24,9 +24,9 @@
  *    with their adjustments (应补应退, issue 23): the year's figures as they now stand.
  */
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { engineBillFromStored } from '../bill/parse.js';
-import type { Step } from '../engine/types.js';
+import type { Bill, Step } from '../engine/types.js';
 import type { SettlementJson } from '../engine/result.js';
 import { floorShortfalls } from '../checks/floor.js';
 import { amountOf, resultMoney, storedMoney, type StoredMoney } from '../checks/stored-result.js';
@@ -40,6 +40,8 @@ import { standingResultJson } from '../settle/standing.js';
 import { checkAgainstRegister, type MembershipVersion, type RegisterFinding, type RetroactiveChange } from '../checks/register.js';
 import { unprocessable } from '../errors/api-error.js';
 import type { Store } from '../store/port.js';
+import { readSnapshot } from '../store/snapshot.js';
+import { throwIfCancelled, type LongReadOptions } from './run-options.js';
 import type { Database, SettlementTable } from '../store/schema.js';
 import { diffJson, type Difference } from './diff.js';
 import { FUND_ORDER } from '../labels/labels.js';
@@ -208,62 +210,60 @@ function sumProblems(row: SettlementTable, funds: Map<string, bigint>, r: Settle
   return sumFindings(stored, resultMoney(r)).map((f) => sumProblem(f, stored));
 }
 
-export async function runAudit(store: Store, scope: AuditScope): Promise<AuditReport> {
-  const db: Kysely<Database> = store.db;
+/** How many people's years are read at a time: a page of the audit (a few thousand settlements). */
+const PEOPLE_PER_PAGE = 400;
+
+/** Whether a settlement is in the audit's scope (the same test as the SQL `inScope` below). */
+function inScopeRow(row: { discharged: string; hospital_code: string }, scope: AuditScope): boolean {
+  return (!scope.from || row.discharged >= scope.from) && (!scope.to || row.discharged <= scope.to) && (!scope.hospital || row.hospital_code === scope.hospital);
+}
+
+/** A finding with the place of its settlement in the report's order (discharge, then creation, then id). */
+interface Placed<T> {
+  key: string;
+  value: T;
+}
+const placeOf = (row: SettlementTable) => `${row.discharged}\u0000${row.created_at}\u0000${row.id}`;
+const inOrder = <T>(list: Placed<T>[]): T[] => list.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)).map((x) => x.value);
+
+/**
+ * The audit reads the store a page at a time, on one snapshot, so that a year of a region fits in memory:
+ * first the people with settlements in scope (ids only), then, for a few hundred of them at a time, every
+ * settlement of theirs in the years the scope touches, in ledger order, with that page's fund rows, log
+ * entries, adjustments and register entries. Each person's year is thus walked whole (a cap is per person
+ * and year, across hospitals) and checked against its caps as it is read; every other check is per
+ * settlement. Memory is one page, the people's ids and the findings (none in a clean store); the findings
+ * are put back in discharge order at the end. `pageSize` (people per page) is for tests.
+ */
+export async function runAudit(store: Store, scope: AuditScope, opts: LongReadOptions & { pageSize?: number } = {}): Promise<AuditReport> {
+  return readSnapshot(store, (db) => auditOn(db, scope, opts));
+}
+
+async function auditOn(db: Kysely<Database>, scope: AuditScope, opts: LongReadOptions & { pageSize?: number }): Promise<AuditReport> {
   let hospital: AuditReport['hospital'] = null;
   if (scope.hospital) {
     const h = await db.selectFrom('hospitals').select(['code', 'name']).where('code', '=', scope.hospital).executeTakeFirst();
     if (!h) throw unprocessable('UNKNOWN_HOSPITAL', `医院编码 ${scope.hospital} 未登记`, [{ path: 'hospital', message: '医院未登记' }]);
     hospital = { code: h.code, name: h.name };
   }
+  const inScope = (q: SelectQueryBuilder<Database, 'settlements', object>) =>
+    q
+      .$if(!!scope.from, (x) => x.where('settlements.discharged', '>=', scope.from!))
+      .$if(!!scope.to, (x) => x.where('settlements.discharged', '<=', scope.to!))
+      .$if(!!scope.hospital, (x) => x.where('settlements.hospital_code', '=', scope.hospital!));
 
-  const rows = await db
-    .selectFrom('settlements')
-    .selectAll('settlements')
-    .$if(!!scope.from, (q) => q.where('settlements.discharged', '>=', scope.from!))
-    .$if(!!scope.to, (q) => q.where('settlements.discharged', '<=', scope.to!))
-    .$if(!!scope.hospital, (q) => q.where('settlements.hospital_code', '=', scope.hospital!))
-    .orderBy('settlements.discharged')
-    .orderBy('settlements.created_at')
-    .orderBy('settlements.id')
-    .execute();
-  const fundRows = await db
-    .selectFrom('settlement_funds')
-    .innerJoin('settlements', 'settlements.id', 'settlement_funds.settlement_id')
-    .select(['settlement_funds.settlement_id', 'settlement_funds.fund', 'settlement_funds.amount_fen'])
-    .$if(!!scope.from, (q) => q.where('settlements.discharged', '>=', scope.from!))
-    .$if(!!scope.to, (q) => q.where('settlements.discharged', '<=', scope.to!))
-    .$if(!!scope.hospital, (q) => q.where('settlements.hospital_code', '=', scope.hospital!))
-    .execute();
-  const fundsOf = new Map<string, Map<string, bigint>>();
-  for (const f of fundRows) {
-    const m = fundsOf.get(f.settlement_id) ?? new Map<string, bigint>();
-    m.set(f.fund, (m.get(f.fund) ?? 0n) + fen(f.amount_fen));
-    fundsOf.set(f.settlement_id, m);
-  }
-  const entries = await db
-    .selectFrom('audit_log')
-    .innerJoin('settlements', 'settlements.id', 'audit_log.subject')
-    .select(['audit_log.seq', 'audit_log.action', 'audit_log.subject', 'audit_log.payload'])
-    .where('audit_log.action', 'in', ['settlement.create', 'settlement.reverse'])
-    .$if(!!scope.from, (q) => q.where('settlements.discharged', '>=', scope.from!))
-    .$if(!!scope.to, (q) => q.where('settlements.discharged', '<=', scope.to!))
-    .$if(!!scope.hospital, (q) => q.where('settlements.hospital_code', '=', scope.hospital!))
-    .orderBy('audit_log.seq')
-    .execute();
-  const creates = new Map<string, string>();
-  const reverses = new Set<string>();
-  for (const e of entries) {
-    if (e.action === 'settlement.create' && !creates.has(e.subject)) creates.set(e.subject, e.payload);
-    if (e.action === 'settlement.reverse') reverses.add(e.subject);
-  }
+  // Who and which years the scope touches: small (ids), read once.
+  const personYears = await inScope(db.selectFrom('settlements')).select(['person_id', 'year']).distinct().orderBy('person_id').orderBy('year').execute();
+  const total = Number((await inScope(db.selectFrom('settlements')).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const touched = new Set(personYears.map((p) => `${p.person_id}\u0000${p.year}`));
+  const people = [...new Set(personYears.map((p) => p.person_id))];
+  const years = [...new Set(personYears.map((p) => Number(p.year)))];
 
   const versions = new RulesetVersions(db);
-  const stored = new Map<string, SettlementJson>();
   const report: AuditReport = {
     period: { from: scope.from ?? null, to: scope.to ?? null },
     hospital,
-    count: rows.length,
+    count: 0,
     reversed: { count: 0, ids: [] },
     mismatches: [],
     floorBreaches: [],
@@ -276,45 +276,187 @@ export async function runAudit(store: Store, scope: AuditScope): Promise<AuditRe
     totals: { total: '0.00', fundPaysTotal: '0.00', patientPays: '0.00' },
     clean: true,
   };
+  const found = {
+    reversed: [] as Placed<string>[],
+    mismatches: [] as Placed<Mismatch>[],
+    floorBreaches: [] as Placed<FloorBreach>[],
+    sumBreaches: [] as Placed<SumBreach>[],
+    anchorBreaches: [] as Placed<AnchorBreach>[],
+    registerBreaches: [] as Placed<RegisterBreach>[],
+    registerChanges: [] as Placed<RegisterChange>[],
+  };
   const totals = { total: 0n, fund: 0n, patient: 0n };
   const byFund = new Map<string, bigint>();
 
-  for (const row of rows) {
-    const funds = fundsOf.get(row.id) ?? new Map<string, bigint>();
-    if (row.status === 'reversed') {
-      report.reversed.count++;
-      report.reversed.ids.push(row.id);
-    } else {
-      totals.total += fen(row.total_fen);
-      totals.fund += fen(row.fund_pays_fen);
-      totals.patient += fen(row.patient_pays_fen);
-      for (const [f, v] of funds) byFund.set(f, (byFund.get(f) ?? 0n) + v);
+  opts.onProgress?.(0, total);
+  const perPage = opts.pageSize ?? PEOPLE_PER_PAGE;
+  for (let p = 0; p < people.length; p += perPage) {
+    throwIfCancelled(opts.signal);
+    const page = await readPage(db, people.slice(p, p + perPage), years, scope);
+    for (const list of page.personYears) {
+      if (!touched.has(`${list[0]!.person_id}\u0000${list[0]!.year}`)) continue;
+      for (const row of list) {
+        if (!inScopeRow(row, scope)) continue;
+        report.count++;
+        await checkSettlement(row, page, versions, found, totals, byFund);
+      }
+      report.capBreaches.push(...(await capBreachesOf(list, page.adjustments, versions, scope)));
     }
+    opts.onProgress?.(report.count, total);
+  }
 
-    let storedResult: SettlementJson | null = null;
+  report.reversed.ids = inOrder(found.reversed);
+  report.reversed.count = report.reversed.ids.length;
+  report.mismatches = inOrder(found.mismatches);
+  report.floorBreaches = inOrder(found.floorBreaches);
+  report.sumBreaches = inOrder(found.sumBreaches);
+  report.anchorBreaches = inOrder(found.anchorBreaches);
+  report.registerBreaches = inOrder(found.registerBreaches);
+  report.registerChanges = inOrder(found.registerChanges);
+  report.capBreaches.sort((a, b) => a.personId.localeCompare(b.personId) || a.year - b.year || a.accumulator.localeCompare(b.accumulator));
+  report.totals = { total: yuanOfFen(totals.total), fundPaysTotal: yuanOfFen(totals.fund), patientPays: yuanOfFen(totals.patient) };
+  report.totalsByFund = Object.fromEntries([...byFund.entries()].sort(([a], [b]) => fundRank(a) - fundRank(b) || a.localeCompare(b)).map(([f, v]) => [f, yuanOfFen(v)]));
+  report.clean =
+    !report.mismatches.length && !report.floorBreaches.length && !report.capBreaches.length && !report.sumBreaches.length && !report.anchorBreaches.length && !report.registerBreaches.length;
+  return report;
+}
+
+/** A page of the audit: some people's settlements of the touched years, and what belongs to them. */
+interface Page {
+  /** Each person's year, in ledger order (status of either kind). */
+  personYears: SettlementTable[][];
+  funds: Map<string, Map<string, bigint>>;
+  /** settlement id → its first settlement.create payload, and whether a settlement.reverse entry names it. */
+  creates: Map<string, string>;
+  reverses: Set<string>;
+  adjustments: Map<string, AdjustmentRow[]>;
+  memberships: Map<string, MembershipVersion[]>;
+}
+
+async function readPage(db: Kysely<Database>, people: string[], years: number[], scope: AuditScope): Promise<Page> {
+  const rows = await db
+    .selectFrom('settlements')
+    .selectAll()
+    .where('person_id', 'in', people)
+    .where('year', 'in', years)
+    .orderBy('person_id')
+    .orderBy('year')
+    .orderBy('ledger_version')
+    .orderBy('id')
+    .execute();
+  const personYears: SettlementTable[][] = [];
+  for (const r of rows) {
+    const last = personYears[personYears.length - 1];
+    if (last && last[0]!.person_id === r.person_id && last[0]!.year === r.year) last.push(r);
+    else personYears.push([r]);
+  }
+  const ids = rows.filter((r) => inScopeRow(r, scope)).map((r) => r.id);
+  const funds = new Map<string, Map<string, bigint>>();
+  const creates = new Map<string, string>();
+  const reverses = new Set<string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    for (const f of await db.selectFrom('settlement_funds').select(['settlement_id', 'fund', 'amount_fen']).where('settlement_id', 'in', part).execute()) {
+      const m = funds.get(f.settlement_id) ?? new Map<string, bigint>();
+      m.set(f.fund, (m.get(f.fund) ?? 0n) + fen(f.amount_fen));
+      funds.set(f.settlement_id, m);
+    }
+    const entries = await db
+      .selectFrom('audit_log')
+      .select(['seq', 'action', 'subject', 'payload'])
+      .where('subject', 'in', part)
+      .where('action', 'in', ['settlement.create', 'settlement.reverse'])
+      .orderBy('seq')
+      .execute();
+    for (const e of entries) {
+      if (e.action === 'settlement.create' && !creates.has(e.subject)) creates.set(e.subject, e.payload);
+      if (e.action === 'settlement.reverse') reverses.add(e.subject);
+    }
+  }
+  // Each settlement as it now stands: its latest adjustment's result, where a reversal re-adjudicated it.
+  const adjustments = new Map<string, AdjustmentRow[]>();
+  const settled = rows.filter((r) => r.status === 'settled').map((r) => r.id);
+  for (let i = 0; i < settled.length; i += 500) {
+    for (const a of await readAdjustmentsOf(db, settled.slice(i, i + 500))) adjustments.set(a.settlement_id, [...(adjustments.get(a.settlement_id) ?? []), a]);
+  }
+  const memberships = new Map<string, MembershipVersion[]>();
+  const withEligibility = [...new Set(rows.filter((r) => r.eligibility_json !== null && inScopeRow(r, scope)).map((r) => r.person_id))];
+  for (let i = 0; i < withEligibility.length; i += 500) {
+    const found = await db
+      .selectFrom('memberships')
+      .select(['person_id', 'population', 'from_date', 'to_date', 'batch_id', 'recorded_at', 'superseded_at', 'superseded_by'])
+      .where('person_id', 'in', withEligibility.slice(i, i + 500))
+      .execute();
+    for (const m of found) memberships.set(m.person_id, [...(memberships.get(m.person_id) ?? []), m]);
+  }
+  return { personYears, funds, creates, reverses, adjustments, memberships };
+}
+
+/** Every per-settlement check of one settlement in scope, its findings added to `found`, its money to the totals. */
+async function checkSettlement(
+  row: SettlementTable,
+  page: Page,
+  versions: RulesetVersions,
+  found: {
+    reversed: Placed<string>[];
+    mismatches: Placed<Mismatch>[];
+    floorBreaches: Placed<FloorBreach>[];
+    sumBreaches: Placed<SumBreach>[];
+    anchorBreaches: Placed<AnchorBreach>[];
+    registerBreaches: Placed<RegisterBreach>[];
+    registerChanges: Placed<RegisterChange>[];
+  },
+  totals: { total: bigint; fund: bigint; patient: bigint },
+  byFund: Map<string, bigint>,
+): Promise<void> {
+  const key = placeOf(row);
+  const funds = page.funds.get(row.id) ?? new Map<string, bigint>();
+  if (row.status === 'reversed') {
+    found.reversed.push({ key, value: row.id });
+  } else {
+    totals.total += fen(row.total_fen);
+    totals.fund += fen(row.fund_pays_fen);
+    totals.patient += fen(row.patient_pays_fen);
+    for (const [f, v] of funds) byFund.set(f, (byFund.get(f) ?? 0n) + v);
+    // What reversals of earlier settlements changed in it (adjustment_funds, integer fen).
+    for (const a of page.adjustments.get(row.id) ?? []) {
+      totals.fund += fen(a.fund_delta_fen);
+      totals.patient += fen(a.patient_delta_fen);
+      for (const f of a.funds) byFund.set(f.fund, (byFund.get(f.fund) ?? 0n) + fen(f.amount_fen));
+    }
+  }
+
+  // 1. Recompute and compare (path by path only when the text differs: the stored text is the result's JSON).
+  let bill: Bill | null = null;
+  let recomputed: SettlementJson | null = null;
+  let error: string | undefined;
+  try {
+    bill = engineBillFromStored(row.bill_json);
+    recomputed = await recompute(row, versions, bill);
+  } catch (e) {
+    error = `无法重新计算：${(e as Error).message}`;
+  }
+  // The stored text is the result's JSON (settle/compute.ts): when it is the recomputed result's, the
+  // stored result is the recomputed one, and is neither parsed again nor compared path by path.
+  const same = recomputed !== null && JSON.stringify(recomputed) === row.result_json;
+  let storedResult: SettlementJson | null = same ? recomputed : null;
+  if (!same) {
     try {
       storedResult = JSON.parse(row.result_json) as SettlementJson;
-      stored.set(row.id, storedResult);
     } catch {
       // reported as a mismatch below
     }
-
-    // 1. Recompute and compare.
-    let recomputed: SettlementJson | null = null;
-    let error: string | undefined;
-    try {
-      recomputed = await recompute(row, versions);
-    } catch (e) {
-      error = `无法重新计算：${(e as Error).message}`;
-    }
-    const differences: Difference[] = [];
-    if (recomputed) {
-      if (storedResult) differences.push(...diffJson(storedResult, recomputed));
-      else differences.push({ path: 'result_json', stored: row.result_json.slice(0, 200), recomputed: '(valid JSON)' });
-      differences.push(...columnDifferences(row, funds, recomputed));
-    }
-    if (error || differences.length) {
-      report.mismatches.push({
+  }
+  const differences: Difference[] = [];
+  if (recomputed && !same) {
+    if (storedResult) differences.push(...diffJson(storedResult, recomputed));
+    else differences.push({ path: 'result_json', stored: row.result_json.slice(0, 200), recomputed: '(valid JSON)' });
+  }
+  if (recomputed) differences.push(...columnDifferences(row, funds, recomputed));
+  if (error || differences.length) {
+    found.mismatches.push({
+      key,
+      value: {
         id: row.id,
         billNo: row.bill_no,
         hospitalCode: row.hospital_code,
@@ -324,58 +466,58 @@ export async function runAudit(store: Store, scope: AuditScope): Promise<AuditRe
         recomputed,
         differences,
         ...(error ? { error } : {}),
-      });
-    }
+      },
+    });
+  }
 
-    // 2. The stored record against itself.
-    if (storedResult) {
-      let problems: SumBreach['problems'];
-      try {
-        problems = sumProblems(row, funds, storedResult);
-      } catch (e) {
-        problems = [{ path: 'result_json', stored: null, expected: null, message: `结算结果格式错误：${(e as Error).message}` }];
-      }
-      if (problems.length) report.sumBreaches.push({ id: row.id, billNo: row.bill_no, problems });
+  // 2. The stored record against itself.
+  if (storedResult) {
+    let problems: SumBreach['problems'];
+    try {
+      problems = sumProblems(row, funds, storedResult);
+    } catch (e) {
+      problems = [{ path: 'result_json', stored: null, expected: null, message: `结算结果格式错误：${(e as Error).message}` }];
     }
+    if (problems.length) found.sumBreaches.push({ key, value: { id: row.id, billNo: row.bill_no, problems } });
+  }
 
-    // 3. The audit log's anchor.
-    const create = creates.get(row.id);
-    if (!create) {
-      report.anchorBreaches.push({ id: row.id, billNo: row.bill_no, problem: 'no-create-entry', message: `结算 ${row.id} 在审计日志中没有结算记录：可能被直接写入数据库，或日志记录被删除` });
-    } else {
-      let payload: { resultHash?: string; funds?: Record<string, string>; patientPays?: string } = {};
-      try {
-        payload = JSON.parse(create) as typeof payload;
-      } catch {
-        // an unparseable payload is an edited log row: verify-log names it
-      }
-      if (payload.resultHash !== undefined && payload.resultHash !== sha256(row.result_json)) {
-        report.anchorBreaches.push({ id: row.id, billNo: row.bill_no, problem: 'result-edited', message: `结算 ${row.id} 的结果（result_json）与审计日志记录的哈希不符：结算后被修改` });
-      }
-      const loggedFunds = JSON.stringify(payload.funds ?? null);
-      const rowFunds = JSON.stringify(Object.fromEntries([...funds.entries()].sort().map(([f, v]) => [f, yuanOfFen(v)])));
-      const logSorted = payload.funds ? JSON.stringify(Object.fromEntries(Object.entries(payload.funds).sort())) : loggedFunds;
-      if (payload.funds && (logSorted !== rowFunds || payload.patientPays !== yuanOfFen(fen(row.patient_pays_fen)))) {
-        report.anchorBreaches.push({ id: row.id, billNo: row.bill_no, problem: 'funds-differ', message: `结算 ${row.id} 的基金支付或个人支付与审计日志记录不符` });
-      }
+  // 3. The audit log's anchor.
+  const anchor = (problem: AnchorBreach['problem'], message: string) => found.anchorBreaches.push({ key, value: { id: row.id, billNo: row.bill_no, problem, message } });
+  const create = page.creates.get(row.id);
+  if (!create) {
+    anchor('no-create-entry', `结算 ${row.id} 在审计日志中没有结算记录：可能被直接写入数据库，或日志记录被删除`);
+  } else {
+    let payload: { resultHash?: string; funds?: Record<string, string>; patientPays?: string } = {};
+    try {
+      payload = JSON.parse(create) as typeof payload;
+    } catch {
+      // an unparseable payload is an edited log row: verify-log names it
     }
-    if (row.status === 'reversed' && !reverses.has(row.id)) {
-      report.anchorBreaches.push({ id: row.id, billNo: row.bill_no, problem: 'status-without-entry', message: `结算 ${row.id} 标记为已撤销，但审计日志中没有撤销记录` });
+    if (payload.resultHash !== undefined && payload.resultHash !== sha256(row.result_json)) {
+      anchor('result-edited', `结算 ${row.id} 的结果（result_json）与审计日志记录的哈希不符：结算后被修改`);
     }
-    if (row.status !== 'reversed' && reverses.has(row.id)) {
-      report.anchorBreaches.push({ id: row.id, billNo: row.bill_no, problem: 'entry-without-status', message: `审计日志记录结算 ${row.id} 已撤销，但其状态为已结算` });
+    const loggedFunds = JSON.stringify(payload.funds ?? null);
+    const rowFunds = JSON.stringify(Object.fromEntries([...funds.entries()].sort().map(([f, v]) => [f, yuanOfFen(v)])));
+    const logSorted = payload.funds ? JSON.stringify(Object.fromEntries(Object.entries(payload.funds).sort())) : loggedFunds;
+    if (payload.funds && (logSorted !== rowFunds || payload.patientPays !== yuanOfFen(fen(row.patient_pays_fen)))) {
+      anchor('funds-differ', `结算 ${row.id} 的基金支付或个人支付与审计日志记录不符`);
     }
+  }
+  if (row.status === 'reversed' && !page.reverses.has(row.id)) anchor('status-without-entry', `结算 ${row.id} 标记为已撤销，但审计日志中没有撤销记录`);
+  if (row.status !== 'reversed' && page.reverses.has(row.id)) anchor('entry-without-status', `审计日志记录结算 ${row.id} 已撤销，但其状态为已结算`);
 
-    // 4. Floor guarantee (settled only), on the steps that ran for this bill (checks/floor.ts).
-    if (row.status === 'settled' && storedResult) {
-      try {
-        const ruleset = (await versions.get(row.ruleset_hash)).ruleset;
-        const m = resultMoney(storedResult);
-        const inPolicy = m.buckets?.[3];
-        if (m.total !== null && m.fundPaysTotal !== null && inPolicy !== null && inPolicy !== undefined) {
-          const diagnoses = engineBillFromStored(row.bill_json).diagnoses;
-          for (const f of floorShortfalls(ruleset, { visitType: row.visit_type, population: row.population, diagnoses, total: m.total, inPolicy, fundPaysTotal: m.fundPaysTotal })) {
-            report.floorBreaches.push({
+  // 4. Floor guarantee (settled only), on the steps that ran for this bill (checks/floor.ts).
+  if (row.status === 'settled' && storedResult) {
+    try {
+      const ruleset = (await versions.get(row.ruleset_hash)).ruleset;
+      const m = resultMoney(storedResult);
+      const inPolicy = m.buckets?.[3];
+      if (m.total !== null && m.fundPaysTotal !== null && inPolicy !== null && inPolicy !== undefined) {
+        const diagnoses = (bill ?? engineBillFromStored(row.bill_json)).diagnoses;
+        for (const f of floorShortfalls(ruleset, { visitType: row.visit_type, population: row.population, diagnoses, total: m.total, inPolicy, fundPaysTotal: m.fundPaysTotal })) {
+          found.floorBreaches.push({
+            key,
+            value: {
               id: row.id,
               billNo: row.bill_no,
               personId: row.person_id,
@@ -387,77 +529,74 @@ export async function runAudit(store: Store, scope: AuditScope): Promise<AuditRe
               fundPaysTotal: formatUnits(f.fundPaysTotal),
               shortfall: formatUnits(f.shortfall),
               actualRatio: f.actualRatio,
-            });
-          }
+            },
+          });
         }
-      } catch {
-        // the ruleset version is missing or edited, or the bill unreadable: already a mismatch with its error
       }
+    } catch {
+      // the ruleset version is missing or edited, or the bill unreadable: already a mismatch with its error
     }
   }
 
-  // What reversals of earlier settlements changed in the unreversed ones (adjustment_funds, integer fen).
-  const adjustments = await db
-    .selectFrom('adjustments')
-    .innerJoin('settlements', 'settlements.id', 'adjustments.settlement_id')
-    .select(['adjustments.id', 'adjustments.fund_delta_fen', 'adjustments.patient_delta_fen'])
-    .where('settlements.status', '=', 'settled')
-    .$if(!!scope.from, (q) => q.where('settlements.discharged', '>=', scope.from!))
-    .$if(!!scope.to, (q) => q.where('settlements.discharged', '<=', scope.to!))
-    .$if(!!scope.hospital, (q) => q.where('settlements.hospital_code', '=', scope.hospital!))
-    .execute();
-  for (const a of adjustments) {
-    totals.fund += fen(a.fund_delta_fen);
-    totals.patient += fen(a.patient_delta_fen);
+  // 5. Against its person's memberships, every version (checks/register.ts).
+  const { findings, retroactive } = checkAgainstRegister(row, page.memberships.get(row.person_id) ?? []);
+  for (const f of findings) found.registerBreaches.push({ key, value: { id: row.id, billNo: row.bill_no, personId: row.person_id, message: registerFindingText(row.id, f) } });
+  if (retroactive) {
+    const date = (JSON.parse(row.eligibility_json!) as { date: string }).date;
+    found.registerChanges.push({ key, value: { id: row.id, billNo: row.bill_no, personId: row.person_id, status: row.status, date, ...retroactive } });
   }
-  const adjustmentFunds = adjustments.length
-    ? await db
-        .selectFrom('adjustment_funds')
-        .innerJoin('adjustments', 'adjustments.id', 'adjustment_funds.adjustment_id')
-        .innerJoin('settlements', 'settlements.id', 'adjustments.settlement_id')
-        .select(['adjustment_funds.fund', 'adjustment_funds.amount_fen'])
-        .where('settlements.status', '=', 'settled')
-        .$if(!!scope.from, (q) => q.where('settlements.discharged', '>=', scope.from!))
-        .$if(!!scope.to, (q) => q.where('settlements.discharged', '<=', scope.to!))
-        .$if(!!scope.hospital, (q) => q.where('settlements.hospital_code', '=', scope.hospital!))
-        .execute()
-    : [];
-  for (const f of adjustmentFunds) byFund.set(f.fund, (byFund.get(f.fund) ?? 0n) + fen(f.amount_fen));
-
-  report.capBreaches = await capBreaches(db, rows, versions);
-  Object.assign(report, await againstRegister(db, rows));
-
-  report.totals = { total: yuanOfFen(totals.total), fundPaysTotal: yuanOfFen(totals.fund), patientPays: yuanOfFen(totals.patient) };
-  report.totalsByFund = Object.fromEntries([...byFund.entries()].sort(([a], [b]) => fundRank(a) - fundRank(b) || a.localeCompare(b)).map(([f, v]) => [f, yuanOfFen(v)]));
-  report.clean =
-    !report.mismatches.length && !report.floorBreaches.length && !report.capBreaches.length && !report.sumBreaches.length && !report.anchorBreaches.length && !report.registerBreaches.length;
-  return report;
 }
 
-/** Each settlement in scope against its person's memberships, every version (checks/register.ts). */
-async function againstRegister(db: Kysely<Database>, rows: SettlementTable[]): Promise<{ registerBreaches: RegisterBreach[]; registerChanges: RegisterChange[] }> {
-  const registerBreaches: RegisterBreach[] = [];
-  const registerChanges: RegisterChange[] = [];
-  const people = [...new Set(rows.filter((r) => r.eligibility_json !== null).map((r) => r.person_id))];
-  const versionsOf = new Map<string, MembershipVersion[]>();
-  for (let i = 0; i < people.length; i += 500) {
-    const part = people.slice(i, i + 500);
-    const found = await db
-      .selectFrom('memberships')
-      .select(['person_id', 'population', 'from_date', 'to_date', 'batch_id', 'recorded_at', 'superseded_at', 'superseded_by'])
-      .where('person_id', 'in', part)
-      .execute();
-    for (const m of found) versionsOf.set(m.person_id, [...(versionsOf.get(m.person_id) ?? []), m]);
-  }
-  for (const r of rows) {
-    const { findings, retroactive } = checkAgainstRegister(r, versionsOf.get(r.person_id) ?? []);
-    for (const f of findings) registerBreaches.push({ id: r.id, billNo: r.bill_no, personId: r.person_id, message: registerFindingText(r.id, f) });
-    if (retroactive) {
-      const date = (JSON.parse(r.eligibility_json!) as { date: string }).date;
-      registerChanges.push({ id: r.id, billNo: r.bill_no, personId: r.person_id, status: r.status, date, ...retroactive });
+/**
+ * One person's year (every hospital: a cap is per person and year), walked in the order the ledger
+ * recorded it, each settled settlement as it now stands (with its adjustments), adding up what each capped
+ * step paid and what the patient paid under each out-of-pocket cap. A breach is named at the first
+ * settlement in scope after which the sum was above the cap.
+ */
+async function capBreachesOf(list: SettlementTable[], adjusted: Map<string, AdjustmentRow[]>, versions: RulesetVersions, scope: AuditScope): Promise<CapBreach[]> {
+  // accumulator key → the running total under its year cap (engine/steps yearCaps) and the first breach
+  const caps = new YearCapBook();
+  const running = new Map<string, { sum: Units; breach?: { id: string; billNo: string } }>();
+  for (const row of list) {
+    if (row.status !== 'settled') continue;
+    let result: unknown;
+    let steps: readonly Step[];
+    try {
+      result = JSON.parse(standingResultJson(row, adjusted.get(row.id) ?? []));
+      const ruleset = (await versions.get(row.ruleset_hash)).ruleset;
+      caps.add(ruleset);
+      steps = ruleset.visits[row.visit_type] ?? [];
+    } catch {
+      continue; // reported as a mismatch
+    }
+    for (const [key, added] of addedUnderCaps(result, steps)) {
+      const cap = caps.get(key);
+      if (!cap) continue;
+      const entry = running.get(key) ?? { sum: 0n };
+      entry.sum += added;
+      if (entry.sum > cap.cap && !entry.breach && inScopeRow(row, scope)) entry.breach = { id: row.id, billNo: row.bill_no };
+      running.set(key, entry);
     }
   }
-  return { registerBreaches, registerChanges };
+  const out: CapBreach[] = [];
+  const first = list[0]!;
+  for (const [key, e] of running) {
+    const cap = caps.get(key)!;
+    if (!e.breach || !(e.sum > cap.cap)) continue;
+    out.push({
+      type: cap.kind,
+      personId: first.person_id,
+      year: first.year,
+      stepId: cap.step.id,
+      accumulator: key,
+      cap: formatUnits(cap.cap),
+      cumulative: formatUnits(e.sum),
+      excess: formatUnits(e.sum - cap.cap),
+      settlementId: e.breach.id,
+      billNo: e.breach.billNo,
+    });
+  }
+  return out;
 }
 
 function registerFindingText(id: string, f: RegisterFinding): string {

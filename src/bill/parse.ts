@@ -53,7 +53,9 @@ export function parseStandaloneBill(value: { line: number; text: string }): Bill
  */
 export function engineBillFromStored(billJson: string): Bill {
   // Read exactly, as when it was posted: a stored bill keeps the numbers as the window wrote them.
-  const input = billInputSchema.parse(parseJson(billJson));
+  const parsed = compiled.safeParse(parseJson(billJson));
+  if (!parsed.success) throw parsed.error;
+  const input = parsed.data;
   if (input.hospital.tier === undefined || input.person.populations === undefined) throw new Error('a stored bill without its tier or populations');
   return toEngineBill(input, input.hospital.tier, input.person.populations);
 }

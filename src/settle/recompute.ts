@@ -8,6 +8,7 @@ import { engineBillFromStored } from '../bill/parse.js';
 import { accumulatorsFromJson, type AccumulatorsJson } from '../engine/accumulators.js';
 import { settlementJson, type SettlementJson } from '../engine/result.js';
 import { settle } from '../engine/settle.js';
+import type { Bill } from '../engine/types.js';
 import { rulesetFromDocument, type LoadedRuleset } from '../rules/load.js';
 import type { Database, SettlementTable } from '../store/schema.js';
 
@@ -28,9 +29,9 @@ export class RulesetVersions {
   }
 }
 
-export async function recompute(row: SettlementTable, versions: RulesetVersions): Promise<SettlementJson> {
+/** `bill`: the stored bill, when the caller has read it already (engineBillFromStored(row.bill_json)). */
+export async function recompute(row: SettlementTable, versions: RulesetVersions, bill: Bill = engineBillFromStored(row.bill_json)): Promise<SettlementJson> {
   const loaded = await versions.get(row.ruleset_hash);
-  const bill = engineBillFromStored(row.bill_json);
   const ytd = accumulatorsFromJson(JSON.parse(row.ytd_before_json) as AccumulatorsJson);
   return settlementJson(settle(bill, loaded.ruleset, ytd));
 }

@@ -423,6 +423,13 @@ const migrations: Record<string, Migration> = {
       await sql`create index audit_log_unsealed on audit_log (seq) where hash is null`.execute(db);
     },
   },
+  // The audit reads a page of settlements' log entries by their subject (audit/audit.ts), instead of
+  // holding every entry of the log in memory.
+  '2026-12-03-011-audit-log-by-subject': {
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('audit_log_subject').on('audit_log').columns(['subject', 'seq']).execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {
