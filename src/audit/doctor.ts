@@ -27,6 +27,7 @@ import { YearCapBook, capsExceeded } from '../checks/year-caps.js';
 import { formatUnits } from '../money/text.js';
 import { fromFen, type Units } from '../money/units.js';
 import type { Store } from '../store/port.js';
+import { readSnapshot } from '../store/snapshot.js';
 import type { Database, SettlementTable } from '../store/schema.js';
 import { verifyAuditLog } from '../checks/audit-log.js';
 import { RulesetVersions } from '../settle/recompute.js';
@@ -93,8 +94,7 @@ interface AuditFacts {
 
 export async function runDoctor(store: Store, opts: DoctorOptions = {}): Promise<DoctorReport> {
   // One snapshot for the whole check, so a server settling meanwhile cannot make a false alarm.
-  const tx = store.db.transaction();
-  return (store.dialect === 'postgres' ? tx.setIsolationLevel('repeatable read').setAccessMode('read only') : tx).execute((db) => check(db, opts));
+  return readSnapshot(store, (db) => check(db, opts));
 }
 
 async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorReport> {
@@ -110,13 +110,12 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
     years = [...new Set([...a, ...b].map((r) => Number(r.year)))].sort((x, y) => x - y);
   }
 
-  let audit: Map<string, AuditFacts> | null = null;
+  const checkLog = opts.audit !== false;
   let auditEntries: number | null = null;
-  if (opts.audit !== false) {
+  if (checkLog) {
     const chain = await verifyAuditLog(db);
     auditEntries = chain.entries;
     for (const p of chain.problems) violations.push({ kind: 'AUDIT_CHAIN', message: `审计日志：${p.message}` });
-    audit = await auditFacts(db);
   }
 
   let people = 0;
@@ -135,6 +134,7 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
       const rows = await settlementsOf(db, year, ids);
       const funds = await fundsOf(db, year, ids);
       const adjustments = await adjustmentsOf(db, rows);
+      const audit = await factsOf(db, checkLog, rows, adjustments);
       for (const l of ledgers) {
         const own = rows.get(l.person_id) ?? [];
         people++;
@@ -158,6 +158,7 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
       const rows = await settlementsOf(db, year, ids);
       const funds = await fundsOf(db, year, ids);
       const adjustments = await adjustmentsOf(db, rows);
+      const audit = await factsOf(db, checkLog, rows, adjustments);
       for (const id of ids) {
         const own = rows.get(id) ?? [];
         people++;
@@ -247,21 +248,17 @@ function checkAdjustment(a: AdjustmentRow, audit: Map<string, AuditFacts> | null
   }
 }
 
-/** One pass over the settlement entries of the audit log, a page at a time. */
-async function auditFacts(db: Kysely<Database>): Promise<Map<string, AuditFacts>> {
+/** What the audit log says of the given settlements and adjustments (by subject, a few hundred at a time). */
+async function auditFacts(db: Kysely<Database>, subjects: readonly string[]): Promise<Map<string, AuditFacts>> {
   const out = new Map<string, AuditFacts>();
-  let after = 0;
-  for (;;) {
+  for (let i = 0; i < subjects.length; i += 500) {
     const rows = await db
       .selectFrom('audit_log')
       .select(['seq', 'action', 'subject', 'payload'])
-      .where('seq', '>', after)
+      .where('subject', 'in', subjects.slice(i, i + 500))
       .where('action', 'in', ['settlement.create', 'settlement.reverse', 'settlement.adjust'])
       .orderBy('seq')
-      .limit(5000)
       .execute();
-    if (rows.length === 0) break;
-    after = Number(rows[rows.length - 1]!.seq);
     for (const r of rows) {
       const f = out.get(r.subject) ?? { creates: 0, resultHash: null, reverses: 0 };
       if (r.action === 'settlement.create' || r.action === 'settlement.adjust') {
@@ -276,6 +273,14 @@ async function auditFacts(db: Kysely<Database>): Promise<Map<string, AuditFacts>
     }
   }
   return out;
+}
+
+/** The audit facts of a batch's settlements and their adjustments, or null when the log is not checked. */
+function factsOf(db: Kysely<Database>, checkLog: boolean, rows: Map<string, SettlementRow[]>, adjustments: Map<string, AdjustmentRow[]>): Promise<Map<string, AuditFacts>> | null {
+  if (!checkLog) return null;
+  const subjects = [...rows.values()].flatMap((list) => list.map((r) => r.id));
+  for (const list of adjustments.values()) for (const adj of list) subjects.push(adj.id);
+  return auditFacts(db, subjects);
 }
 
 async function checkPerson(

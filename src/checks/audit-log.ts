@@ -8,6 +8,7 @@
 import type { Kysely } from 'kysely';
 import { GENESIS_HASH, contentDigest, hashMatches } from '../store/audit-chain.js';
 import type { Database } from '../store/schema.js';
+import { onSnapshot } from '../store/snapshot.js';
 
 export interface AuditLogProblem {
   /** The row the problem is about: the edited or inserted row, the first missing seq of a removed run. */
@@ -64,29 +65,75 @@ const RENUMBER_WINDOW = 16;
  *  - anchor-missing: there is no row with that seq any more.
  */
 export async function verifyAuditLog(db: Kysely<Database>, anchors: readonly AuditAnchor[] = [], opts: VerifyOptions = {}): Promise<AuditLogVerification> {
-  // One statement, so one snapshot: the sealer may seal meanwhile, but this read sees the log as it stood.
-  const all = (await db.selectFrom('audit_log').selectAll().orderBy('seq').execute()).map((r) => ({ ...r, seq: Number(r.seq) }));
-  type Row = (typeof all)[number] & { prev_hash: string; hash: string };
-  const rows = all.filter((r): r is Row => r.hash !== null).map((r) => ({ ...r, prev_hash: r.prev_hash ?? '' }));
+  // One snapshot: the sealer may seal meanwhile, but this read sees the log as it stood.
+  return onSnapshot(db, (snapshot) => verifyOn(snapshot, anchors, opts));
+}
+
+/** How many log entries are read at a time. */
+const PAGE = 5000;
+
+/** A log entry as the walk keeps it: its payload and actor checked against its hashes as it was read, and dropped. */
+interface Entry {
+  seq: number;
+  at: string;
+  action: string;
+  subject: string;
+  prev_hash: string;
+  hash: string | null;
+  /** Sealed: whether it matches its own hash. Unsealed: whether its content matches its digest. */
+  selfOk: boolean;
+  /** Sealed: the seq it was written with, when its hash matches another seq than the one it has now (or null). */
+  originalSeq: number | null;
+}
+
+/** Every entry in seq order, a page at a time, each checked against its own hashes as it is read. */
+async function readEntries(db: Kysely<Database>): Promise<Entry[]> {
+  const out: Entry[] = [];
+  let after: number | null = null;
+  for (;;) {
+    let q = db.selectFrom('audit_log').selectAll();
+    if (after !== null) q = q.where('seq', '>', after);
+    const page = await q.orderBy('seq').limit(PAGE).execute();
+    for (const r of page) {
+      const seq = Number(r.seq);
+      const fields = (at: number) => ({ seq: at, at: r.at, actor: r.actor, action: r.action, subject: r.subject, payload: r.payload });
+      const e: Entry = { seq, at: r.at, action: r.action, subject: r.subject, prev_hash: r.prev_hash ?? '', hash: r.hash, selfOk: false, originalSeq: null };
+      if (r.hash === null) {
+        e.selfOk = r.digest !== null && contentDigest(r) === r.digest;
+      } else {
+        e.selfOk = hashMatches(e.prev_hash, fields(seq), r.hash);
+        if (e.selfOk) e.originalSeq = seq;
+        else {
+          search: for (let k = 1; k <= RENUMBER_WINDOW; k++) {
+            for (const cand of [seq - k, seq + k]) {
+              if (cand >= 1 && hashMatches(e.prev_hash, fields(cand), r.hash)) {
+                e.originalSeq = cand;
+                break search;
+              }
+            }
+          }
+        }
+      }
+      out.push(e);
+    }
+    if (page.length < PAGE) return out;
+    after = Number(page[page.length - 1]!.seq);
+  }
+}
+
+async function verifyOn(db: Kysely<Database>, anchors: readonly AuditAnchor[], opts: VerifyOptions): Promise<AuditLogVerification> {
+  const all = await readEntries(db);
+  type Row = Entry & { hash: string };
+  const rows = all.filter((r): r is Row => r.hash !== null);
   const tail = all.filter((r) => r.hash === null);
   const problems: AuditLogProblem[] = [];
-  const fields = (r: Row, seq: number) => ({ seq, at: r.at, actor: r.actor, action: r.action, subject: r.subject, payload: r.payload });
   const where = (r: { action: string; subject: string; at: string }) => `（${r.action} ${r.subject}，${r.at}）`;
 
   const hashAt = new Map<string, number>();
   rows.forEach((r, i) => hashAt.set(r.hash, i));
   const seqs = rows.map((r) => r.seq);
-  const selfOk = rows.map((r, i) => hashMatches(r.prev_hash, fields(r, seqs[i]!), r.hash));
-  // The seq a row was written with, when its hash matches another seq than the one it has now.
-  const originalSeq = rows.map((r, i) => {
-    if (selfOk[i]) return seqs[i]!;
-    for (let k = 1; k <= RENUMBER_WINDOW; k++) {
-      for (const cand of [seqs[i]! - k, seqs[i]! + k]) {
-        if (cand >= 1 && hashMatches(r.prev_hash, fields(r, cand), r.hash)) return cand;
-      }
-    }
-    return null;
-  });
+  const selfOk = rows.map((r) => r.selfOk);
+  const originalSeq = rows.map((r) => r.originalSeq);
   const inserted = new Set<number>();
   const editedRehashed = new Set<number>();
 
@@ -160,7 +207,7 @@ export async function verifyAuditLog(db: Kysely<Database>, anchors: readonly Aud
   // and lie after the chain's head (the sealer links only entries after it; one below was put there by hand).
   const headSeq = rows.length ? seqs[seqs.length - 1]! : 0;
   for (const r of tail) {
-    if (r.digest === null || contentDigest(r) !== r.digest) {
+    if (!r.selfOk) {
       problems.push({ seq: r.seq, problem: 'edited', message: `第 ${r.seq} 条记录${where(r)}（尚未封存）的内容与写入时的摘要不符：被修改（或伪造）` });
     }
     if (r.seq < headSeq) {
@@ -176,7 +223,8 @@ export async function verifyAuditLog(db: Kysely<Database>, anchors: readonly Aud
   }
 
   problems.push(...(await crossCheck(db, all)));
-  const bySeq = new Map(all.map((r) => [r.seq, r]));
+  const anchored = new Set(anchors.map((a) => a.seq));
+  const bySeq = new Map(all.filter((r) => anchored.has(r.seq)).map((r) => [r.seq, r]));
   for (const a of anchors) {
     const r = bySeq.get(a.seq);
     if (!r) problems.push({ seq: a.seq, problem: 'anchor-missing', message: `第 ${a.seq} 条已不存在，无法与另行记录的哈希 ${a.hash} 核对：日志被删减过` });

@@ -5,11 +5,17 @@
  * reading connection, which never blocks the writer (the writer thread has a connection of its own);
  * the WAL cannot be checkpointed past the snapshot while it is held, so it grows until the read ends.
  */
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, type Kysely } from 'kysely';
 import type { Store } from './port.js';
 import type { Database } from './schema.js';
 
 export function readSnapshot<T>(store: Store, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-  const tx = store.db.transaction();
-  return (store.dialect === 'postgres' ? tx.setIsolationLevel('repeatable read').setAccessMode('read only') : tx).execute(fn);
+  return onSnapshot(store.db, fn);
+}
+
+/** The same on a connection (or a transaction, which already is one snapshot: `fn` then runs in it). */
+export function onSnapshot<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db);
+  const tx = db.transaction();
+  return (db.getExecutor().adapter instanceof PostgresAdapter ? tx.setIsolationLevel('repeatable read').setAccessMode('read only') : tx).execute(fn);
 }
