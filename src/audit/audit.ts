@@ -41,7 +41,7 @@ import { checkAgainstRegister, type MembershipVersion, type RegisterFinding, typ
 import { unprocessable } from '../errors/api-error.js';
 import type { Store } from '../store/port.js';
 import { readSnapshot } from '../store/snapshot.js';
-import { throwIfCancelled, type LongReadOptions } from './run-options.js';
+import { betweenPages, type LongReadOptions } from './run-options.js';
 import type { Database, SettlementTable } from '../store/schema.js';
 import { diffJson, type Difference } from './diff.js';
 import { FUND_ORDER } from '../labels/labels.js';
@@ -291,7 +291,7 @@ async function auditOn(db: Kysely<Database>, scope: AuditScope, opts: LongReadOp
   opts.onProgress?.(0, total);
   const perPage = opts.pageSize ?? PEOPLE_PER_PAGE;
   for (let p = 0; p < people.length; p += perPage) {
-    throwIfCancelled(opts.signal);
+    await betweenPages(opts.signal);
     const page = await readPage(db, people.slice(p, p + perPage), years, scope);
     for (const list of page.personYears) {
       if (!touched.has(`${list[0]!.person_id}\u0000${list[0]!.year}`)) continue;

@@ -28,6 +28,7 @@ import { formatUnits } from '../money/text.js';
 import { fromFen, type Units } from '../money/units.js';
 import type { Store } from '../store/port.js';
 import { readSnapshot } from '../store/snapshot.js';
+import { betweenPages, type LongReadOptions } from './run-options.js';
 import type { Database, SettlementTable } from '../store/schema.js';
 import { verifyAuditLog } from '../checks/audit-log.js';
 import { RulesetVersions } from '../settle/recompute.js';
@@ -65,7 +66,7 @@ export interface DoctorReport {
   ok: boolean;
 }
 
-export interface DoctorOptions {
+export interface DoctorOptions extends LongReadOptions {
   /** Only this year (of the discharge date); all years with data when absent. */
   year?: number;
   /** Also check the audit log (chain and one entry per settlement and reversal). Default true. */
@@ -121,12 +122,16 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
   let people = 0;
   let settlements = 0;
   let reversed = 0;
+  // Progress in settlements, against those of the years counted first.
+  const total = years.length ? Number((await db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).where('year', 'in', years).executeTakeFirstOrThrow()).n) : 0;
+  opts.onProgress?.(0, total);
   for (const year of years) {
     // People with a ledger row this year, a batch at a time (keyset on person_id) …
     let after: string | null = null;
     for (;;) {
       let q = db.selectFrom('ledgers').select(['person_id', 'accumulators_json']).where('year', '=', year);
       if (after !== null) q = q.where('person_id', '>', after);
+      await betweenPages(opts.signal);
       const ledgers = await q.orderBy('person_id').limit(batchSize).execute();
       if (ledgers.length === 0) break;
       after = ledgers[ledgers.length - 1]!.person_id;
@@ -142,6 +147,7 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
         reversed += own.filter((s) => s.status === 'reversed').length;
         await checkPerson(l.person_id, year, l.accumulators_json, own, funds, adjustments, audit, versions, violations);
       }
+      opts.onProgress?.(settlements, total);
     }
     // … and people with settlements this year but no ledger row at all.
     const orphans = await db
@@ -154,6 +160,7 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
       .orderBy('s.person_id')
       .execute();
     for (let i = 0; i < orphans.length; i += batchSize) {
+      await betweenPages(opts.signal);
       const ids = orphans.slice(i, i + batchSize).map((o) => o.person_id);
       const rows = await settlementsOf(db, year, ids);
       const funds = await fundsOf(db, year, ids);
@@ -166,6 +173,7 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
         reversed += own.filter((s) => s.status === 'reversed').length;
         await checkPerson(id, year, null, own, funds, adjustments, audit, versions, violations);
       }
+      opts.onProgress?.(settlements, total);
     }
   }
   return { years, people, settlements, reversed, auditEntries, violations, ok: violations.length === 0 };

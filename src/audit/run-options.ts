@@ -21,3 +21,12 @@ export class ReadCancelled extends Error {
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new ReadCancelled();
 }
+
+/**
+ * Between two pages of a long read: let the thread's event loop turn (a Ctrl-C, a cancel message, a
+ * timer; on SQLite every query of the read resolves without ever yielding to it), then stop if cancelled.
+ */
+export async function betweenPages(signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  throwIfCancelled(signal);
+}

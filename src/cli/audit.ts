@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runAudit, type AuditReport } from '../audit/audit.js';
+import { withProgress } from './progress.js';
 import { buildTrace, storedDiagnoses, type Citation } from '../explain/explain.js';
 import { STEP_FIELD_LABELS, fundLabel, labelOf, populationLabel } from '../labels/labels.js';
 import { catalogueCsv, catalogueReport } from '../audit/catalogue.js';
@@ -167,7 +168,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--json', '以 JSON 打印报告（与 POST /v1/audits 相同）')
     .action(async (o: { from?: string; to?: string; hospital?: string; json?: boolean }) => {
       const scope = parseOr422(auditRequestSchema, { from: o.from, to: o.to, hospital: o.hospital }, { what: '请求', unknownKeysApart: true });
-      const report = await withStore((store) => runAudit(store, scope));
+      const report = await withStore((store) => withProgress('重新计算审计', (opts) => runAudit(store, scope, opts)));
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatAuditReport(report));
       if (!report.clean) throw new ApiError(422, 'AUDIT_FINDINGS', '审计发现问题（见上）');
     });

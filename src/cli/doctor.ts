@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { CommanderError, InvalidArgumentError, type Command } from 'commander';
 import { formatDoctorReport, runDoctor } from '../audit/doctor.js';
+import { withProgress } from './progress.js';
 import { ApiError } from '../errors/api-error.js';
 import { defaultDatabaseUrl, openStore } from '../store/open.js';
 
@@ -35,7 +36,7 @@ export function registerDoctorCommand(program: Command): void {
       process.env.ONESTOP_PG_STATEMENT_TIMEOUT_MS ??= '0';
       const store = await openStore(url);
       try {
-        const report = await runDoctor(store, { year: o.year, audit: o.audit });
+        const report = await withProgress('一致性检查', (opts) => runDoctor(store, { year: o.year, audit: o.audit, ...opts }));
         process.stdout.write(o.json ? `${JSON.stringify({ store: store.dialect, location: store.location, ...report }, null, 2)}\n` : formatDoctorReport(report));
         if (!report.ok) throw new CommanderError(1, 'onestop.doctor.violations', `${report.violations.length} violation(s)`);
       } finally {

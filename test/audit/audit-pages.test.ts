@@ -7,6 +7,7 @@
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/audit.js';
+import { runDoctor } from '../../src/audit/doctor.js';
 import { ReadCancelled } from '../../src/audit/run-options.js';
 import { openStore } from '../../src/store/open.js';
 import { startTestService, type TestService } from '../http/fixture.js';
@@ -90,5 +91,20 @@ describe('the audit in pages', () => {
       writer.close();
       await reader.close();
     }
+  });
+});
+
+describe('doctor in batches', () => {
+  it('reports its progress in settlements, and stops when cancelled', async () => {
+    const seen: [number, number][] = [];
+    const r = await runDoctor(svc.store, { year: 2018, batchSize: 5, onProgress: (done, total) => seen.push([done, total]) });
+    expect(r.ok).toBe(true);
+    expect(seen[0]).toEqual([0, r.settlements]);
+    expect(seen.at(-1)).toEqual([r.settlements, r.settlements]);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThanOrEqual(seen[i - 1]![0]);
+    const ac = new AbortController();
+    let calls = 0;
+    await expect(runDoctor(svc.store, { year: 2018, batchSize: 5, signal: ac.signal, onProgress: () => ++calls === 2 && ac.abort() })).rejects.toBeInstanceOf(ReadCancelled);
+    expect(calls).toBe(2);
   });
 });
