@@ -61,35 +61,31 @@ export function formatOfFile(path: string): InputFormat {
   throw new InputLineError(0, undefined, [{ path: '', message: `无法从文件扩展名 “${ext || '（无）'}” 判断格式：请用 .csv 或 .jsonl，或指定 --format csv|jsonl` }]);
 }
 
-const STORE_PAGE = 1000;
+/** How many people's bills are read at a time. */
+const PEOPLE_PER_PAGE = 200;
 
+/**
+ * The store's unreversed bills of a year, each person's in the order the counter settled them (the
+ * ledger's, SETTLEMENT.md §4), not by discharge date: a bill settled late counts after the ones settled
+ * before it, as at the counter. With the reversed ones left out, that replay is the year as it now
+ * stands, adjustments included. Read a page of people at a time by the (person, year) index: a keyset
+ * over (person, ledger version, id) across the whole year made SQLite scan the year again for every page.
+ */
 async function* storeRecords(store: Store, year: number): AsyncGenerator<SourceRecord[]> {
-  let cursor: { person_id: string; ledger_version: number; id: string } | null = null;
+  const people = (await store.db.selectFrom('settlements').select('person_id').distinct().where('year', '=', year).orderBy('person_id').execute()).map((r) => r.person_id);
   let line = 0;
-  for (;;) {
-    let q = store.db
+  for (let i = 0; i < people.length; i += PEOPLE_PER_PAGE) {
+    const rows = await store.db
       .selectFrom('settlements')
-      .select(['id', 'person_id', 'ledger_version', 'bill_json'])
+      .select(['person_id', 'bill_json'])
+      .where('person_id', 'in', people.slice(i, i + PEOPLE_PER_PAGE))
       .where('year', '=', year)
-      .where('status', '=', 'settled');
-    if (cursor) {
-      const c = cursor;
-      q = q.where((eb) =>
-        eb.or([
-          eb('person_id', '>', c.person_id),
-          eb.and([eb('person_id', '=', c.person_id), eb('ledger_version', '>', c.ledger_version)]),
-          eb.and([eb('person_id', '=', c.person_id), eb('ledger_version', '=', c.ledger_version), eb('id', '>', c.id)]),
-        ]),
-      );
-    }
-    // Each person's bills in the order the counter settled them (the ledger's, SETTLEMENT.md §4), not by
-    // discharge date: a bill settled late counts after the ones settled before it, as at the counter.
-    // With the reversed ones left out, that replay is the year as it now stands, adjustments included.
-    const rows = await q.orderBy('person_id').orderBy('ledger_version').orderBy('id').limit(STORE_PAGE).execute();
+      .where('status', '=', 'settled')
+      .orderBy('person_id')
+      .orderBy('ledger_version')
+      .orderBy('id')
+      .execute();
     if (rows.length) yield rows.map((r) => ({ line: ++line, text: r.bill_json, person: r.person_id }));
-    if (rows.length < STORE_PAGE) return;
-    const last = rows[rows.length - 1]!;
-    cursor = { person_id: last.person_id, ledger_version: Number(last.ledger_version), id: last.id };
   }
 }
 
