@@ -425,7 +425,7 @@ const migrations: Record<string, Migration> = {
   },
   // The audit reads a page of settlements' log entries by their subject (audit/audit.ts), instead of
   // holding every entry of the log in memory.
-  '2026-12-03-011-audit-log-by-subject': {
+  '2026-12-03-014-audit-log-by-subject': {
     async up(db: Kysely<any>) {
       await db.schema.createIndex('audit_log_subject').on('audit_log').columns(['subject', 'seq']).execute();
     },

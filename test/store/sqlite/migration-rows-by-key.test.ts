@@ -101,7 +101,7 @@ describe('migration 2026-11-23-003 (SQLite)', () => {
         expect(shapeOf(after, 'ledgers')).toMatch(/without rowid$/);
         // seq is now the rowid itself: the table has no second b-tree for its key.
         expect(after.prepare('select count(*) as n from audit_log where rowid != seq').get()).toEqual({ n: 0 });
-        // (Its one index is the audit's lookup by subject, migration 011, not a second key.)
+        // (Its one index is the audit's lookup by subject, migration 014, not a second key.)
         expect(after.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'audit_log'").all()).toEqual([{ name: 'audit_log_subject' }]);
         for (const table of TABLES) expect(rowsOf(after, table), table).toEqual(before[table]);
         // and 004, run after it, says each fund owes its whole payout (nothing was paid elsewhere)
