@@ -130,6 +130,7 @@ export function provinceYear(n, { seed = 0x26, reversalRate = 0.015 } = {}) {
   };
 
   const people = [];
+  const given = new Set();
   // Per visit: person, template, admission day, discharge day, hospital, price factor (‰).
   const vPerson = new Uint32Array(n);
   const vTemplate = new Uint16Array(n);
@@ -145,7 +146,11 @@ export function provinceYear(n, { seed = 0x26, reversalRate = 0.015 } = {}) {
     const poor = rnd() < 0.65;
     const leaves = poor && rnd() < 0.02;
     const born = new Date(Date.UTC(int(1935, 2012), 0, 1 + int(0, 364))).toISOString().slice(0, 10).replace(/-/g, '');
-    const s17 = `${cc}${born}${String(p % 1000).padStart(3, '0')}`;
+    // ID numbers are unique in the register: the sequence number moves on past one already given.
+    let seq = int(0, 999);
+    while (given.has(`${cc}${born}${String(seq).padStart(3, '0')}`)) seq = (seq + 1) % 1000;
+    const s17 = `${cc}${born}${String(seq).padStart(3, '0')}`;
+    given.add(s17);
     const person = {
       id: `S-${String(p + 1).padStart(7, '0')}`,
       name: pick(SURNAMES) + pick(GIVEN),
