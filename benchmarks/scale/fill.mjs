@@ -1,15 +1,25 @@
 // Fills a fresh store with the synthetic province-year (./generate.mjs) through the real paths: the
 // register files through the register import (the code `onestop register import` runs), the demo
-// catalogue through loadCatalogue, then every bill through SettlementService.post in this process with
-// many in flight (so SQLite's group commit batches them: bulk, but the same transaction code), and the
+// catalogue through the catalogue import (as loadCatalogue), then every bill through
+// SettlementService.post in this process with many in flight (so SQLite's group commit batches them: bulk, but the same transaction code), and the
 // chosen reversals through SettlementService.reverse (so later settlements are settled again and
 // adjustments written). Progress on stderr; a JSON summary on stdout.
+//
+// The service runs on the year's clock (SettlementService's `now`), not the machine's: a bill is settled
+// on its discharge day (09:00 Beijing, milliseconds apart), a reversal on the day of the later bill it
+// follows, and the register and the catalogue are imported in December 2017. So the store looks like a
+// year that happened: receivables put reversals and adjustments in their months of 2018, and the
+// register stood as the settlements recorded it when they were made.
 // Usage: node fill.mjs <db> <settlements> <work dir> [in flight]
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { boot } from '../../dist/app/boot.js';
-import { loadCatalogue } from '../../dist/app/seed.js';
+import { importCatalogue } from '../../dist/catalogue/import.js';
 import { importRegister } from '../../dist/register/import.js';
+import { loadRulesDir } from '../../dist/rules/load.js';
+import { defaultRulesDir } from '../../dist/rules/resolve.js';
+import { RuleBook } from '../../dist/rules/select.js';
+import { SettlementService } from '../../dist/settle/service.js';
+import { openStore } from '../../dist/store/open.js';
 import { provinceYear, writeRegisterFiles } from './generate.mjs';
 
 const [db, nText, dir, inFlightText] = process.argv.slice(2);
@@ -23,16 +33,31 @@ const year = provinceYear(N);
 const files = writeRegisterFiles(dir, year);
 log(`generated: ${year.people.length} people (${files.peopleRows} rows), ${year.hospitals.length} hospitals, ${N} bills, ${year.reverseAfter.size} reversals planned (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
-const { store, rules, settlements } = await boot({ db, seeds: 'none' });
+// The year's clock: strictly increasing, never behind the day of the bill being settled.
+const BEFORE = Date.parse('2017-12-20T01:00:00.000Z');
+let clock = BEFORE;
+const now = () => new Date(++clock);
+const dayStarts = (discharged) => Date.parse(`${discharged}T01:00:00.000Z`);
+const advanceTo = (discharged) => {
+  clock = Math.max(clock, dayStarts(discharged));
+};
+// What boot() does (rules, store migrated, every ruleset version recorded), with the year's clock and no demo seeds.
+const rules = new RuleBook(loadRulesDir(defaultRulesDir()));
+const store = await openStore(db);
+const settlements = new SettlementService({ store, rules, now });
+await settlements.registerRulesets();
+const importAt = () => now().toISOString();
 const timings = {};
 for (const kind of ['hospitals', 'people']) {
   const t = performance.now();
-  const report = await importRegister(store, rules.vocabulary(), { kind, input: createReadStream(files[kind]), format: 'csv', file: `${kind}.csv`, source: 'bench:scale', dryRun: false, actor: 'bench', at: new Date().toISOString() });
+  const report = await importRegister(store, rules.vocabulary(), { kind, input: createReadStream(files[kind]), format: 'csv', file: `${kind}.csv`, source: 'bench:scale', dryRun: false, actor: 'bench', at: importAt() });
   if (report.outcome !== 'applied') throw new Error(`register import of ${kind}: ${report.outcome} ${JSON.stringify(report.problems?.slice(0, 5) ?? report.counts)}`);
   timings[`import_${kind}_s`] = (performance.now() - t) / 1000;
   log(`imported ${kind}: ${timings[`import_${kind}_s`].toFixed(1)} s`);
 }
-await loadCatalogue(store, join(ROOT, 'seeds', 'catalogue.csv'), 'seeds/catalogue.csv');
+// The demo catalogue, imported as loadCatalogue (src/app/seed.ts) imports it, but dated before the year.
+const cat = await importCatalogue(store, { input: createReadStream(join(ROOT, 'seeds', 'catalogue.csv')), format: 'csv', file: 'seeds/catalogue.csv', source: 'demo seeds', dryRun: false, actor: 'bench', at: importAt() });
+if (cat.outcome !== 'applied') throw new Error(`catalogue import: ${cat.outcome}`);
 
 // Settlement ids by arrival position, for the visits that are reversed later (awaited: the later visit
 // may be settled before the one it reverses has committed).
@@ -61,6 +86,7 @@ async function worker() {
   while (next < N) {
     const i = next++;
     const bill = year.billAt(i);
+    advanceTo(bill.visit.discharged);
     let settle;
     try {
       const { replay, view } = await settlements.post(bill, null, 'bench');
