@@ -8,7 +8,7 @@
  * bill's paidElsewhere) is never claimed again.
  */
 import type { Kysely } from 'kysely';
-import { claimEntries, monthlyClaims, type ClaimKind } from '../statement/claims.js';
+import { claimSums, monthlyClaims, type ClaimKind } from '../statement/claims.js';
 import type { Database } from '../store/schema.js';
 import { fundLabel } from '../labels/labels.js';
 
@@ -37,13 +37,15 @@ export const KIND_LABELS: Record<ClaimKind, string> = { settlement: '结算', re
 
 export async function receivables(db: Kysely<Database>, q: { from?: string; to?: string; hospital?: string }): Promise<ReceivablesReport> {
   // The hospitals' claims: settlements an office made payable to the patient are on the payment list instead.
-  const entries = await claimEntries(db, { ...q, payee: 'hospital' });
-  const codes = [...new Set(entries.map((e) => e.hospitalCode))];
+  // The settlements come added up by the store (a region's year is millions of fund rows); the same rows as
+  // monthlyClaims over claimEntries.
+  const { sums, entries } = await claimSums(db, { ...q, payee: 'hospital' });
+  const codes = [...new Set([...sums.map((s) => s.hospitalCode), ...entries.map((e) => e.hospitalCode)])];
   const names = new Map<string, string>();
   for (let i = 0; i < codes.length; i += 500) {
     for (const h of await db.selectFrom('hospitals').select(['code', 'name']).where('code', 'in', codes.slice(i, i + 500)).execute()) names.set(h.code, h.name);
   }
-  const m = monthlyClaims(entries, names);
+  const m = monthlyClaims(entries, names, sums);
   return {
     from: q.from ?? null,
     to: q.to ?? null,

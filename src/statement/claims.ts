@@ -10,7 +10,7 @@
  * fund × month × kind, purely; the receivables report (src/reports/receivables.ts) is these rows. Amounts
  * are what each fund owes (`owed`, §3): a payout another payer made is never claimed.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { FUND_ORDER } from '../labels/labels.js';
 import { beijingTime } from '../labels/labels.js';
 import { formatUnits } from '../money/text.js';
@@ -42,6 +42,18 @@ export interface ClaimRow {
   entries: number;
 }
 
+/**
+ * Settlements already added up by the store, per hospital × fund × month of discharge: what `count`
+ * settlement entries of kind settlement would add up to (each settlement has one row per fund).
+ */
+export interface ClaimSum {
+  hospitalCode: string;
+  fund: string;
+  month: string;
+  amountFen: bigint;
+  count: number;
+}
+
 export interface MonthlyClaims {
   rows: ClaimRow[];
   totalsByFund: Record<string, string>;
@@ -51,21 +63,33 @@ export interface MonthlyClaims {
 const KIND_ORDER: readonly ClaimKind[] = ['settlement', 'reversal', 'adjustment'];
 const fundRank = (f: string) => (FUND_ORDER.includes(f) ? FUND_ORDER.indexOf(f) : FUND_ORDER.length);
 
-/** Add entries up per hospital × fund × month × kind (entries with a zero amount still count as entries). */
-export function monthlyClaims(entries: readonly ClaimEntry[], hospitalNames: ReadonlyMap<string, string> = new Map()): MonthlyClaims {
-  const groups = new Map<string, { row: Omit<ClaimRow, 'amount' | 'entries'>; fen: bigint; ids: Set<string> }>();
+/**
+ * Add entries up per hospital × fund × month × kind (entries with a zero amount still count as entries);
+ * `sums` are settlements the store added up already (claimSums), counted as the entries they stand for.
+ */
+export function monthlyClaims(entries: readonly ClaimEntry[], hospitalNames: ReadonlyMap<string, string> = new Map(), sums: readonly ClaimSum[] = []): MonthlyClaims {
+  const groups = new Map<string, { row: Omit<ClaimRow, 'amount' | 'entries'>; fen: bigint; ids: Set<string>; summed: number }>();
   const totals = new Map<string, bigint>();
-  for (const e of entries) {
-    const month = e.date.slice(0, 7);
-    const key = `${e.hospitalCode}\u0000${e.fund}\u0000${month}\u0000${e.kind}`;
+  const group = (hospitalCode: string, fund: string, month: string, kind: ClaimKind) => {
+    const key = `${hospitalCode}\u0000${fund}\u0000${month}\u0000${kind}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { row: { hospitalCode: e.hospitalCode, hospitalName: hospitalNames.get(e.hospitalCode) ?? e.hospitalCode, fund: e.fund, month, kind: e.kind }, fen: 0n, ids: new Set() }));
+    if (!g) groups.set(key, (g = { row: { hospitalCode, hospitalName: hospitalNames.get(hospitalCode) ?? hospitalCode, fund, month, kind }, fen: 0n, ids: new Set(), summed: 0 }));
+    return g;
+  };
+  for (const s of sums) {
+    const g = group(s.hospitalCode, s.fund, s.month, 'settlement');
+    g.fen += s.amountFen;
+    g.summed += s.count;
+    totals.set(s.fund, (totals.get(s.fund) ?? 0n) + s.amountFen);
+  }
+  for (const e of entries) {
+    const g = group(e.hospitalCode, e.fund, e.date.slice(0, 7), e.kind);
     g.fen += e.amountFen;
     g.ids.add(e.adjustmentId ?? e.settlementId);
     totals.set(e.fund, (totals.get(e.fund) ?? 0n) + e.amountFen);
   }
   const rows = [...groups.values()]
-    .map((g) => ({ ...g.row, amount: formatUnits(fromFen(g.fen)), entries: g.ids.size }))
+    .map((g) => ({ ...g.row, amount: formatUnits(fromFen(g.fen)), entries: g.ids.size + g.summed }))
     .sort(
       (a, b) =>
         a.hospitalCode.localeCompare(b.hospitalCode) || a.month.localeCompare(b.month) || fundRank(a.fund) - fundRank(b.fund) || a.fund.localeCompare(b.fund) || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind),
@@ -89,25 +113,63 @@ function widened(q: { from?: string; to?: string }): { from?: string; to?: strin
 
 const within = (date: string, q: { from?: string; to?: string }) => (!q.from || date >= q.from) && (!q.to || date <= q.to);
 
+type ClaimQuery = { from?: string; to?: string; hospital?: string; payee?: 'hospital' | 'patient' };
+
 /** Every claim entry whose day lies in [from, to] (inclusive, either open), optionally of one hospital. */
-export async function claimEntries(db: Kysely<Database>, q: { from?: string; to?: string; hospital?: string; payee?: 'hospital' | 'patient' }): Promise<ClaimEntry[]> {
-  // Who the funds pay (an office settlement may pay the patient): receivables are the hospitals', the payment list the patients'.
+export async function claimEntries(db: Kysely<Database>, q: ClaimQuery): Promise<ClaimEntry[]> {
+  return [...(await settledEntries(db, q)), ...(await laterEntries(db, q))];
+}
+
+/**
+ * The same claims with the settlements added up by the store (per hospital × fund × month of discharge,
+ * one row each) rather than read one by one: a region's year is millions of fund rows, and only their
+ * sums and counts are reported. Reversals and adjustments (a few) are entries, as in claimEntries.
+ * monthlyClaims(entries, names, sums) equals monthlyClaims(await claimEntries(db, q), names).
+ */
+export async function claimSums(db: Kysely<Database>, q: ClaimQuery): Promise<{ sums: ClaimSum[]; entries: ClaimEntry[] }> {
+  const month = sql<string>`substr(settlements.discharged, 1, 7)`;
+  const rows = await settledQuery(db, q)
+    .select([
+      'settlements.hospital_code',
+      'settlement_funds.fund',
+      month.as('month'),
+      // As text: a sum of fen is exact in the store, and stays exact past 2^53 on its way here.
+      sql<string>`cast(sum(coalesce(settlement_funds.owed_fen, settlement_funds.amount_fen)) as varchar(40))`.as('amount_fen'),
+      sql<number | string>`count(*)`.as('count'),
+    ])
+    .groupBy(['settlements.hospital_code', 'settlement_funds.fund', month])
+    .execute();
+  const sums = rows.map((r) => ({ hospitalCode: r.hospital_code, fund: r.fund, month: r.month, amountFen: BigInt(r.amount_fen), count: Number(r.count) }));
+  return { sums, entries: await laterEntries(db, q) };
+}
+
+/** settlement_funds with their settlements discharged in the period (of the hospital, for the payee). */
+function settledQuery(db: Kysely<Database>, q: ClaimQuery) {
   const payee = q.payee;
-  const out: ClaimEntry[] = [];
-  // Settlements, in their month of discharge, whatever became of them since.
-  const settled = await db
+  return db
     .selectFrom('settlement_funds')
     .innerJoin('settlements', 'settlements.id', 'settlement_funds.settlement_id')
-    // What the fund owes (§3 owed): never what another payer already paid.
-    .select(['settlements.id', 'settlements.hospital_code', 'settlements.discharged', 'settlement_funds.fund', (eb) => eb.fn.coalesce('settlement_funds.owed_fen', 'settlement_funds.amount_fen').as('amount_fen')])
     .$if(!!q.from, (b) => b.where('settlements.discharged', '>=', q.from!))
     .$if(!!q.to, (b) => b.where('settlements.discharged', '<=', q.to!))
     .$if(!!q.hospital, (b) => b.where('settlements.hospital_code', '=', q.hospital!))
     .$if(payee === 'patient', (b) => b.where('settlements.payee', '=', 'patient'))
-    .$if(payee === 'hospital', (b) => b.where((eb) => eb.or([eb('settlements.payee', 'is', null), eb('settlements.payee', '=', 'hospital')])))
-    .execute();
-  for (const r of settled) out.push({ kind: 'settlement', hospitalCode: r.hospital_code, date: r.discharged, fund: r.fund, amountFen: BigInt(r.amount_fen), settlementId: r.id });
+    .$if(payee === 'hospital', (b) => b.where((eb) => eb.or([eb('settlements.payee', 'is', null), eb('settlements.payee', '=', 'hospital')])));
+}
 
+/** Settlements, in their month of discharge, whatever became of them since. */
+async function settledEntries(db: Kysely<Database>, q: ClaimQuery): Promise<ClaimEntry[]> {
+  // What the fund owes (§3 owed): never what another payer already paid.
+  const settled = await settledQuery(db, q)
+    .select(['settlements.id', 'settlements.hospital_code', 'settlements.discharged', 'settlement_funds.fund', (eb) => eb.fn.coalesce('settlement_funds.owed_fen', 'settlement_funds.amount_fen').as('amount_fen')])
+    .execute();
+  return settled.map((r) => ({ kind: 'settlement' as const, hospitalCode: r.hospital_code, date: r.discharged, fund: r.fund, amountFen: BigInt(r.amount_fen), settlementId: r.id }));
+}
+
+/** Reversals and adjustments, in the month they happened. */
+async function laterEntries(db: Kysely<Database>, q: ClaimQuery): Promise<ClaimEntry[]> {
+  // Who the funds pay (an office settlement may pay the patient): receivables are the hospitals', the payment list the patients'.
+  const payee = q.payee;
+  const out: ClaimEntry[] = [];
   const w = widened(q);
   // Reversals, in their own month: what the settlement stood at then (its funds and earlier adjustments), negated.
   const reversed = await db

@@ -423,6 +423,15 @@ const migrations: Record<string, Migration> = {
       await sql`create index audit_log_unsealed on audit_log (seq) where hash is null`.execute(db);
     },
   },
+  // What a region's year showed (benchmarks/SCALE.md, npm run bench:scale): the receivables of a year read
+  // every settlement discharged in it for its hospital, payee and id. From the table that is a lookup per
+  // settlement into rows of several KB (payee, added last, sits behind the bill and result JSON); this
+  // index holds all four, so the report reads the index alone.
+  '2026-12-03-013-scale-indexes': {
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('settlements_claims').on('settlements').columns(['discharged', 'hospital_code', 'payee', 'id']).execute();
+    },
+  },
   // The audit reads a page of settlements' log entries by their subject (audit/audit.ts), instead of
   // holding every entry of the log in memory.
   '2026-12-03-014-audit-log-by-subject': {
