@@ -1,10 +1,11 @@
 /**
  * Where `POST /v1/audits` runs: in a worker thread of its own (audit-worker.ts), one audit at a time.
  *
- * An audit re-runs the engine on every settlement of its period (~0.8 ms each on the benchmark machine,
- * so ~10 s for 13,000 settlements) and reads them all first. On the API thread that was ten seconds in
- * which no hospital window got an answer, because one auditor asked for a year. In its own thread the
- * counter goes on; audits queue behind each other, so two auditors cannot take both cores from it.
+ * An audit re-runs the engine on every settlement of its period (a few hundred µs each on the benchmark
+ * machine, so minutes for a region's year), a page of people at a time. On the API thread that was time in
+ * which no hospital window got an answer, because one auditor asked for a year. In its own thread, at a
+ * lower scheduling priority (built-worker.ts asBackgroundThread), the counter goes on; audits queue behind
+ * each other, so two auditors cannot take both cores from it.
  *
  * The thread opens the database again ({@link Store.reopen}); a store that cannot be reopened (an
  * in-memory database), or a checkout without a build (no dist/ for the worker), audits in-thread.
