@@ -5,7 +5,7 @@
  * settlements and keys in the store, which catches a removed last row (the chain alone cannot). Shared by
  * `onestop audit verify-log` and `doctor`, on SQLite and PostgreSQL alike.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { GENESIS_HASH, contentDigest, hashMatches } from '../store/audit-chain.js';
 import type { Database } from '../store/schema.js';
 import { onSnapshot } from '../store/snapshot.js';
@@ -237,15 +237,12 @@ async function verifyOn(db: Kysely<Database>, anchors: readonly AuditAnchor[], o
   return { entries: all.length, head: last ? { seq: last.seq, hash: last.hash } : null, unsealed: { count: tail.length, oldest }, problems };
 }
 
-/** The store and the log must tell the same story: every write has its entry, every entry its write. */
+/**
+ * The store and the log must tell the same story: every write has its entry, every entry its write. Asked
+ * of the database (the log is indexed by subject), so that a region's log is not held in sets here.
+ */
 async function crossCheck(db: Kysely<Database>, rows: { seq: number; at: string; action: string; subject: string }[]): Promise<AuditLogProblem[]> {
   const out: AuditLogProblem[] = [];
-  const has = new Map<string, Set<string>>();
-  for (const r of rows) {
-    const set = has.get(r.action) ?? new Set<string>();
-    set.add(r.subject);
-    has.set(r.action, set);
-  }
   const lastSeq = rows.length ? Number(rows[rows.length - 1]!.seq) : 0;
   // Where a missing entry would have been: right after the last row written before it (or at the start).
   const slot = (at: string) => {
@@ -253,8 +250,7 @@ async function crossCheck(db: Kysely<Database>, rows: { seq: number; at: string;
     for (const r of rows) if (r.at <= at) seq = Number(r.seq);
     return seq + 1;
   };
-  const missing = (action: string, subject: string, at: string, what: string) => {
-    if (has.get(action)?.has(subject)) return;
+  const missing = (at: string, what: string) => {
     const seq = slot(at);
     out.push({
       seq,
@@ -262,44 +258,44 @@ async function crossCheck(db: Kysely<Database>, rows: { seq: number; at: string;
       message: `${what}（${at}）在审计日志中没有记录（应在第 ${seq} 条${seq > lastSeq ? '，即日志末尾' : '附近'}）：记录被删除，或数据未经系统直接写入数据库`,
     });
   };
+  /** The row (its id at `idRef`) has no entry of `action` in the log. */
+  const lacks = (action: string, idRef: string) => sql<boolean>`not exists (select 1 from audit_log as a where a.subject = ${sql.ref(idRef)} and a.action = ${action})`;
 
-  const settlements = await db.selectFrom('settlements').select(['id', 'status', 'created_at', 'reversed_at']).execute();
-  const settlementIds = new Set<string>();
-  for (const s of settlements) {
-    settlementIds.add(s.id);
-    missing('settlement.create', s.id, s.created_at, `结算 ${s.id}`);
-    if (s.status === 'reversed') missing('settlement.reverse', s.id, s.reversed_at ?? s.created_at, `结算 ${s.id} 的撤销`);
+  const settlements = db.selectFrom('settlements as w').orderBy('w.created_at').orderBy('w.id');
+  for (const s of await settlements.select(['w.id', 'w.created_at']).where(lacks('settlement.create', 'w.id')).execute()) missing(s.created_at, `结算 ${s.id}`);
+  for (const s of await settlements.select(['w.id', 'w.created_at', 'w.reversed_at']).where('w.status', '=', 'reversed').where(lacks('settlement.reverse', 'w.id')).execute()) {
+    missing(s.reversed_at ?? s.created_at, `结算 ${s.id} 的撤销`);
   }
-  const adjustments = await db.selectFrom('adjustments').select(['id', 'settlement_id', 'created_at']).execute();
-  const adjustmentIds = new Set<string>();
-  for (const a of adjustments) {
-    adjustmentIds.add(a.id);
-    missing('settlement.adjust', a.id, a.created_at, `结算 ${a.settlement_id} 的调整 ${a.id}`);
-  }
-  const keys = await db.selectFrom('api_keys').select(['id', 'created_at', 'revoked_at']).execute();
-  const keyIds = new Set<string>();
-  for (const k of keys) {
-    keyIds.add(k.id);
-    missing('key.create', k.id, k.created_at, `密钥 ${k.id}`);
-    if (k.revoked_at) missing('key.revoke', k.id, k.revoked_at, `密钥 ${k.id} 的停用`);
-  }
+  const adjustments = await db.selectFrom('adjustments as w').select(['w.id', 'w.created_at', 'w.settlement_id']).where(lacks('settlement.adjust', 'w.id')).orderBy('w.created_at').orderBy('w.id').execute();
+  for (const a of adjustments) missing(a.created_at, `结算 ${a.settlement_id} 的调整 ${a.id}`);
+  const keys = db.selectFrom('api_keys as w').orderBy('w.created_at').orderBy('w.id');
+  for (const k of await keys.select(['w.id', 'w.created_at']).where(lacks('key.create', 'w.id')).execute()) missing(k.created_at, `密钥 ${k.id}`);
+  for (const k of await keys.select(['w.id', 'w.revoked_at']).where('w.revoked_at', 'is not', null).where(lacks('key.revoke', 'w.id')).execute()) missing(k.revoked_at!, `密钥 ${k.id} 的停用`);
+
   // Settlements, reversals, adjustments, keys and revocations each happen once: a second entry for the same was inserted.
-  const once = new Set(['settlement.create', 'settlement.reverse', 'settlement.adjust', 'key.create', 'key.revoke']);
-  const seen = new Set<string>();
-  for (const r of rows) {
-    if (!once.has(r.action)) continue;
-    const k = `${r.action} ${r.subject}`;
-    if (seen.has(k)) out.push({ seq: Number(r.seq), problem: 'inserted', message: `第 ${r.seq} 条记录（${r.action} ${r.subject}）重复了前面的一条记录：被插入` });
-    seen.add(k);
-  }
-  for (const r of rows) {
-    const orphan =
-      ((r.action === 'settlement.create' || r.action === 'settlement.reverse') && !settlementIds.has(r.subject)) ||
-      (r.action === 'settlement.adjust' && !adjustmentIds.has(r.subject)) ||
-      ((r.action === 'key.create' || r.action === 'key.revoke') && !keyIds.has(r.subject));
-    if (orphan) {
-      out.push({ seq: Number(r.seq), problem: 'orphan-entry', message: `第 ${r.seq} 条记录（${r.action} ${r.subject}）所指的${r.action.startsWith('key') ? '密钥' : r.action === 'settlement.adjust' ? '调整' : '结算'}不存在：记录被插入，或数据被删除` });
-    }
+  const once = ['settlement.create', 'settlement.reverse', 'settlement.adjust', 'key.create', 'key.revoke'];
+  const again = await db
+    .selectFrom('audit_log as r')
+    .select(['r.seq', 'r.action', 'r.subject'])
+    .where('r.action', 'in', once)
+    .where((eb) => eb.exists(eb.selectFrom('audit_log as b').select('b.seq').whereRef('b.subject', '=', 'r.subject').whereRef('b.action', '=', 'r.action').whereRef('b.seq', '<', 'r.seq')))
+    .orderBy('r.seq')
+    .execute();
+  for (const r of again) out.push({ seq: Number(r.seq), problem: 'inserted', message: `第 ${r.seq} 条记录（${r.action} ${r.subject}）重复了前面的一条记录：被插入` });
+  const orphans = await db
+    .selectFrom('audit_log as r')
+    .select(['r.seq', 'r.action', 'r.subject'])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('r.action', 'in', ['settlement.create', 'settlement.reverse']), eb.not(eb.exists(eb.selectFrom('settlements as s').select('s.id').whereRef('s.id', '=', 'r.subject')))]),
+        eb.and([eb('r.action', '=', 'settlement.adjust'), eb.not(eb.exists(eb.selectFrom('adjustments as x').select('x.id').whereRef('x.id', '=', 'r.subject')))]),
+        eb.and([eb('r.action', 'in', ['key.create', 'key.revoke']), eb.not(eb.exists(eb.selectFrom('api_keys as k').select('k.id').whereRef('k.id', '=', 'r.subject')))]),
+      ]),
+    )
+    .orderBy('r.seq')
+    .execute();
+  for (const r of orphans) {
+    out.push({ seq: Number(r.seq), problem: 'orphan-entry', message: `第 ${r.seq} 条记录（${r.action} ${r.subject}）所指的${r.action.startsWith('key') ? '密钥' : r.action === 'settlement.adjust' ? '调整' : '结算'}不存在：记录被插入，或数据被删除` });
   }
   return out;
 }
