@@ -5,7 +5,7 @@
 //   SCALE_SETTLEMENTS      settlements to fill on SQLite (default 1,000,000; 20000 for a quick run)
 //   SCALE_STORES           sqlite,pg (default sqlite); pg starts a throwaway durable cluster
 //                          (scripts/test-env.d/postgres.sh, ONESTOP_PG_DURABLE=1) unless ONESTOP_TEST_PG_URL is set
-//   SCALE_PG_SETTLEMENTS   settlements to fill on PostgreSQL (default 100,000: its settle path is ~10x slower)
+//   SCALE_PG_SETTLEMENTS   settlements to fill on PostgreSQL (default 150,000: its settle path is several times slower)
 //   SCALE_DIR              where the SQLite store and the generated files go (default a new /tmp/onestop-scale-*; kept)
 //   SCALE_TIMEOUT_S        per tool (default 900); a tool that runs longer is stopped and recorded as such
 //   SCALE_IN_FLIGHT        settlements in flight while filling (default 64)
@@ -21,7 +21,7 @@ import { recordResult } from '../record.mjs';
 const ROOT = join(import.meta.dirname, '..', '..');
 const STORES = (process.env.SCALE_STORES ?? 'sqlite').split(',').map((s) => s.trim()).filter(Boolean);
 const N = Number(process.env.SCALE_SETTLEMENTS ?? 1_000_000);
-const PG_N = Number(process.env.SCALE_PG_SETTLEMENTS ?? 100_000);
+const PG_N = Number(process.env.SCALE_PG_SETTLEMENTS ?? 150_000);
 const TIMEOUT_S = Number(process.env.SCALE_TIMEOUT_S ?? 900);
 const IN_FLIGHT = Number(process.env.SCALE_IN_FLIGHT ?? 64);
 const YEAR = 2018;
@@ -68,12 +68,16 @@ function timed(name, args, env, dir, { timeoutS = TIMEOUT_S, passStderr = false 
       const wall = (performance.now() - t0) / 1000;
       const rss = TIME ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? NaN) * 1024 : Number(/^maxrss (\d+)$/m.exec(stderr)?.[1] ?? NaN) * 1024;
       // /usr/bin/time reports the child's exit status as its own.
-      resolve({ name, wall, rss, code, signal, timedOut, out, stderrTail: stderr.replace(/\n\tCommand being timed[\s\S]*$/, '').trim().split('\n').slice(-5).join('\n') });
+      const own = stderr.replace(/\n\tCommand being timed[\s\S]*$/, '').trim();
+      writeFileSync(join(dir, `${name}.stderr`), stderr);
+      // Why it failed, for the table: the line that says so (a heap exhausted, an error), else the last one.
+      const why = own.split('\n').find((l) => /heap out of memory|^\w*Error\b|错误/.test(l)) ?? own.split('\n').at(-1);
+      resolve({ name, wall, rss, code, signal, timedOut, out, why, stderrTail: own.split('\n').slice(-5).join('\n') });
     });
   });
 }
 
-const mb = (bytes) => (bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
+const mb = (bytes) => (!Number.isFinite(bytes) ? '—' : bytes < 1024 ? `${bytes} B` : bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
 const gb = (bytes) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : mb(bytes));
 const secs = (s) => (s >= 100 ? `${s.toFixed(0)} s` : s >= 10 ? `${s.toFixed(1)} s` : `${s.toFixed(2)} s`);
 const count = (n) => n.toLocaleString('en-US');
@@ -194,7 +198,7 @@ const lines = [
   `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — a province-year: fill through the settle path, the bureau's tools on it`,
   '',
   `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores (shared with other work), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; Node ${process.version}; ${runs.map((r) => (r.kind === 'sqlite' ? `${r.counts.engine} (WAL, synchronous=FULL)` : `PostgreSQL ${r.pgInfo.version} on the same machine (fsync=${r.pgInfo.fsync}, synchronous_commit=${r.pgInfo.synchronousCommit})`)).join('; ')}; /tmp on ${disk[0]} (${disk[1]}, ${disk[3]} free after the run).`,
-  `Command: \`${[process.env.SCALE_SETTLEMENTS ? `SCALE_SETTLEMENTS=${N}` : '', `SCALE_STORES=${STORES.join(',')}`, STORES.includes('pg') ? `SCALE_PG_SETTLEMENTS=${PG_N}` : ''].filter(Boolean).join(' ')} npm run bench:scale\`; each tool a process of its own, timed with ${TIME ? '`/usr/bin/time -v` (wall clock, maximum resident set size)' : 'a wrapper reporting process.resourceUsage().maxRSS'}, stopped after ${TIMEOUT_S} s.`,
+  `Command: \`${[process.env.SCALE_SETTLEMENTS ? `SCALE_SETTLEMENTS=${N}` : '', process.env.SCALE_TIMEOUT_S ? `SCALE_TIMEOUT_S=${TIMEOUT_S}` : '', TOOLS_ONLY ? `SCALE_TOOLS_ONLY=1 SCALE_DIR=${process.env.SCALE_DIR}` : '', `SCALE_STORES=${STORES.join(',')}`, STORES.includes('pg') ? `SCALE_PG_SETTLEMENTS=${PG_N}` : ''].filter(Boolean).join(' ')} npm run bench:scale\`; each tool a process of its own, timed with ${TIME ? '`/usr/bin/time -v` (wall clock, maximum resident set size)' : 'a wrapper reporting process.resourceUsage().maxRSS'}, stopped after ${TIMEOUT_S} s.`,
   '',
 ];
 for (const r of runs) {
@@ -221,7 +225,7 @@ for (const r of runs) {
       const d = readJson(t.out);
       if (d) notes.push(`ok: ${d.ok}, ${d.violations?.length ?? '?'} violations`);
     }
-    if (t.code !== 0 && !t.timedOut && t.stderrTail) notes.push(`stderr: ${t.stderrTail.split('\n').at(-1).slice(0, 160)}`);
+    if (t.code !== 0 && !t.timedOut && t.why) notes.push(`stderr: ${t.why.trim().slice(0, 160)}`);
     lines.push(`| ${t.label}${pgNote} | ${t.target === null ? '—' : `≤ ${t.target} s`} | ${wall} | ${mb(t.rss)} | ${met} | ${notes.join('; ')} |`);
   }
   const s = r.statement;

@@ -50,6 +50,8 @@ const REGISTER_UNDO = [
   'alter table people drop column memberships_json', 'alter table hospitals drop column tiers_json',
   // and 008's catalogue
   'drop table catalogue_entries', 'drop table catalogue_refusals', 'alter table settlements drop column catalogue_json',
+  // and 013's index over settlements' claims (it names payee, which 009 added)
+  'drop index settlements_claims',
   // and 009's office
   'alter table api_keys drop column region_code', 'alter table hospitals drop column external',
   'alter table settlements drop column channel', 'alter table settlements drop column payee', 'alter table settlements drop column application_json',
