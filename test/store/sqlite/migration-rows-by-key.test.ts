@@ -42,8 +42,8 @@ const COLUMNS: Record<(typeof TABLES)[number], string> = {
 };
 /** What 005 (the register) adds, taken away so that it runs again after 003 as it would have (006's is undone below). */
 const REGISTER_UNDO = [
-  // 013's and 014's indexes
-  'drop index if exists settlements_claims', 'drop index if exists audit_log_subject',
+  // 014's index on the log (gone already where the log was rebuilt)
+  'drop index if exists audit_log_subject',
   'drop table register_batches', 'drop table register_state', 'drop table person_versions', 'drop table memberships', 'drop table hospital_tiers', 'drop table hospital_versions',
   'alter table people drop column insured_region', 'alter table settlements drop column eligibility_json',
   // and 007's current view
