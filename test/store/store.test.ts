@@ -326,6 +326,21 @@ describe.each(BACKENDS)('$name store', (backend) => {
       }
     });
 
+    it('writes a write set of thousands of rows whole (more values than one PostgreSQL statement may carry)', async () => {
+      const store = await openStore(await backend.fresh());
+      try {
+        // 13,200 rows of 5 values: 66,000, past the 65,535 parameters of one statement.
+        const steps = Array.from({ length: 13_200 }, (_, i) => ({
+          kind: 'run' as const,
+          run: named('insertExternalHospital', { code: `X${i}`, name: `外地医院 ${i}`, tier: 'secondary', region_code: '110000', region_name: '北京市' }),
+        }));
+        expect(await store.write({ steps })).toEqual({ kind: 'written' });
+        expect(Number((await store.db.selectFrom('hospitals').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(13_200);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('writes a settlement only on the ledger it was computed on: a moved ledger is answered stale, with the ledger as it is', async () => {
       const svc = await openService(await backend.fresh(), { registry: true });
       try {

@@ -40,6 +40,10 @@ const INSERT_UNSEALED = `insert into audit_log (seq, at, actor, action, subject,
 /** Advisory-lock key that serialises migrations across processes (any constant; 0x71A2D9 = "onestop"). */
 const MIGRATION_LOCK = 7447001;
 
+/** The most steps, and parameters, a write set may have to be sent as one statement (`joined`). */
+const MAX_JOINED_STEPS = 64;
+const MAX_JOINED_PARAMETERS = 4096;
+
 /** SQLSTATEs after which a whole transaction may be run again: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
@@ -255,7 +259,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
    * any other set.
    */
   function joined(set: WriteSet): PgQuery | null {
-    if (!joinSets) return null;
+    // A large set (a register import: thousands of rows) stays step by step: one statement may carry at
+    // most 65,535 parameters, and a statement that long gains nothing from being one.
+    if (!joinSets || set.steps.length > MAX_JOINED_STEPS) return null;
     const parts: string[] = [];
     const values: unknown[] = [];
     const held: string[] = [];
@@ -276,6 +282,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
         parts.push(`s${i} as (${text})`);
       }
     }
+    if (values.length > MAX_JOINED_PARAMETERS) return null;
     const text = `with ${parts.join(', ')} select ${held.length ? `1 / (${held.join(' and ')})::int` : '1'} as written`;
     return { name: `onestop_set_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text, values };
   }
