@@ -30,7 +30,7 @@ if (TOOLS_ONLY && (!process.env.SCALE_DIR || STORES.join() !== 'sqlite')) throw 
 
 // PostgreSQL wanted and no server given: run again inside a throwaway durable cluster (as bench:counter:pg).
 if (STORES.includes('pg') && !process.env.ONESTOP_TEST_PG_URL) {
-  const r = spawnSync('bash', [join(import.meta.dirname, 'with-pg.sh'), process.execPath, ...process.execArgv, import.meta.filename], { stdio: 'inherit', cwd: ROOT });
+  const r = spawnSync('bash', [join(ROOT, 'scripts', 'with-durable-pg.sh'), process.execPath, ...process.execArgv, import.meta.filename], { stdio: 'inherit', cwd: ROOT });
   process.exit(r.status ?? 1);
 }
 
