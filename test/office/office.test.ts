@@ -101,7 +101,8 @@ describe.each(BACKENDS)('office settlements on $name', (backend) => {
         expect(Object.keys(changed).length).toBeGreaterThan(0);
 
         // Today's month holds the reversal and its adjustment: the adjustment on the patients' list, not the hospitals'.
-        const today = new Date().toISOString().slice(0, 10);
+        // (Beijing's day, as entries are dated.)
+        const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
         const period = { from: `${today.slice(0, 7)}-01`, to: today };
         const payments = await patientPayments(svc.store.db, period);
         const paid = payments.rows.filter((r) => r.settlementId === office2.view.id);
