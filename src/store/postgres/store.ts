@@ -294,19 +294,17 @@ export async function openPostgresStore(url: string): Promise<Store> {
    * answers the outcome. A statement that gets no answer from the server may have committed: CommitUnknown.
    */
   async function writeJoined(q: PgQuery): Promise<WriteOutcome> {
-    for (let attempt = 1; ; attempt++) {
+    return retried(async () => {
       try {
         await pool.query(q as pg.QueryConfig);
         return { kind: 'written' };
       } catch (e) {
-        const code = (e as { code?: string })?.code ?? '';
+        const code = (e as { code?: string })?.code;
         if (code === '22012' || code === '23505') throw new NotInOneGo();
         if (commitOutcomeUnknown(e)) throw new CommitUnknown(`PostgreSQL did not confirm the write: ${(e as Error)?.message ?? String(e)}`);
-        if (attempt < 3 && RETRYABLE.has(code)) continue;
-        const err = e as { message?: string };
-        throw new StoreWriteError(err?.message ?? String(e), code || undefined);
+        throw e;
       }
-    }
+    });
   }
 
   /**
@@ -350,12 +348,18 @@ export async function openPostgresStore(url: string): Promise<Store> {
 
   /** A transaction run again (at most three times) when PostgreSQL asks for it; its errors in the store's terms. */
   async function attempt(fn: (run: Run) => Promise<WriteOutcome>): Promise<WriteOutcome> {
+    return retried(() => transaction(fn));
+  }
+
+  /** A write run again (at most three times) when PostgreSQL asks for it; its errors in the store's terms. */
+  async function retried(write: () => Promise<WriteOutcome>): Promise<WriteOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await transaction(fn);
+        return await write();
       } catch (e) {
         // A guard that did not hold: the transaction was rolled back, nothing of the set was written.
         if (e instanceof GuardFailed) return e.outcome;
+        if (e instanceof NotInOneGo) throw e;
         // The transaction was rolled back whole, so running it again cannot apply anything twice.
         if (attempt < 3 && RETRYABLE.has((e as { code?: string })?.code ?? '')) continue;
         if (e instanceof CommitUnknown || e instanceof UnstorableTextError) throw e;
