@@ -10,7 +10,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { CompiledQuery } from 'kysely';
 import type { Logger } from 'pino';
 import * as z from 'zod';
 import type { Principal } from '../../access/keys.js';
@@ -23,7 +22,7 @@ import { RulesLoadError, type LoadedRuleset } from '../../rules/load.js';
 import type { RuleBook } from '../../rules/select.js';
 import type { Store } from '../../store/port.js';
 import type { ModelJobTable } from '../../store/schema.js';
-import { compiled, type WriteSet } from '../../store/write-set.js';
+import { JobBook } from '../../jobs/jobs.js';
 import type { ModelRow } from '../input/admission.js';
 import { csvLayout, rowFromCsv } from '../input/csv-rows.js';
 import { OptionError, growthFrom, type Growth } from '../input/growth.js';
@@ -102,30 +101,20 @@ function reasonOf(e: unknown): string | null {
   return null;
 }
 
-/** How often a process marks the model jobs it holds (queued or running) as alive. */
-const HEARTBEAT_MS = 10_000;
-/** A job not marked alive for this long was held by a process that stopped: it will never finish. */
-const STALE_MS = 120_000;
 export const INTERRUPTED = '测算中断：计算期间服务重启或停止，此任务不会完成；请重新提交测算';
 
 export class ModelJobs {
-  /** The jobs this process holds, queued or running: only these can still finish. */
-  private readonly progress = new Map<string, { done: number; total?: number }>();
-  private queue: Promise<void> = Promise.resolve();
-  private heartbeat: NodeJS.Timeout | undefined;
+  /** The table, the queue (one lane: runs one at a time), progress, heartbeat and staleness (jobs/jobs.ts). */
+  private readonly book: JobBook<ModelJobTable>;
 
   constructor(
     private readonly deps: { store: Store; rules: RuleBook; logger: Logger; workers?: number; now?: () => Date; heartbeatMs?: number },
-  ) {}
-
-  private now(): Date {
-    return this.deps.now?.() ?? new Date();
+  ) {
+    this.book = new JobBook<ModelJobTable>(deps, { table: 'model_jobs', live: ['computing'], interrupted: { status: 'error', error: INTERRUPTED }, what: 'model job' });
   }
 
-  /** One write to model_jobs, through the store's one transaction runner (store.db only builds it). */
-  private async write(query: CompiledQuery): Promise<void> {
-    const set: WriteSet = { steps: [{ kind: 'run', run: compiled(query) }] };
-    await this.deps.store.write(set);
+  private now(): Date {
+    return this.book.now();
   }
 
   /** Validate a request completely, record the job, queue it; answers the job's id. */
@@ -163,30 +152,26 @@ export class ModelJobs {
 
     const at = this.now();
     const id = `MJ${at.toISOString().slice(0, 10).replace(/-/g, '')}${randomBytes(5).toString('hex').toUpperCase()}`;
-    await this.write(
-      this.deps.store.db
-        .insertInto('model_jobs')
-        .values({
-          id,
-          status: 'computing',
-          created_at: at.toISOString(),
-          finished_at: null,
-          request_json: JSON.stringify(req),
-          report_json: null,
-          error: null,
-          created_by: principal?.keyId ?? 'system',
-          heartbeat_at: at.toISOString(),
-        })
-        .compile(),
+    await this.book.record(
+      {
+        id,
+        status: 'computing',
+        created_at: at.toISOString(),
+        finished_at: null,
+        request_json: JSON.stringify(req),
+        report_json: null,
+        error: null,
+        created_by: principal?.keyId ?? 'system',
+        heartbeat_at: at.toISOString(),
+      },
+      { done: 0, total },
     );
-    this.progress.set(id, { done: 0, total });
-    this.keepAlive();
     const source: ModelSource = req.source.store
       ? { kind: 'store', store: this.deps.store, year: req.source.store.year }
       : req.source.csv !== undefined
         ? { kind: 'text', text: req.source.csv, format: 'csv', name: 'upload.csv' }
         : { kind: 'text', text: req.source.jsonl!, format: 'jsonl', name: 'upload.jsonl' };
-    this.queue = this.queue.then(() => this.run(id, rules, variant, source, req.weights ?? null, growth));
+    void this.book.lane('model', () => this.run(id, rules, variant, source, req.weights ?? null, growth));
     return { id, status: 'computing' };
   }
 
@@ -195,7 +180,7 @@ export class ModelJobs {
     let report: string | null = null;
     let error: string | null = null;
     try {
-      const known = this.progress.get(id)?.total;
+      const known = this.book.progress(id)?.total;
       const result = await runModel({
         rules,
         variant,
@@ -203,7 +188,7 @@ export class ModelJobs {
         weights,
         growth,
         workers: this.deps.workers,
-        onProgress: (p: Progress) => this.progress.set(id, { done: p.rows, total: known ?? p.totalRows }),
+        onProgress: (p: Progress) => this.book.setProgress(id, { done: p.rows, total: known ?? p.totalRows }),
       });
       report = JSON.stringify(result.report);
       this.deps.logger.info({ job: id, rows: result.execution.rows, seconds: result.execution.seconds, mode: result.execution.mode }, 'model job finished');
@@ -213,53 +198,22 @@ export class ModelJobs {
       if (!reasonOf(e)) this.deps.logger.error({ err: e, job: id }, 'model job failed');
     }
     try {
-      await this.write(this.deps.store.db.updateTable('model_jobs').set({ status, report_json: report, error, finished_at: this.now().toISOString() }).where('id', '=', id).compile());
+      await this.book.write(this.deps.store.db.updateTable('model_jobs').set({ status, report_json: report, error, finished_at: this.now().toISOString() }).where('id', '=', id).compile());
     } catch (e) {
       this.deps.logger.error({ err: e, job: id }, 'could not record the end of a model job');
     } finally {
-      this.progress.delete(id);
+      this.book.release(id);
     }
-  }
-
-  /** While this process holds jobs, mark them alive every HEARTBEAT_MS; stop when it holds none. */
-  private keepAlive(): void {
-    if (this.heartbeat) return;
-    this.heartbeat = setInterval(() => void this.beat(), this.deps.heartbeatMs ?? HEARTBEAT_MS);
-    this.heartbeat.unref();
   }
 
   /** Mark the jobs this process holds as alive. */
-  async beat(): Promise<void> {
-    const held = [...this.progress.keys()];
-    if (held.length === 0) {
-      clearInterval(this.heartbeat);
-      this.heartbeat = undefined;
-      return;
-    }
-    try {
-      await this.write(this.deps.store.db.updateTable('model_jobs').set({ heartbeat_at: this.now().toISOString() }).where('id', 'in', held).where('status', '=', 'computing').compile());
-    } catch (e) {
-      this.deps.logger.warn({ err: e }, 'could not mark model jobs alive');
-    }
+  beat(): Promise<void> {
+    return this.book.beat();
   }
 
-  /**
-   * A job still "computing" that no process has marked alive for STALE_MS (its process stopped: a
-   * restart, a crash) is recorded as interrupted, so the officer polling it learns to submit it again.
-   * The update only takes a job still in the state that was read; a job that turns out to be alive after
-   * all (its process was only slow to mark it) records its own end when it finishes.
-   */
-  private async interruptedIfStale(row: ModelJobTable): Promise<ModelJobTable> {
-    if (row.status !== 'computing' || this.progress.has(row.id)) return row;
-    const last = row.heartbeat_at ?? row.created_at;
-    const at = this.now();
-    if (at.getTime() - Date.parse(last) <= STALE_MS) return row;
-    let update = this.deps.store.db.updateTable('model_jobs').set({ status: 'error', error: INTERRUPTED, finished_at: at.toISOString() }).where('id', '=', row.id).where('status', '=', 'computing');
-    update = row.heartbeat_at === null ? update.where('heartbeat_at', 'is', null) : update.where('heartbeat_at', '=', row.heartbeat_at);
-    await this.write(update.compile());
-    const now = await this.deps.store.db.selectFrom('model_jobs').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-    if (now.status === 'error' && now.error === INTERRUPTED) this.deps.logger.warn({ job: row.id, lastAlive: last }, 'model job interrupted: its process stopped');
-    return now;
+  /** A job still "computing" that no process has marked alive for a while is recorded as interrupted (jobs/jobs.ts). */
+  private interruptedIfStale(row: ModelJobTable): Promise<ModelJobTable> {
+    return this.book.interruptedIfStale(row);
   }
 
   async get(id: string): Promise<JobView> {
@@ -268,7 +222,7 @@ export class ModelJobs {
     const row = await this.interruptedIfStale(found);
     const view: JobView = { id: row.id, status: row.status, createdAt: row.created_at, finishedAt: row.finished_at };
     if (row.status === 'computing') {
-      const p = this.progress.get(id);
+      const p = this.book.progress(id);
       if (p) view.progress = { done: p.done, ...(p.total !== undefined ? { total: p.total } : {}) };
     }
     if (row.status === 'ok' && row.report_json) view.report = JSON.parse(row.report_json) as ModelReport;
@@ -286,6 +240,6 @@ export class ModelJobs {
 
   /** Resolves when every queued job has finished (tests, shutdown). */
   idle(): Promise<void> {
-    return this.queue;
+    return this.book.idle();
   }
 }
