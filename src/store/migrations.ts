@@ -439,6 +439,32 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_log_subject').on('audit_log').columns(['subject', 'seq']).execute();
     },
   },
+  // Audits and doctor runs as jobs (issue 26, audit/jobs.ts): started by one request, read by later ones,
+  // their reports kept. Like model_jobs, a job is run by the process that accepted it and marked alive
+  // while it is held (heartbeat_at); its progress is written with each heartbeat.
+  '2026-12-03-015-audit-jobs': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('audit_jobs')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('scope_json', 'text', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('started_at', 'varchar(32)')
+        .addColumn('finished_at', 'varchar(32)')
+        .addColumn('progress_done', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('progress_total', 'integer')
+        .addColumn('report_json', 'text')
+        .addColumn('error', 'text')
+        .addColumn('created_by', 'varchar(64)', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'varchar(32)')
+        .execute();
+      // The list (newest first, by kind and status) and the look-up of a job already asked for.
+      await db.schema.createIndex('audit_jobs_created').on('audit_jobs').columns(['created_at']).execute();
+      await db.schema.createIndex('audit_jobs_kind_status').on('audit_jobs').columns(['kind', 'status']).execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

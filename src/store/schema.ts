@@ -289,6 +289,25 @@ export interface ModelJobTable {
   heartbeat_at: string | null;
 }
 
+/** An audit or doctor run started through the API (audit/jobs.ts). */
+export interface AuditJobTable {
+  id: string;
+  kind: 'audit' | 'doctor';
+  /** The scope as validated, canonical JSON (the same scope gives the same text). */
+  scope_json: string;
+  status: 'queued' | 'running' | 'done' | 'error' | 'cancelled';
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** The last progress the running process wrote (with its heartbeat, and at the end). */
+  progress_done: number;
+  progress_total: number | null;
+  report_json: string | null;
+  error: string | null;
+  created_by: string;
+  heartbeat_at: string | null;
+}
+
 export interface Database {
   hospitals: HospitalTable;
   people: PersonTable;
@@ -309,4 +328,5 @@ export interface Database {
   audit_log: AuditLogTable;
   ruleset_versions: RulesetVersionTable;
   model_jobs: ModelJobTable;
+  audit_jobs: AuditJobTable;
 }
