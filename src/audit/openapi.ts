@@ -3,7 +3,17 @@
  * so schemas land in the same components and errors read the same.
  */
 import type * as z from 'zod';
-import { auditReportSchema, auditRequestSchema, nhsaSchema, receivablesSchema, traceSchema } from './schemas.js';
+import {
+  auditJobListSchema,
+  auditJobRequestSchema,
+  auditJobSchema,
+  auditJobStartedSchema,
+  auditReportSchema,
+  auditRequestSchema,
+  nhsaSchema,
+  receivablesSchema,
+  traceSchema,
+} from './schemas.js';
 
 export interface OpenApiHelpers {
   json: (schema: z.ZodType, io?: 'input' | 'output') => Record<string, unknown>;
@@ -41,6 +51,28 @@ export function auditOpenApiPaths({ json, errors }: OpenApiHelpers): Record<stri
         summary: '重新计算审计 recompute audit over a period (discharge date) and/or hospital (auditor, admin)',
         requestBody: { required: false, content: { 'application/json': { schema: json(auditRequestSchema, 'input') } } },
         responses: { '200': ok('the audit report', auditReportSchema), ...errors(400, 401, 403, 422) },
+      },
+    },
+    '/v1/audit-jobs': {
+      post: {
+        summary: '稽核任务 start an audit or a doctor check as a job (auditor, admin): answered at once; one of a kind runs at a time, later ones wait queued; the same kind and scope while such a job is queued or running is answered 200 with that job',
+        requestBody: { required: true, content: { 'application/json': { schema: json(auditJobRequestSchema, 'input') } } },
+        responses: { '202': ok('queued; poll GET /v1/audit-jobs/{id}', auditJobStartedSchema), '200': ok('the same job, already queued or running', auditJobStartedSchema), ...errors(400, 401, 403, 415, 422) },
+      },
+      get: {
+        summary: 'the newest audit jobs (at most 50), of a kind and in a status, without their reports',
+        parameters: [q('kind', 'audit or doctor', { type: 'string', enum: ['audit', 'doctor'] }), q('status', 'queued, running, done, error or cancelled', { type: 'string', enum: ['queued', 'running', 'done', 'error', 'cancelled'] })],
+        responses: { '200': ok('the jobs, newest first', auditJobListSchema), ...errors(401, 403, 422) },
+      },
+    },
+    '/v1/audit-jobs/{id}': {
+      get: { summary: 'an audit job: its status and progress, and its report once done (kept in the store)', parameters: [pathId], responses: { '200': ok('the job', auditJobSchema), ...errors(401, 403, 404) } },
+    },
+    '/v1/audit-jobs/{id}/cancel': {
+      post: {
+        summary: 'cancel a queued or running audit job: recorded at once, its read stops before its next page; 409 once it has finished',
+        parameters: [pathId],
+        responses: { '200': ok('the job, cancelled', auditJobSchema), ...errors(401, 403, 404, 409) },
       },
     },
     '/v1/reports/receivables': {

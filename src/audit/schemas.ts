@@ -198,3 +198,63 @@ export const receivablesSchema = z
     total: money,
   })
   .meta({ id: 'Receivables' });
+
+// ───────────── audit jobs (issue 26): audits and doctor runs started by one request, read by later ones ─────────────
+
+export const AUDIT_JOB_KINDS = ['audit', 'doctor'] as const;
+export const AUDIT_JOB_STATUSES = ['queued', 'running', 'done', 'error', 'cancelled'] as const;
+
+/** What `doctor` checks as a job: one year (of the discharge date), or every year with data. */
+export const doctorScopeSchema = z
+  .strictObject({ year: z.number({ error: '年份应为数字，如 2018' }).int('年份应为整数').min(2000, '年份应在 2000 至 2100 之间').max(2100, '年份应在 2000 至 2100 之间').optional() })
+  .meta({ id: 'DoctorScope' });
+
+export const auditJobRequestSchema = z
+  .discriminatedUnion(
+    'kind',
+    [
+      z.strictObject({ kind: z.literal('audit').describe('the recompute audit (POST /v1/audits)'), scope: auditRequestSchema.optional() }),
+      z.strictObject({ kind: z.literal('doctor').describe('the consistency check (onestop doctor)'), scope: doctorScopeSchema.optional() }),
+    ],
+    { error: 'kind 应为 audit（重新计算审计）或 doctor（数据体检）' },
+  )
+  .meta({ id: 'AuditJobRequest' });
+
+export const doctorReportSchema = z
+  .object({
+    years: z.array(z.number().int()),
+    people: z.number().int(),
+    settlements: z.number().int(),
+    reversed: z.number().int(),
+    auditEntries: z.number().int().nullable(),
+    violations: z.array(z.object({ kind: z.string(), message: z.string(), personId: z.string().optional(), year: z.number().int().optional(), settlementId: z.string().optional() })),
+    ok: z.boolean(),
+  })
+  .meta({ id: 'DoctorReport' });
+
+export const auditJobStartedSchema = z
+  .object({ id: z.string(), status: z.enum(AUDIT_JOB_STATUSES) })
+  .meta({ id: 'AuditJobStarted', description: 'a job accepted (202), or the same job already queued or running (200); poll GET /v1/audit-jobs/{id}' });
+
+const auditJobFields = {
+  id: z.string(),
+  kind: z.enum(AUDIT_JOB_KINDS),
+  scope: z.record(z.string(), z.unknown()).describe('the scope as validated'),
+  status: z.enum(AUDIT_JOB_STATUSES),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  progress: z.object({ done: z.number().int(), total: z.number().int().nullable() }).describe('settlements (audit) or people (doctor) read so far, of all in scope (null until counted)'),
+  error: z.string().optional().describe('why the job failed or was stopped, in Chinese'),
+};
+
+export const auditJobSchema = z
+  .object({ ...auditJobFields, report: z.union([auditReportSchema, doctorReportSchema]).optional().describe('once done: the audit report (as POST /v1/audits answers) or the doctor report (as onestop doctor --json prints)') })
+  .meta({ id: 'AuditJob' });
+
+export const auditJobListSchema = z.object({ items: z.array(z.object(auditJobFields)).describe('newest first, at most 50, without their reports') }).meta({ id: 'AuditJobList' });
+
+export const auditJobListQuerySchema = z.strictObject({
+  kind: z.preprocess(blank, z.enum(AUDIT_JOB_KINDS, { error: '任务类型应为 audit 或 doctor' }).optional()),
+  status: z.preprocess(blank, z.enum(AUDIT_JOB_STATUSES, { error: '状态应为 queued、running、done、error 或 cancelled' }).optional()),
+});

@@ -33,12 +33,12 @@ function json(schema: Schema, io: 'input' | 'output' = 'output'): Record<string,
   delete out.$schema;
   const defs = (out.$defs ?? {}) as Record<string, unknown>;
   delete out.$defs;
-  const rewrite = (v: unknown) => JSON.parse(JSON.stringify(v).replaceAll('"#/$defs/', '"#/components/schemas/')) as Record<string, unknown>;
-  for (const [name, def] of Object.entries(defs)) {
-    // The same name may be generated for input and output; the input (request) form keeps a suffix.
-    const key = io === 'input' && !name.endsWith('Request') && name !== 'Bill' ? `${name}Input` : name;
-    components[key] = rewrite(def);
-  }
+  // The same name may be generated for input and output; the input (request) form keeps a suffix, and
+  // its references say so.
+  const keyOf = (name: string) => (io === 'input' && !name.endsWith('Request') && name !== 'Bill' ? `${name}Input` : name);
+  const rewrite = (v: unknown) =>
+    JSON.parse(JSON.stringify(v).replace(/"#\/\$defs\/([^"]+)"/g, (_, name: string) => `"#/components/schemas/${keyOf(name)}"`)) as Record<string, unknown>;
+  for (const [name, def] of Object.entries(defs)) components[keyOf(name)] = rewrite(def);
   return rewrite(out);
 }
 

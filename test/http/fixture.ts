@@ -12,7 +12,8 @@ import { createKey, type Role } from '../../src/access/keys.js';
 import { boot, type Booted } from '../../src/app/boot.js';
 import { ApiError } from '../../src/errors/api-error.js';
 import type { Route } from '../../src/http/route.js';
-import { createService } from '../../src/http/service.js';
+import type { AuditJobs } from '../../src/audit/jobs.js';
+import { createService, type ServiceDeps } from '../../src/http/service.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 /** Catalogue entries (Z001, D101, S201, M301) that agree with inpatientBill()'s items. */
@@ -36,12 +37,14 @@ export interface TestService extends Booted {
   expressApp: Express;
   /** Every route, as both adapters serve it. */
   routes: readonly Route[];
+  /** The audit jobs (their threads are closed with the service). */
+  audits: AuditJobs;
   dbFile: string;
   key(role: Role, hospital?: string): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startTestService(opts: { seed?: boolean } = {}): Promise<TestService> {
+export async function startTestService(opts: { seed?: boolean; service?: Partial<Pick<ServiceDeps, 'auditThread' | 'now'>> } = {}): Promise<TestService> {
   const dbFile = join(mkdtempSync(join(tmpdir(), 'onestop-')), 'test.db');
   const booted = await boot({ db: dbFile, rulesDir: join(ROOT, 'rules'), seeds: opts.seed === false ? 'none' : join(ROOT, 'seeds') });
   const { loadRegistry, loadCatalogue } = await import('../../src/app/seed.js');
@@ -49,15 +52,20 @@ export async function startTestService(opts: { seed?: boolean } = {}): Promise<T
   // The seeded demo has a catalogue for its region, so the codes of inpatientBill() are in it too, as a
   // hospital's would be (test/fixtures/catalogue.csv); without seeds there is no catalogue at all.
   else await loadCatalogue(booted.store, FIXTURE_CATALOGUE, 'test/fixtures/catalogue.csv');
-  const { handler, app, routes } = createService({ store: booted.store, rules: booted.rules, logger: pino({ level: 'silent' }) });
+  const { handler, app, routes, audits } = createService({ store: booted.store, rules: booted.rules, logger: pino({ level: 'silent' }), ...opts.service });
   return {
     ...booted,
     app: handler,
     expressApp: app,
     routes,
+    audits,
     dbFile,
     key: async (role, hospital) => (await createKey(booted.store, { role, hospitalCode: hospital ?? null })).secret,
-    close: () => booted.store.close(),
+    close: async () => {
+      await audits.idle();
+      await audits.close();
+      await booted.store.close();
+    },
   };
 }
 

@@ -5,14 +5,15 @@
  *   GET  /settlements/{id}?format=nhsa    the settlement in the NHSA platform's setlinfo/setldetail shape
  *   GET  /settlements/{id}/slip           the printable A4 结算单 (text/html)
  *   POST /audits                          recompute audit over a period and/or hospital (auditor, admin),
- *                                         in a thread of its own (audit-thread.ts), one at a time
+ *                                         in a thread of its own (audit-thread.ts), in the audit jobs' lane
+ *                                         (audit/jobs.ts): never at the same time as an audit job
  *   GET  /reports/receivables             per hospital × fund × month, what the fund owes (JSON or CSV)
  *
  * A window key gets 404 for another hospital's settlement (it does not learn that the id exists) and sees
  * only its own hospital's receivables.
  */
 import type { Principal } from '../../access/keys.js';
-import { AuditThread } from '../../audit/audit-thread.js';
+import type { AuditJobs } from '../../audit/jobs.js';
 import { loadStoredSettlement } from '../../explain/context.js';
 import { buildTrace, sentencesFor } from '../../explain/explain.js';
 import { toNhsa } from '../../explain/nhsa.js';
@@ -33,13 +34,14 @@ const SLIP_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; 
 export interface AuditRoutesDeps {
   store: Store;
   settlements: SettlementService;
+  /** Where POST /v1/audits runs: the audit jobs' lane. */
+  jobs: AuditJobs;
 }
 
 const request = (schema: Parameters<typeof parseOr422>[0], value: unknown, prefix: string[] = []) => parseOr422(schema, value, { what: '请求', prefix, unknownKeysApart: true });
 
 export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
   const deps = { store: ctx.store, settlements: ctx.settlements };
-  const audits = new AuditThread(ctx.store);
   const stored = (id: string, principal: Principal) => loadStoredSettlement(deps, id, principal);
 
   return [
@@ -109,7 +111,7 @@ export function auditRoutes(ctx: AuditRoutesDeps): Route[] {
       roles: ['auditor'],
       body: 'optional',
       async handle(req) {
-        return json(await audits.run(request(auditRequestSchema, req.body) as never));
+        return json(await ctx.jobs.audit(request(auditRequestSchema, req.body) as never));
       },
     },
     {
