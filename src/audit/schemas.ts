@@ -244,7 +244,7 @@ const auditJobFields = {
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
-  progress: z.object({ done: z.number().int(), total: z.number().int().nullable() }).describe('settlements (audit) or people (doctor) read so far, of all in scope (null until counted)'),
+  progress: z.object({ done: z.number().int(), total: z.number().int().nullable() }).describe('settlements read so far, of all in scope (null until counted)'),
   error: z.string().optional().describe('why the job failed or was stopped, in Chinese'),
 };
 

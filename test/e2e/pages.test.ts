@@ -319,6 +319,11 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in Chromium', () => {
     if (audits.status === 200) {
       await page.waitForSelector('[data-testid=audit-verdict]');
       expect(await page.textContent('#audit-result .stat-row')).toContain(String(audits.body.count));
+      // It ran as a job on the server: its progress card says done, and the list of jobs holds it.
+      expect(await page.textContent('#audit-progress-text')).toBe('稽核完成。');
+      expect(await page.isVisible('#audit-cancel')).toBe(false);
+      await expect.poll(() => page.textContent('#audit-jobs-table tbody tr:first-child')).toContain('已完成');
+      expect(await page.textContent('#audit-jobs-table tbody tr:first-child')).toContain(`${audits.body.count} / ${audits.body.count}`);
     } else {
       await expect.poll(() => page.textContent('#audit-summary')).toContain('稽核接口');
     }

@@ -1,5 +1,5 @@
 // 稽核 (bureau): search settlements by period, hospital and person; open one with its full trace and
-// citations; run an audit and read its findings; the receivables report, with its CSV download; 目录稽核,
+// citations; run an audit as a job on the server (progress, cancel, kept there) and read its findings; the receivables report, with its CSV download; 目录稽核,
 // the items and bills whose declaration differed from the medical catalogue, with its CSV download.
 import { get, isMissingEndpoint, post, qs } from './api.js';
 import { CLASSES, RECEIVABLE_KINDS, STATUS, fundName, visitTypeName } from './labels.js';
@@ -270,24 +270,143 @@ function renderAudit(a) {
   box.hidden = false;
 }
 
+// ───────────── audit jobs: run on the server, followed here, kept there ─────────────
+
+const JOB_STATUS = { queued: '排队中', running: '运行中', done: '已完成', error: '失败', cancelled: '已取消' };
+const JOB_KIND = { audit: '重新计算审计', doctor: '数据体检' };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** The job this tab follows (kept across a reload); a newer follow() stops an older one. */
+let followed = null;
+
+function scopeText(kind, scope = {}) {
+  if (kind === 'doctor') return scope.year ? `${scope.year} 年` : '全部年度';
+  const period = scope.from || scope.to ? `${scope.from ?? '…'} 至 ${scope.to ?? '…'}` : '全部期间';
+  return scope.hospital ? `${period}，${scope.hospital}` : period;
+}
+
+function progressText(p) {
+  if (p?.total === null || p?.total === undefined) return '';
+  return `${Number(p.done).toLocaleString('zh-CN')} / ${Number(p.total).toLocaleString('zh-CN')}`;
+}
+
+function setAuditProgress(job) {
+  const bar = $('#audit-bar');
+  const { done, total } = job.progress ?? {};
+  if (job.status === 'running' && total) {
+    bar.classList.remove('indeterminate');
+    $('div', bar).style.width = `${Math.min(100, (100 * done) / total).toFixed(1)}%`;
+    $('#audit-progress-text').textContent = `已核对 ${Number(done).toLocaleString('zh-CN')} / ${Number(total).toLocaleString('zh-CN')} 笔结算`;
+  } else if (job.status === 'queued' || job.status === 'running') {
+    bar.classList.add('indeterminate');
+    $('#audit-progress-text').textContent = job.status === 'queued' ? '排队中：另一项稽核正在运行，完成后自动开始…' : '正在统计范围内的结算…';
+  } else {
+    bar.classList.remove('indeterminate');
+    if (job.status === 'done') $('div', bar).style.width = '100%';
+    $('#audit-progress-text').textContent = job.status === 'done' ? '稽核完成。' : `${JOB_STATUS[job.status]}：${job.error ?? ''}`;
+  }
+  $('#audit-cancel').hidden = job.status !== 'queued' && job.status !== 'running';
+}
+
 async function runAudit() {
   const formEl = $('#audit-form');
   clearErrors(formEl);
   $('#audit-summary').hidden = true;
-  const body = {};
+  const scope = {};
   for (const [k, id] of [['from', 'a-from'], ['to', 'a-to'], ['hospital', 'a-hospital']]) {
     const v = $(`#${id}`).value.trim();
-    if (v) body[k] = v;
+    if (v) scope[k] = v;
   }
-  await busy($('#audit-btn'), '稽核中…', async () => {
-    const r = await post('/v1/audits', body);
+  await busy($('#audit-btn'), '已提交…', async () => {
+    const r = await post('/v1/audit-jobs', { kind: 'audit', scope });
     if (!r.ok) {
-      const error = isMissingEndpoint(r) ? { message: '服务器暂未提供稽核接口（POST /v1/audits）：请升级服务后再试。其余功能不受影响。' } : r.error;
-      showApiError($('#audit-summary'), error, fieldFor('a'));
+      const error = isMissingEndpoint(r) ? { message: '服务器暂未提供稽核任务接口（POST /v1/audit-jobs）：请升级服务后再试。其余功能不受影响。' } : r.error;
+      showApiError($('#audit-summary'), error, (path) => fieldFor('a')(String(path ?? '').replace(/^scope\./, '')));
       return;
     }
-    renderAudit(r.data);
+    $('#audit-result').hidden = true;
+    follow(r.data.id);
   });
+}
+
+/** Poll a job until it has finished, showing its progress; then its report (or why there is none). */
+async function follow(id, { restored = false } = {}) {
+  followed = id;
+  sessionStorage.setItem('onestop.audit.job', id);
+  $('#audit-progress').hidden = false;
+  $('#audit-job-id').textContent = `任务编号 ${id}`;
+  setAuditProgress({ status: 'queued' });
+  let wait = 300;
+  for (;;) {
+    const r = await get(`/v1/audit-jobs/${encodeURIComponent(id)}`);
+    if (followed !== id) return;
+    if (!r.ok) {
+      if (r.status === 429) {
+        await sleep(1000 * (r.error.retryAfter ?? 1));
+        continue;
+      }
+      if (r.status === 0) {
+        $('#audit-progress-text').textContent = '与服务器的连接中断，正在重试…（服务器上的稽核不受影响）';
+        await sleep(2000);
+        continue;
+      }
+      if (restored && r.status === 404) {
+        sessionStorage.removeItem('onestop.audit.job');
+        $('#audit-progress').hidden = true;
+        return;
+      }
+      $('#audit-progress-text').textContent = r.error.message;
+      return;
+    }
+    const job = r.data;
+    setAuditProgress(job);
+    if (job.status === 'done') {
+      if (job.kind === 'audit') renderAudit(job.report);
+      refreshJobs();
+      return;
+    }
+    if (job.status !== 'queued' && job.status !== 'running') {
+      refreshJobs();
+      return;
+    }
+    await sleep(wait);
+    wait = Math.min(2000, wait * 1.3);
+  }
+}
+
+async function cancelJob() {
+  const id = followed;
+  if (!id) return;
+  await busy($('#audit-cancel'), '取消中…', async () => {
+    const r = await post(`/v1/audit-jobs/${encodeURIComponent(id)}/cancel`);
+    if (r.ok) setAuditProgress(r.data);
+    else $('#audit-progress-text').textContent = r.error.message;
+  });
+}
+
+async function refreshJobs() {
+  const r = await get('/v1/audit-jobs');
+  const state = $('#audit-jobs-state');
+  if (!r.ok) {
+    state.textContent = isMissingEndpoint(r) ? '服务器暂未提供稽核任务接口。' : r.error.message;
+    return;
+  }
+  const items = r.data.items;
+  $('#audit-jobs-table tbody').replaceChildren(
+    ...items.map((j) =>
+      h(
+        'tr',
+        { 'data-job': j.id },
+        h('td', { class: 'mono', text: j.id }),
+        h('td', { text: JOB_KIND[j.kind] ?? j.kind }),
+        h('td', { text: scopeText(j.kind, j.scope) }),
+        h('td', { text: formatTime(j.createdAt) }),
+        h('td', { text: JOB_STATUS[j.status] ?? j.status, title: j.error ?? '' }),
+        h('td', { class: 'num', text: progressText(j.progress) }),
+        h('td', {}, j.kind === 'audit' && (j.status !== 'error' && j.status !== 'cancelled') ? h('button', { type: 'button', text: j.status === 'done' ? '查看结果' : '查看进度', onclick: () => follow(j.id) }) : ''),
+      ),
+    ),
+  );
+  state.textContent = items.length ? `最近 ${items.length} 项（最多 50 项）。` : '还没有稽核任务。';
 }
 
 // ───────────── receivables ─────────────
@@ -555,6 +674,8 @@ function wire() {
     e.preventDefault();
     runAudit();
   });
+  $('#audit-cancel').addEventListener('click', cancelJob);
+  $('#audit-jobs-refresh').addEventListener('click', refreshJobs);
   $('#rec-form').addEventListener('submit', (e) => {
     e.preventDefault();
     receivables();
@@ -582,4 +703,8 @@ if (started) {
   pageReady();
   const id = new URLSearchParams(location.search).get('id');
   if (id) openDetail(id);
+  refreshJobs();
+  // The audit this tab was following comes back after a reload (it went on running on the server).
+  const job = sessionStorage.getItem('onestop.audit.job');
+  if (job) follow(job, { restored: true });
 }
