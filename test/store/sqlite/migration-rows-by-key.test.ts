@@ -44,6 +44,8 @@ const COLUMNS: Record<(typeof TABLES)[number], string> = {
 const REGISTER_UNDO = [
   // 014's index on the log (gone already where the log was rebuilt)
   'drop index if exists audit_log_subject',
+  // 015's audit jobs
+  'drop table audit_jobs',
   'drop table register_batches', 'drop table register_state', 'drop table person_versions', 'drop table memberships', 'drop table hospital_tiers', 'drop table hospital_versions',
   'alter table people drop column insured_region', 'alter table settlements drop column eligibility_json',
   // and 007's current view
