@@ -24,7 +24,7 @@
  *    with their adjustments (应补应退, issue 23): the year's figures as they now stand.
  */
 import { createHash } from 'node:crypto';
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Expression, ExpressionBuilder, ExpressionWrapper, Kysely, SqlBool } from 'kysely';
 import { engineBillFromStored } from '../bill/parse.js';
 import type { Bill, Step } from '../engine/types.js';
 import type { SettlementJson } from '../engine/result.js';
@@ -213,10 +213,22 @@ function sumProblems(row: SettlementTable, funds: Map<string, bigint>, r: Settle
 /** How many people's years are read at a time: a page of the audit (a few thousand settlements). */
 const PEOPLE_PER_PAGE = 400;
 
-/** Whether a settlement is in the audit's scope (the same test as the SQL `inScope` below). */
-function inScopeRow(row: { discharged: string; hospital_code: string }, scope: AuditScope): boolean {
-  return (!scope.from || row.discharged >= scope.from) && (!scope.to || row.discharged <= scope.to) && (!scope.hospital || row.hospital_code === scope.hospital);
+/**
+ * Whether a settlement is in the audit's scope (discharged in [from, to], at the hospital): one SQL
+ * expression, used as the filter where the scope's settlements are counted and as a column (`in_scope`)
+ * where a person's whole year is read, so the test is written once.
+ */
+function scopeTest(eb: ExpressionBuilder<Database, 'settlements'>, scope: AuditScope): ExpressionWrapper<Database, 'settlements', SqlBool> {
+  const tests: Expression<SqlBool>[] = [];
+  if (scope.from) tests.push(eb('settlements.discharged', '>=', scope.from));
+  if (scope.to) tests.push(eb('settlements.discharged', '<=', scope.to));
+  if (scope.hospital) tests.push(eb('settlements.hospital_code', '=', scope.hospital));
+  return tests.length ? eb.and(tests) : eb.lit(true);
 }
+
+/** A settlement row as the audit reads it: with whether it is in scope (SQLite answers 1 or 0, PostgreSQL a boolean). */
+type AuditRow = SettlementTable & { in_scope: number | boolean };
+const inScopeRow = (row: AuditRow): boolean => Number(row.in_scope) === 1;
 
 /** A finding with the place of its settlement in the report's order (discharge, then creation, then id). */
 interface Placed<T> {
@@ -246,15 +258,9 @@ async function auditOn(db: Kysely<Database>, scope: AuditScope, opts: LongReadOp
     if (!h) throw unprocessable('UNKNOWN_HOSPITAL', `医院编码 ${scope.hospital} 未登记`, [{ path: 'hospital', message: '医院未登记' }]);
     hospital = { code: h.code, name: h.name };
   }
-  const inScope = (q: SelectQueryBuilder<Database, 'settlements', object>) =>
-    q
-      .$if(!!scope.from, (x) => x.where('settlements.discharged', '>=', scope.from!))
-      .$if(!!scope.to, (x) => x.where('settlements.discharged', '<=', scope.to!))
-      .$if(!!scope.hospital, (x) => x.where('settlements.hospital_code', '=', scope.hospital!));
-
   // Who and which years the scope touches: small (ids), read once.
-  const personYears = await inScope(db.selectFrom('settlements')).select(['person_id', 'year']).distinct().orderBy('person_id').orderBy('year').execute();
-  const total = Number((await inScope(db.selectFrom('settlements')).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const personYears = await db.selectFrom('settlements').where((eb) => scopeTest(eb, scope)).select(['person_id', 'year']).distinct().orderBy('person_id').orderBy('year').execute();
+  const total = Number((await db.selectFrom('settlements').where((eb) => scopeTest(eb, scope)).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   const touched = new Set(personYears.map((p) => `${p.person_id}\u0000${p.year}`));
   const people = [...new Set(personYears.map((p) => p.person_id))];
   const years = [...new Set(personYears.map((p) => Number(p.year)))];
@@ -296,11 +302,11 @@ async function auditOn(db: Kysely<Database>, scope: AuditScope, opts: LongReadOp
     for (const list of page.personYears) {
       if (!touched.has(`${list[0]!.person_id}\u0000${list[0]!.year}`)) continue;
       for (const row of list) {
-        if (!inScopeRow(row, scope)) continue;
+        if (!inScopeRow(row)) continue;
         report.count++;
         await checkSettlement(row, page, versions, found, totals, byFund);
       }
-      report.capBreaches.push(...(await capBreachesOf(list, page.adjustments, versions, scope)));
+      report.capBreaches.push(...(await capBreachesOf(list, page.adjustments, versions)));
     }
     opts.onProgress?.(report.count, total);
   }
@@ -324,7 +330,7 @@ async function auditOn(db: Kysely<Database>, scope: AuditScope, opts: LongReadOp
 /** A page of the audit: some people's settlements of the touched years, and what belongs to them. */
 interface Page {
   /** Each person's year, in ledger order (status of either kind). */
-  personYears: SettlementTable[][];
+  personYears: AuditRow[][];
   funds: Map<string, Map<string, bigint>>;
   /** settlement id → its first settlement.create payload, and whether a settlement.reverse entry names it. */
   creates: Map<string, string>;
@@ -337,6 +343,7 @@ async function readPage(db: Kysely<Database>, people: string[], years: number[],
   const rows = await db
     .selectFrom('settlements')
     .selectAll()
+    .select((eb) => scopeTest(eb, scope).as('in_scope'))
     .where('person_id', 'in', people)
     .where('year', 'in', years)
     .orderBy('person_id')
@@ -344,13 +351,13 @@ async function readPage(db: Kysely<Database>, people: string[], years: number[],
     .orderBy('ledger_version')
     .orderBy('id')
     .execute();
-  const personYears: SettlementTable[][] = [];
+  const personYears: AuditRow[][] = [];
   for (const r of rows) {
     const last = personYears[personYears.length - 1];
     if (last && last[0]!.person_id === r.person_id && last[0]!.year === r.year) last.push(r);
     else personYears.push([r]);
   }
-  const ids = rows.filter((r) => inScopeRow(r, scope)).map((r) => r.id);
+  const ids = rows.filter(inScopeRow).map((r) => r.id);
   const funds = new Map<string, Map<string, bigint>>();
   const creates = new Map<string, string>();
   const reverses = new Set<string>();
@@ -380,7 +387,7 @@ async function readPage(db: Kysely<Database>, people: string[], years: number[],
     for (const a of await readAdjustmentsOf(db, settled.slice(i, i + 500))) adjustments.set(a.settlement_id, [...(adjustments.get(a.settlement_id) ?? []), a]);
   }
   const memberships = new Map<string, MembershipVersion[]>();
-  const withEligibility = [...new Set(rows.filter((r) => r.eligibility_json !== null && inScopeRow(r, scope)).map((r) => r.person_id))];
+  const withEligibility = [...new Set(rows.filter((r) => r.eligibility_json !== null && inScopeRow(r)).map((r) => r.person_id))];
   for (let i = 0; i < withEligibility.length; i += 500) {
     const found = await db
       .selectFrom('memberships')
@@ -553,7 +560,7 @@ async function checkSettlement(
  * step paid and what the patient paid under each out-of-pocket cap. A breach is named at the first
  * settlement in scope after which the sum was above the cap.
  */
-async function capBreachesOf(list: SettlementTable[], adjusted: Map<string, AdjustmentRow[]>, versions: RulesetVersions, scope: AuditScope): Promise<CapBreach[]> {
+async function capBreachesOf(list: AuditRow[], adjusted: Map<string, AdjustmentRow[]>, versions: RulesetVersions): Promise<CapBreach[]> {
   // accumulator key → the running total under its year cap (engine/steps yearCaps) and the first breach
   const caps = new YearCapBook();
   const running = new Map<string, { sum: Units; breach?: { id: string; billNo: string } }>();
@@ -574,7 +581,7 @@ async function capBreachesOf(list: SettlementTable[], adjusted: Map<string, Adju
       if (!cap) continue;
       const entry = running.get(key) ?? { sum: 0n };
       entry.sum += added;
-      if (entry.sum > cap.cap && !entry.breach && inScopeRow(row, scope)) entry.breach = { id: row.id, billNo: row.bill_no };
+      if (entry.sum > cap.cap && !entry.breach && inScopeRow(row)) entry.breach = { id: row.id, billNo: row.bill_no };
       running.set(key, entry);
     }
   }
