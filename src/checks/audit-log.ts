@@ -66,7 +66,7 @@ const RENUMBER_WINDOW = 16;
  */
 export async function verifyAuditLog(db: Kysely<Database>, anchors: readonly AuditAnchor[] = [], opts: VerifyOptions = {}): Promise<AuditLogVerification> {
   // One snapshot: the sealer may seal meanwhile, but this read sees the log as it stood.
-  return onSnapshot(db, (snapshot) => verifyOn(snapshot, anchors, opts));
+  return onSnapshot(db, async (snapshot) => (await cleanChain(snapshot, anchors, opts)) ?? verifyOn(snapshot, anchors, opts));
 }
 
 /** How many log entries are read at a time. */
@@ -86,9 +86,8 @@ interface Entry {
   originalSeq: number | null;
 }
 
-/** Every entry in seq order, a page at a time, each checked against its own hashes as it is read. */
-async function readEntries(db: Kysely<Database>): Promise<Entry[]> {
-  const out: Entry[] = [];
+/** The log a page at a time in seq order, each entry checked against its own hashes as it is read. */
+async function eachEntry(db: Kysely<Database>, visit: (e: Entry) => boolean | void): Promise<void> {
   let after: number | null = null;
   for (;;) {
     let q = db.selectFrom('audit_log').selectAll();
@@ -114,11 +113,53 @@ async function readEntries(db: Kysely<Database>): Promise<Entry[]> {
           }
         }
       }
-      out.push(e);
+      if (visit(e) === false) return;
     }
-    if (page.length < PAGE) return out;
+    if (page.length < PAGE) return;
     after = Number(page[page.length - 1]!.seq);
   }
+}
+
+/** Every entry in seq order, held: what the full analysis needs to name what was inserted, removed or renumbered. */
+async function readEntries(db: Kysely<Database>): Promise<Entry[]> {
+  const out: Entry[] = [];
+  await eachEntry(db, (e) => void out.push(e));
+  return out;
+}
+
+/**
+ * The log as it normally is, checked in one pass that holds no entries (a region's log is millions of
+ * them): every sealed entry matches its own hash and links to the one before it, and the unsealed tail
+ * lies after the head. That is exactly when the full analysis below would find nothing in the chain; at
+ * the first entry that is not so, this answers null and the full analysis names what is wrong.
+ */
+async function cleanChain(db: Kysely<Database>, anchors: readonly AuditAnchor[], opts: VerifyOptions): Promise<AuditLogVerification | null> {
+  let clean = true;
+  let entries = 0;
+  let head: { seq: number; hash: string } | null = null;
+  const tail: Entry[] = [];
+  const anchored = new Map(anchors.map((a) => [a.seq, a]));
+  const anchorProblems: AuditLogProblem[] = [];
+  const found = new Set<number>();
+  await eachEntry(db, (e) => {
+    entries++;
+    if (e.hash === null) {
+      tail.push(e);
+    } else if (!e.selfOk || e.prev_hash !== (head?.hash ?? GENESIS_HASH) || tail.length > 0) {
+      clean = false; // edited, renumbered, a broken link, or a sealed entry after an unsealed one
+      return false;
+    } else head = { seq: e.seq, hash: e.hash };
+    const a = anchored.get(e.seq);
+    if (a) {
+      found.add(e.seq);
+      if (e.hash !== a.hash) anchorProblems.push(anchorMismatch(a, e.hash));
+    }
+  });
+  if (!clean || tail.some((r) => !r.selfOk)) return null;
+  const problems = [...tailProblems(tail, head, opts), ...(await crossCheck(db)), ...anchorProblems];
+  for (const a of anchors) if (!found.has(a.seq)) problems.push(anchorMissing(a));
+  problems.sort((a, b) => a.seq - b.seq);
+  return { entries, head, unsealed: unsealedOf(tail, opts), problems };
 }
 
 async function verifyOn(db: Kysely<Database>, anchors: readonly AuditAnchor[], opts: VerifyOptions): Promise<AuditLogVerification> {
@@ -127,7 +168,7 @@ async function verifyOn(db: Kysely<Database>, anchors: readonly AuditAnchor[], o
   const rows = all.filter((r): r is Row => r.hash !== null);
   const tail = all.filter((r) => r.hash === null);
   const problems: AuditLogProblem[] = [];
-  const where = (r: { action: string; subject: string; at: string }) => `（${r.action} ${r.subject}，${r.at}）`;
+  const where = whereOf;
 
   const hashAt = new Map<string, number>();
   rows.forEach((r, i) => hashAt.set(r.hash, i));
@@ -203,55 +244,72 @@ async function verifyOn(db: Kysely<Database>, anchors: readonly AuditAnchor[], o
     i = j + 1;
   }
 
-  // The unsealed tail: each entry must still have the content its digest was taken of when it was written,
-  // and lie after the chain's head (the sealer links only entries after it; one below was put there by hand).
-  const headSeq = rows.length ? seqs[seqs.length - 1]! : 0;
-  for (const r of tail) {
-    if (!r.selfOk) {
-      problems.push({ seq: r.seq, problem: 'edited', message: `第 ${r.seq} 条记录${where(r)}（尚未封存）的内容与写入时的摘要不符：被修改（或伪造）` });
-    }
-    if (r.seq < headSeq) {
-      problems.push({ seq: r.seq, problem: 'inserted', message: `第 ${r.seq} 条记录${where(r)}未封存，却排在已封存的第 ${headSeq} 条之前：被插入` });
-    }
-  }
-  const now = (opts.now ?? new Date()).getTime();
-  const first = tail[0];
-  const oldest = first ? { seq: first.seq, at: first.at, ageMs: Math.max(0, now - Date.parse(first.at)) } : null;
-  const staleAfterMs = opts.staleAfterMs ?? 60_000;
-  if (oldest && oldest.ageMs > staleAfterMs) {
-    problems.push({ seq: oldest.seq, problem: 'unsealed-stale', message: `有 ${tail.length} 条记录尚未封存入哈希链，最早的第 ${oldest.seq} 条写于 ${oldest.at}（${Math.round(oldest.ageMs / 1000)} 秒前）：没有进程在封存审计日志` });
-  }
-
-  problems.push(...(await crossCheck(db, all)));
+  const last = rows[rows.length - 1];
+  problems.push(...tailProblems(tail, last ?? null, opts));
+  problems.push(...(await crossCheck(db)));
   const anchored = new Set(anchors.map((a) => a.seq));
   const bySeq = new Map(all.filter((r) => anchored.has(r.seq)).map((r) => [r.seq, r]));
   for (const a of anchors) {
     const r = bySeq.get(a.seq);
-    if (!r) problems.push({ seq: a.seq, problem: 'anchor-missing', message: `第 ${a.seq} 条已不存在，无法与另行记录的哈希 ${a.hash} 核对：日志被删减过` });
-    else if (r.hash !== a.hash) {
-      problems.push({ seq: a.seq, problem: 'anchor-mismatch', message: `第 ${a.seq} 条的哈希为 ${r.hash}，与另行记录的 ${a.hash} 不同：此条或此前的记录被改写过（哈希链被重新计算）` });
-    }
+    if (!r) problems.push(anchorMissing(a));
+    else if (r.hash !== a.hash) problems.push(anchorMismatch(a, r.hash));
   }
   problems.sort((a, b) => a.seq - b.seq);
-  const last = rows[rows.length - 1];
-  return { entries: all.length, head: last ? { seq: last.seq, hash: last.hash } : null, unsealed: { count: tail.length, oldest }, problems };
+  return { entries: all.length, head: last ? { seq: last.seq, hash: last.hash } : null, unsealed: unsealedOf(tail, opts), problems };
 }
+
+const whereOf = (r: { action: string; subject: string; at: string }) => `（${r.action} ${r.subject}，${r.at}）`;
+
+/**
+ * The unsealed tail: each entry must still have the content its digest was taken of when it was written,
+ * and lie after the chain's head (the sealer links only entries after it; one below was put there by hand);
+ * and it must not be old (a sealer is running).
+ */
+function tailProblems(tail: readonly Entry[], head: { seq: number } | null, opts: VerifyOptions): AuditLogProblem[] {
+  const problems: AuditLogProblem[] = [];
+  const headSeq = head?.seq ?? 0;
+  for (const r of tail) {
+    if (!r.selfOk) {
+      problems.push({ seq: r.seq, problem: 'edited', message: `第 ${r.seq} 条记录${whereOf(r)}（尚未封存）的内容与写入时的摘要不符：被修改（或伪造）` });
+    }
+    if (r.seq < headSeq) {
+      problems.push({ seq: r.seq, problem: 'inserted', message: `第 ${r.seq} 条记录${whereOf(r)}未封存，却排在已封存的第 ${headSeq} 条之前：被插入` });
+    }
+  }
+  const { oldest } = unsealedOf(tail, opts);
+  const staleAfterMs = opts.staleAfterMs ?? 60_000;
+  if (oldest && oldest.ageMs > staleAfterMs) {
+    problems.push({ seq: oldest.seq, problem: 'unsealed-stale', message: `有 ${tail.length} 条记录尚未封存入哈希链，最早的第 ${oldest.seq} 条写于 ${oldest.at}（${Math.round(oldest.ageMs / 1000)} 秒前）：没有进程在封存审计日志` });
+  }
+  return problems;
+}
+
+function unsealedOf(tail: readonly Entry[], opts: VerifyOptions): AuditLogVerification['unsealed'] {
+  const now = (opts.now ?? new Date()).getTime();
+  const first = tail[0];
+  return { count: tail.length, oldest: first ? { seq: first.seq, at: first.at, ageMs: Math.max(0, now - Date.parse(first.at)) } : null };
+}
+
+const anchorMissing = (a: AuditAnchor): AuditLogProblem => ({ seq: a.seq, problem: 'anchor-missing', message: `第 ${a.seq} 条已不存在，无法与另行记录的哈希 ${a.hash} 核对：日志被删减过` });
+const anchorMismatch = (a: AuditAnchor, hash: string | null): AuditLogProblem => ({
+  seq: a.seq,
+  problem: 'anchor-mismatch',
+  message: `第 ${a.seq} 条的哈希为 ${hash}，与另行记录的 ${a.hash} 不同：此条或此前的记录被改写过（哈希链被重新计算）`,
+});
 
 /**
  * The store and the log must tell the same story: every write has its entry, every entry its write. Asked
  * of the database (the log is indexed by subject), so that a region's log is not held in sets here.
  */
-async function crossCheck(db: Kysely<Database>, rows: { seq: number; at: string; action: string; subject: string }[]): Promise<AuditLogProblem[]> {
+async function crossCheck(db: Kysely<Database>): Promise<AuditLogProblem[]> {
   const out: AuditLogProblem[] = [];
-  const lastSeq = rows.length ? Number(rows[rows.length - 1]!.seq) : 0;
+  const lastSeq = Number((await db.selectFrom('audit_log').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst())?.seq ?? 0);
   // Where a missing entry would have been: right after the last row written before it (or at the start).
-  const slot = (at: string) => {
-    let seq = 0;
-    for (const r of rows) if (r.at <= at) seq = Number(r.seq);
-    return seq + 1;
-  };
-  const missing = (at: string, what: string) => {
-    const seq = slot(at);
+  const pending: { at: string; what: string }[] = [];
+  const missing = (at: string, what: string) => void pending.push({ at, what });
+  const place = async ({ at, what }: { at: string; what: string }) => {
+    const before = await db.selectFrom('audit_log').select((eb) => eb.fn.max('seq').as('seq')).where('at', '<=', at).executeTakeFirst();
+    const seq = Number(before?.seq ?? 0) + 1;
     out.push({
       seq,
       problem: 'missing-entry',
@@ -271,6 +329,8 @@ async function crossCheck(db: Kysely<Database>, rows: { seq: number; at: string;
   const keys = db.selectFrom('api_keys as w').orderBy('w.created_at').orderBy('w.id');
   for (const k of await keys.select(['w.id', 'w.created_at']).where(lacks('key.create', 'w.id')).execute()) missing(k.created_at, `密钥 ${k.id}`);
   for (const k of await keys.select(['w.id', 'w.revoked_at']).where('w.revoked_at', 'is not', null).where(lacks('key.revoke', 'w.id')).execute()) missing(k.revoked_at!, `密钥 ${k.id} 的停用`);
+
+  for (const m of pending) await place(m);
 
   // Settlements, reversals, adjustments, keys and revocations each happen once: a second entry for the same was inserted.
   const once = ['settlement.create', 'settlement.reverse', 'settlement.adjust', 'key.create', 'key.revoke'];
