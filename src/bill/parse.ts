@@ -34,16 +34,21 @@ export function parseStandaloneBill(value: { line: number; text: string }): Bill
     const p = jsonSyntaxProblem(e, value.line);
     throw new InputLineError(p.line, undefined, [{ path: '', message: p.message }]);
   }
+  return standaloneBill(value.line, json);
+}
+
+/** The same, from a line already read with parseJson (a model's JSON Lines row): the text is not read twice. */
+export function standaloneBill(line: number, json: unknown): Bill {
   const billNo = typeof (json as { billNo?: unknown })?.billNo === 'string' ? (json as { billNo: string }).billNo : undefined;
   const parsed = parseBillInput(json);
   if (!parsed.success) {
-    throw new InputLineError(value.line, billNo, parsed.error.issues.map((i) => ({ path: formatPath(i.path as (string | number)[]), message: i.message })));
+    throw new InputLineError(line, billNo, parsed.error.issues.map((i) => ({ path: formatPath(i.path as (string | number)[]), message: i.message })));
   }
   const b = parsed.data;
   const missing: LineProblem[] = [];
   if (!b.hospital.tier) missing.push({ path: 'hospital.tier', message: '命令行结算没有医院库，账单须写明医院等级' });
   if (!b.person.populations) missing.push({ path: 'person.populations', message: '命令行结算没有人员库，账单须写明参保人群' });
-  if (missing.length) throw new InputLineError(value.line, billNo, missing);
+  if (missing.length) throw new InputLineError(line, billNo, missing);
   return toEngineBill(b, b.hospital.tier!, b.person.populations!);
 }
 

@@ -150,6 +150,35 @@ function colons(text: string): number {
 }
 
 /**
+ * How many colons the text has outside its strings, for a text JSON.parse has read: in valid JSON those
+ * are exactly the colons after keys, so as many as the value has keys means no key was written twice.
+ * Only asked when a string holds a colon (an item named "…:…"); native `indexOf` from string to string.
+ */
+function colonsOutsideStrings(text: string): number {
+  let n = 0;
+  for (let i = 0; ; ) {
+    const colon = text.indexOf(':', i);
+    if (colon === -1) return n;
+    const quote = text.indexOf('"', i);
+    if (quote === -1 || colon < quote) {
+      n++;
+      i = colon + 1;
+      continue;
+    }
+    // Past the string that opens at `quote`: its closing quote is the first not escaped by a backslash.
+    let end = quote;
+    for (;;) {
+      end = text.indexOf('"', end + 1);
+      if (end === -1) return n;
+      let slashes = 0;
+      while (text.charCodeAt(end - 1 - slashes) === 92) slashes++;
+      if (slashes % 2 === 0) break;
+    }
+    i = end + 1;
+  }
+}
+
+/**
  * A syntax error as a line of input names it: the line in the whole input (the value began on
  * `firstLine`), and the message with the column. Anything else keeps its message, at `firstLine`.
  */
@@ -175,7 +204,7 @@ export function parseJson(text: string): unknown {
   }
   // JSON.parse keeps one of two equal keys, so a repeat leaves fewer keys in the value than colons in the
   // text; so do colons inside strings, and then the text is read key by key to tell the two apart.
-  if (colons(text) !== found.keys) {
+  if (colons(text) !== found.keys && colonsOutsideStrings(text) !== found.keys) {
     const repeat = repeatedKey(text);
     if (repeat) throw repeat;
   }

@@ -103,3 +103,23 @@ describe('a request body that is not JSON', () => {
     expect(text.body.error.message).toBe('请求体不是有效的 JSON（开头应为 { 或 [，收到“b”），请检查括号、引号和逗号');
   });
 });
+
+describe('a key written twice, among strings that hold colons, quotes and backslashes', () => {
+  const refused = (text: string) => {
+    try {
+      parseJson(text);
+      return null;
+    } catch (e) {
+      return e instanceof JsonInputError ? { path: e.path, key: e.key } : e;
+    }
+  };
+  it('reads a text whose strings hold colons (an item named "…:…") without refusing it', () => {
+    const text = JSON.stringify({ items: [{ name: '胰岛素:笔芯', code: 'a:b' }, { name: 'x\\":y', code: '"' }], note: ':::' });
+    expect(parseJson(text)).toEqual(JSON.parse(text));
+  });
+  it('still refuses the repeated key, wherever the colons are', () => {
+    expect(refused('{"items":[{"name":"a:b","class":"C","class":"A"}]}')).toEqual({ path: ['items', 0], key: 'class' });
+    expect(refused('{"n":"x\\\\","n":"y:z"}')).toEqual({ path: [], key: 'n' });
+    expect(refused('{"a":"\\":","b":{"c":1,"c":2}}')).toEqual({ path: ['b'], key: 'c' });
+  });
+});

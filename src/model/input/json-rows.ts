@@ -3,7 +3,7 @@
  * `person.populations`, read by the same parser as `onestop settle`) or a flat admission row with the
  * columns of ./admission.ts.
  */
-import { parseStandaloneBill } from '../../bill/parse.js';
+import { standaloneBill } from '../../bill/parse.js';
 import { isoDateNumber } from '../../formats/iso-date.js';
 import { formatPath } from '../../engine/errors.js';
 import { JsonInputError, jsonSyntaxProblem, parseJson } from '../../formats/json.js';
@@ -32,16 +32,17 @@ export function rowFromJson(text: string, line: number, weights?: string | null)
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputLineError(line, undefined, [{ path: '', message: '每行应为一个 JSON 对象（账单或就诊记录）' }]);
   const record = obj as Record<string, unknown>;
   let weight = UNIT_WEIGHT;
-  let billText = text;
+  let billValue = record;
   if (weights) {
     weight = parseWeight(record[weights], line, weights, typeof record.billNo === 'string' ? record.billNo : undefined);
     if (isSection8Bill(record)) {
       const { [weights]: _w, ...rest } = record;
-      billText = JSON.stringify(rest);
+      billValue = rest;
     }
   }
   let bill;
-  if (isSection8Bill(record)) bill = parseStandaloneBill({ line, text: billText });
+  // The value read above, exactly as parseStandaloneBill would read the text again.
+  if (isSection8Bill(record)) bill = standaloneBill(line, billValue);
   else {
     const get: Get = (name) => {
       const v = record[name];
