@@ -301,12 +301,15 @@ async function auditOn(db: Kysely<Database>, scope: AuditScope, opts: LongReadOp
     const page = await readPage(db, people.slice(p, p + perPage), years, scope);
     for (const list of page.personYears) {
       if (!touched.has(`${list[0]!.person_id}\u0000${list[0]!.year}`)) continue;
+      // The stored results the checks read, for the cap walk not to read them again.
+      const results = new Map<string, SettlementJson>();
       for (const row of list) {
         if (!inScopeRow(row)) continue;
         report.count++;
-        await checkSettlement(row, page, versions, found, totals, byFund);
+        const stored = await checkSettlement(row, page, versions, found, totals, byFund);
+        if (stored) results.set(row.id, stored);
       }
-      report.capBreaches.push(...(await capBreachesOf(list, page.adjustments, versions)));
+      report.capBreaches.push(...(await capBreachesOf(list, page.adjustments, versions, results)));
     }
     opts.onProgress?.(report.count, total);
   }
@@ -415,7 +418,7 @@ async function checkSettlement(
   },
   totals: { total: bigint; fund: bigint; patient: bigint },
   byFund: Map<string, bigint>,
-): Promise<void> {
+): Promise<SettlementJson | null> {
   const key = placeOf(row);
   const funds = page.funds.get(row.id) ?? new Map<string, bigint>();
   if (row.status === 'reversed') {
@@ -552,6 +555,7 @@ async function checkSettlement(
     const date = (JSON.parse(row.eligibility_json!) as { date: string }).date;
     found.registerChanges.push({ key, value: { id: row.id, billNo: row.bill_no, personId: row.person_id, status: row.status, date, ...retroactive } });
   }
+  return storedResult;
 }
 
 /**
@@ -560,7 +564,7 @@ async function checkSettlement(
  * step paid and what the patient paid under each out-of-pocket cap. A breach is named at the first
  * settlement in scope after which the sum was above the cap.
  */
-async function capBreachesOf(list: AuditRow[], adjusted: Map<string, AdjustmentRow[]>, versions: RulesetVersions): Promise<CapBreach[]> {
+async function capBreachesOf(list: AuditRow[], adjusted: Map<string, AdjustmentRow[]>, versions: RulesetVersions, results: Map<string, SettlementJson>): Promise<CapBreach[]> {
   // accumulator key → the running total under its year cap (engine/steps yearCaps) and the first breach
   const caps = new YearCapBook();
   const running = new Map<string, { sum: Units; breach?: { id: string; billNo: string } }>();
@@ -569,7 +573,9 @@ async function capBreachesOf(list: AuditRow[], adjusted: Map<string, AdjustmentR
     let result: unknown;
     let steps: readonly Step[];
     try {
-      result = JSON.parse(standingResultJson(row, adjusted.get(row.id) ?? []));
+      const standing = standingResultJson(row, adjusted.get(row.id) ?? []);
+      // Unadjusted, it stands as stored: the result the checks already read, if they did.
+      result = (standing === row.result_json ? results.get(row.id) : undefined) ?? JSON.parse(standing);
       const ruleset = (await versions.get(row.ruleset_hash)).ruleset;
       caps.add(ruleset);
       steps = ruleset.visits[row.visit_type] ?? [];
