@@ -25,17 +25,18 @@ import type { Store } from '../store/port.js';
 import { runAudit, type AuditReport, type AuditScope } from './audit.js';
 import { runDoctor, type DoctorOptions, type DoctorReport } from './doctor.js';
 import { ReadCancelled, type LongReadOptions } from './run-options.js';
+import { verifyAuditLog, type AuditLogVerification } from '../checks/audit-log.js';
 
 /** What `doctor` is given in the thread. */
 export type DoctorRead = Pick<DoctorOptions, 'year' | 'audit' | 'batchSize'>;
-type Read = { type: 'audit'; scope: AuditScope } | { type: 'doctor'; options: DoctorRead };
+type Read = { type: 'audit'; scope: AuditScope } | { type: 'doctor'; options: DoctorRead } | { type: 'verify-log' };
 /** What the thread is asked to read; `cancel` is one Int32 the caller sets to 1 to stop it. */
 export type LongRead = Read & { id: number; cancel: SharedArrayBuffer };
 export type ToThread = LongRead | { type: 'cancel'; id: number } | { type: 'close' };
 
 export type FromThread =
   | { type: 'progress'; id: number; done: number; total: number }
-  | { type: 'done'; id: number; ok: true; report: AuditReport | DoctorReport }
+  | { type: 'done'; id: number; ok: true; report: AuditReport | DoctorReport | AuditLogVerification }
   /** The read refused its scope (an unknown hospital): the same 4xx as in-thread. */
   | { type: 'done'; id: number; ok: false; refused: { status: number; code: string; message: string; issues: FieldIssue[] } }
   | { type: 'done'; id: number; ok: false; cancelled: true }
@@ -50,7 +51,7 @@ export interface AuditThreadOptions {
 }
 
 interface Pending {
-  resolve: (r: AuditReport | DoctorReport) => void;
+  resolve: (r: AuditReport | DoctorReport | AuditLogVerification) => void;
   reject: (e: Error) => void;
   onProgress?: (done: number, total: number) => void;
 }
@@ -86,6 +87,11 @@ export class AuditThread {
     return this.queued(() => (this.workerUrl ? this.inWorker({ type: 'doctor', options }, opts) : runDoctor(this.store, { ...options, ...opts }))) as Promise<DoctorReport>;
   }
 
+  /** The audit log's chain and its cross-check with the store (checks/audit-log.ts), on a snapshot of the thread's. */
+  verifyLog(): Promise<AuditLogVerification> {
+    return this.queued(() => (this.workerUrl ? this.inWorker({ type: 'verify-log' }, {}) : verifyAuditLog(this.store.db))) as Promise<AuditLogVerification>;
+  }
+
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
@@ -95,18 +101,28 @@ export class AuditThread {
     await exited;
   }
 
+  /**
+   * Stop the thread at once, whatever it is reading (the CLI after Ctrl-C, or when its command is done):
+   * a read writes nothing, so nothing is left half done. What it was asked is refused.
+   */
+  async terminate(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    await worker.terminate();
+  }
+
   private queued<T>(work: () => Promise<T>): Promise<T> {
     const next = this.queue.then(work);
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private inWorker(read: Read, opts: LongReadOptions): Promise<AuditReport | DoctorReport> {
+  private inWorker(read: Read, opts: LongReadOptions): Promise<AuditReport | DoctorReport | AuditLogVerification> {
     if (opts.signal?.aborted) return Promise.reject(new ReadCancelled());
     const worker = this.start();
     const id = this.nextId++;
     const cancel = new SharedArrayBuffer(4);
-    return new Promise<AuditReport | DoctorReport>((resolve, reject) => {
+    return new Promise<AuditReport | DoctorReport | AuditLogVerification>((resolve, reject) => {
       const onAbort = () => {
         const flag = new Int32Array(cancel);
         Atomics.store(flag, 0, 1);

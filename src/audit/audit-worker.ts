@@ -13,6 +13,7 @@ import type { Store } from '../store/port.js';
 import { runAudit } from './audit.js';
 import type { FromThread, ToThread } from './audit-thread.js';
 import { runDoctor } from './doctor.js';
+import { verifyAuditLog } from '../checks/audit-log.js';
 import { ReadCancelled } from './run-options.js';
 
 asBackgroundThread();
@@ -50,7 +51,7 @@ port.on('message', async (m: ToThread) => {
   try {
     store ??= openStore(reopen);
     const s = await store;
-    const report = m.type === 'audit' ? await runAudit(s, m.scope, opts) : await runDoctor(s, { ...m.options, ...opts });
+    const report = m.type === 'audit' ? await runAudit(s, m.scope, opts) : m.type === 'doctor' ? await runDoctor(s, { ...m.options, ...opts }) : await verifyAuditLog(s.db);
     answer = { type: 'done', id: m.id, ok: true, report };
   } catch (e) {
     answer =

@@ -30,7 +30,7 @@ import type { Store } from '../store/port.js';
 import { readSnapshot } from '../store/snapshot.js';
 import { betweenPages, type LongReadOptions } from './run-options.js';
 import type { Database, SettlementTable } from '../store/schema.js';
-import { verifyAuditLog } from '../checks/audit-log.js';
+import { verifyAuditLog, type AuditLogVerification } from '../checks/audit-log.js';
 import { RulesetVersions } from '../settle/recompute.js';
 import { readAdjustmentsOf, type AdjustmentRow } from '../settle/person-year.js';
 
@@ -73,6 +73,13 @@ export interface DoctorOptions extends LongReadOptions {
   audit?: boolean;
   /** People per batch. */
   batchSize?: number;
+  /**
+   * How the audit log's chain is verified: by default on this read's snapshot, before the people. A caller
+   * with a second thread (the CLI) passes a verification it has started there, so the chain is hashed on
+   * the other core while the people are checked here; it reads a snapshot of its own, which holds the log
+   * and the store together (its store-vs-log check is on that snapshot too).
+   */
+  chain?: Promise<AuditLogVerification>;
 }
 
 type SettlementRow = Pick<
@@ -113,11 +120,16 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
 
   const checkLog = opts.audit !== false;
   let auditEntries: number | null = null;
-  if (checkLog) {
-    const chain = await verifyAuditLog(db);
+  const chainViolations: Violation[] = [];
+  const chainChecked = async (chain: AuditLogVerification) => {
     auditEntries = chain.entries;
-    for (const p of chain.problems) violations.push({ kind: 'AUDIT_CHAIN', message: `审计日志：${p.message}` });
-  }
+    for (const p of chain.problems) chainViolations.push({ kind: 'AUDIT_CHAIN', message: `审计日志：${p.message}` });
+  };
+  // Elsewhere: taken when the people are done. Here: first, on this snapshot.
+  if (checkLog && !opts.chain) await chainChecked(await verifyAuditLog(db));
+  const elsewhere = checkLog && opts.chain ? opts.chain : null;
+  // An unhandled rejection would end the process before the people are done: it is awaited below.
+  elsewhere?.catch(() => undefined);
 
   let people = 0;
   let settlements = 0;
@@ -176,6 +188,8 @@ async function check(db: Kysely<Database>, opts: DoctorOptions): Promise<DoctorR
       opts.onProgress?.(settlements, total);
     }
   }
+  if (elsewhere) await chainChecked(await elsewhere);
+  violations.unshift(...chainViolations);
   return { years, people, settlements, reversed, auditEntries, violations, ok: violations.length === 0 };
 }
 

@@ -8,6 +8,7 @@ import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditThread } from '../../src/audit/audit-thread.js';
 import { runAudit, type AuditReport } from '../../src/audit/audit.js';
+import { runDoctor } from '../../src/audit/doctor.js';
 import { ApiError } from '../../src/errors/api-error.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import { refusal, startTestService, type TestService } from '../http/fixture.js';
@@ -90,6 +91,24 @@ describe('audits in their own thread', () => {
       expect(threaded).toEqual(inThread);
     } finally {
       await svc.store.db.updateTable('settlements').set({ patient_pays_fen: row.patient_pays_fen }).where('id', '=', row.id).execute();
+    }
+  });
+
+  it('verifies the audit log for doctor in the thread: the same report as in-thread, a tampered entry named', async () => {
+    const t = thread();
+    expect(t.threaded).toBe(true);
+    const inThread = await runDoctor(svc.store, { year: 2018 });
+    expect(inThread.ok).toBe(true);
+    expect(await runDoctor(svc.store, { year: 2018, chain: t.verifyLog() })).toEqual(inThread);
+    const first = await svc.store.db.selectFrom('audit_log').select(['seq', 'actor']).orderBy('seq').limit(1).executeTakeFirstOrThrow();
+    await svc.store.db.updateTable('audit_log').set({ actor: 'someone-else' }).where('seq', '=', first.seq).execute();
+    try {
+      const tampered = await runDoctor(svc.store, { year: 2018, chain: t.verifyLog() });
+      expect(tampered.ok).toBe(false);
+      expect(tampered.violations.filter((v) => v.kind === 'AUDIT_CHAIN').map((v) => v.message)).toEqual((await runDoctor(svc.store, { year: 2018 })).violations.filter((v) => v.kind === 'AUDIT_CHAIN').map((v) => v.message));
+      expect(tampered.violations[0]!.message).toContain(`第 ${first.seq} 条`);
+    } finally {
+      await svc.store.db.updateTable('audit_log').set({ actor: first.actor }).where('seq', '=', first.seq).execute();
     }
   });
 
